@@ -1,0 +1,80 @@
+/**
+ * The syscall-backend's wake-event handler, in the service domain: what runs when the primary
+ * domain signals the service domain's event channel because a caller saw WAKE_REQUESTED.
+ *
+ * It clears the pending bit, loads the wake word and CASes it to move every sleeping worker to
+ * running and clear WAKE_REQUESTED and WAKE_IN_PROGRESS, then marks those workers woken. A sleeping
+ * worker counted itself in the word with the same CAS that put it to sleep, so the workers it marks
+ * are exactly the ones the word counted.
+ *
+ * Simplifications: all sleepers are woken (a wake-up of all workers of the domain, each of which
+ * polls its own process's alloc_top), not one chosen worker.
+ *
+ * VIRTUOS.md: "The dispatch protocol" step 2, "Workers".
+ */
+import { defineComponent } from './kit.ts';
+import { wakeRunning, wakeSleeping, wakeWord } from './layout.ts';
+import { fmtWake } from './sclib.ts';
+import { workerPool } from './worker-pool.ts';
+
+const asleepPc = workerPool.stateIndex.get('asleep')!;
+
+export const backend = defineComponent({
+  id: 'backend-wake',
+  prefix: 'B',
+  section: 'The dispatch protocol',
+  description:
+    "The syscall-backend's handler for the service domain's wake event: it clears the pending bit and CASes the wake word to move all sleeping workers " +
+    'to running (clearing WAKE_REQUESTED and WAKE_IN_PROGRESS), then wakes them.',
+  initial: 'waitEvent',
+  count: (L) => (L.cfg.wakePath ? 1 : 0),
+  pc: (L) => L.backend.pc,
+  states: {
+    waitEvent: { description: 'blocked until the event channel from the primary domain is pending', on: { BackendTakesWakeEvent: { guard: 'eventPending', target: 'loadWake', actions: 'clearPending' } } },
+    loadWake: { description: 'about to load the wake word', on: { BackendLoadsWakeWord: { target: 'casWake', actions: 'loadWake' } } },
+    casWake: {
+      description: 'about to CAS the wake word: sleepers become running, both flags cleared',
+      on: {
+        BackendWakesWorkers: [
+          { guard: 'wakeUnchanged', target: 'waitEvent', actions: 'wakeWorkers' },
+          { target: 'loadWake', actions: 'clearLoaded' },
+        ],
+      },
+    },
+  },
+  guards: {
+    eventPending: (c) => c.s[c.L.evtToService] !== 0,
+    wakeUnchanged: (c) => c.s[c.L.wake] === c.s[c.L.backend.wl],
+  },
+  guardDocs: {
+    eventPending: 'the event channel from the primary domain is pending',
+    wakeUnchanged: 'the wake word still equals the loaded value',
+  },
+  actions: {
+    clearPending: (c) => {
+      c.s[c.L.evtToService] = 0;
+    },
+    loadWake: (c) => {
+      c.s[c.L.backend.wl] = c.s[c.L.wake];
+    },
+    clearLoaded: (c) => {
+      c.s[c.L.backend.wl] = 0;
+    },
+    wakeWorkers: (c) => {
+      const w = c.s[c.L.backend.wl];
+      c.s[c.L.wake] = wakeWord(wakeRunning(w) + wakeSleeping(w), 0, false, false);
+      c.s[c.L.backend.wl] = 0;
+      for (const wk of c.L.worker) if (c.s[wk.pc] === asleepPc) c.s[wk.woken] = 1;
+    },
+  },
+  events: {
+    BackendTakesWakeEvent: { from: 'backend wake handler', to: 'event channel (primary -> service)', description: 'take the wake event and clear its pending bit', label: () => 'takes the wake event (clears pending)' },
+    BackendLoadsWakeWord: { from: 'backend wake handler', to: 'wake page', description: 'load the wake word', label: (c) => `loads the wake word ${fmtWake(c.s[c.L.wake])}` },
+    BackendWakesWorkers: {
+      from: 'backend wake handler',
+      to: 'wake page, sleeping workers',
+      description: 'CAS the wake word (sleeping -> running, flags cleared) and wake the sleeping workers',
+      label: (c, target) => (target === 'waitEvent' ? `wakes ${wakeSleeping(c.s[c.L.backend.wl])} sleeping worker(s)` : 'fails to CAS the wake word, reloads'),
+    },
+  },
+});

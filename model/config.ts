@@ -1,0 +1,171 @@
+/**
+ * Configuration of one model instance: how many of each actor, the sizes of the shared regions,
+ * which abstraction level each lock-free object is modelled at, and which seeded bug (if any) is
+ * switched on. The real system's constants (454 entries, 1362 ready-queue slots, 4000 PAUSEs, 5000
+ * polls, 18 kernel threads) are far beyond what can be explored; every bound here is named, checked
+ * and small, and the README states which bound a verdict holds for.
+ */
+
+export const BUGS = ['nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn'] as const;
+export type Bug = (typeof BUGS)[number];
+
+export interface Config {
+  /** user processes in the primary domain, each with its own shared regions and shadow process */
+  processes: number;
+  /** user-level threads per process (each has one call in flight at most) */
+  threads: number;
+  /** kernel threads per process that run the user threads (M:N; equal to threads means 1:1) */
+  kernelThreads: number;
+  /** system calls each user thread issues before it exits */
+  calls: number;
+  /** request entries per process (the real system has 454) */
+  entries: number;
+  /** most kernel worker threads a shadow process may have (it starts with initialWorkers) */
+  workers: number;
+  /** workers each shadow process starts with (the real backend starts one) */
+  initialWorkers: number;
+  /** DONE checks a caller makes before it sets RQUEUE (the real default is 4000 PAUSEs) */
+  spins: number;
+  /** empty polls of alloc_top before an idle worker goes to sleep (the real bound is 5000 yields) */
+  workerPolls: number;
+  /** notify ring capacity (records the frontend has not drained yet) */
+  ringCapacity: number;
+  /** stamps are kept modulo this (a byte in the SPIN anchor) */
+  stampModulus: number;
+  /** first call of thread 0 is a recv that blocks in the service domain until thread 1's first call (a send) */
+  blockingPair: boolean;
+  /** model idle workers sleeping behind WAKE_REQUESTED; off = idle workers block until alloc_top changes */
+  wakePath: boolean;
+  /** 'ring': workers push notify records that the frontend's notify thread drains; 'direct': the worker wakes sleepers itself */
+  notify: 'ring' | 'direct';
+  /** 'lockfree': the Michael-Scott queue one memory operation per step; 'atomic': enqueue and dequeue are single steps */
+  readyQueue: 'lockfree' | 'atomic';
+  /** the seeded bug switched on, or null for the correct model */
+  bug: Bug | null;
+}
+
+/** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug'>, [number, number]> = {
+  processes: [1, 3],
+  threads: [1, 6],
+  kernelThreads: [1, 6],
+  calls: [1, 6],
+  entries: [1, 8],
+  workers: [1, 6],
+  initialWorkers: [1, 6],
+  spins: [1, 8],
+  workerPolls: [1, 8],
+  ringCapacity: [1, 8],
+  stampModulus: [2, 1 << 20],
+};
+
+/** Field descriptions, used by --help and the generated spec. */
+export const CONFIG_DOC: Record<keyof Config, string> = {
+  processes: 'user processes in the primary domain (each has its own request area, ready queue and shadow process)',
+  threads: 'user-level threads per process',
+  kernelThreads: 'kernel threads per process running those user threads (M:N; equal to threads is 1:1)',
+  calls: 'remote system calls each thread issues before it exits',
+  entries: 'request entries per process (454 in VirtuOS)',
+  workers: 'most kernel worker threads per shadow process',
+  initialWorkers: 'workers a shadow process starts with (1 in VirtuOS)',
+  spins: 'DONE checks before a caller sets RQUEUE (4000 PAUSEs in VirtuOS)',
+  workerPolls: 'empty polls before an idle worker sets WAKE_REQUESTED and sleeps (5000 in VirtuOS)',
+  ringCapacity: 'notify ring slots',
+  stampModulus: 'stamps of {index, stamp} pointers wrap at this value',
+  blockingPair: "thread 0's first call is a recv that blocks until thread 1's first call, a send",
+  wakePath: 'idle workers sleep behind WAKE_REQUESTED and callers wake them through the frontend',
+  notify: "'ring': notify records drained by the frontend's notify thread; 'direct': the worker wakes sleepers itself",
+  readyQueue: "'lockfree': Michael-Scott queue, one memory operation per step; 'atomic': one step per enqueue/dequeue",
+  bug: 'seeded bug switched on (null: the correct model)',
+};
+
+export const DEFAULT_CONFIG: Config = {
+  processes: 1,
+  threads: 3,
+  kernelThreads: 2,
+  calls: 2,
+  entries: 2,
+  workers: 2,
+  initialWorkers: 1,
+  spins: 1,
+  workerPolls: 1,
+  ringCapacity: 2,
+  stampModulus: 256,
+  blockingPair: true,
+  wakePath: true,
+  notify: 'ring',
+  readyQueue: 'lockfree',
+  bug: null,
+};
+
+/**
+ * The configuration of the independent SPIN model in shared/anchors (NC callers x NR calls x NENT
+ * entries x NW workers x SPINS): 1:1 threads, all workers present from the start, no wake path, the
+ * worker notifying sleepers directly, an atomic ready queue.
+ */
+export function anchorConfig(nc: number, nr: number, nent = 2, nw = 2, spins = 1, bug: Bug | null = null): Config {
+  return {
+    ...DEFAULT_CONFIG,
+    processes: 1,
+    threads: nc,
+    kernelThreads: nc,
+    calls: nr,
+    entries: nent,
+    workers: nw,
+    initialWorkers: nw,
+    spins,
+    blockingPair: false,
+    wakePath: false,
+    notify: 'direct',
+    readyQueue: 'atomic',
+    bug,
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly field: string, readonly problem: string) {
+    super(`config field '${field}': ${problem}`);
+  }
+}
+
+/** Validate an untrusted object (a --config file) into a Config, naming the first bad field. */
+export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('(top)', 'must be a JSON object');
+  const out: Config = { ...base };
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(key in CONFIG_DOC)) throw new ConfigError(key, `unknown field (known: ${Object.keys(CONFIG_DOC).join(', ')})`);
+    const k = key as keyof Config;
+    if (k in BOUNDS) {
+      const [lo, hi] = BOUNDS[k as keyof typeof BOUNDS];
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`);
+      if (value < lo || value > hi) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
+      (out as unknown as Record<string, unknown>)[k] = value;
+    } else if (k === 'blockingPair' || k === 'wakePath') {
+      if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+      out[k] = value;
+    } else if (k === 'notify') {
+      if (value !== 'ring' && value !== 'direct') throw new ConfigError(key, `must be "ring" or "direct", got ${JSON.stringify(value)}`);
+      out.notify = value;
+    } else if (k === 'readyQueue') {
+      if (value !== 'lockfree' && value !== 'atomic') throw new ConfigError(key, `must be "lockfree" or "atomic", got ${JSON.stringify(value)}`);
+      out.readyQueue = value;
+    } else if (k === 'bug') {
+      if (value !== null && !(BUGS as readonly unknown[]).includes(value)) throw new ConfigError(key, `must be null or one of ${BUGS.join(', ')}, got ${JSON.stringify(value)}`);
+      out.bug = value as Bug | null;
+    }
+  }
+  checkConsistent(out);
+  return out;
+}
+
+/** Cross-field rules: each names the field it blames. */
+export function checkConsistent(c: Config): void {
+  for (const [k, [lo, hi]] of Object.entries(BOUNDS)) {
+    const v = c[k as keyof typeof BOUNDS];
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(k, `${v} is out of range ${lo}..${hi}`);
+  }
+  if (c.kernelThreads > c.threads) throw new ConfigError('kernelThreads', `${c.kernelThreads} exceeds threads (${c.threads}); M:N needs at most one kernel thread per user thread`);
+  if (c.initialWorkers > c.workers) throw new ConfigError('initialWorkers', `${c.initialWorkers} exceeds workers (${c.workers})`);
+  if (c.blockingPair && c.threads < 2) throw new ConfigError('blockingPair', 'needs at least 2 threads (a recv in thread 0 and a send in thread 1)');
+  if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
+}

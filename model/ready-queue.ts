@@ -1,0 +1,62 @@
+/**
+ * The ready queue: per process, allocated by the primary kernel and granted to the service domain,
+ * a FIFO of handles of threads whose calls completed after they stopped spinning, plus `waiters`.
+ * VirtuOS uses an array-based Michael-Scott queue with stamped pointers.
+ *
+ * Lockfree form (the default): nodes 0..threads, node 0 is the first dummy; `head` and `tail` are
+ * {index, stamp} pairs and so is every node's `next`; a dequeued dummy goes back to a node pool, a
+ * Treiber stack linked through `poolNext`. Enqueue (by a worker) and dequeue (by a primary-domain
+ * kernel thread) are written step by step in those actors' machines, one memory operation per step,
+ * with the helpers below. The algorithm is Michael and Scott's (PODC 1996) with the usual re-check of
+ * the loaded pointer before acting on it.
+ *
+ * Atomic form (`readyQueue: 'atomic'`): an array whose enqueue and dequeue are single steps, the
+ * abstraction the SPIN anchor makes. Its capacity is the number of threads, since a handle is queued
+ * at most once.
+ *
+ * VIRTUOS.md: "The dispatch protocol" (ready queue).
+ */
+import { NIL } from './layout.ts';
+import type { Ctx } from './kit.ts';
+import type { ProcessLayout } from './layout.ts';
+
+/** A node's next pointer occupies two words at nodeNext + 2*node. */
+export const nodeNextAt = (p: ProcessLayout, node: number) => p.nodeNext + 2 * node;
+
+/** The handles in the queue, head first, by walking from head's dummy; or the point where it is broken. */
+export function queueContents(s: Int32Array, p: ProcessLayout, nodes: number, atomic: boolean): { items: number[]; broken: string | null } {
+  if (atomic) {
+    const items: number[] = [];
+    for (let i = 0; i < s[p.rqLen]; i++) items.push(s[p.rq + i]);
+    return { items, broken: null };
+  }
+  const items: number[] = [];
+  const seen = new Set<number>();
+  let n = s[p.head];
+  seen.add(n);
+  for (;;) {
+    const nx = s[nodeNextAt(p, n)];
+    if (nx === NIL) return { items, broken: null };
+    if (nx < 0 || nx >= nodes) return { items, broken: `node link ${nx} is out of range` };
+    if (seen.has(nx)) return { items, broken: `node ${nx} is reached twice (a cycle)` };
+    seen.add(nx);
+    items.push(s[p.nodeValue + nx]);
+    n = nx;
+  }
+}
+
+/** Atomic form: append a handle (one step). */
+export function atomicEnqueue(c: Ctx, p: ProcessLayout, h: number): void {
+  c.s[p.rq + c.s[p.rqLen]] = h;
+  c.s[p.rqLen]++;
+}
+
+/** Atomic form: remove the head (one step); the caller checked that the queue is not empty. */
+export function atomicDequeue(c: Ctx, p: ProcessLayout): number {
+  const h = c.s[p.rq];
+  const n = c.s[p.rqLen];
+  for (let i = 0; i + 1 < n; i++) c.s[p.rq + i] = c.s[p.rq + i + 1];
+  c.s[p.rq + n - 1] = 0;
+  c.s[p.rqLen] = n - 1;
+  return h;
+}

@@ -1,0 +1,161 @@
+/**
+ * The whole system: the components composed into one step semantics.
+ *
+ * `enabled(sys, s)` lists every atomic step that can happen next: for each actor (user threads,
+ * kernel threads, workers, the frontend's notify thread, the backend's wake handler) the transitions
+ * of its machine's current state whose guard holds. `step(sys, s, choice)` returns the next state.
+ * Both are pure. Everything else (the random verifier, replay, the benchmarks) is built on these two.
+ */
+import { backend } from './backend.ts';
+import type { Config } from './config.ts';
+import { checkConsistent } from './config.ts';
+import { frontend } from './frontend.ts';
+import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
+import { xstateStep } from './kit.ts';
+import { makeLayout, NIL, type Layout } from './layout.ts';
+import { primaryKernel } from './primary-kernel.ts';
+import { sclib } from './sclib.ts';
+import { workerPool } from './worker-pool.ts';
+
+/** The components, in the order their actors are listed. */
+export const COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend];
+
+export interface Actor {
+  comp: number;
+  me: number;
+  name: string;
+  pcAt: number;
+}
+
+export interface System {
+  cfg: Config;
+  L: Layout;
+  actors: Actor[];
+  init: Int32Array;
+}
+
+/** One enabled step: an actor, its event, and the branch whose guard holds. */
+export interface Choice {
+  actor: number;
+  event: CompiledEvent;
+  branch: Branch;
+}
+
+export function makeSystem(cfg: Config): System {
+  checkConsistent(cfg);
+  const L = makeLayout(cfg);
+  const actors: Actor[] = [];
+  COMPONENTS.forEach((comp, ci) => {
+    const n = comp.spec.count(L);
+    for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: n === 1 && comp.spec.prefix !== 'T' && comp.spec.prefix !== 'K' && comp.spec.prefix !== 'W' ? comp.spec.prefix : `${comp.spec.prefix}${i + 1}`, pcAt: comp.spec.pc(L, i) });
+  });
+  return { cfg, L, actors, init: initialState(L) };
+}
+
+function initialState(L: Layout): Int32Array {
+  const { cfg } = L;
+  const s = new Int32Array(L.size);
+  for (const p of L.proc) {
+    s[p.freeTop] = 0;
+    for (let i = 0; i < cfg.entries; i++) s[p.next + i] = i + 1 < cfg.entries ? i + 1 : NIL;
+    s[p.allocTop] = NIL;
+    s[p.head] = 0;
+    s[p.tail] = 0;
+    for (let n = 0; n < L.nodes; n++) {
+      s[p.nodeNext + 2 * n] = NIL;
+      s[p.poolNext + n] = n === 0 || n + 1 >= L.nodes ? NIL : n + 1;
+      s[p.nodeValue + n] = NIL;
+    }
+    s[p.poolTop] = L.nodes > 1 ? 1 : NIL;
+    s[p.liveWorkers] = cfg.initialWorkers;
+    s[p.idleWorkers] = cfg.initialWorkers;
+  }
+  s[L.wake] = cfg.processes * cfg.initialWorkers;
+  L.thread.forEach((t, i) => {
+    const local = i % cfg.threads;
+    s[t.pc] = sclib.stateIndex.get('loadFreeTop')!;
+    s[t.att] = local < cfg.kernelThreads ? Math.floor(i / cfg.threads) * cfg.kernelThreads + local : NIL;
+    s[t.e] = NIL;
+  });
+  L.kernel.forEach((k, i) => {
+    const local = i % cfg.kernelThreads;
+    s[k.pc] = primaryKernel.stateIndex.get('running')!;
+    s[k.cur] = Math.floor(i / cfg.kernelThreads) * cfg.threads + local;
+    s[k.fn] = NIL;
+  });
+  L.worker.forEach((w, i) => {
+    s[w.pc] = workerPool.stateIndex.get(i % cfg.workers < cfg.initialWorkers ? 'poll' : 'unborn')!;
+    s[w.e] = NIL;
+    s[w.h] = NIL;
+    s[w.n] = NIL;
+  });
+  s[L.frontend.pc] = frontend.stateIndex.get('waitEvent')!;
+  s[L.backend.pc] = backend.stateIndex.get('waitEvent')!;
+  return s;
+}
+
+const noEmit = () => {};
+
+/** Every step that can happen next, in a fixed order (actor, then event). */
+export function enabled(sys: System, s: Int32Array): Choice[] {
+  const out: Choice[] = [];
+  const ctx: Ctx = { s, me: 0, L: sys.L, emit: noEmit };
+  for (let a = 0; a < sys.actors.length; a++) {
+    const actor = sys.actors[a];
+    const comp = COMPONENTS[actor.comp];
+    ctx.me = actor.me;
+    if (comp.spec.runnable && !comp.spec.runnable(ctx)) continue;
+    const st = comp.states[s[actor.pcAt]];
+    for (const ev of st.events) {
+      for (const br of ev.branches) {
+        if (br.guard === null || br.guard(ctx)) {
+          out.push({ actor: a, event: ev, branch: br });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Take one step. `emit` receives the operation-history events the step produces. */
+export function step(sys: System, s: Int32Array, ch: Choice, emit: (e: HistEvent) => void = noEmit): Int32Array {
+  const actor = sys.actors[ch.actor];
+  const next = s.slice();
+  const ctx: Ctx = { s: next, me: actor.me, L: sys.L, emit };
+  for (const act of ch.branch.actions) act(ctx);
+  next[actor.pcAt] = ch.branch.target;
+  return next;
+}
+
+/** The same step taken through xstate's own `transition`, for the agreement test. */
+export function stepViaXstate(sys: System, s: Int32Array, ch: Choice): { s: Int32Array; events: HistEvent[] } {
+  const actor = sys.actors[ch.actor];
+  const r = xstateStep(COMPONENTS[actor.comp], s, sys.L, actor.me, ch.event.name);
+  if (!r) throw new Error(`xstate refuses ${actor.name} ${ch.event.name}`);
+  return r;
+}
+
+/** "T1 pops entry 2 from free_top (CAS succeeds)" */
+export function label(sys: System, s: Int32Array, ch: Choice): string {
+  const actor = sys.actors[ch.actor];
+  const ctx: Ctx = { s, me: actor.me, L: sys.L, emit: noEmit };
+  return `${actor.name} ${ch.event.doc.label(ctx, ch.branch.targetName)}`;
+}
+
+/** Find the enabled step of a named actor and event, as recorded in a trace. */
+export function findChoice(sys: System, s: Int32Array, actorName: string, eventName: string): Choice | null {
+  for (const ch of enabled(sys, s)) if (sys.actors[ch.actor].name === actorName && ch.event.name === eventName) return ch;
+  return null;
+}
+
+/** Control state name of an actor. */
+export function pcName(sys: System, s: Int32Array, actor: number): string {
+  const a = sys.actors[actor];
+  return COMPONENTS[a.comp].states[s[a.pcAt]].name;
+}
+
+/** Machine id of an actor. */
+export function machineOf(sys: System, actor: number): string {
+  return COMPONENTS[sys.actors[actor].comp].spec.id;
+}

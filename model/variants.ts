@@ -1,0 +1,28 @@
+/**
+ * Seeded-bug variants: each is the same model with one configuration flag set (see `bug` in
+ * config.ts), which routes a few transitions through the broken behaviour. Each names the properties
+ * it is expected to break; a test checks that the verifier catches it through one of them.
+ * The first four match the flags of the independent SPIN model in shared/anchors.
+ */
+import type { Bug } from './config.ts';
+
+export interface Variant {
+  name: Bug;
+  description: string;
+  /** the properties it breaks */
+  breaks: string[];
+  /** the matching flag of the SPIN anchor, if any */
+  spinFlag: string | null;
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { name: 'nostamp', description: 'top pointers compared without their stamps: a CAS succeeds on a reused index (ABA)', breaks: ['entry-safety', 'linearizable', 'exactly-once'], spinFlag: 'NOSTAMP' },
+  { name: 'lostwake', description: 'the worker loads the call id and then stores DONE, instead of one atomic exchange: a caller setting RQUEUE in between is never woken', breaks: ['no-lost-wakeup'], spinFlag: 'LOSTWAKE' },
+  { name: 'waiters-early', description: 'the worker reads waiters before enqueueing the handle: a caller registering in between sleeps although its handle is queued', breaks: ['no-lost-wakeup'], spinFlag: 'WAITERS_EARLY' },
+  { name: 'free-early', description: 'the caller pushes its entry back on free_top before reading the result, which another thread may overwrite', breaks: ['right-thread', 'entry-safety'], spinFlag: 'FREE_EARLY' },
+  { name: 'nospawn', description: 'the worker pool never spawns: a recv blocked in the only worker leaves the matching send unserved for ever', breaks: ['no-lost-wakeup'], spinFlag: null },
+];
+
+export function variantByName(name: string): Variant | undefined {
+  return VARIANTS.find((v) => v.name === name);
+}
