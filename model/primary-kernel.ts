@@ -24,7 +24,7 @@
  */
 import { defineComponent, type Ctx } from './kit.ts';
 import { NIL } from './layout.ts';
-import { atomicDequeue, nodeNextAt } from './ready-queue.ts';
+import { atomicDequeue, nodeNextAt, validNode } from './ready-queue.ts';
 import { topUnchanged, writeTop } from './request-stack.ts';
 import { fmtIdx, sclib } from './sclib.ts';
 
@@ -94,7 +94,7 @@ export const primaryKernel = defineComponent({
     },
     deqLoadHead: { description: 'D1: about to load head', on: { KernelLoadsHead: { target: 'deqLoadTail', actions: 'loadHead' } } },
     deqLoadTail: { description: 'D2: about to load tail', on: { KernelLoadsTail: { target: 'deqLoadNext', actions: 'loadTail' } } },
-    deqLoadNext: { description: 'D3: about to load the next pointer of the loaded head', on: { KernelLoadsHeadNext: { target: 'deqRecheck', actions: 'loadHeadNext' } } },
+    deqLoadNext: { description: 'D3: about to load the next pointer of the loaded head', on: { KernelLoadsHeadNext: { guard: 'headIsNode', target: 'deqRecheck', actions: 'loadHeadNext' } } },
     deqRecheck: {
       description: 'D4: about to re-load head to check that head, tail and next were a consistent snapshot',
       on: {
@@ -107,7 +107,7 @@ export const primaryKernel = defineComponent({
       },
     },
     deqFixTail: { description: 'D4a: tail lags behind; about to CAS it forward', on: { KernelAdvancesTail: { target: 'deqLoadHead', actions: 'advanceTail' } } },
-    deqReadValue: { description: 'D5: about to read the handle in the first real node', on: { KernelReadsHandle: { target: 'deqSwingHead', actions: 'readHandle' } } },
+    deqReadValue: { description: 'D5: about to read the handle in the first real node', on: { KernelReadsHandle: { guard: 'nextIsNode', target: 'deqSwingHead', actions: 'readHandle' } } },
     deqSwingHead: {
       description: 'D6: about to CAS head to the first real node (which becomes the dummy)',
       on: {
@@ -118,7 +118,7 @@ export const primaryKernel = defineComponent({
       },
     },
     poolLoad: { description: 'P1: about to load the node pool\'s top to free the old dummy', on: { KernelLoadsNodePoolTop: { target: 'poolLink', actions: 'loadPoolTop' } } },
-    poolLink: { description: 'P2: about to link the old dummy to the loaded pool top', on: { KernelLinksFreedNode: { target: 'poolCas', actions: 'linkFreedNode' } } },
+    poolLink: { description: 'P2: about to link the old dummy to the loaded pool top', on: { KernelLinksFreedNode: { guard: 'freedIsNode', target: 'poolCas', actions: 'linkFreedNode' } } },
     poolCas: {
       description: 'P3: about to CAS the pool top to the old dummy',
       on: {
@@ -162,6 +162,9 @@ export const primaryKernel = defineComponent({
     headUnchanged: (c) => topUnchanged(c, P(c).head, c.s[me(c).hi], c.s[me(c).hs]),
     poolTopUnchanged: (c) => topUnchanged(c, P(c).poolTop, c.s[me(c).pi], c.s[me(c).ps]),
     atomicQueueNonEmpty: (c) => c.s[P(c).rqLen] > 0,
+    headIsNode: (c) => validNode(c, c.s[me(c).hi]),
+    nextIsNode: (c) => validNode(c, c.s[me(c).ni]),
+    freedIsNode: (c) => validNode(c, c.s[me(c).fn]),
     pendingLockfree: (c) => lockfree(c) && c.s[me(c).pend] !== 0,
     pending: (c) => c.s[me(c).pend] !== 0,
   },
@@ -175,6 +178,9 @@ export const primaryKernel = defineComponent({
     headUnchanged: 'head still equals the loaded pair',
     poolTopUnchanged: 'the node pool top still equals the loaded pair',
     atomicQueueNonEmpty: 'the atomic ready queue holds a handle',
+    headIsNode: 'the loaded head is a node (only a broken queue fails this; the thread then stops)',
+    nextIsNode: 'the loaded next is a node (only a broken queue fails this)',
+    freedIsNode: 'the node to free is a node (only a broken queue fails this)',
     pendingLockfree: 'a notification marked this kernel thread pending (lockfree queue)',
     pending: 'a notification marked this kernel thread pending',
   },

@@ -20,6 +20,13 @@ import { NIL } from './layout.ts';
 import type { Ctx } from './kit.ts';
 import type { ProcessLayout } from './layout.ts';
 
+/**
+ * Is `node` a node of the queue? Only a queue broken by a seeded bug holds a pointer that is not; a
+ * step that would dereference one is disabled (the actor stops there, as a thread would fault), so
+ * the model never reads or writes outside the region, and the properties report the damage.
+ */
+export const validNode = (c: Ctx, node: number) => node >= 0 && node < c.L.nodes;
+
 /** A node's next pointer occupies two words at nodeNext + 2*node. */
 export const nodeNextAt = (p: ProcessLayout, node: number) => p.nodeNext + 2 * node;
 
@@ -33,6 +40,8 @@ export function queueContents(s: Int32Array, p: ProcessLayout, nodes: number, at
   const items: number[] = [];
   const seen = new Set<number>();
   let n = s[p.head];
+  if (n < 0 || n >= nodes) return { items, broken: `head points to ${n}, not a node` };
+  if (s[p.tail] < 0 || s[p.tail] >= nodes) return { items, broken: `tail points to ${s[p.tail]}, not a node` };
   seen.add(n);
   for (;;) {
     const nx = s[nodeNextAt(p, n)];

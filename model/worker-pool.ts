@@ -29,7 +29,7 @@
  */
 import { defineComponent, type Ctx } from './kit.ts';
 import { ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT } from './layout.ts';
-import { atomicEnqueue, nodeNextAt } from './ready-queue.ts';
+import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
 
@@ -156,7 +156,7 @@ export const workerPool = defineComponent({
       },
     },
     enqPoolLoad: { description: 'E1: about to load the node pool top', on: { WorkerLoadsNodePoolTop: { guard: 'poolNonEmpty', target: 'enqPoolNext', actions: 'loadPoolTop' } } },
-    enqPoolNext: { description: 'E2: about to read the pool link of the loaded node', on: { WorkerLoadsNodePoolNext: { target: 'enqPoolCas', actions: 'loadPoolNext' } } },
+    enqPoolNext: { description: 'E2: about to read the pool link of the loaded node', on: { WorkerLoadsNodePoolNext: { guard: 'poolTopIsNode', target: 'enqPoolCas', actions: 'loadPoolNext' } } },
     enqPoolCas: {
       description: 'E3: about to CAS the pool top to take the node',
       on: {
@@ -166,9 +166,9 @@ export const workerPool = defineComponent({
         ],
       },
     },
-    enqInit: { description: 'E4: owns a node; about to write the handle and a nil next into it', on: { WorkerInitialisesNode: { target: 'enqLoadTail', actions: 'initNode' } } },
+    enqInit: { description: 'E4: owns a node; about to write the handle and a nil next into it', on: { WorkerInitialisesNode: { guard: 'takenIsNode', target: 'enqLoadTail', actions: 'initNode' } } },
     enqLoadTail: { description: 'E5: about to load tail', on: { WorkerLoadsTail: { target: 'enqLoadNext', actions: 'loadTail' } } },
-    enqLoadNext: { description: 'E6: about to load the next pointer of the loaded tail node', on: { WorkerLoadsTailNext: { target: 'enqRecheck', actions: 'loadTailNext' } } },
+    enqLoadNext: { description: 'E6: about to load the next pointer of the loaded tail node', on: { WorkerLoadsTailNext: { guard: 'tailIsNode', target: 'enqRecheck', actions: 'loadTailNext' } } },
     enqRecheck: {
       description: 'E7: about to re-load tail to check the snapshot',
       on: {
@@ -263,6 +263,9 @@ export const workerPool = defineComponent({
     ringHasRoom: (c) => c.s[c.L.ringLen] < c.L.cfg.ringCapacity,
     wakeUnchanged: (c) => c.s[c.L.wake] === c.s[me(c).wl],
     woken: (c) => c.s[me(c).woken] !== 0,
+    poolTopIsNode: (c) => validNode(c, c.s[me(c).ti]),
+    takenIsNode: (c) => validNode(c, c.s[me(c).n]),
+    tailIsNode: (c) => validNode(c, c.s[me(c).qi]),
   },
   guardDocs: {
     spawned: 'another worker spawned this one',
@@ -289,6 +292,9 @@ export const workerPool = defineComponent({
     ringHasRoom: 'the notify ring has a free slot',
     wakeUnchanged: 'the wake word still equals the loaded value',
     woken: 'the wake-event handler woke it',
+    poolTopIsNode: 'the loaded pool top is a node (only a broken queue fails this; the worker then stops)',
+    takenIsNode: 'the node taken is a node (only a broken queue fails this)',
+    tailIsNode: 'the loaded tail is a node (only a broken queue fails this)',
   },
   actions: {
     start: (c) => {

@@ -1,12 +1,21 @@
 /**
- * One run of the model: execute a schedule, continue fairly, check properties.
+ * One run of the model: execute a schedule, then let the run finish, checking properties throughout.
  *
- * A schedule is a list of numbers; step i takes enabled[schedule[i] mod |enabled|]. Only the
- * schedule's own choices are executed (nothing is filled in), so a shorter schedule is a shorter
- * run, which is what lets fast-check's shrinking shorten the trace itself. After the schedule the run
- * is continued by a fair round-robin scheduler (the next enabled actor after the last one that moved)
- * until nothing is enabled or the drain bound is reached; liveness properties judge the state where
- * it stops. Invariants are checked after every step and stop the run at the first violation.
+ * A schedule is a list of picks [actor, burst]: the actor takes a step if it can, then up to `burst`
+ * more while it still can; a pick of an actor that cannot move is skipped. Picks name actors, not
+ * positions in the enabled list, so removing one pick leaves the meaning of the others intact; and
+ * only the schedule's own picks are executed (nothing is filled in), so a shorter schedule is a
+ * shorter run. Both make fast-check's shrinking shorten the executed trace. Bursts are what let the
+ * random search find races that need one actor preempted while another takes a dozen steps (ABA,
+ * lost wakeups).
+ *
+ * After the schedule the run is finished by the drain: first the lowest-numbered enabled actor always
+ * moves (the shortest way to finish, giving short traces), and if that has not quiesced within the
+ * bound, a fair round-robin scheduler (the next enabled actor after the last one that moved) gets
+ * another bound. Liveness properties judge the state where the drain stops: a state with nothing
+ * enabled is a real deadlock whatever scheduler reached it; only when the fair phase also reaches its
+ * bound is the run reported as not progressing. Invariants are checked after every step and stop the
+ * run at the first violation.
  */
 import type { HistEvent } from '../../model/kit.ts';
 import { enabled, step, type Choice, type System } from '../../model/system.ts';
@@ -51,6 +60,12 @@ export function drainBound(sys: System): number {
   return 2000 + 400 * c.processes * c.threads * c.calls;
 }
 
+/** The step an actor can take now (if it has several, the pick chooses), or null. */
+function enabledOf(sys: System, s: Int32Array, actor: number, pick: number): Choice | null {
+  const mine = enabled(sys, s).filter((c) => c.actor === actor);
+  return mine.length === 0 ? null : mine[Math.floor(pick / sys.actors.length) % mine.length];
+}
+
 function checkInvariants(sys: System, s: Int32Array, props: readonly Property[], stepNo: number): Violation | null {
   for (const p of props) {
     if (!p.invariant) continue;
@@ -67,6 +82,10 @@ export function checkEnd(sys: System, s: Int32Array, end: RunEnd, events: TimedE
     const b = p.final(sys, s, end);
     if (b) return { property: p.name, ...b, step: stepNo };
   }
+  return checkHistory(sys, events, props, stepNo, unknown);
+}
+
+function checkHistory(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
   for (const p of props) {
     if (!p.history) continue;
     const b = p.history(sys, events);
@@ -76,7 +95,9 @@ export function checkEnd(sys: System, s: Int32Array, end: RunEnd, events: TimedE
   return null;
 }
 
-export function runSchedule(sys: System, schedule: readonly number[], opts: RunOptions): RunResult {
+export type Pick = readonly [actor: number, burst: number];
+
+export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOptions): RunResult {
   const { props } = opts;
   const events: TimedEvent[] = [];
   const trace: Executed[] = [];
@@ -99,31 +120,40 @@ export function runSchedule(sys: System, schedule: readonly number[], opts: RunO
 
   let v = checkInvariants(sys, s, props, 0);
   if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
-  for (const pick of schedule) {
-    const en = enabled(sys, s);
-    if (en.length === 0) break;
-    take(en[pick % en.length], 'schedule');
-    v = checkInvariants(sys, s, props, n);
-    if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
+  const nActors = sys.actors.length;
+  for (const [pick, burst] of schedule) {
+    const actor = pick % nActors;
+    for (let b = 0; b <= burst; b++) {
+      const ch = enabledOf(sys, s, actor, pick);
+      if (!ch) break;
+      take(ch, 'schedule');
+      v = checkInvariants(sys, s, props, n);
+      if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
+    }
   }
+  // A history that is not linearizable stays so whatever follows, so check the schedule's own
+  // history before the drain: counterexamples then need no drain at all.
+  const early = checkHistory(sys, events, props, n, []);
+  if (early) return stop(early, { quiescent: false, hitBound: false, bound: 0 });
   const bound = drainBound(sys);
   let quiescent = false;
-  for (let i = 0; ; i++) {
-    const en = enabled(sys, s);
-    if (en.length === 0) {
-      quiescent = true;
-      break;
+  for (const fair of [false, true]) {
+    for (let i = 0; i < bound; i++) {
+      const en = enabled(sys, s);
+      if (en.length === 0) break;
+      let ch = en[0];
+      if (fair)
+        for (const c of en)
+          if (c.actor > lastActor) {
+            ch = c;
+            break;
+          }
+      take(ch, 'drain');
+      v = checkInvariants(sys, s, props, n);
+      if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }
-    if (i >= bound) break;
-    let ch = en[0];
-    for (const c of en)
-      if (c.actor > lastActor) {
-        ch = c;
-        break;
-      }
-    take(ch, 'drain');
-    v = checkInvariants(sys, s, props, n);
-    if (v) return stop(v, { quiescent: false, hitBound: false, bound });
+    quiescent = enabled(sys, s).length === 0;
+    if (quiescent) break;
   }
   const end: RunEnd = { quiescent, hitBound: !quiescent, bound };
   const unknown: string[] = [];

@@ -1,0 +1,188 @@
+/** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
+import { readFileSync } from 'node:fs';
+import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
+import { VARIANTS } from '../../model/variants.ts';
+import { PROPERTIES, propertyByName } from '../../properties/index.ts';
+import type { Property } from '../../properties/property.ts';
+import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
+import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
+
+export const DEFAULT_RUNS = 4000;
+
+export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
+                      [--config FILE] [--max-picks N] [--json] [--out DIR]
+
+Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
+checks the properties on every run. A violation is shrunk and written as a replayable trace to
+DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
+
+  --property P   check only P (repeatable; default: all). See 'virtuos list'.
+  --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model)
+  --seed N       seed of every random choice (default: a fresh one, printed)
+  --runs N       number of runs (default ${DEFAULT_RUNS})
+  --time S       run for S seconds instead of a run count (the count then varies)
+  --config FILE  JSON object overriding configuration fields (see below)
+  --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
+  --json         NDJSON events on stdout: start, progress, result (one per property), summary
+  --out DIR      where traces are written (default traces)
+
+Exit status: 0 all checked properties hold in the runs made, 1 a property is violated,
+2 bad usage or input.
+
+Configuration fields (default):
+${Object.entries(CONFIG_DOC)
+  .map(([k, d]) => `  ${k.padEnd(15)} ${d} (${JSON.stringify(DEFAULT_CONFIG[k as keyof Config])})`)
+  .join('\n')}`;
+
+export function loadConfigFile(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--config ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config ${file}: not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return parseConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`--config ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+const fmtCount = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+export function printSummary(s: VerifySummary, checkedNames: string[]): void {
+  const w = Math.max(...checkedNames.map((n) => n.length), 8);
+  console.log(`${'property'.padEnd(w)}  status    runs    steps    result`);
+  for (const r of s.results) {
+    const status = r.status === 'holds' ? 'holds   ' : 'VIOLATED';
+    const tail =
+      r.status === 'holds'
+        ? `holds in ${r.runs} runs${r.inconclusive ? ` (${r.inconclusive} history checks inconclusive: budget)` : ''}`
+        : `${r.clause}: ${r.message}\n${' '.repeat(w + 2)}trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps; replay with: virtuos replay ${r.trace ?? ''})`;
+    console.log(`${r.property.padEnd(w)}  ${status}  ${String(r.runs).padStart(6)}  ${fmtCount(r.steps).padStart(7)}    ${tail}`);
+  }
+  console.log(`distinct states seen: ${s.distinctStates.toLocaleString('en-US')}${s.distinctCapped ? ' (count capped)' : ''} (by 53-bit state hash)`);
+  console.log('coverage of each machine (visited/total; some states belong to other configurations or seeded bugs):');
+  for (const c of s.coverage) {
+    const miss = c.unvisitedStates.length ? `  unvisited: ${c.unvisitedStates.join(', ')}` : '';
+    console.log(`  ${c.machine.padEnd(14)} states ${c.states[0]}/${c.states[1]}, transitions ${c.transitions[0]}/${c.transitions[1]}${miss}`);
+  }
+  console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
+  const bad = s.results.filter((r) => r.status === 'violated').length;
+  console.log(
+    bad
+      ? `result: ${bad} of ${s.results.length} properties VIOLATED (variant ${s.variant}, seed ${s.seed})`
+      : `result: all ${s.results.length} properties hold in ${s.runs} random runs (variant ${s.variant}, seed ${s.seed}); sampled, not proved`,
+  );
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    {
+      property: { type: 'string', multiple: true },
+      variant: { type: 'string' },
+      seed: { type: 'string' },
+      runs: { type: 'string' },
+      time: { type: 'string' },
+      config: { type: 'string' },
+      'max-picks': { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+    },
+    { min: 0, max: 0, names: '' },
+  );
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  let props: Property[] = [...PROPERTIES];
+  if (values.property) {
+    props = values.property.map((name) => {
+      const p = propertyByName(name);
+      if (!p) throw new UsageError(`unknown property '${name}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`);
+      return p;
+    });
+    props = props.filter((p, i) => props.indexOf(p) === i);
+  }
+  let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
+  let variant = cfg.bug ?? 'correct';
+  if (values.variant !== undefined) {
+    if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
+      throw new UsageError(`unknown variant '${values.variant}' (known: correct, ${VARIANTS.map((v) => v.name).join(', ')})`);
+    variant = values.variant;
+    try {
+      cfg = parseConfig({ ...cfg, bug: variant === 'correct' ? null : (variant as Bug) });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
+  const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
+  const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
+  const timeS = numberOption(values, 'time', 0.1, 86_400);
+  const maxPicks = intOption(values, 'max-picks', 0, 100_000, defaultMaxPicks(cfg));
+  const outDir = values.out ?? 'traces';
+  const json = values.json === true;
+  const names = props.map((p) => p.name);
+  const budget = timeS !== null ? `${timeS} s` : `${runs} runs`;
+  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks }));
+  else {
+    console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
+    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; schedules of up to ${maxPicks} picks`);
+  }
+  const tty = !json && process.stderr.isTTY;
+  let lastJsonProgress = 0;
+  const summary = verify({
+    cfg,
+    variant,
+    props,
+    seed,
+    runs,
+    timeS,
+    outDir,
+    maxPicks,
+    onProgress: (p) => {
+      if (json) {
+        if (p.runs % 1000 === 0 && p.runs !== lastJsonProgress) {
+          lastJsonProgress = p.runs;
+          console.log(JSON.stringify({ type: 'progress', runs: p.runs, steps: p.steps, violated: p.violated }));
+        }
+      } else if (tty) {
+        const of = timeS === null ? `/${runs}` : '';
+        process.stderr.write(`\r  ${p.runs}${of} runs, ${fmtCount(p.steps)} steps, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
+      }
+    },
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (json) {
+    for (const r of summary.results) console.log(JSON.stringify({ type: 'result', ...r }));
+    console.log(
+      JSON.stringify({
+        type: 'summary',
+        ok: summary.ok,
+        results: summary.results.map((r) => ({ property: r.property, status: r.status, runs: r.runs, steps: r.steps, trace: r.trace })),
+        variant,
+        seed,
+        runs: summary.runs,
+        steps: summary.steps,
+        distinctStates: summary.distinctStates,
+        drainBound: summary.drainBound,
+        coverage: summary.coverage,
+        timeS: Number(summary.timeS.toFixed(3)),
+      }),
+    );
+  } else {
+    console.log(`fair drain bound: ${summary.drainBound} steps after each schedule`);
+    printSummary(summary, names);
+  }
+  return summary.ok ? 0 : 1;
+}

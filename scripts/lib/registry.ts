@@ -1,0 +1,7 @@
+/** Named scenarios: scripted runs that replay a story from the paper. Filled in by the recovery work. */
+export interface Scenario {
+  name: string;
+  description: string;
+}
+
+export const SCENARIOS: readonly Scenario[] = [];

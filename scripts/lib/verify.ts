@@ -1,0 +1,283 @@
+/**
+ * The random verifier: fast-check generates schedules, every run checks the selected properties, and
+ * a failing schedule is shrunk and written as a trace.
+ *
+ * One campaign checks all the still-unviolated properties on each run, so a run is paid for once. When
+ * a run breaks property P, the campaign focuses: from then on (fast-check's shrinking phase) a
+ * candidate counts as failing only if it breaks P, so the shrunk counterexample is one of P. The
+ * remaining properties then get a fresh campaign with the runs left. Every random choice comes from
+ * the printed seed; with --runs the result is the same on every execution.
+ */
+import fc from 'fast-check';
+import { join } from 'node:path';
+import type { Config } from '../../model/config.ts';
+import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
+import type { Branch } from '../../model/kit.ts';
+import type { Property } from '../../properties/property.ts';
+import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
+import { writeFileAtomic } from './itf.ts';
+import { buildTrace, traceText } from './trace.ts';
+
+export interface VerifyOptions {
+  cfg: Config;
+  variant: string;
+  props: readonly Property[];
+  seed: number;
+  /** number of runs (schedules); ignored when timeS is set */
+  runs: number;
+  /** stop after this many seconds instead of a run count (the run count then varies) */
+  timeS: number | null;
+  /** where traces go: <outDir>/<property>/<variant>-<seed>.itf.json */
+  outDir: string;
+  /** most picks in a generated schedule */
+  maxPicks?: number;
+  onProgress?: (p: Progress) => void;
+  /** write trace files (false in tests that only want verdicts) */
+  writeTraces?: boolean;
+}
+
+export interface Progress {
+  runs: number;
+  steps: number;
+  elapsedS: number;
+  violated: string[];
+}
+
+export interface PropertyResult {
+  property: string;
+  status: 'holds' | 'violated';
+  runs: number;
+  steps: number;
+  trace: string | null;
+  clause: string | null;
+  message: string | null;
+  /** length of the shrunk counterexample */
+  traceSteps: number | null;
+  /** runs whose history check ran out of budget */
+  inconclusive: number;
+}
+
+export interface Coverage {
+  machine: string;
+  states: [number, number];
+  transitions: [number, number];
+  unvisitedStates: string[];
+}
+
+export interface VerifySummary {
+  ok: boolean;
+  variant: string;
+  seed: number;
+  runs: number;
+  steps: number;
+  distinctStates: number;
+  distinctCapped: boolean;
+  drainBound: number;
+  maxPicks: number;
+  timeS: number;
+  results: PropertyResult[];
+  coverage: Coverage[];
+}
+
+const DISTINCT_CAP = 2_000_000;
+
+/** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number. */
+export function stateHash(s: Int32Array): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const w = s[i];
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = Math.imul(h2 ^ (w + 0x9e3779b9), 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
+export function defaultMaxPicks(cfg: Config): number {
+  return 20 * cfg.processes * cfg.threads * cfg.calls;
+}
+
+export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick[]> {
+  return fc.array(fc.tuple(fc.nat(actors * 4 - 1), fc.nat(11)), { maxLength: maxPicks, size: 'max' });
+}
+
+/**
+ * fast-check shrinks the schedule towards the simplest input, which is not always the shortest run
+ * (an empty schedule still runs the whole drain). This second pass works on the executed trace itself:
+ * every step becomes a one-step pick of its actor, and it keeps any change that still breaks the same
+ * property with fewer executed steps: the best truncation point
+ * (the rest left to the drain), removing chunks of picks (halving the chunk size down to one), and
+ * moving a pick earlier (right after the previous pick of the same actor) or later (right before
+ * the next one), which reorders the interleaving. It stops when a full round changes nothing, after `budget` runs or after `seconds`
+ * (so that a long counterexample cannot stall the verifier; the result is then less short).
+ */
+export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget = 4000, seconds = 10): Pick[] {
+  let evals = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const length = (c: Pick[]) => {
+    evals++;
+    if ((evals & 63) === 0 && performance.now() > deadline) evals = budget;
+    const r = runSchedule(sys, c, { props: [prop] });
+    return r.violation?.property === prop.name ? r.steps : Infinity;
+  };
+  const first = runSchedule(sys, sched, { props: [prop], record: true });
+  let best: Pick[] = first.trace.map((x) => [x.choice.actor, 0] as const);
+  let bestLen = length(best);
+  if (bestLen === Infinity) return sched;
+  const consider = (cand: Pick[]): boolean => {
+    if (evals >= budget) return false;
+    const l = length(cand);
+    if (l < bestLen) {
+      best = cand;
+      bestLen = l;
+      return true;
+    }
+    return false;
+  };
+  for (let round = 0, changed = true; changed && evals < budget; round++) {
+    changed = false;
+    // Safety and history violations are kept by every longer prefix, so bisect for the shortest
+    // violating prefix first; then try every cut of a short trace (a liveness run need not be monotone).
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi && evals < budget) {
+      const mid = (lo + hi) >> 1;
+      if (length(best.slice(0, mid)) <= bestLen) hi = mid;
+      else lo = mid + 1;
+    }
+    if (consider(best.slice(0, lo))) changed = true;
+    if (best.length <= 400) for (let k = 0; k < best.length && evals < budget; k++) if (consider(best.slice(0, k))) changed = true;
+    for (let chunk = Math.max(1, best.length >> 1); chunk >= 1; chunk >>= 1)
+      for (let i = best.length - chunk; i >= 0 && evals < budget; i -= chunk) if (consider([...best.slice(0, i), ...best.slice(i + chunk)])) changed = true;
+    for (let i = 1; i < best.length && evals < budget; i++) {
+      const actor = best[i][0];
+      let j = i - 1;
+      while (j >= 0 && best[j][0] !== actor) j--;
+      if (j + 1 >= i) continue;
+      const cand = [...best.slice(0, j + 1), best[i], ...best.slice(j + 1, i), ...best.slice(i + 1)];
+      if (consider(cand)) changed = true;
+    }
+    for (let i = best.length - 2; i >= 0 && evals < budget; i--) {
+      const actor = best[i][0];
+      let j = i + 1;
+      while (j < best.length && best[j][0] !== actor) j++;
+      if (j - 1 <= i) continue;
+      const cand = [...best.slice(0, i), ...best.slice(i + 1, j), best[i], ...best.slice(j)];
+      if (consider(cand)) changed = true;
+    }
+  }
+  return best;
+}
+
+/** A fresh 32-bit seed for the k-th campaign of one verification, derived from the user's seed. */
+const campaignSeed = (seed: number, k: number) => (seed + Math.imul(k, 0x9e3779b9)) | 0;
+
+export function verify(opts: VerifyOptions): VerifySummary {
+  const sys: System = makeSystem(opts.cfg);
+  const maxPicks = opts.maxPicks ?? defaultMaxPicks(opts.cfg);
+  const started = performance.now();
+  const deadline = opts.timeS === null ? Infinity : started + opts.timeS * 1000;
+  const results = new Map<string, PropertyResult>(
+    opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0 }]),
+  );
+  const distinct = new Set<number>();
+  const visitedBranches = new Set<Branch>();
+  const visitedStates = COMPONENTS.map(() => new Set<number>());
+  for (const a of sys.actors) visitedStates[a.comp].add(sys.init[a.pcAt]);
+  let totalRuns = 0;
+  let totalSteps = 0;
+  let lastProgress = 0;
+  let remaining = [...opts.props];
+  const onState = (s: Int32Array) => {
+    if (distinct.size < DISTINCT_CAP) distinct.add(stateHash(s));
+  };
+  const onStep = (ch: { actor: number; branch: Branch }) => {
+    visitedBranches.add(ch.branch);
+    visitedStates[sys.actors[ch.actor].comp].add(ch.branch.target);
+  };
+
+  for (let k = 0; remaining.length > 0; k++) {
+    const runsLeft = opts.timeS === null ? opts.runs - totalRuns : Number.MAX_SAFE_INTEGER;
+    if (runsLeft <= 0 || performance.now() >= deadline) break;
+    let focus: Property | null = null;
+    const checked = remaining;
+    const predicate = (sched: Pick[]): boolean => {
+      if (focus) return runSchedule(sys, sched, { props: [focus] }).violation?.property !== focus.name;
+      const r: RunResult = runSchedule(sys, sched, { props: checked, onState, onStep });
+      totalRuns++;
+      totalSteps += r.steps;
+      for (const p of checked) {
+        const res = results.get(p.name)!;
+        res.runs++;
+        res.steps += r.steps;
+      }
+      for (const u of r.unknown) results.get(u)!.inconclusive++;
+      const now = performance.now();
+      if (opts.onProgress && (now - lastProgress > 500 || totalRuns % 1000 === 0)) {
+        lastProgress = now;
+        opts.onProgress({ runs: totalRuns, steps: totalSteps, elapsedS: (now - started) / 1000, violated: [...results.values()].filter((x) => x.status === 'violated').map((x) => x.property) });
+      }
+      if (r.violation) {
+        focus = checked.find((p) => p.name === r.violation!.property)!;
+        return false;
+      }
+      return true;
+    };
+    const out = fc.check(fc.property(scheduleArb(sys.actors.length, maxPicks), predicate), {
+      seed: campaignSeed(opts.seed, k),
+      numRuns: Math.min(runsLeft, 1_000_000_000),
+      ...(opts.timeS !== null ? { interruptAfterTimeLimit: Math.max(1, deadline - performance.now()), markInterruptAsFailure: false } : {}),
+      endOnFailure: false,
+    });
+    if (!out.failed || !focus || !out.counterexample) break;
+    const prop: Property = focus;
+    const sched = minimizeTrace(sys, prop, out.counterexample[0] as Pick[]);
+    const r = runSchedule(sys, sched, { props: [prop], record: true });
+    const v = r.violation!;
+    const res = results.get(prop.name)!;
+    res.status = 'violated';
+    res.clause = v.clause;
+    res.message = v.message;
+    res.traceSteps = r.steps;
+    if (opts.writeTraces !== false) {
+      const path = join(opts.outDir, prop.name, `${opts.variant}-${opts.seed}.itf.json`);
+      const trace = buildTrace(sys, r.trace, r.final, {
+        variant: opts.variant,
+        seed: opts.seed,
+        checked: [prop.name],
+        verdict: { status: 'violated', property: prop.name, clause: v.clause, message: v.message, step: v.step },
+        end: r.end,
+      });
+      writeFileAtomic(path, traceText(trace));
+      res.trace = path;
+    }
+    remaining = remaining.filter((p) => p !== prop);
+  }
+
+  const coverage: Coverage[] = COMPONENTS.map((comp, ci) => {
+    const branches = comp.states.flatMap((st) => st.events.flatMap((e) => e.branches));
+    return {
+      machine: comp.spec.id,
+      states: [visitedStates[ci].size, comp.states.length] as [number, number],
+      transitions: [branches.filter((b) => visitedBranches.has(b)).length, branches.length] as [number, number],
+      unvisitedStates: comp.states.filter((_, i) => !visitedStates[ci].has(i)).map((st) => st.name),
+    };
+  }).filter((c, ci) => COMPONENTS[ci].spec.count(sys.L) > 0);
+
+  const list = opts.props.map((p) => results.get(p.name)!);
+  return {
+    ok: list.every((r) => r.status === 'holds'),
+    variant: opts.variant,
+    seed: opts.seed,
+    runs: totalRuns,
+    steps: totalSteps,
+    distinctStates: distinct.size,
+    distinctCapped: distinct.size >= DISTINCT_CAP,
+    drainBound: drainBound(sys),
+    maxPicks,
+    timeS: (performance.now() - started) / 1000,
+    results: list,
+    coverage,
+  };
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `virtuos` binary: runs the TypeScript CLI through tsx's loader.
+import { register } from 'tsx/esm/api';
+register();
+const { main } = await import('./cli.ts');
+process.exitCode = await main(process.argv.slice(2));
