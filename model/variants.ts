@@ -4,7 +4,7 @@
  * it is expected to break; a test checks that the verifier catches it through one of them.
  * The first four match the flags of the independent SPIN model in shared/anchors.
  */
-import type { Bug } from './config.ts';
+import type { Bug, Config } from './config.ts';
 
 export interface Variant {
   name: Bug;
@@ -13,6 +13,8 @@ export interface Variant {
   breaks: string[];
   /** the matching flag of the SPIN anchor, if any */
   spinFlag: string | null;
+  /** configuration fields the bug needs to show (applied over the default configuration by --variant) */
+  config?: Partial<Config>;
 }
 
 export const VARIANTS: readonly Variant[] = [

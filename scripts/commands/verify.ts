@@ -17,7 +17,8 @@ checks the properties on every run. A violation is shrunk and written as a repla
 DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
 
   --property P   check only P (repeatable; default: all). See 'virtuos list'.
-  --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model)
+  --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
+                 the variant's own configuration applies unless --config is given
   --seed N       seed of every random choice (default: a fresh one, printed)
   --runs N       number of runs (default ${DEFAULT_RUNS})
   --time S       run for S seconds instead of a run count (the count then varies)
@@ -118,8 +119,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
       throw new UsageError(`unknown variant '${values.variant}' (known: correct, ${VARIANTS.map((v) => v.name).join(', ')})`);
     variant = values.variant;
+    const needs = VARIANTS.find((v) => v.name === variant)?.config ?? {};
     try {
-      cfg = parseConfig({ ...cfg, bug: variant === 'correct' ? null : (variant as Bug) });
+      cfg = parseConfig({ ...cfg, ...(values.config ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
       throw e;

@@ -1,0 +1,123 @@
+/**
+ * Footprints: which words of the state a step reads and writes, and what each word is.
+ *
+ * A step's footprint is measured, not declared: its guard and actions are run once on an array that
+ * records every index touched. This is what lets other layers reason about steps without a second
+ * description of the protocol: the isolation model attributes every shared-memory access to a domain
+ * and a page, and a partial-order reduction needs to know which steps are independent.
+ *
+ * `regionOf` names the region a word belongs to: a process's request area, its ready queue, its shadow
+ * process, the service domain's wake page, event channels and notify ring, an actor's private
+ * registers (control state included), or a ghost variable of the properties.
+ */
+import type { Ctx } from './kit.ts';
+import type { Layout } from './layout.ts';
+import { COMPONENTS, type Choice, type System } from './system.ts';
+
+export interface Footprint {
+  reads: Set<number>;
+  writes: Set<number>;
+}
+
+function recorder(base: Int32Array, fp: Footprint, writable: boolean): Int32Array {
+  return new Proxy(base, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') {
+        const i = Number(key);
+        if (Number.isInteger(i)) {
+          fp.reads.add(i);
+          return target[i];
+        }
+      }
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set(target, key, value) {
+      const i = Number(key);
+      if (!writable || !Number.isInteger(i)) throw new Error(`footprint: unexpected write to ${String(key)}`);
+      fp.writes.add(i);
+      target[i] = value;
+      return true;
+    },
+  });
+}
+
+/**
+ * The words a step reads (its guards on the state before it, its actions on the copy) and writes,
+ * the actor's own control word included. Guards of earlier branches that did not hold count as reads:
+ * they are part of deciding the step.
+ */
+export function footprint(sys: System, s: Int32Array, ch: Choice): Footprint {
+  const fp: Footprint = { reads: new Set(), writes: new Set() };
+  const actor = sys.actors[ch.actor];
+  const comp = COMPONENTS[actor.comp];
+  const guardView = recorder(s, fp, false);
+  const gctx: Ctx = { s: guardView, me: actor.me, L: sys.L, emit: () => {} };
+  comp.spec.runnable?.(gctx);
+  fp.reads.add(actor.pcAt);
+  for (const br of ch.event.branches) {
+    if (br.guard) br.guard(gctx);
+    if (br === ch.branch) break;
+  }
+  const copy = s.slice();
+  const actx: Ctx = { s: recorder(copy, fp, true), me: actor.me, L: sys.L, emit: () => {} };
+  for (const act of ch.branch.actions) act(actx);
+  fp.writes.add(actor.pcAt);
+  return fp;
+}
+
+export type RegionKind = 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost';
+
+export interface Region {
+  kind: RegionKind;
+  /** process index for per-process regions, actor name for 'actor', else -1 / '' */
+  proc: number;
+  actor: string;
+  /** the field's name, e.g. "free_top", "next[2]", "T1.pc" */
+  field: string;
+}
+
+/** A map from every word offset to its region; computed once per layout. */
+export function regionMap(sys: System): Region[] {
+  const L: Layout = sys.L;
+  const out: Region[] = new Array(L.size);
+  const put = (at: number, n: number, kind: RegionKind, proc: number, actor: string, field: string) => {
+    for (let i = 0; i < n; i++) out[at + i] = { kind, proc, actor, field: n > 1 ? `${field}[${i}]` : field };
+  };
+  const { cfg } = L;
+  L.proc.forEach((p, pi) => {
+    put(p.freeTop, 2, 'request-area', pi, '', 'free_top');
+    put(p.allocTop, 2, 'request-area', pi, '', 'alloc_top');
+    for (const f of ['next', 'id', 'seq', 'arg', 'owner'] as const) put(p[f], cfg.entries, 'request-area', pi, '', f);
+    put(p.waiters, 1, 'ready-queue', pi, '', 'waiters');
+    put(p.head, 2, 'ready-queue', pi, '', 'head');
+    put(p.tail, 2, 'ready-queue', pi, '', 'tail');
+    put(p.nodeValue, L.nodes, 'ready-queue', pi, '', 'node_value');
+    put(p.nodeNext, 2 * L.nodes, 'ready-queue', pi, '', 'node_next');
+    put(p.poolTop, 2, 'ready-queue', pi, '', 'pool_top');
+    put(p.poolNext, L.nodes, 'ready-queue', pi, '', 'pool_next');
+    put(p.rqLen, 1, 'ready-queue', pi, '', 'rq_len');
+    put(p.rq, cfg.threads + 1, 'ready-queue', pi, '', 'rq');
+    put(p.tokens, 1, 'shadow-process', pi, '', 'socket_tokens');
+    put(p.liveWorkers, 1, 'shadow-process', pi, '', 'live_workers');
+    put(p.idleWorkers, 1, 'shadow-process', pi, '', 'idle_workers');
+  });
+  put(L.wake, 1, 'wake-page', -1, '', 'wake');
+  put(L.evtToService, 1, 'event-channel', -1, '', 'to_service');
+  put(L.evtToPrimary, 1, 'event-channel', -1, '', 'to_primary');
+  put(L.ringLen, 1, 'notify-ring', -1, '', 'ring_len');
+  put(L.ring, cfg.ringCapacity, 'notify-ring', -1, '', 'ring');
+  put(L.execd, L.requests, 'ghost', -1, '', 'executions');
+  put(L.seen, L.requests, 'ghost', -1, '', 'results_read');
+  put(L.fault, 1, 'ghost', -1, '', 'fault');
+  const actorBlock = (name: string, o: Record<string, number>) => {
+    for (const [k, at] of Object.entries(o)) out[at] = { kind: 'actor', proc: -1, actor: name, field: `${name}.${k}` };
+  };
+  L.thread.forEach((t, i) => actorBlock(`T${i + 1}`, t as never));
+  L.kernel.forEach((k, i) => actorBlock(`K${i + 1}`, k as never));
+  L.worker.forEach((w, i) => actorBlock(`W${i + 1}`, w as never));
+  actorBlock('F', L.frontend);
+  actorBlock('B', L.backend);
+  for (let i = 0; i < L.size; i++) if (!out[i]) throw new Error(`regionMap: word ${i} has no region`);
+  return out;
+}
