@@ -209,7 +209,10 @@ export const primaryKernel = defineComponent({
       c.s[me(c).ni] = c.s[at];
       c.s[me(c).ns] = c.s[at + 1];
     },
-    clearQueueRegs: clear,
+    clearQueueRegs: (c) => {
+      clear(c);
+      c.s[me(c).v] = 0;
+    },
     findEmpty: (c) => {
       c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'deq', value: null });
       clear(c);

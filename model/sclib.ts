@@ -333,7 +333,7 @@ export const sclib = defineComponent({
     CallerLinksEntry: {
       from: 'user thread (libc-sclib)',
       to: 'next[]',
-      description: 'C7/C17: set next[entry] to the loaded top index',
+      description: 'C7: set next[entry] to the loaded alloc_top index',
       label: (c) => `sets next[${c.s[me(c).e]}] = ${fmtIdx(c.s[me(c).ti])}`,
     },
     CallerPushesRequest: {

@@ -18,7 +18,7 @@ export interface Variant {
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'nostamp', description: 'top pointers compared without their stamps: a CAS succeeds on a reused index (ABA)', breaks: ['entry-safety', 'linearizable', 'exactly-once'], spinFlag: 'NOSTAMP' },
+  { name: 'nostamp', description: 'top pointers compared without their stamps: a CAS succeeds on a reused index (ABA)', breaks: ['entry-safety', 'linearizable', 'exactly-once', 'right-thread', 'no-lost-wakeup'], spinFlag: 'NOSTAMP' },
   { name: 'lostwake', description: 'the worker loads the call id and then stores DONE, instead of one atomic exchange: a caller setting RQUEUE in between is never woken', breaks: ['no-lost-wakeup'], spinFlag: 'LOSTWAKE' },
   { name: 'waiters-early', description: 'the worker reads waiters before enqueueing the handle: a caller registering in between sleeps although its handle is queued', breaks: ['no-lost-wakeup'], spinFlag: 'WAITERS_EARLY' },
   { name: 'free-early', description: 'the caller pushes its entry back on free_top before reading the result, which another thread may overwrite', breaks: ['right-thread', 'entry-safety'], spinFlag: 'FREE_EARLY' },

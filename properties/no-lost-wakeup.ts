@@ -8,18 +8,30 @@
  * a thread left waiting for a call that never ran is a deadlock (for example every worker blocked);
  * reaching the bound with steps still enabled is a livelock or a too-small bound.
  *
+ * One clause is checked on every state, so that the most common lost wakeup is caught the moment it
+ * happens rather than when the run has drained: a parked thread whose entry is DONE must have its
+ * handle on the way to a kernel thread (held by the worker that completed the call, on the ready
+ * queue, or dequeued by a kernel thread about to run it). Nothing else can ever resume it.
+ *
  * This is not a proof of liveness: it checks the runs the verifier generates, each for a bounded
  * number of fair steps.
  *
  * VIRTUOS.md: "The dispatch protocol" step 4, "Workers"; hazards ("a lost wakeup").
  */
-import { ID_DONE } from '../model/layout.ts';
+import { ID_DONE, NIL } from '../model/layout.ts';
+import { primaryKernel } from '../model/primary-kernel.ts';
+import { queueContents } from '../model/ready-queue.ts';
 import { sclib } from '../model/sclib.ts';
 import { pcName } from '../model/system.ts';
+import { workerPool } from '../model/worker-pool.ts';
 import type { Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
 const blocked = sclib.stateIndex.get('blocked')!;
+/** worker states in which `e` is the completed entry whose caller it will wake */
+const workerHoldsEntry = new Set(['readHandle', 'storeDone'].map((n) => workerPool.stateIndex.get(n)!));
+/** kernel-thread states in which `v` is a dequeued handle it is about to run */
+const kernelHoldsHandle = new Set(['deqSwingHead', 'poolLoad', 'poolLink', 'poolCas', 'leaveWait'].map((n) => primaryKernel.stateIndex.get(n)!));
 
 export const noLostWakeup: Property = {
   name: 'no-lost-wakeup',
@@ -28,9 +40,30 @@ export const noLostWakeup: Property = {
   section: 'The dispatch protocol',
   description: 'Under fair scheduling, once threads stop submitting, every issued call completes and no thread sleeps while its entry is DONE (checked within a stated bound of fair steps).',
   clauses: {
+    'completed-call-in-flight': 'a parked thread whose entry is DONE has its handle on the way: with the worker that completed it, on the ready queue, or with the kernel thread about to run it (checked on every state)',
     'no-sleeper-with-done-entry': 'no thread is left parked while its entry is DONE',
     'all-calls-complete': 'every thread finishes all its calls',
     'progress-within-bound': 'the fair continuation of a run quiesces within its bound',
+  },
+  invariant(sys, s) {
+    const { L, cfg } = sys;
+    for (let t = 0; t < L.thread.length; t++) {
+      const th = L.thread[t];
+      if (s[th.pc] !== blocked || s[th.att] !== NIL) continue;
+      const p = Math.floor(t / cfg.threads);
+      const pl = L.proc[p];
+      const e = s[th.e];
+      if (s[pl.id + e] !== ID_DONE) continue;
+      let onItsWay = false;
+      for (let w = p * cfg.workers; w < (p + 1) * cfg.workers && !onItsWay; w++) {
+        const wk = L.worker[w];
+        onItsWay = (workerHoldsEntry.has(s[wk.pc]) && s[wk.e] === e) || s[wk.h] === t;
+      }
+      for (let k = p * cfg.kernelThreads; k < (p + 1) * cfg.kernelThreads && !onItsWay; k++) onItsWay = kernelHoldsHandle.has(s[L.kernel[k].pc]) && s[L.kernel[k].v] === t;
+      if (!onItsWay) onItsWay = queueContents(s, pl, L.nodes, cfg.readyQueue === 'atomic').items.includes(t);
+      if (!onItsWay) return { clause: 'completed-call-in-flight', message: `T${t + 1} is parked, its entry ${e} is DONE, and its handle is nowhere on the way back to it (a lost wakeup)` };
+    }
+    return null;
   },
   final(sys, s, end) {
     const L = sys.L;

@@ -179,19 +179,19 @@ describe('writeItf', () => {
     );
   });
 
-  test('values too wide for a line are broken up with 2-space indentation', () => {
+  test('shallow records stay on one line however wide; deeper values are broken up with 2-space indentation', () => {
     const text = writeItf({
       meta: {},
       vars: ['threads'],
-      states: [{ threads: [{ pc: 'waiting-for-the-storage-domain', slot: 12, args: [1, 2] }] }],
+      states: [{ threads: [{ pc: 'waiting-for-the-storage-domain', slot: 12, args: [1, 2] }, { pc: 'x', nested: { deeper: { deepest: [3] } } }] }],
     });
     expect(text).toContain(
       [
         '      "threads": [',
+        '        { "pc": "waiting-for-the-storage-domain", "slot": { "#bigint": "12" }, "args": [{ "#bigint": "1" }, { "#bigint": "2" }] },',
         '        {',
-        '          "pc": "waiting-for-the-storage-domain",',
-        '          "slot": { "#bigint": "12" },',
-        '          "args": [{ "#bigint": "1" }, { "#bigint": "2" }]',
+        '          "pc": "x",',
+        '          "nested": { "deeper": { "deepest": [{ "#bigint": "3" }] } }',
         '        }',
         '      ]',
       ].join('\n'),

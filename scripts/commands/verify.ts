@@ -7,7 +7,7 @@ import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 
-export const DEFAULT_RUNS = 4000;
+export const DEFAULT_RUNS = 15000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
                       [--config FILE] [--max-picks N] [--json] [--out DIR]

@@ -85,7 +85,7 @@ export function checkEnd(sys: System, s: Int32Array, end: RunEnd, events: TimedE
   return checkHistory(sys, events, props, stepNo, unknown);
 }
 
-function checkHistory(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
+export function checkHistory(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
   for (const p of props) {
     if (!p.history) continue;
     const b = p.history(sys, events);

@@ -493,11 +493,23 @@ function inline(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Levels of nesting below a value: 0 for a scalar, 1 for a record or list of scalars, ... */
+function depth(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let d = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) d = Math.max(d, depth(x));
+  return d + 1;
+}
+
+/** Records this shallow (an actor's registers, a request entry, a node with its stamped pointer, a trace step) stay on one line whatever their width, so that a state reads one thing per line; a list of such records gets one line per record. */
+const INLINE_DEPTH = 3;
+
 /** `lead` is how many characters already sit on the current line. */
 function render(v: unknown, indent: string, lead: number): string {
   const flat = inline(v);
   const leafArray = Array.isArray(v) && v.every(isScalarItf);
-  if (typeof v !== 'object' || v === null || leafArray || lead + flat.length + 1 <= WIDTH) return flat;
+  const shallow = depth(v) <= INLINE_DEPTH && (!Array.isArray(v) || v.length <= 1);
+  if (typeof v !== 'object' || v === null || leafArray || lead + flat.length + 1 <= WIDTH || shallow) return flat;
   return block(Array.isArray(v) ? v.map((x) => [undefined, x] as const) : Object.entries(v), Array.isArray(v), indent);
 }
 

@@ -13,7 +13,7 @@ import { enabled, findChoice, label, makeSystem, step, type System } from '../..
 import { changes, decode, VARS } from '../../model/view.ts';
 import { propertyByName } from '../../properties/index.ts';
 import type { Property, RunEnd, TimedEvent } from '../../properties/property.ts';
-import { checkEnd, type Executed, type Violation } from './explore.ts';
+import { checkEnd, checkHistory, type Executed, type Violation } from './explore.ts';
 import { metaArray, metaObject, metaString, parseItf, TraceFormatError, writeItf, type ItfTrace, type Plain } from './itf.ts';
 
 export const TOOL = 'virtuos-model 0.1.0';
@@ -187,6 +187,10 @@ export function replay(t: LoadedTrace): ReplayResult {
     return null;
   };
   verdict = checkInv(0);
+  // The run checked the schedule's history before its drain (see runSchedule); do the same here.
+  const scheduleEnd = meta.steps.filter((x) => x.phase === 'schedule').length;
+  const historyAtScheduleEnd = (n: number) => (n === scheduleEnd ? checkHistory(sys, events, props, n, []) : null);
+  verdict = verdict ?? historyAtScheduleEnd(0);
   let phase: TraceStep['phase'] = 'schedule';
   for (let i = 0; i < meta.steps.length && !verdict; i++) {
     const st = meta.steps[i];
@@ -207,7 +211,7 @@ export function replay(t: LoadedTrace): ReplayResult {
     if (!sameJson(now, t.itf.states[n])) return diverge(`the state after this step differs from the recorded one (${firstDifference(now, t.itf.states[n])})`, n);
     for (const c of changes(prev, now)) lines.push(`        ${c}`);
     prev = now;
-    verdict = checkInv(n);
+    verdict = checkInv(n) ?? historyAtScheduleEnd(n);
   }
   if (!verdict) {
     const quiescent = enabled(sys, s).length === 0;

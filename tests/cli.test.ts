@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const tmp = mkdtempSync(join(tmpdir(), 'virtuos-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function virtuos(...args: string[]) {
+  const r = spawnSync(process.execPath, ['scripts/virtuos.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('bad usage and input: one clear line, exit 2, nothing written', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['unknown property', ['verify', '--property', 'nope', '--out', join(tmp, 'o1')], /unknown property 'nope'/],
+    ['unknown variant', ['verify', '--variant', 'nope', '--out', join(tmp, 'o2')], /unknown variant 'nope'/],
+    ['unknown option', ['verify', '--colour', 'red'], /unknown option '--colour'/],
+    ['bad number', ['verify', '--runs', 'many'], /--runs must be an integer/],
+    ['runs and time together', ['verify', '--runs', '5', '--time', '1'], /--runs or --time, not both/],
+    ['missing trace file', ['replay', join(tmp, 'missing.itf.json')], /missing\.itf\.json: cannot read/],
+    ['replay without a file', ['replay'], /missing the trace FILE/],
+  ];
+  test.each(cases)('%s', (_name, args, message) => {
+    const r = virtuos(...args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.out).toBe('');
+  });
+  test('an out-of-range config file is rejected naming the field, and nothing is written', () => {
+    const cfg = join(tmp, 'bad.json');
+    writeFileSync(cfg, JSON.stringify({ entries: 1000 }));
+    const outDir = join(tmp, 'o3');
+    const r = virtuos('verify', '--config', cfg, '--out', outDir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/config field 'entries': 1000 is out of range 1\.\.8/);
+    expect(existsSync(outDir)).toBe(false);
+  });
+});
+
+describe('the commands', () => {
+  test('list --json has the documented shape', () => {
+    const r = virtuos('list', '--json');
+    expect(r.code).toBe(0);
+    const l = JSON.parse(r.out);
+    expect(Object.keys(l)).toEqual(['properties', 'variants', 'scenarios']);
+    expect(l.properties[0]).toMatchObject({ name: expect.any(String), group: 'dispatch', kind: expect.any(String), description: expect.any(String) });
+    expect(l.variants.map((v: { name: string }) => v.name)).toEqual(expect.arrayContaining(['nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn']));
+    for (const v of l.variants) expect(v.breaks.length).toBeGreaterThan(0);
+  });
+  test('verify --json ends with the summary line; exit 0 on the correct model', () => {
+    const r = virtuos('verify', '--json', '--runs', '60', '--seed', '4', '--out', join(tmp, 'o4'));
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((x) => JSON.parse(x));
+    expect(lines[0].type).toBe('start');
+    const last = lines.at(-1);
+    expect(last.type).toBe('summary');
+    expect(last.ok).toBe(true);
+    for (const res of last.results) expect(Object.keys(res)).toEqual(['property', 'status', 'runs', 'steps', 'trace']);
+  });
+  test('verify of a variant exits 1 and writes a trace that replay reproduces (exit 0)', () => {
+    const outDir = join(tmp, 'o5');
+    const r = virtuos('verify', '--variant', 'nospawn', '--seed', '2', '--runs', '300', '--out', outDir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/no-lost-wakeup +VIOLATED/);
+    const files = readdirSync(outDir, { recursive: true }).map(String).filter((f) => f.endsWith('.itf.json'));
+    expect(files).toContain(join('no-lost-wakeup', 'nospawn-2.itf.json'));
+    const rep = virtuos('replay', join(outDir, 'no-lost-wakeup', 'nospawn-2.itf.json'));
+    expect(rep.code).toBe(0);
+    expect(rep.out).toMatch(/REPRODUCED/);
+    expect(rep.out).toMatch(/^ +1\. /m);
+  });
+  test('--help describes each command and exits 0', () => {
+    for (const c of ['list', 'verify', 'replay']) {
+      const r = virtuos(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`usage: virtuos ${c}`));
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'vitest';
+import { anchorConfig, BUGS, ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
+import { footprint, regionMap } from '../model/footprint.ts';
+import { COMPONENTS, enabled, makeSystem, step, stepViaXstate, type System } from '../model/system.ts';
+import { VARIANTS } from '../model/variants.ts';
+import type { HistEvent } from '../model/kit.ts';
+
+/** xorshift32: the tests' own pinned randomness */
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+/** The steps xstate itself says are possible: for every runnable actor, every event of its state that `can` fire. */
+function xstateEnabled(sys: System, s: Int32Array): string[] {
+  const out: string[] = [];
+  sys.actors.forEach((a) => {
+    const comp = COMPONENTS[a.comp];
+    const ctx = { s, me: a.me, L: sys.L, emit: () => {} };
+    if (comp.spec.runnable && !comp.spec.runnable(ctx)) return;
+    const value = comp.states[s[a.pcAt]].name;
+    const snap = comp.machine.resolveState({ value, context: { s, me: a.me, L: sys.L, events: [] } });
+    for (const ev of Object.keys(comp.spec.states[value].on ?? {})) if (snap.can({ type: ev })) out.push(`${a.name} ${ev}`);
+  });
+  return out.sort();
+}
+
+const configs: [string, Config][] = [
+  ['default', DEFAULT_CONFIG],
+  ['anchor 2x2', anchorConfig(2, 2)],
+  ['two processes, atomic queue, direct notify', { ...DEFAULT_CONFIG, processes: 2, threads: 2, kernelThreads: 1, blockingPair: false, readyQueue: 'atomic', notify: 'direct' }],
+  ...VARIANTS.map((v) => [`variant ${v.name}`, { ...DEFAULT_CONFIG, ...v.config, bug: v.name }] as [string, Config]),
+];
+
+describe('the fast step table derived from the xstate machines', () => {
+  for (const [name, cfg] of configs) {
+    test(`steps exactly as xstate's own transition does (${name})`, () => {
+      const sys = makeSystem(cfg);
+      const r = rng(0xc0ffee);
+      let compared = 0;
+      for (let run = 0; run < 12; run++) {
+        let s = sys.init;
+        for (let i = 0; i < 400; i++) {
+          const en = enabled(sys, s);
+          expect(en.map((c) => `${sys.actors[c.actor].name} ${c.event.name}`).sort()).toEqual(xstateEnabled(sys, s));
+          if (en.length === 0) break;
+          const ch = en[r() % en.length];
+          const events: HistEvent[] = [];
+          const fast = step(sys, s, ch, (e) => events.push(e));
+          const ref = stepViaXstate(sys, s, ch);
+          expect(Array.from(fast)).toEqual(Array.from(ref.s));
+          expect(events).toEqual(ref.events);
+          s = fast;
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(1000);
+    });
+  }
+});
+
+describe('every machine is documented and well formed', () => {
+  test('every state, event, guard and machine carries a description', () => {
+    for (const comp of COMPONENTS) {
+      expect(comp.spec.description.length).toBeGreaterThan(20);
+      for (const st of comp.states) expect(st.description, `${comp.spec.id}.${st.name}`).not.toBe('');
+      for (const [ev, doc] of Object.entries(comp.spec.events)) expect(doc.description, `${comp.spec.id} ${ev}`).not.toBe('');
+      for (const g of Object.keys(comp.spec.guards)) expect(comp.spec.guardDocs[g], `${comp.spec.id} guard ${g}`).toBeTruthy();
+    }
+  });
+  test('every declared event is used by some state', () => {
+    for (const comp of COMPONENTS) {
+      const used = new Set(comp.states.flatMap((st) => st.events.map((e) => e.name)));
+      expect([...Object.keys(comp.spec.events)].filter((e) => !used.has(e))).toEqual([]);
+    }
+  });
+});
+
+describe('configuration', () => {
+  test('a bad field is named', () => {
+    const bad = (raw: unknown) => {
+      try {
+        parseConfig(raw);
+      } catch (e) {
+        return (e as ConfigError).field;
+      }
+      return null;
+    };
+    expect(bad({ threads: 0 })).toBe('threads');
+    expect(bad({ threads: 2.5 })).toBe('threads');
+    expect(bad({ entries: 99 })).toBe('entries');
+    expect(bad({ colour: 'red' })).toBe('colour');
+    expect(bad({ notify: 'smoke' })).toBe('notify');
+    expect(bad({ bug: 'typo' })).toBe('bug');
+    expect(bad({ kernelThreads: 4, threads: 3 })).toBe('kernelThreads');
+    expect(bad({ initialWorkers: 3, workers: 2 })).toBe('initialWorkers');
+    expect(bad([])).toBe('(top)');
+    expect(bad({})).toBeNull();
+  });
+  test('every seeded bug has a variant entry and every variant names properties that exist', () => {
+    expect(VARIANTS.map((v) => v.name).sort()).toEqual([...BUGS].sort());
+  });
+});
+
+describe('footprints', () => {
+  test('a successful pop of free_top reads and writes the stamped top and the thread registers, and nothing of the ready queue', () => {
+    const sys = makeSystem(DEFAULT_CONFIG);
+    const regions = regionMap(sys);
+    let s = sys.init;
+    const find = (ev: string) => enabled(sys, s).find((c) => c.event.name === ev && sys.actors[c.actor].name === 'T1')!;
+    s = step(sys, s, find('CallerLoadsFreeTop'));
+    s = step(sys, s, find('CallerLoadsNext'));
+    const fp = footprint(sys, s, find('CallerPopsFreeEntry'));
+    const wrote = [...fp.writes].map((i) => regions[i].field).sort();
+    expect(wrote).toContain('free_top[0]');
+    expect(wrote).toContain('free_top[1]');
+    expect(wrote).toContain('T1.pc');
+    expect([...fp.reads, ...fp.writes].some((i) => regions[i].kind === 'ready-queue')).toBe(false);
+  });
+});
