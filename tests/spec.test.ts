@@ -218,14 +218,14 @@ describe('kept traces', () => {
     const root = join(tmp, 'links');
     writeTrace(root, 'traces/no-lost-wakeup/lostwake-2.itf.json', 'lostwake', 'no-lost-wakeup');
     writeTrace(root, 'traces/no-lost-wakeup/lostwake-10.itf.json', 'lostwake', 'no-lost-wakeup');
-    writeTrace(root, 'traces/no-lost-wakeup/nostamp-1.itf.json', 'nostamp', 'no-lost-wakeup');
+    writeTrace(root, 'traces/no-lost-wakeup/free-early-1.itf.json', 'free-early', 'no-lost-wakeup');
     writeTrace(root, 'traces/no-lost-wakeup/correct-3.itf.json', 'correct', null);
     const traces = keptTraces(root, trackedTraceFiles(root));
     expect(traces.map((t) => t.path)).toEqual([
       'traces/no-lost-wakeup/correct-3.itf.json',
+      'traces/no-lost-wakeup/free-early-1.itf.json',
       'traces/no-lost-wakeup/lostwake-10.itf.json',
       'traces/no-lost-wakeup/lostwake-2.itf.json',
-      'traces/no-lost-wakeup/nostamp-1.itf.json',
     ]);
     const t = renderSpec({ ...src, traces });
     const prop = sectionOf(t, '### Property `no-lost-wakeup`');
@@ -233,10 +233,10 @@ describe('kept traces', () => {
       '- [lostwake](#variant-lostwake): [traces/no-lost-wakeup/lostwake-10.itf.json](traces/no-lost-wakeup/lostwake-10.itf.json) (all-calls-complete at step 0, 0 steps); ' +
         '[traces/no-lost-wakeup/lostwake-2.itf.json](traces/no-lost-wakeup/lostwake-2.itf.json) (all-calls-complete at step 0, 0 steps)',
     );
-    expect(prop).toContain('- [nostamp](#variant-nostamp) (not listed as breaking it): [traces/no-lost-wakeup/nostamp-1.itf.json]');
+    expect(prop).toContain('- [free-early](#variant-free-early) (not listed as breaking it): [traces/no-lost-wakeup/free-early-1.itf.json]');
     expect(prop).toContain('- [waiters-early](#variant-waiters-early): no kept trace yet');
     expect(prop).not.toContain('correct-3');
-    expect(sectionOf(t, '### Variant `nostamp`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps)');
+    expect(sectionOf(t, '### Variant `free-early`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps)');
     expect(sectionOf(t, '## Kept traces')).toContain('| [traces/no-lost-wakeup/correct-3.itf.json](traces/no-lost-wakeup/correct-3.itf.json) | correct | 7 | holds | 0 |');
   });
 
