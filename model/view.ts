@@ -1,6 +1,7 @@
 /**
  * The state with names: what a trace stores and what replay shows. `decode` is total (it never
  * fails on a corrupted state, which is exactly when a person needs to read one); nil pointers are -1.
+ * Actor registers appear only while they differ from their initial value.
  */
 import { ID_DONE, ID_RQUEUE, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, wakeRunning, wakeSleeping } from './layout.ts';
 import { queueContents } from './ready-queue.ts';
@@ -55,9 +56,11 @@ export function decode(sys: System, s: Int32Array): Record<string, Plain> {
     event_to_primary: s[L.evtToPrimary] !== 0,
     notify_ring: Array.from({ length: s[L.ringLen] }, (_, i) => s[L.ring + i]),
   };
+  // Registers are shown only while they differ from their initial value (a cleared temporary is
+  // noise in a story), so a record reads like "pc spin, on K1, e 0, k 1".
   const regs = (o: Record<string, number>, skip: string[]) => {
     const out: Record<string, number> = {};
-    for (const [k, at] of Object.entries(o)) if (!skip.includes(k)) out[k] = s[at];
+    for (const [k, at] of Object.entries(o)) if (!skip.includes(k) && s[at] !== sys.init[at]) out[k] = s[at];
     return out;
   };
   const threads = L.thread.map((t, i) => ({ pc: pcOf(0, i), on: s[t.att] === NIL ? '-' : `K${s[t.att] + 1}`, ...regs(t as never, ['pc', 'att']) }));
@@ -86,14 +89,15 @@ export function flatten(v: Plain, path = '', out: Map<string, string> = new Map(
   return out;
 }
 
-/** Lines "path: old -> new" for every field that differs. */
+/** Lines "path: old -> new" for every field that differs; "(initial)" stands for a register at its initial value. */
 export function changes(before: Record<string, Plain>, after: Record<string, Plain>): string[] {
   const a = flatten(before);
   const b = flatten(after);
   const out: string[] = [];
   for (const [k, v] of b) {
     const old = a.get(k);
-    if (old !== v) out.push(`${k}: ${old ?? '(none)'} -> ${v}`);
+    if (old !== v) out.push(`${k}: ${old ?? '(initial)'} -> ${v}`);
   }
+  for (const [k, old] of a) if (!b.has(k)) out.push(`${k}: ${old} -> (initial)`);
   return out;
 }
