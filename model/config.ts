@@ -168,4 +168,5 @@ export function checkConsistent(c: Config): void {
   if (c.initialWorkers > c.workers) throw new ConfigError('initialWorkers', `${c.initialWorkers} exceeds workers (${c.workers})`);
   if (c.blockingPair && c.threads < 2) throw new ConfigError('blockingPair', 'needs at least 2 threads (a recv in thread 0 and a send in thread 1)');
   if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
+  if (c.blockingPair && c.entries < 2) throw new ConfigError('blockingPair', 'needs entries >= 2: a blocked recv holds one entry while the send needs another');
 }

@@ -106,7 +106,15 @@ export const workerPool = defineComponent({
         ],
       },
     },
-    spawn: { description: 'took the last idle slot; about to spawn a new worker', on: { WorkerSpawnsWorker: { target: 'execute', actions: 'spawnWorker' } } },
+    spawn: {
+      description: 'took the last idle slot; about to spawn a new worker (unless another worker filled the pool meanwhile)',
+      on: {
+        WorkerSpawnsWorker: [
+          { guard: 'poolHasRoom', target: 'execute', actions: 'spawnWorker' },
+          { target: 'execute' },
+        ],
+      },
+    },
     execute: { description: 'W4: about to load the argument and run the system call (a recv waits here for a send)', on: { WorkerExecutesCall: { guard: 'canExecute', target: 'writeResult', actions: 'execute' } } },
     writeResult: {
       description: 'W5: about to write the result into args[0]',
@@ -245,6 +253,7 @@ export const workerPool = defineComponent({
       c.s[P(c).idleWorkers] === 1 &&
       c.s[P(c).liveWorkers] < c.L.cfg.workers &&
       c.L.cfg.bug !== 'nospawn',
+    poolHasRoom: (c) => c.s[P(c).liveWorkers] < c.L.cfg.workers,
     canExecute: (c) => kindOf(c) !== ID_RECV || c.s[P(c).tokens] > 0,
     lostwakeVariant: (c) => c.L.cfg.bug === 'lostwake',
     rqueueSet: (c) => (c.s[P(c).id + c.s[me(c).e]] & ID_RQUEUE) !== 0 && c.s[P(c).id + c.s[me(c).e]] !== ID_DONE,
@@ -274,6 +283,7 @@ export const workerPool = defineComponent({
     wakePathOn: 'the wake path is modelled (otherwise an idle worker waits for alloc_top to change)',
     allocTopUnchanged: 'alloc_top still equals the loaded pair',
     allocTopUnchangedMustSpawn: 'the CAS succeeds, this was the last idle worker, the pool may grow, and the nospawn bug is off',
+    poolHasRoom: 'fewer than `workers` workers have been spawned',
     canExecute: 'the call is not a recv, or a send has left a token',
     lostwakeVariant: 'the lostwake seeded bug is on',
     rqueueSet: 'the exchanged-out call id had RQUEUE set',
@@ -469,8 +479,8 @@ export const workerPool = defineComponent({
     WorkerSpawnsWorker: {
       from: 'worker',
       to: 'shadow process (worker pool)',
-      description: 'spawn a new worker so that one idle worker stays available',
-      label: (c) => `spawns W${procOf(c) * c.L.cfg.workers + c.s[P(c).liveWorkers] + 1}`,
+      description: 'spawn a new worker so that one idle worker stays available; the pool may have filled since the pop',
+      label: (c, target) => (c.s[P(c).liveWorkers] < c.L.cfg.workers ? `spawns W${procOf(c) * c.L.cfg.workers + c.s[P(c).liveWorkers] + 1}` : 'finds the worker pool full and spawns nothing'),
     },
     WorkerExecutesCall: {
       from: 'worker',

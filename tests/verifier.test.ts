@@ -25,6 +25,22 @@ describe('the correct model', () => {
     expect(s.ok).toBe(true);
   });
 
+  test.each([
+    ['two processes, one kernel thread each', { processes: 2, threads: 2, kernelThreads: 1 }],
+    ['four threads, three workers, longer spins and polls', { threads: 4, kernelThreads: 2, entries: 3, workers: 3, spins: 3, workerPolls: 3 }],
+    ['1:1 threads, one entry short of threads', { threads: 3, kernelThreads: 3, entries: 2, ringCapacity: 1 }],
+    ['three processes, atomic queue, direct notify', { processes: 3, threads: 2, kernelThreads: 2, calls: 1, readyQueue: 'atomic', notify: 'direct' }],
+    ['the SPIN anchor 2x2 configuration', { threads: 2, kernelThreads: 2, initialWorkers: 2, blockingPair: false, wakePath: false, notify: 'direct', readyQueue: 'atomic' }],
+  ] as [string, Partial<Config>][])('all properties hold in other configurations too: %s', (_name, over) => {
+    const s = verify({ cfg: { ...DEFAULT_CONFIG, ...over }, variant: 'correct', props: PROPERTIES, seed: 21, runs: 300, timeS: null, outDir: out });
+    expect(s.results.filter((r) => r.status !== 'holds')).toEqual([]);
+  });
+
+  test('a crash of the model on a schedule is reported as an error, never as a verdict', () => {
+    const crashing = { ...PROPERTIES[0], name: 'crashes', invariant: () => { throw new Error('boom'); } };
+    expect(() => verify({ cfg: DEFAULT_CONFIG, variant: 'correct', props: [crashing], seed: 1, runs: 10, timeS: null, outDir: out })).toThrow(/the model crashed on a generated schedule.*boom/s);
+  });
+
   test('the same seed gives the same summary', () => {
     const a = verify({ cfg: DEFAULT_CONFIG, variant: 'correct', props: PROPERTIES, seed: 3, runs: 150, timeS: null, outDir: out });
     const b = verify({ cfg: DEFAULT_CONFIG, variant: 'correct', props: PROPERTIES, seed: 3, runs: 150, timeS: null, outDir: out });

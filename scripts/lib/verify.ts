@@ -230,6 +230,11 @@ export function verify(opts: VerifyOptions): VerifySummary {
       ...(opts.timeS !== null ? { interruptAfterTimeLimit: Math.max(1, deadline - performance.now()), markInterruptAsFailure: false } : {}),
       endOnFailure: false,
     });
+    if (out.failed && !focus) {
+      // The predicate threw: the model itself crashed on a schedule, which is a bug of ours, not a verdict.
+      const why = out.errorInstance instanceof Error ? (out.errorInstance.stack ?? out.errorInstance.message) : String(out.errorInstance);
+      throw new Error(`the model crashed on a generated schedule (campaign seed ${out.seed}, path ${out.counterexamplePath}): ${why}`);
+    }
     if (!out.failed || !focus || !out.counterexample) break;
     const prop: Property = focus;
     const sched = minimizeTrace(sys, prop, out.counterexample[0] as Pick[]);
