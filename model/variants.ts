@@ -33,11 +33,11 @@ export const VARIANTS: readonly Variant[] = [
     spinFlag: null,
     config: { posix: { ...DEFAULT_POSIX } },
   },
-  { name: 'dup2-noclose', description: "dup2 installs the duplicate over an open target without closing the target's old descriptor in its domain: the old one stays open, referred to by nothing", breaks: ['no-leak'], spinFlag: null, config: { posix: { ...DEFAULT_POSIX } } },
+  { name: 'dup2-noclose', description: "dup2 installs the duplicate over an open target without closing the target's old descriptor in its domain: the old one stays open, referred to by nothing", breaks: ['no-leak', 'fork-exec-inheritance'], spinFlag: null, config: { posix: { ...DEFAULT_POSIX } } },
   {
     name: 'fork-shares-table',
     description: "on REGISTER the child's shadow process uses the parent shadow's descriptor table instead of a copy: a close in the child closes the parent's remote descriptor",
-    breaks: ['compatibility', 'fork-exec-inheritance'],
+    breaks: ['compatibility', 'fork-exec-inheritance', 'no-leak'],
     spinFlag: null,
     config: { posix: { ...DEFAULT_POSIX } },
   },
@@ -52,7 +52,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: 'eintr-after-effect',
     description: 'a worker that picks up a request marked by a signal executes it and then answers EINTR: the call has its effect but the caller is told it was interrupted',
-    breaks: ['signal-semantics', 'compatibility'],
+    breaks: ['signal-semantics', 'compatibility', 'no-leak'],
     spinFlag: null,
     config: { posix: { ...DEFAULT_POSIX } },
   },

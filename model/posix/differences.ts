@@ -37,8 +37,11 @@ export const DIFFERENCES: readonly Difference[] = [
     name: 'close-deferred-while-in-use',
     treatment: 'cut',
     description:
-      'close of a descriptor that another thread of the process is using returns 0 at once, but the number stays valid and in use until that call drops its reference; the real close runs then (one kernel frees the number at once)',
-    source: 'VIRTUOS.md "close runs remotely when the last reference drops"; uclibc.patch sclib_putref_fd',
+      'close of a descriptor that another thread of the process is using returns 0 at once, but the number stays valid and in use until that call drops its reference, and the real close runs then (one kernel frees the number at once). ' +
+      "Found by this model: the entry then reads as ready with no user, so a second close of the number succeeds and the in-flight call's release takes the counter below 0 (later allocations of the number spin for ever), " +
+      "and a dup2 onto the number closes the in-flight call's remote descriptor under it, after which that call's release closes the duplicate's entry and orphans its remote descriptor. " +
+      'The history is checked up to the close, and the checks of table consistency (no-leak: no-orphan-descriptor; compatibility: no-call-stuck) are not applied after it; such runs are counted',
+    source: 'VIRTUOS.md "close runs remotely when the last reference drops"; uclibc.patch sclib_putref_fd, sclib_replace_lock_fd',
   },
   {
     name: 'close-frees-number-after-remote-close',
@@ -48,18 +51,11 @@ export const DIFFERENCES: readonly Difference[] = [
     source: "VIRTUOS.md (the 'closing' entry state); uclibc.patch sclib_putref_fd closes remotely before it frees the bit",
   },
   {
-    name: 'dup2-replaces-in-two-steps',
+    name: 'dup2-in-three-steps',
     treatment: 'relax',
     description:
-      "dup2 locks its target (calls on it fail with EBADF, allocation skips it) while the target's old descriptor is closed in its domain, then installs the duplicate; POSIX and one kernel replace the target atomically. The reference's dup2 is split the same way (lock, then install, both within the dup2)",
-    source: 'found by this model (uclibc.patch sclib_file_replace: sclib_replace_lock_fd, sclib_file_close, then the install)',
-  },
-  {
-    name: 'double-close-underflows-counter',
-    treatment: 'cut',
-    description:
-      "after a deferred close the number still looks open, so a second close of it succeeds and releases the entry; the in-flight call's own release then takes the counter below 0 (a uint32_t wraps in the released code): the number's bit is free but its counter never returns to 0, and every later allocation that finds it spins for ever (one kernel returns EBADF for the second close). The liveness clause does not judge such runs; they are counted",
-    source: 'found by this model (uclibc.patch sclib_putref_fd, sclib_file_add)',
+      "dup2 takes its source (a reference, then a dup in the source's domain), later locks its target (calls on it fail with EBADF, allocation skips it) while the target's old descriptor is closed in its domain, and then installs the duplicate; POSIX and one kernel replace the target atomically, so for instance two threads' dup2(1, 0) and dup2(0, 1) can swap the two descriptors on VirtuOS but not on one kernel. The reference's dup2 is split the same way (take the source, lock the target, install, each within the dup2)",
+    source: 'found by this model (uclibc.patch dup2.c: sclib_file_getid and the remote dup before sclib_file_replace, which locks, closes, then installs)',
   },
   {
     name: 'setuid-reaches-domains-one-by-one',

@@ -91,7 +91,11 @@ function makeWorker(d: number) {
     const th = P.thread[c.me];
     if (!c.s[th.inCall]) return;
     const ins = P.code[c.me][c.s[th.ip]];
-    if (ins && callCode(ins.call) === op(c)) c.s[P.rec[c.me][c.s[th.ip]].flags] |= REC_EFFECT;
+    if (!ins || callCode(ins.call) !== op(c)) return;
+    const r = P.rec[c.me][c.s[th.ip]];
+    c.s[r.flags] |= REC_EFFECT;
+    // The file is opened (permission checked, created) here, before the library installs the number.
+    if (ins.call === 'open') c.s[r.gt] = c.s[P.tick]++;
   }
 
   function execute(c: Ctx): void {

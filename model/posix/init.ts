@@ -21,7 +21,7 @@ export function initPosix(s: Int32Array, PL: PosixLayout): void {
     clearRegisters(s, th);
     s[th.pc] = posixThread.stateIndex.get(t < c.threads ? (t < nP1 ? 'fetch' : 'finished') : 'unborn')!;
     for (const d of [NET, STO]) s[PL.rpc[t][d].wpc] = storageWorker.stateIndex.get('idle')!;
-    for (const r of PL.rec[t]) for (const f of ['inv', 'ret', 'rsv', 'rt', 'a0', 'a1'] as const) s[r[f]] = -1;
+    for (const r of PL.rec[t]) for (const f of ['inv', 'ret', 'rsv', 'rt', 'gt', 'a0', 'a1'] as const) s[r[f]] = -1;
   }
   s[PL.tick] = 0;
   s[PL.cut] = -1;

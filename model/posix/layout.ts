@@ -115,6 +115,9 @@ export interface RecordLayout {
   /** allocating calls: the descriptor number reserved and when (tick); close: the number and when it became unusable; -1 none */
   rsv: number;
   rt: number;
+  /** dup/dup2: when the source descriptor was taken (its reference, and with it the file); open: when
+   *  its domain opened the file (permission check, creation); -1 not yet */
+  gt: number;
   /** resolved descriptor arguments (exec: open and close-on-exec descriptors before it, as masks) */
   a0: number;
   a1: number;
@@ -215,7 +218,7 @@ export function makePosixLayout(c: PosixConfig, base: number): PosixLayout {
     }
     rpc.push(row);
   }
-  const recNames = ['inv', 'ret', 'res', 'err', 'data', 'rsv', 'rt', 'a0', 'a1', 'flags', 'route'] as const;
+  const recNames = ['inv', 'ret', 'res', 'err', 'data', 'rsv', 'rt', 'gt', 'a0', 'a1', 'flags', 'route'] as const;
   const rec: RecordLayout[][] = [];
   for (let t = 0; t < slots; t++) {
     const row: RecordLayout[] = [];

@@ -162,7 +162,8 @@ function checkInstr(raw: unknown, b: ProgramBounds, at: string, index: number, c
   const fdArg = (v: unknown, path: string): FdArg => {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < b.descriptors) return v;
     if (isObj(v) && Object.keys(v).length === 1 && typeof v.ret === 'number' && Number.isInteger(v.ret) && v.ret >= 0 && v.ret < index) return { ret: v.ret };
-    throw new ProgramError(path, `must be a descriptor 0..${b.descriptors - 1} or {ret: k} naming an earlier call of the same thread (k < ${index}), got ${JSON.stringify(v)}`);
+    const refs = index > 0 ? ` or {ret: k} naming an earlier call of the same thread (k < ${index})` : '';
+    throw new ProgramError(path, `must be a descriptor 0..${b.descriptors - 1}${refs}, got ${JSON.stringify(v)}`);
   };
   const out: Instr = { call: c };
   switch (c) {

@@ -20,7 +20,7 @@ import type { SequentialSpec } from '../../properties/lib/linearizability.ts';
 import type { PosixConfig } from './config.ts';
 import {
   CLOSING, EBADF, EINTR, EINVAL, EMFILE, FREE, INHERITED, KernelLayout, LOC, RESERVED, openInherited, releaseOfd,
-  initKernel, install, kClose, kConnect, kDup2, kExec, kExit, kFork, kLink, kMmap, kRead, kRename, kSetuid, kWrite,
+  initKernel, install, kClose, kConnect, kExec, kExit, kFork, kLink, kMmap, kRead, kRename, kSetuid, kWrite,
   lowestFree, ofdOf, openFile, openSocket, seedFile, wouldBlock,
 } from './kernel.ts';
 import { errName, INITIAL_FILES, instrText, type Instr } from './program.ts';
@@ -32,8 +32,13 @@ export interface RefInput {
   /** its process */
   proc: number;
   instr: Instr;
-  /** 'reserve' and 'complete' are the two phases of an allocating call, 'invalidate' and 'free' those of a close; 'whole' is any other call */
-  phase: 'whole' | 'reserve' | 'complete' | 'invalidate' | 'free' | 'lock' | 'install';
+  /**
+   * 'whole': an atomic call. Phases of the others, in order: open: reserve, openfile (the file is
+   * opened: permission check, creation), complete (the number installed or given back); socket: reserve, complete;
+   * dup: capture (the source's file), reserve, complete (or full: EMFILE); dup2: capture, lock (the
+   * target), install (or drop: the dup failed); close: invalidate, free.
+   */
+  phase: 'whole' | 'capture' | 'reserve' | 'openfile' | 'complete' | 'full' | 'lock' | 'install' | 'drop' | 'invalidate' | 'free';
   /** resolved descriptor arguments */
   fd: number;
   fd2: number;
@@ -95,12 +100,24 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
     n[K.fd(p, inp.fd)] = FREE;
     return same(out, 0, 0) ? n : null;
   }
-  if (inp.phase === 'lock') {
+  if (inp.phase === 'capture') {
     const o = ofdOf(n, K, p, inp.fd);
-    const old = n[K.fd(p, inp.fd2)];
-    if (o < 0 || old === RESERVED || old === CLOSING) return null;
+    if (o < 0) return null;
     n[K.ofdRefs(o)]++;
     n[K.held(inp.client)] = o;
+    return n;
+  }
+  if (inp.phase === 'full' || inp.phase === 'drop') {
+    const o = n[K.held(inp.client)];
+    if (o < 0) return null;
+    if (inp.phase === 'full' ? lowestFree(n, K, p) >= 0 || !same(out, -1, EMFILE) : out !== undefined && out.err === 0) return null;
+    releaseOfd(n, K, o);
+    n[K.held(inp.client)] = -1;
+    return n;
+  }
+  if (inp.phase === 'lock') {
+    const old = n[K.fd(p, inp.fd2)];
+    if (n[K.held(inp.client)] < 0 || old === RESERVED || old === CLOSING) return null;
     n[K.fd(p, inp.fd2)] = CLOSING;
     n[K.cloexec(p, inp.fd2)] = 0;
     if (old >= 0) releaseOfd(n, K, old);
@@ -114,35 +131,38 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
     return same(out, inp.fd2, 0) ? n : null;
   }
   if (inp.phase === 'reserve') {
-    if (i.call === 'dup') {
-      const o = ofdOf(n, K, p, inp.fd);
-      if (o < 0) return null;
-      n[K.ofdRefs(o)]++;
-      n[K.held(inp.client)] = o;
-    }
+    if (i.call === 'dup' && n[K.held(inp.client)] < 0) return null;
     const fd = lowestFree(n, K, p);
     if (fd < 0 || (out !== undefined && out.res !== fd)) return null;
     n[K.fd(p, fd)] = RESERVED;
     return n;
   }
+  if (inp.phase === 'openfile') {
+    if (n[K.fd(p, inp.rsv)] !== RESERVED) return null;
+    const tryUid = (uid: number): Int32Array | null => {
+      const m = n.slice();
+      const saved = m[K.uid(p)];
+      m[K.uid(p)] = uid;
+      const r = openFile(m, K, p, i.path!, i.creat!, pathDomain(i.path!));
+      m[K.uid(p)] = saved;
+      if (r.err) return same(out, -1, r.err) ? m : null;
+      m[K.held(inp.client)] = r.ofd;
+      return same(out, 0, 0) ? m : null;
+    };
+    return tryUid(n[K.uid(p)]) ?? (inp.altUid >= 0 ? tryUid(inp.altUid) : null);
+  }
   if (inp.phase === 'complete') {
     const fd = inp.rsv;
     if (n[K.fd(p, fd)] !== RESERVED) return null;
     if (i.call === 'open') {
-      const tryUid = (uid: number): Int32Array | null => {
-        const m = n.slice();
-        const saved = m[K.uid(p)];
-        m[K.uid(p)] = uid;
-        const r = openFile(m, K, p, i.path!, i.creat!, pathDomain(i.path!));
-        m[K.uid(p)] = saved;
-        if (r.err) {
-          m[K.fd(p, fd)] = FREE;
-          return same(out, -1, r.err) ? m : null;
-        }
-        install(m, K, p, fd, r.ofd, i.cloexec!);
-        return same(out, fd, 0) ? m : null;
-      };
-      return tryUid(n[K.uid(p)]) ?? (inp.altUid >= 0 ? tryUid(inp.altUid) : null);
+      const o = n[K.held(inp.client)];
+      n[K.held(inp.client)] = -1;
+      if (o < 0) {
+        n[K.fd(p, fd)] = FREE;
+        return out === undefined || (out.res === -1 && out.err !== 0) ? n : null;
+      }
+      install(n, K, p, fd, o, i.cloexec!);
+      return same(out, fd, 0) ? n : null;
     }
     if (i.call === 'socket') {
       install(n, K, p, fd, openSocket(n, K, socketDomain(i.family!)), false);
@@ -161,10 +181,8 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
     case 'open':
     case 'socket':
       return lowestFree(n, K, p) < 0 && same(out, -1, EMFILE) ? n : null;
-    case 'dup': {
-      if (ofdOf(n, K, p, inp.fd) < 0) return same(out, -1, EBADF) ? n : null;
-      return lowestFree(n, K, p) < 0 && same(out, -1, EMFILE) ? n : null;
-    }
+    case 'dup':
+      return ofdOf(n, K, p, inp.fd) < 0 && same(out, -1, EBADF) ? n : null;
     case 'read':
     case 'recv':
       return check(kRead(n, K, p, inp.fd, i.n!));
@@ -175,7 +193,7 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
       return check(kClose(n, K, p, inp.fd));
     case 'dup2':
       if (inp.fd === inp.fd2 && out !== undefined && out.err === 0 && out.res === inp.fd2) return n;
-      return check(kDup2(n, K, p, inp.fd, inp.fd2));
+      return ofdOf(n, K, p, inp.fd) < 0 && same(out, -1, EBADF) ? n : null;
     case 'connect':
       return check(kConnect(n, K, p, inp.fd));
     case 'mmap': {
@@ -223,7 +241,7 @@ export function describeCall(inp: RefInput, out: RefOutput | undefined): string 
   let call = instrText(i);
   if (inp.fd >= 0 && i.fd !== undefined) call = call.replace(/\((\$\d+|\d+)/, `(${inp.fd}`);
   const phase =
-    inp.phase === 'reserve' ? ' [reserves a descriptor]' : inp.phase === 'complete' ? ` [completes in descriptor ${inp.rsv}]` : inp.phase === 'invalidate' ? ' [descriptor unusable]' : inp.phase === 'free' ? ' [descriptor free]' : inp.phase === 'lock' ? ' [target locked]' : inp.phase === 'install' ? ' [duplicate installed]' : '';
+    inp.phase === 'reserve' ? ' [reserves a descriptor]' : inp.phase === 'openfile' ? ' [opens the file]' : inp.phase === 'complete' ? ` [completes in descriptor ${inp.rsv}]` : inp.phase === 'invalidate' ? ' [descriptor unusable]' : inp.phase === 'free' ? ' [descriptor free]' : inp.phase === 'lock' ? ' [target locked]' : inp.phase === 'install' ? ' [duplicate installed]' : inp.phase === 'capture' ? ' [source taken]' : inp.phase === 'full' ? ' [no free descriptor]' : inp.phase === 'drop' ? ' [source dropped]' : '';
   if (out === undefined) return `${who} ${call}${phase}`;
   const r = out.err ? `-1 ${errName(out.err)}` : String(out.res);
   return `${who} ${call}${phase} -> ${r}${out.data && (i.call === 'read' || i.call === 'recv') ? ` data ${out.data}` : ''}`;

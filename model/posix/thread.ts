@@ -34,11 +34,11 @@
 import { defineComponent, type Ctx, type MachineState, type TransitionDef } from '../kit.ts';
 import { CNT_CLOSING, CNT_READY, entryState, lowestFreeBit } from './fd-table.ts';
 import {
-  EBADF, EINTR, EINVAL, EMFILE, FREE, LOC, NET, POLLIN, STO, DOMAINS,
-  kClose, kConnect, kDup, kExec, kExit, kFork, kMmap, kOpen, kRead, kReady, kRename, kLink, kSend, kSetuid, kSocket, kWrite, wouldBlock, type KRes,
+  EBADF, EINTR, EINVAL, EMFILE, LOC, NET, POLLIN, STO, DOMAINS,
+  kClose, kConnect, kDup, kExec, kExit, kFork, kMmap, kOpen, kRead, kReady, kRename, kLink, kSetuid, kSocket, kWrite, wouldBlock, type KRes,
 } from './kernel.ts';
 import { REC_DEFERRED, REC_EFFECT, REC_SIG_WAITING, REC_TIMEDOUT, REMOVE, REGISTER, procOfSlot, slotsOfProc, type PThreadLayout, type RpcLayout } from './layout.ts';
-import { callCode, errName, fmtFdArg, instrText, PATHS, type CallName, type FdArg, type Instr } from './program.ts';
+import { callCode, errName, fmtFdArg, instrText, type CallName, type FdArg, type Instr } from './program.ts';
 import { domainPath, pathDomain, ROUTE_REFUSED_CROSS, ROUTE_REFUSED_MMAP, socketDomain } from './routing.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -63,7 +63,6 @@ const bug = (c: Ctx, b: string) => c.L.cfg.bug === b;
 const nDesc = (c: Ctx) => PL(c).cfg.descriptors;
 const restart = (c: Ctx) => PL(c).cfg.program?.restart ?? false;
 const RPC = (c: Ctx, d: number): RpcLayout => PL(c).rpc[c.me][d];
-const T = (c: Ctx) => `T${c.me + 1}`;
 /** the bytes a write or send of this call writes: the call's own tag, so a read shows who wrote */
 export const tagOf = (calls: number, slot: number, ip: number) => 1 + slot * calls + ip;
 const tag = (c: Ctx) => tagOf(PL(c).cfg.calls, c.me, c.s[TH(c).ip]);
@@ -427,10 +426,9 @@ const afterClose: TransitionDef[] = [
 ];
 
 const baseStates: Record<string, MachineState> = {
-  unborn: { description: 'a child slot whose process has not been forked yet' },
-  register: {
-    description: 'a new child process: about to register with the service domains (its shadow processes are created from the parent shadows)',
-    on: { ChildRegistersWithDomains: { target: 'registerWait', actions: 'submitRegister' } },
+  unborn: {
+    description: "a child slot: waits until its process is forked, then registers with the service domains (its shadow processes are created from the parent's)",
+    on: { ChildRegistersWithDomains: { guard: 'processForked', target: 'registerWait', actions: 'submitRegister' } },
   },
   registerWait: {
     description: 'waiting until both service domains have registered the child',
@@ -701,7 +699,7 @@ const baseStates: Record<string, MachineState> = {
 };
 
 /** Every state but the dead ones can take a pending signal. */
-const NO_SIGNAL = new Set(['unborn', 'register', 'registerWait', 'finished', 'exited', 'exitWait']);
+const NO_SIGNAL = new Set(['unborn', 'registerWait', 'finished', 'exited', 'exitWait']);
 const states: Record<string, MachineState> = {};
 for (const [name, st] of Object.entries(baseStates)) {
   if (NO_SIGNAL.has(name)) {
@@ -745,6 +743,7 @@ export const posixThread = defineComponent({
   guards: {
     programDone: (c) => INS(c) === undefined,
     lastThreadDone: (c) => INS(c) === undefined && c.s[LB(c).live] === 1,
+    processForked: (c) => c.s[LB(c).pstate] === 1,
     registered: (c) => rpcDone(c, NET) && rpcDone(c, STO),
     dup2OntoItself: (c) => callIs(c, 'dup2') && resolveFd(c, INS(c)!.fd) === INS(c)!.fd2,
     allocatingCall: allocating,
@@ -843,6 +842,7 @@ export const posixThread = defineComponent({
   guardDocs: {
     programDone: 'the thread has no more calls',
     lastThreadDone: 'no more calls, and it is the last live thread of its process (the process exits)',
+    processForked: "the slot's process has been created by fork (it is registering)",
     registered: 'both service domains answered REGISTER',
     dup2OntoItself: 'dup2(fd, fd): the library returns fd at once, without looking it up',
     allocatingCall: 'open or socket: allocates a descriptor first',
@@ -956,11 +956,7 @@ export const posixThread = defineComponent({
       c.s[child.pstate] = 1;
       c.s[child.live] = 1;
       kFork(c.s, K(c, LOC), PROC(c), q, false);
-      const slot = P.cfg.threads + q - 1;
-      c.s[K(c, LOC).efdOpen(slot)] = 1;
-      const th = P.thread[slot];
-      c.s[th.pc] = posixThread.stateIndex.get('register')!;
-      c.s[th.ip] = 0;
+      c.s[K(c, LOC).efdOpen(P.cfg.threads + q - 1)] = 1;
       route(c, 7);
       effect(c);
     },
@@ -1033,6 +1029,8 @@ export const posixThread = defineComponent({
     incref: (c) => {
       const fd = get(c, 'fd');
       c.s[LB(c).cnt + fd]++;
+      // dup and dup2 hold the source's file from here (the reference's fget).
+      if (callIs(c, 'dup', 'dup2')) c.s[REC(c).gt] = tick(c);
       set(c, 'dfd', c.s[LB(c).dfd + fd]);
       set(c, 'dom', c.s[LB(c).dom + fd]);
     },
@@ -1048,6 +1046,7 @@ export const posixThread = defineComponent({
       set(c, 'dom', LOC);
       route(c, 1 << LOC);
       effect(c);
+      if (callIs(c, 'open')) c.s[REC(c).gt] = tick(c);
     },
     submitCall: (c) => {
       const d = targetDomain(c);
@@ -1639,5 +1638,3 @@ function pollWakeText(c: Ctx): string {
   return 'the local eventfd was kicked by a remote answer';
 }
 
-export const threadStateIndex = (name: string) => posixThread.stateIndex.get(name)!;
-export { PATHS, FREE };

@@ -83,14 +83,19 @@ export function decodePosix(sys: System, s: Int32Array): Record<string, Plain> {
   const threads = PL.thread.map((th, t) => {
     const pc = posixThread.states[s[th.pc]]?.name ?? `?${s[th.pc]}`;
     const ins = PL.code[t][s[th.ip]];
+    // Registers are shown only while they hold something (neither 0 nor -1).
     const regs: Record<string, number> = {};
-    for (const [k, at] of Object.entries(th)) if (k !== 'pc' && k !== 'ip' && k !== 'pend' && k !== 'inCall') regs[k] = s[at];
+    for (const [k, at] of Object.entries(th)) if (k !== 'pc' && k !== 'ip' && k !== 'pend' && k !== 'inCall' && s[at] !== 0 && s[at] !== -1) regs[k] = s[at];
     return { name: `T${t + 1}`, process: `P${procOfSlot(PL, t) + 1}`, pc, next_call: ins ? `${s[th.ip] + 1}. ${instrText(ins)}` : '-', in_call: s[th.inCall] !== 0, signal_pending: s[th.pend] !== 0, regs };
   });
   const requests = PL.rpc.map((row, t) => {
     const out: Record<string, Plain> = {};
     row.forEach((q, d) => {
       const op = s[q.op];
+      if (s[q.st] === 0 && storageWorker.states[s[q.wpc]]?.name === 'idle') {
+        out[DOMAINS[d]] = 'idle';
+        return;
+      }
       out[DOMAINS[d]] = {
         worker: storageWorker.states[s[q.wpc]]?.name ?? `?${s[q.wpc]}`,
         state: RPCST[s[q.st]] ?? String(s[q.st]),
@@ -114,6 +119,7 @@ export function decodePosix(sys: System, s: Int32Array): Record<string, Plain> {
       if (s[r.ret] >= 0) c.result = s[r.err] ? `-1 ${errName(s[r.err])}` : s[r.res];
       if (s[r.data]) c.data = s[r.data];
       if (s[r.rsv] >= 0) c[ins.call === 'close' ? 'unusable' : ins.call === 'dup2' ? 'locked' : 'reserved'] = `descriptor ${s[r.rsv]} at ${s[r.rt]}`;
+      if (s[r.gt] >= 0) c[ins.call === 'open' ? 'file_opened_at' : 'source_taken_at'] = s[r.gt];
       if (s[r.flags]) c.flags = s[r.flags];
       c.route = routeName(ins.call, s[r.route]);
       calls.push(c);

@@ -94,11 +94,11 @@ function printPosixSummary(s: VerifySummary): void {
   const line = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`POSIX programs run: ${p.runs}; calls made, by call: ${line(p.calls)}`);
   console.log(`calls made, by routing target: ${line(p.routes)}`);
-  const names = DIFFERENCES.filter((d) => d.treatment !== 'generator' && d.treatment !== 'liveness').map((d) => d.name);
-  console.log(`documented differences excepted: ${names.map((n) => `${n} (${p.applied[n] ?? 0} calls${p.cut[n] !== undefined ? `, ${p.cut[n]} histories cut` : ''})`).join(', ')}`);
-  const cutOnly = Object.entries(p.cut).filter(([n]) => !names.includes(n));
-  if (cutOnly.length) console.log(`histories cut: ${cutOnly.map(([n, v]) => `${n} ${v}`).join(', ')}`);
+  const counted = DIFFERENCES.filter((d) => d.treatment !== 'generator' && d.treatment !== 'liveness');
+  const times = (d: (typeof counted)[number]) => (d.treatment === 'cut' ? `${p.cut[d.name] ?? 0} runs cut` : `${p.applied[d.name] ?? 0} calls`);
+  console.log(`documented differences excepted: ${counted.map((d) => `${d.name} (${times(d)})`).join(', ')}`);
   if (p.inconclusive) console.log(`reference searches out of budget (not counted as holding): ${p.inconclusive}`);
+  console.log(`situations reached (runs or calls): ${line(p.reached)}`);
 }
 
 const posixConfigText = (cfg: Config) =>

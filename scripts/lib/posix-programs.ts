@@ -47,15 +47,17 @@ function arbs(pc: PosixConfig) {
     { arbitrary: fc.record({ call: fc.constantFrom<CallName>('poll', 'select'), fds: pollFds, timeout: fc.boolean() }), weight: 4 },
     { arbitrary: fc.record({ call: fc.constant<CallName>('setuid'), uid: fc.integer({ min: 0, max: 1 }) }), weight: 1 },
   ];
-  const kill: { arbitrary: fc.Arbitrary<RawInstr>; weight: number } = { arbitrary: fc.record({ call: fc.constant<CallName>('kill'), thread: fc.nat(2) }), weight: 3 };
+  const kill: { arbitrary: fc.Arbitrary<RawInstr>; weight: number } = { arbitrary: fc.record({ call: fc.constant<CallName>('kill'), thread: fc.nat(2) }), weight: 4 };
+  // Two receives in a row: the second finds the peer's first byte gone and blocks (a signal can interrupt it).
+  const recvTwice = fc.record({ call: fc.constant<CallName>('recv'), fd: fc.constantFrom<RawFd>(0, 2), n: fc.constant(pc.fileBytes) });
   const childOnly: { arbitrary: fc.Arbitrary<RawInstr>; weight: number }[] = [
-    { arbitrary: fc.record({ call: fc.constant<CallName>('exec') }), weight: 3 },
+    { arbitrary: fc.record({ call: fc.constant<CallName>('exec') }), weight: 8 },
     { arbitrary: fc.record({ call: fc.constant<CallName>('exit') }), weight: 1 },
   ];
   const childInstr = fc.oneof(...common, ...childOnly);
   const childProgram = fc.array(childInstr, { minLength: 1, maxLength: pc.calls });
   const fork: { arbitrary: fc.Arbitrary<RawInstr>; weight: number } = { arbitrary: childProgram.map((child) => ({ call: 'fork' as CallName, child })), weight: 5 };
-  return { multi: fc.oneof(...common, kill), single: fc.oneof(...common, fork) };
+  return { multi: fc.oneof(...common, kill, { arbitrary: recvTwice, weight: 3 }), single: fc.oneof(...common, fork) };
 }
 
 /** Place raw instructions in a list: fix back references (to an earlier call, else a literal), bounds and shape rules. */
@@ -88,8 +90,10 @@ export function programArb(pc: PosixConfig): fc.Arbitrary<Program> {
   const { multi, single } = arbs(pc);
   const thread = (a: fc.Arbitrary<RawInstr>) => fc.array(a, { minLength: 1, maxLength: pc.calls });
   const shapes: fc.Arbitrary<{ restart: boolean; raw: RawInstr[][]; multi: boolean }>[] = [];
-  if (pc.threads >= 2) shapes.push(fc.record({ restart: fc.boolean(), raw: fc.array(thread(multi), { minLength: 2, maxLength: pc.threads }), multi: fc.constant(true) }));
-  shapes.push(fc.record({ restart: fc.boolean(), raw: fc.array(thread(pc.forks > 0 ? single : multi.filter((i) => i.call !== 'kill')), { minLength: 1, maxLength: 1 }), multi: fc.constant(false) }));
+  // Without SA_RESTART twice as often: that is where a signal changes a call's result.
+  const restart = fc.oneof({ arbitrary: fc.constant(false), weight: 2 }, { arbitrary: fc.constant(true), weight: 1 });
+  if (pc.threads >= 2) shapes.push(fc.record({ restart, raw: fc.array(thread(multi), { minLength: 2, maxLength: pc.threads }), multi: fc.constant(true) }));
+  shapes.push(fc.record({ restart, raw: fc.array(thread(pc.forks > 0 ? single : multi.filter((i) => i.call !== 'kill')), { minLength: 1, maxLength: 1 }), multi: fc.constant(false) }));
   return fc.oneof(...shapes).map(({ restart, raw, multi: isMulti }) => {
     const forksLeft = { n: pc.forks };
     const threads = raw.map((list, t) => place(isMulti ? list : list.filter((i) => i.call !== 'kill'), { self: t, nThreads: raw.length, forksLeft }));

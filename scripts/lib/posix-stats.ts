@@ -4,6 +4,8 @@
  * difference was applied or cut a history (so that an exclusion is never silent).
  */
 import { CALLS } from '../../model/posix/program.ts';
+import { EINTR } from '../../model/posix/kernel.ts';
+import { REC_DEFERRED, REC_SIG_WAITING, REC_TIMEDOUT } from '../../model/posix/layout.ts';
 import { ROUTE_NAMES, routeName } from '../../model/posix/routing.ts';
 import type { System } from '../../model/system.ts';
 import { compatInconclusive } from '../../properties/posix/compatibility.ts';
@@ -22,7 +24,23 @@ export interface PosixSummary {
   applied: Record<string, number>;
   /** runs whose reference search ran out of budget (neither holds nor violated) */
   inconclusive: number;
+  /** how often the situations the properties talk about were reached (evidence that they are not vacuous) */
+  reached: Record<string, number>;
 }
+
+/** The situations counted in `reached`, each with how to see it in a run's final state. */
+const SITUATIONS = [
+  'signal taken while waiting',
+  'EINTR returned',
+  'poll/select split over domains',
+  'poll/select returned ready',
+  'poll/select timed out',
+  'close deferred (descriptor in use)',
+  'dup2 installed a duplicate',
+  'child registered',
+  'exec returned',
+  'process exited',
+] as const;
 
 export function posixRunStats() {
   const sum: PosixSummary = {
@@ -32,7 +50,9 @@ export function posixRunStats() {
     cut: {},
     applied: {},
     inconclusive: 0,
+    reached: Object.fromEntries(SITUATIONS.map((x) => [x, 0])),
   };
+  const reach = (x: (typeof SITUATIONS)[number]) => sum.reached[x]++;
   return {
     add(sys: System, final: Int32Array): void {
       const PL = sys.L.posix;
@@ -40,9 +60,21 @@ export function posixRunStats() {
       sum.runs++;
       for (const r of callRecords(sys, final)) {
         const call = PL.code[r.slot][r.index].call;
+        const route = routeName(call, r.route);
         sum.calls[call]++;
-        sum.routes[routeName(call, r.route)]++;
+        sum.routes[route]++;
+        const returned = r.ret >= 0;
+        if (r.flags & REC_SIG_WAITING) reach('signal taken while waiting');
+        if (returned && r.err === EINTR) reach('EINTR returned');
+        if ((call === 'poll' || call === 'select') && route === 'split') reach('poll/select split over domains');
+        if ((call === 'poll' || call === 'select') && returned && r.res > 0) reach('poll/select returned ready');
+        if (r.flags & REC_TIMEDOUT) reach('poll/select timed out');
+        if (r.flags & REC_DEFERRED) reach('close deferred (descriptor in use)');
+        if (call === 'dup2' && returned && r.err === 0 && r.a0 !== r.a1) reach('dup2 installed a duplicate');
+        if (call === 'exec' && returned) reach('exec returned');
       }
+      for (let p = 1; p < PL.procs; p++) if (final[PL.libc[p].pstate] >= 2) reach('child registered');
+      for (let p = 0; p < PL.procs; p++) if (final[PL.libc[p].pstate] === 4) reach('process exited');
       const h = posixHistory(sys, final);
       if (h.cut) sum.cut[h.cut.name] = (sum.cut[h.cut.name] ?? 0) + 1;
       for (const [k, v] of Object.entries(h.applied)) sum.applied[k] = (sum.applied[k] ?? 0) + v;

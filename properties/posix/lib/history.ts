@@ -26,6 +26,7 @@ export interface CallRecord {
   data: number;
   rsv: number;
   rt: number;
+  gt: number;
   a0: number;
   a1: number;
   flags: number;
@@ -39,7 +40,7 @@ export function callRecords(sys: System, s: Int32Array): CallRecord[] {
   for (let t = 0; t < PL.slots; t++)
     PL.rec[t].forEach((r, k) => {
       if (s[r.inv] < 0) return;
-      out.push({ slot: t, index: k, inv: s[r.inv], ret: s[r.ret], res: s[r.res], err: s[r.err], data: s[r.data], rsv: s[r.rsv], rt: s[r.rt], a0: s[r.a0], a1: s[r.a1], flags: s[r.flags], route: s[r.route] });
+      out.push({ slot: t, index: k, inv: s[r.inv], ret: s[r.ret], res: s[r.res], err: s[r.err], data: s[r.data], rsv: s[r.rsv], rt: s[r.rt], gt: s[r.gt], a0: s[r.a0], a1: s[r.a1], flags: s[r.flags], route: s[r.route] });
     });
   return out;
 }
@@ -61,7 +62,6 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
   const cut = cutTick >= 0 ? { name: CUT_NAMES[s[PL.cutWhy]] ?? `difference ${s[PL.cutWhy]}`, tick: cutTick } : null;
   const applied: Record<string, number> = {};
   const count = (name: string) => (applied[name] = (applied[name] ?? 0) + 1);
-  if (s[PL.underflow]) count('double-close-underflows-counter');
   const ops: Operation<RefInput, RefOutput>[] = [];
   const childOfFork = (slot: number, index: number) => 1 + PL.code[slot].slice(0, index).filter((i) => i.call === 'fork').length;
   const setuids = recs.filter((r) => PL.code[r.slot][r.index].call === 'setuid');
@@ -71,7 +71,6 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
     const proc = procOfSlot(PL, r.slot);
     const done = r.ret >= 0 && !(cut && r.ret > cut.tick);
     const out: RefOutput | undefined = done ? { res: r.res, err: r.err, data: r.data } : undefined;
-    const end = done ? 2 * r.ret : null;
     let altUid = -1;
     if (instr.call === 'open') {
       const hi = r.ret >= 0 ? r.ret : Infinity;
@@ -100,22 +99,34 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
       child: instr.call === 'fork' ? childOfFork(r.slot, r.index) : -1,
       altUid,
     };
-    const allocating = instr.call === 'open' || instr.call === 'socket' || instr.call === 'dup';
-    if (allocating && r.rsv >= 0) {
-      const reserved = !(cut && r.rt > cut.tick);
-      ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'reserve' }, output: reserved ? { res: r.rsv, err: 0, data: 0 } : undefined, call: 2 * r.inv, ret: reserved ? 2 * r.rt : null });
-      if (reserved) ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'complete' }, output: out, call: 2 * r.rt + 1, ret: end });
-    } else if (instr.call === 'dup2' && r.rt >= 0) {
-      count('dup2-replaces-in-two-steps');
-      const locked = !(cut && r.rt > cut.tick);
-      ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'lock' }, output: locked ? { res: 0, err: 0, data: 0 } : undefined, call: 2 * r.inv, ret: locked ? 2 * r.rt : null });
-      if (locked) ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'install' }, output: out, call: 2 * r.rt + 1, ret: end });
-    } else if (instr.call === 'close' && r.rt >= 0) {
+    // A call is one operation, or a few phases each linearized within its own slice of the call:
+    // [phase, the tick that ends it, its output]. The last phase carries the call's result.
+    const phases: [RefInput['phase'], number, RefOutput | undefined][] = [];
+    const zero = { res: 0, err: 0, data: 0 };
+    const c = instr.call;
+    if ((c === 'dup' || c === 'dup2') && r.gt >= 0) {
+      phases.push(['capture', r.gt, zero]);
+      if (c === 'dup' && r.rsv >= 0) phases.push(['reserve', r.rt, { res: r.rsv, err: 0, data: 0 }], ['complete', r.ret, out]);
+      else if (c === 'dup') phases.push(['full', r.ret, out]);
+      else if (r.rt >= 0) {
+        count('dup2-in-three-steps');
+        phases.push(['lock', r.rt, zero], ['install', r.ret, out]);
+      } else phases.push(['drop', r.ret, out]);
+    } else if (c === 'open' && r.rsv >= 0) {
+      const opened = out === undefined ? undefined : { res: out.err ? -1 : 0, err: out.err, data: 0 };
+      phases.push(['reserve', r.rt, { res: r.rsv, err: 0, data: 0 }], ['openfile', r.gt, opened], ['complete', r.ret, out]);
+    } else if (c === 'socket' && r.rsv >= 0) phases.push(['reserve', r.rt, { res: r.rsv, err: 0, data: 0 }], ['complete', r.ret, out]);
+    else if (c === 'close' && r.rt >= 0) {
       count('close-frees-number-after-remote-close');
-      const invalid = !(cut && r.rt > cut.tick);
-      ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'invalidate' }, output: invalid ? { res: 0, err: 0, data: 0 } : undefined, call: 2 * r.inv, ret: invalid ? 2 * r.rt : null });
-      if (invalid) ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'free' }, output: out, call: 2 * r.rt + 1, ret: end });
-    } else ops.push({ id: ops.length, client: r.slot, input: { ...base, phase: 'whole' }, output: out, call: 2 * r.inv, ret: end });
+      phases.push(['invalidate', r.rt, zero], ['free', r.ret, out]);
+    } else phases.push(['whole', r.ret, out]);
+    let start = 2 * r.inv;
+    for (const [phase, t, output] of phases) {
+      const over = t >= 0 && !(cut && t > cut.tick);
+      ops.push({ id: ops.length, client: r.slot, input: { ...base, phase }, output: over ? output : undefined, call: start, ret: over ? 2 * t : null });
+      if (!over) break;
+      start = 2 * t + 1;
+    }
   }
   return { ops, cut, applied };
 }
