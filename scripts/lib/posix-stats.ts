@@ -8,6 +8,7 @@ import { EINTR } from '../../model/posix/kernel.ts';
 import { REC_DEFERRED, REC_SIG_WAITING, REC_TIMEDOUT } from '../../model/posix/layout.ts';
 import { ROUTE_NAMES, routeName } from '../../model/posix/routing.ts';
 import type { System } from '../../model/system.ts';
+import type { PosixLayout } from '../../model/posix/layout.ts';
 import { compatInconclusive } from '../../properties/posix/compatibility.ts';
 import { callRecords, posixHistory } from '../../properties/posix/lib/history.ts';
 
@@ -81,5 +82,28 @@ export function posixRunStats() {
       if (compatInconclusive.has(final)) sum.inconclusive++;
     },
     summary: (): PosixSummary => sum,
+  };
+}
+
+/**
+ * A hash of a POSIX state without its history clock (the tick and the times recorded in the call
+ * records), which changes at every call and would make every state distinct: the distinct-state
+ * count then counts states that differ in what the system holds, not in when it got there.
+ */
+export function timelessHash(PL: PosixLayout): (s: Int32Array) => number {
+  const skip = new Uint8Array(PL.end);
+  skip[PL.tick] = 1;
+  for (const row of PL.rec) for (const r of row) for (const at of [r.inv, r.ret, r.rt, r.gt]) skip[at] = 1;
+  return (s) => {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < s.length; i++) {
+      if (skip[i]) continue;
+      const w = s[i];
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h2 = Math.imul(h2 ^ (w + 0x9e3779b9), 0x85ebca6b);
+      h2 ^= h2 >>> 13;
+    }
+    return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
   };
 }

@@ -18,7 +18,7 @@ import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts
 import { writeFileAtomic } from './itf.ts';
 import { buildTrace, traceText } from './trace.ts';
 import { programText, type Program } from '../../model/posix/program.ts';
-import { posixRunStats, type PosixSummary } from './posix-stats.ts';
+import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
 
 export interface VerifyOptions {
@@ -213,8 +213,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let remaining = [...opts.props];
   // States of different programs may share words; the program's hash keeps them apart in the count.
   let salt = 0;
+  const hash = sys.L.posix ? timelessHash(sys.L.posix) : stateHash;
   const onState = (s: Int32Array) => {
-    if (distinct.size < DISTINCT_CAP) distinct.add((stateHash(s) + salt) % 2 ** 53);
+    if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const onStep = (ch: { actor: number; branch: Branch }) => {
     visitedBranches.add(ch.branch);
