@@ -6,7 +6,14 @@
  * and small, and the README states which bound a verdict holds for.
  */
 
-export const BUGS = ['nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn'] as const;
+import { checkPosixConfig, checkPosixConsistent, type PosixConfig } from './posix/config.ts';
+import { ProgramError } from './posix/program.ts';
+
+export const BUGS = [
+  'nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn',
+  // seeded bugs of the POSIX layer (model/posix/)
+  'lowest-free-race', 'dup2-noclose', 'fork-shares-table', 'lost-kick', 'exec-leaks-cloexec', 'eintr-after-effect',
+] as const;
 export type Bug = (typeof BUGS)[number];
 
 export interface Config {
@@ -42,10 +49,13 @@ export interface Config {
   readyQueue: 'lockfree' | 'atomic';
   /** the seeded bug switched on, or null for the correct model */
   bug: Bug | null;
+  /** the POSIX layer (model/posix/): its bounds and program; absent or null = off, the dispatch model alone
+   *  (absent by default, so that the dispatch model's configurations and traces are unchanged) */
+  posix?: PosixConfig | null;
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
-export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug'>, [number, number]> = {
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix'>, [number, number]> = {
   processes: [1, 3],
   threads: [1, 6],
   kernelThreads: [1, 6],
@@ -77,6 +87,7 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   notify: "'ring': notify records drained by the frontend's notify thread; 'direct': the worker wakes sleepers itself",
   readyQueue: "'lockfree': Michael-Scott queue, one memory operation per step; 'atomic': one step per enqueue/dequeue",
   bug: 'seeded bug switched on (null: the correct model)',
+  posix: 'the POSIX layer: null (off) or {threads, forks, calls, descriptors, fileBytes, program}; see docs/posix.md',
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -152,6 +163,13 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
     } else if (k === 'bug') {
       if (value !== null && !(BUGS as readonly unknown[]).includes(value)) throw new ConfigError(key, `must be null or one of ${BUGS.join(', ')}, got ${JSON.stringify(value)}`);
       out.bug = value as Bug | null;
+    } else if (k === 'posix') {
+      try {
+        out.posix = value === null ? null : checkPosixConfig(value);
+      } catch (e) {
+        if (e instanceof ProgramError) throw new ConfigError(e.field, e.problem);
+        throw e;
+      }
     }
   }
   checkConsistent(out);
@@ -169,4 +187,12 @@ export function checkConsistent(c: Config): void {
   if (c.blockingPair && c.threads < 2) throw new ConfigError('blockingPair', 'needs at least 2 threads (a recv in thread 0 and a send in thread 1)');
   if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
   if (c.blockingPair && c.entries < 2) throw new ConfigError('blockingPair', 'needs entries >= 2: a blocked recv holds one entry while the send needs another');
+  if (c.posix) {
+    try {
+      checkPosixConsistent(c.posix);
+    } catch (e) {
+      if (e instanceof ProgramError) throw new ConfigError(e.field, e.problem);
+      throw e;
+    }
+  }
 }

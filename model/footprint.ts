@@ -13,6 +13,7 @@
 import type { Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { COMPONENTS, type Choice, type System } from './system.ts';
+import type { PosixLayout } from './posix/layout.ts';
 
 export interface Footprint {
   reads: Set<number>;
@@ -66,7 +67,11 @@ export function footprint(sys: System, s: Int32Array, ch: Choice): Footprint {
   return fp;
 }
 
-export type RegionKind = 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost';
+export type RegionKind =
+  | 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost'
+  // the POSIX layer: a process's libc translation table (process memory, primary domain), a thread's
+  // request slot to a service domain, and a kernel's state (field names start with the domain)
+  | 'translation-table' | 'request-slot' | 'domain-kernel';
 
 export interface Region {
   kind: RegionKind;
@@ -118,6 +123,36 @@ export function regionMap(sys: System): Region[] {
   L.worker.forEach((w, i) => actorBlock(`W${i + 1}`, w as never));
   actorBlock('F', L.frontend);
   actorBlock('B', L.backend);
+  if (L.posix) posixRegions(L.posix, put, actorBlock);
   for (let i = 0; i < L.size; i++) if (!out[i]) throw new Error(`regionMap: word ${i} has no region`);
   return out;
+}
+
+type Put = (at: number, n: number, kind: RegionKind, proc: number, actor: string, field: string) => void;
+
+/** Regions of the POSIX layer's words (model/posix/layout.ts). */
+function posixRegions(PL: PosixLayout, put: Put, actorBlock: (name: string, o: Record<string, number>) => void): void {
+  const D = PL.cfg.descriptors;
+  PL.libc.forEach((lc, p) => {
+    for (const f of ['cnt', 'dfd', 'dom', 'flags'] as const) put(lc[f], D, 'translation-table', p, '', f);
+    put(lc.bitmap, 1, 'translation-table', p, '', 'bitmap');
+    put(lc.pstate, 1, 'translation-table', p, '', 'process_state');
+    put(lc.live, 1, 'translation-table', p, '', 'live_threads');
+  });
+  PL.thread.forEach((th, t) => actorBlock(`T${t + 1}`, th as never));
+  PL.rpc.forEach((row, t) =>
+    row.forEach((q, d) => {
+      const dom = d === 0 ? 'network' : 'storage';
+      for (const [k, at] of Object.entries(q)) {
+        if (k === 'wpc') put(at, 1, 'actor', -1, `${d === 0 ? 'N' : 'S'}${t + 1}`, `${d === 0 ? 'N' : 'S'}${t + 1}.pc`);
+        else put(at, 1, 'request-slot', t < PL.cfg.threads ? 0 : 1 + t - PL.cfg.threads, `T${t + 1}`, `${dom}.${k}`);
+      }
+    }),
+  );
+  PL.rec.forEach((row, t) => row.forEach((r, k) => Object.entries(r).forEach(([f, at]) => put(at, 1, 'ghost', -1, '', `T${t + 1}.call[${k}].${f}`))));
+  put(PL.tick, 1, 'ghost', -1, '', 'history_clock');
+  put(PL.cut, 1, 'ghost', -1, '', 'history_cut');
+  put(PL.cutWhy, 1, 'ghost', -1, '', 'history_cut_why');
+  put(PL.underflow, 1, 'ghost', -1, '', 'counter_underflow');
+  for (const K of PL.kernel) for (let i = 0; i < K.size; i++) put(K.base + i, 1, 'domain-kernel', -1, '', `${K.shape.name}[${i}]`);
 }

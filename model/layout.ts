@@ -9,6 +9,7 @@
  * This file only assigns word offsets; what the words mean is documented where they are declared.
  */
 import type { Config } from './config.ts';
+import { makePosixLayout, type PosixLayout } from './posix/layout.ts';
 
 export const NIL = -1;
 
@@ -143,6 +144,8 @@ export interface Layout {
   worker: WorkerLayout[];
   frontend: { pc: number; rec: number };
   backend: { pc: number; wl: number };
+  /** the POSIX layer's words (model/posix/layout.ts), after all of the above; null when the layer is off */
+  posix: PosixLayout | null;
 }
 
 function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
@@ -201,5 +204,7 @@ export function makeLayout(cfg: Config): Layout {
     worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const));
   const frontend = fields(a, ['pc', 'rec'] as const);
   const backend = fields(a, ['pc', 'wl'] as const);
-  return { cfg, size: a.size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend };
+  const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size) : null;
+  const size = posix ? posix.end : a.size;
+  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix };
 }

@@ -16,9 +16,15 @@ import { makeLayout, NIL, type Layout } from './layout.ts';
 import { primaryKernel } from './primary-kernel.ts';
 import { sclib } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
+import { networkWorker, storageWorker } from './posix/domain-worker.ts';
+import { initPosix } from './posix/init.ts';
+import { posixThread } from './posix/thread.ts';
 
 /** The components, in the order their actors are listed. */
-export const COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend];
+export const COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend, posixThread, storageWorker, networkWorker];
+
+/** The POSIX layer's components (model/posix/): their actors exist when `posix` is configured, and then the dispatch model's do not. */
+export const POSIX_COMPONENTS: ReadonlySet<Component> = new Set([posixThread, storageWorker, networkWorker]);
 
 export interface Actor {
   comp: number;
@@ -46,7 +52,7 @@ export function makeSystem(cfg: Config): System {
   const L = makeLayout(cfg);
   const actors: Actor[] = [];
   COMPONENTS.forEach((comp, ci) => {
-    const n = comp.spec.count(L);
+    const n = !!cfg.posix === POSIX_COMPONENTS.has(comp) ? comp.spec.count(L) : 0;
     for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: n === 1 && comp.spec.prefix !== 'T' && comp.spec.prefix !== 'K' && comp.spec.prefix !== 'W' ? comp.spec.prefix : `${comp.spec.prefix}${i + 1}`, pcAt: comp.spec.pc(L, i) });
   });
   return { cfg, L, actors, init: initialState(L) };
@@ -91,6 +97,7 @@ function initialState(L: Layout): Int32Array {
   });
   s[L.frontend.pc] = frontend.stateIndex.get('waitEvent')!;
   s[L.backend.pc] = backend.stateIndex.get('waitEvent')!;
+  if (L.posix) initPosix(s, L.posix);
   return s;
 }
 

@@ -5,6 +5,7 @@
  * The first four match the flags of the independent SPIN model in shared/anchors.
  */
 import type { Bug, Config } from './config.ts';
+import { DEFAULT_POSIX } from './posix/config.ts';
 
 export interface Variant {
   name: Bug;
@@ -30,6 +31,38 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'waiters-early', description: 'the worker reads waiters before enqueueing the handle: a caller registering in between sleeps although its handle is queued', breaks: ['no-lost-wakeup'], spinFlag: 'WAITERS_EARLY' },
   { name: 'free-early', description: 'the caller pushes its entry back on free_top before reading the result, which another thread may overwrite', breaks: ['right-thread', 'entry-safety'], spinFlag: 'FREE_EARLY' },
   { name: 'nospawn', description: 'the worker pool never spawns: a recv blocked in the only worker leaves the matching send unserved for ever', breaks: ['no-lost-wakeup'], spinFlag: null },
+  // The POSIX layer's seeded bugs (model/posix/); each switches the layer on with its default bounds.
+  {
+    name: 'lowest-free-race',
+    description:
+      'libc toggles the free-descriptor bitmap with a plain load and store instead of an atomic XOR: two threads toggling bits of the same word at once lose one update, so a free descriptor stays marked in use (later calls skip the lowest free number) or a used one looks free',
+    breaks: ['compatibility'],
+    spinFlag: null,
+    config: { posix: { ...DEFAULT_POSIX } },
+  },
+  { name: 'dup2-noclose', description: "dup2 installs the duplicate over an open target without closing the target's old descriptor in its domain: the old one stays open, referred to by nothing", breaks: ['no-leak', 'fork-exec-inheritance'], spinFlag: null, config: { posix: { ...DEFAULT_POSIX } } },
+  {
+    name: 'fork-shares-table',
+    description: "on REGISTER the child's shadow process uses the parent shadow's descriptor table instead of a copy: a close in the child closes the parent's remote descriptor",
+    breaks: ['compatibility', 'fork-exec-inheritance', 'no-leak'],
+    spinFlag: null,
+    config: { posix: { ...DEFAULT_POSIX } },
+  },
+  {
+    name: 'lost-kick',
+    description: "a service poll resets its eventfd when it arms instead of consuming the kicks when it returns: a kick sent before the worker picks the poll up is lost and the remote part never returns, although another domain's descriptor is ready",
+    breaks: ['poll-correctness'],
+    spinFlag: null,
+    config: { posix: { ...DEFAULT_POSIX } },
+  },
+  { name: 'exec-leaks-cloexec', description: 'exec frees a remote close-on-exec entry in the library without closing its descriptor in the service domain', breaks: ['fork-exec-inheritance', 'no-leak'], spinFlag: null, config: { posix: { ...DEFAULT_POSIX } } },
+  {
+    name: 'eintr-after-effect',
+    description: 'a worker that picks up a request marked by a signal executes it and then answers EINTR: the call has its effect but the caller is told it was interrupted',
+    breaks: ['signal-semantics', 'compatibility', 'no-leak'],
+    spinFlag: null,
+    config: { posix: { ...DEFAULT_POSIX } },
+  },
 ];
 
 export function variantByName(name: string): Variant | undefined {

@@ -7,6 +7,7 @@ import { ID_DONE, ID_RQUEUE, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, wakeRunning,
 import { queueContents } from './ready-queue.ts';
 import { callName } from './sclib.ts';
 import { COMPONENTS, pcName, type System } from './system.ts';
+import { decodePosix, POSIX_VARS } from './posix/view.ts';
 
 export type Plain = number | boolean | string | Plain[] | { [k: string]: Plain };
 
@@ -21,7 +22,13 @@ const top = (s: Int32Array, at: number) => ({ index: s[at], stamp: s[at + 1] });
 /** The ITF state variables, in order. */
 export const VARS = ['processes', 'service_domain', 'threads', 'kernel_threads', 'workers', 'frontend', 'backend', 'ghost'] as const;
 
+/** The state variables of a system: the dispatch model's, or the POSIX layer's when it is on. */
+export function varsOf(sys: System): string[] {
+  return sys.L.posix ? [...POSIX_VARS] : [...VARS];
+}
+
 export function decode(sys: System, s: Int32Array): Record<string, Plain> {
+  if (sys.L.posix) return decodePosix(sys, s);
   const { L, cfg } = sys;
   const actorIndex = new Map(sys.actors.map((a, i) => [`${a.comp}:${a.me}`, i]));
   const pcOf = (comp: number, me: number) => {

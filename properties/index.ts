@@ -5,8 +5,17 @@ import { linearizable } from './linearizable.ts';
 import { noLostWakeup } from './no-lost-wakeup.ts';
 import type { Property } from './property.ts';
 import { rightThread } from './right-thread.ts';
+import { compatibility } from './posix/compatibility.ts';
+import { forkExecInheritance } from './posix/fork-exec-inheritance.ts';
+import { noLeak } from './posix/no-leak.ts';
+import { pollCorrectness } from './posix/poll-correctness.ts';
+import { signalSemantics } from './posix/signal-semantics.ts';
 
-export const PROPERTIES: readonly Property[] = [exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety];
+export const PROPERTIES: readonly Property[] = [
+  exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety,
+  // group 'posix': checked when the POSIX layer is on (config field `posix`)
+  compatibility, noLeak, pollCorrectness, signalSemantics, forkExecInheritance,
+];
 
 export function propertyByName(name: string): Property | undefined {
   return PROPERTIES.find((p) => p.name === name);

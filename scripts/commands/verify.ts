@@ -6,6 +6,8 @@ import { PROPERTIES, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
+import { DEFAULT_POSIX } from '../../model/posix/config.ts';
+import { DIFFERENCES } from '../../model/posix/differences.ts';
 
 export const DEFAULT_RUNS = 15000;
 
@@ -16,7 +18,9 @@ Explores random interleavings of the model (fast-check generates and shrinks the
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
 DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
 
-  --property P   check only P (repeatable; default: all). See 'virtuos list'.
+  --property P   check only P (repeatable; default: all of the model's layer). See 'virtuos list'.
+                 Naming a property of group posix switches the POSIX layer on with its
+                 default bounds (programs are then generated for every run).
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
                  the variant's own configuration applies unless --config is given
   --seed N       seed of every random choice (default: a fresh one, printed)
@@ -32,7 +36,7 @@ Exit status: 0 all checked properties hold in the runs made, 1 a property is vio
 
 Configuration fields (default):
 ${Object.entries(CONFIG_DOC)
-  .map(([k, d]) => `  ${k.padEnd(15)} ${d} (${JSON.stringify(DEFAULT_CONFIG[k as keyof Config])})`)
+  .map(([k, d]) => `  ${k.padEnd(15)} ${d} (${JSON.stringify(DEFAULT_CONFIG[k as keyof Config] ?? null)})`)
   .join('\n')}`;
 
 export function loadConfigFile(file: string): Config {
@@ -75,6 +79,7 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
     const miss = c.unvisitedStates.length ? `  unvisited: ${c.unvisitedStates.join(', ')}` : '';
     console.log(`  ${c.machine.padEnd(14)} states ${c.states[0]}/${c.states[1]}, transitions ${c.transitions[0]}/${c.transitions[1]}${miss}`);
   }
+  if (s.posix) printPosixSummary(s);
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -83,6 +88,21 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
       : `result: all ${s.results.length} properties hold in ${s.runs} random runs (variant ${s.variant}, seed ${s.seed}); sampled, not proved`,
   );
 }
+
+function printPosixSummary(s: VerifySummary): void {
+  const p = s.posix!;
+  const line = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`POSIX programs run: ${p.runs}; calls made, by call: ${line(p.calls)}`);
+  console.log(`calls made, by routing target: ${line(p.routes)}`);
+  const counted = DIFFERENCES.filter((d) => d.treatment !== 'generator' && d.treatment !== 'liveness');
+  const times = (d: (typeof counted)[number]) => (d.treatment === 'cut' ? `${p.cut[d.name] ?? 0} runs cut` : `${p.applied[d.name] ?? 0} calls`);
+  console.log(`documented differences excepted: ${counted.map((d) => `${d.name} (${times(d)})`).join(', ')}`);
+  if (p.inconclusive) console.log(`reference searches out of budget (not counted as holding): ${p.inconclusive}`);
+  console.log(`situations reached (runs or calls): ${line(p.reached)}`);
+}
+
+const posixConfigText = (cfg: Config) =>
+  cfg.posix ? `; posix layer: threads=${cfg.posix.threads} forks=${cfg.posix.forks} calls=${cfg.posix.calls} descriptors=${cfg.posix.descriptors} fileBytes=${cfg.posix.fileBytes} program=${cfg.posix.program ? 'given' : 'generated per run'}` : '';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -104,14 +124,17 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  let props: Property[] = [...PROPERTIES];
+  let props: Property[] | null = null;
   if (values.property) {
-    props = values.property.map((name) => {
+    const named = values.property.map((name) => {
       const p = propertyByName(name);
       if (!p) throw new UsageError(`unknown property '${name}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`);
       return p;
     });
-    props = props.filter((p, i) => props.indexOf(p) === i);
+    props = named.filter((p, i) => named.indexOf(p) === i);
+    const posixProps = props.filter((p) => p.group === 'posix');
+    if (posixProps.length > 0 && posixProps.length < props.length)
+      throw new UsageError(`properties of group posix (${posixProps.map((p) => p.name).join(', ')}) and of the dispatch model cannot be checked in one run`);
   }
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
   let variant = cfg.bug ?? 'correct';
@@ -127,6 +150,10 @@ export async function run(argv: string[]): Promise<number> {
       throw e;
     }
   }
+  if (props && props[0].group === 'posix' && !cfg.posix) cfg = { ...cfg, posix: { ...DEFAULT_POSIX } };
+  if (props && props[0].group !== 'posix' && cfg.posix)
+    throw new UsageError(`property ${props[0].name} checks the dispatch model, but the configuration switches the POSIX layer on (posix is not null)`);
+  if (!props) props = PROPERTIES.filter((p) => (p.group === 'posix') === !!cfg.posix);
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
   const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
@@ -139,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
   if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks }));
   else {
     console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
-    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; schedules of up to ${maxPicks} picks`);
+    console.log(`config: ${Object.entries(cfg).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}${posixConfigText(cfg)}; schedules of up to ${maxPicks} picks`);
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;
@@ -179,6 +206,7 @@ export async function run(argv: string[]): Promise<number> {
         distinctStates: summary.distinctStates,
         drainBound: summary.drainBound,
         coverage: summary.coverage,
+        ...(summary.posix ? { posix: summary.posix } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );

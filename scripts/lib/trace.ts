@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, type Config } from '../../model/config.ts';
 import { enabled, findChoice, label, makeSystem, step, type System } from '../../model/system.ts';
-import { changes, decode, VARS } from '../../model/view.ts';
+import { changes, decode, varsOf } from '../../model/view.ts';
+import { programText } from '../../model/posix/program.ts';
 import { propertyByName } from '../../properties/index.ts';
 import type { Property, RunEnd, TimedEvent } from '../../properties/property.ts';
 import { checkEnd, checkHistory, type Executed, type Violation } from './explore.ts';
@@ -62,7 +63,7 @@ export function buildTrace(sys: System, executed: Executed[], finalState: Int32A
       end: meta.end,
       steps,
     },
-    vars: [...VARS],
+    vars: varsOf(sys),
     states: states as Record<string, Plain>[],
   };
 }
@@ -168,7 +169,12 @@ export function replay(t: LoadedTrace): ReplayResult {
   lines.push(`trace ${t.file}`);
   lines.push(`  variant ${meta.variant}, seed ${meta.seed ?? '-'}, ${meta.steps.length} steps, checks: ${meta.checked.join(', ')}`);
   lines.push(`  recorded verdict: ${v.status === 'violated' ? `${v.property} violated (${v.clause}) at step ${v.step}` : 'all checked properties hold'}`);
-  lines.push(`  config: ${Object.entries(meta.config).map(([k, x]) => `${k}=${x}`).join(' ')}`);
+  lines.push(`  config: ${Object.entries(meta.config).filter(([k]) => k !== 'posix').map(([k, x]) => `${k}=${x}`).join(' ')}`);
+  const px = meta.config.posix;
+  if (px) {
+    lines.push(`  posix layer: threads=${px.threads} forks=${px.forks} calls=${px.calls} descriptors=${px.descriptors} fileBytes=${px.fileBytes}`);
+    if (px.program) for (const l of programText(px.program, px.threads)) lines.push(`    ${l}`);
+  }
   lines.push('');
   let s = sys.init;
   let prev = decode(sys, s);

@@ -17,6 +17,9 @@ import type { Property } from '../../properties/property.ts';
 import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
 import { writeFileAtomic } from './itf.ts';
 import { buildTrace, traceText } from './trace.ts';
+import { programText, type Program } from '../../model/posix/program.ts';
+import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
+import { programArb } from './posix-programs.ts';
 
 export interface VerifyOptions {
   cfg: Config;
@@ -77,6 +80,8 @@ export interface VerifySummary {
   timeS: number;
   results: PropertyResult[];
   coverage: Coverage[];
+  /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
+  posix?: PosixSummary;
 }
 
 const DISTINCT_CAP = 2_000_000;
@@ -95,6 +100,7 @@ export function stateHash(s: Int32Array): number {
 }
 
 export function defaultMaxPicks(cfg: Config): number {
+  if (cfg.posix) return 12 * (cfg.posix.threads + cfg.posix.forks) * cfg.posix.calls;
   return 20 * cfg.processes * cfg.threads * cfg.calls;
 }
 
@@ -173,8 +179,24 @@ export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget
 /** A fresh 32-bit seed for the k-th campaign of one verification, derived from the user's seed. */
 const campaignSeed = (seed: number, k: number) => (seed + Math.imul(k, 0x9e3779b9)) | 0;
 
+/** A run's input: a schedule, or (POSIX layer with generated programs) a program and a schedule. */
+type RunInput = Pick[] | [Program, Pick[]];
+
 export function verify(opts: VerifyOptions): VerifySummary {
   const sys: System = makeSystem(opts.cfg);
+  // With the POSIX layer and no fixed program, every run draws a program too; its system is built once per program.
+  const generate = !!opts.cfg.posix && opts.cfg.posix.program === null;
+  const systems = new WeakMap<Program, System>();
+  const systemFor = (p: Program): System => {
+    let x = systems.get(p);
+    if (!x) {
+      x = makeSystem({ ...opts.cfg, posix: { ...opts.cfg.posix!, program: p } });
+      systems.set(p, x);
+    }
+    return x;
+  };
+  const unpack = (input: RunInput): { sys: System; sched: Pick[] } => (generate ? { sys: systemFor((input as [Program, Pick[]])[0]), sched: (input as [Program, Pick[]])[1] } : { sys, sched: input as Pick[] });
+  const posixStats = opts.cfg.posix ? posixRunStats() : null;
   const maxPicks = opts.maxPicks ?? defaultMaxPicks(opts.cfg);
   const started = performance.now();
   const deadline = opts.timeS === null ? Infinity : started + opts.timeS * 1000;
@@ -189,8 +211,11 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let totalSteps = 0;
   let lastProgress = 0;
   let remaining = [...opts.props];
+  // States of different programs may share words; the program's hash keeps them apart in the count.
+  let salt = 0;
+  const hash = sys.L.posix ? timelessHash(sys.L.posix) : stateHash;
   const onState = (s: Int32Array) => {
-    if (distinct.size < DISTINCT_CAP) distinct.add(stateHash(s));
+    if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const onStep = (ch: { actor: number; branch: Branch }) => {
     visitedBranches.add(ch.branch);
@@ -202,9 +227,12 @@ export function verify(opts: VerifyOptions): VerifySummary {
     if (runsLeft <= 0 || performance.now() >= deadline) break;
     let focus: Property | null = null;
     const checked = remaining;
-    const predicate = (sched: Pick[]): boolean => {
-      if (focus) return runSchedule(sys, sched, { props: [focus] }).violation?.property !== focus.name;
-      const r: RunResult = runSchedule(sys, sched, { props: checked, onState, onStep });
+    const predicate = (input: RunInput): boolean => {
+      const run = unpack(input);
+      if (focus) return runSchedule(run.sys, run.sched, { props: [focus] }).violation?.property !== focus.name;
+      salt = generate ? programSalt((input as [Program, Pick[]])[0]) : 0;
+      const r: RunResult = runSchedule(run.sys, run.sched, { props: checked, onState, onStep });
+      posixStats?.add(run.sys, r.final);
       totalRuns++;
       totalSteps += r.steps;
       for (const p of checked) {
@@ -224,7 +252,8 @@ export function verify(opts: VerifyOptions): VerifySummary {
       }
       return true;
     };
-    const out = fc.check(fc.property(scheduleArb(sys.actors.length, maxPicks), predicate), {
+    const arb: fc.Arbitrary<RunInput> = generate ? fc.tuple(programArb(opts.cfg.posix!), scheduleArb(sys.actors.length, maxPicks)) : scheduleArb(sys.actors.length, maxPicks);
+    const out = fc.check(fc.property(arb, predicate), {
       seed: campaignSeed(opts.seed, k),
       numRuns: Math.min(runsLeft, 1_000_000_000),
       ...(opts.timeS !== null ? { interruptAfterTimeLimit: Math.max(1, deadline - performance.now()), markInterruptAsFailure: false } : {}),
@@ -237,8 +266,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     if (!out.failed || !focus || !out.counterexample) break;
     const prop: Property = focus;
-    const sched = minimizeTrace(sys, prop, out.counterexample[0] as Pick[]);
-    const r = runSchedule(sys, sched, { props: [prop], record: true });
+    const found = unpack(out.counterexample[0] as RunInput);
+    const sched = minimizeTrace(found.sys, prop, found.sched);
+    const r = runSchedule(found.sys, sched, { props: [prop], record: true });
     const v = r.violation!;
     const res = results.get(prop.name)!;
     res.status = 'violated';
@@ -247,13 +277,20 @@ export function verify(opts: VerifyOptions): VerifySummary {
     res.traceSteps = r.steps;
     if (opts.writeTraces !== false) {
       const path = join(opts.outDir, prop.name, `${opts.variant}-${opts.seed}.itf.json`);
-      const trace = buildTrace(sys, r.trace, r.final, {
-        variant: opts.variant,
-        seed: opts.seed,
-        checked: [prop.name],
-        verdict: { status: 'violated', property: prop.name, clause: v.clause, message: v.message, step: v.step },
-        end: r.end,
-      });
+      const program = found.sys.cfg.posix?.program;
+      const trace = buildTrace(
+        found.sys,
+        r.trace,
+        r.final,
+        {
+          variant: opts.variant,
+          seed: opts.seed,
+          checked: [prop.name],
+          verdict: { status: 'violated', property: prop.name, clause: v.clause, message: v.message, step: v.step },
+          end: r.end,
+        },
+        program ? { program: programText(program, found.sys.cfg.posix!.threads) } : {},
+      );
       writeFileAtomic(path, traceText(trace));
       res.trace = path;
     }
@@ -268,7 +305,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       transitions: [branches.filter((b) => visitedBranches.has(b)).length, branches.length] as [number, number],
       unvisitedStates: comp.states.filter((_, i) => !visitedStates[ci].has(i)).map((st) => st.name),
     };
-  }).filter((c, ci) => COMPONENTS[ci].spec.count(sys.L) > 0);
+  }).filter((c, ci) => sys.actors.some((a) => a.comp === ci));
 
   const list = opts.props.map((p) => results.get(p.name)!);
   return {
@@ -284,5 +321,14 @@ export function verify(opts: VerifyOptions): VerifySummary {
     timeS: (performance.now() - started) / 1000,
     results: list,
     coverage,
+    ...(posixStats ? { posix: posixStats.summary() } : {}),
   };
+}
+
+/** A hash of a program's text, to tell states of different programs apart in the distinct count. */
+function programSalt(p: Program): number {
+  const text = JSON.stringify(p);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) * 0x200000;
 }
