@@ -73,7 +73,7 @@ const TABLE = {
   workSend: row(5000, 'cycles/call', [2500, 10_000], ASSUMED_LMBENCH, 'send or writev on a TCP socket (plus netPerByte)'),
   netPerByte: row(0.3, 'cycles/byte', [0.1, 1], 'assumed (TCP segmentation and checksums mostly offloaded)', 'protocol processing per byte sent'),
   workOpen: row(5000, 'cycles/call', [2500, 10_000], ASSUMED_LMBENCH, 'open of a file (path lookup)'),
-  workStat: row(1200, 'cycles/call', [600, 2500], ASSUMED_LMBENCH, 'fstat'),
+  workStat: row(1200, 'cycles/call', [600, 2500], ASSUMED_LMBENCH, 'fstat of an open file'),
   workRead: row(1500, 'cycles/call', [800, 3000], ASSUMED_LMBENCH, 'read or pread from the page cache (copies are charged separately)'),
   workWrite: row(2500, 'cycles/call', [1200, 5000], ASSUMED_LMBENCH, 'write or pwrite into the page cache (copies are charged separately)'),
   workClose: row(1500, 'cycles/call', [800, 3000], ASSUMED_LMBENCH, 'close of a file'),
@@ -85,6 +85,7 @@ const TABLE = {
   sysbenchCompute: row(2000, 'cycles/call', [1000, 5000], 'assumed', 'sysbench user-level work per FileIO request'),
   clientRtt: row(90_000, 'cycles', [30_000, 300_000], 'assumed (a LAN round trip plus the client\'s turnaround, 30 us)', 'from a response leaving the server to the client\'s next request arriving'),
   linkBandwidth: row(1250, 'bytes', [125, 1250], 'assumed (10 Gb/s Ethernet; 1 Gb/s at the low end)', 'network link bandwidth in bytes per microsecond'),
+  socketBuffer: row(262_144, 'bytes', [65_536, 4_194_304], 'assumed (Linux tcp_wmem sizes)', 'bytes a sender may have queued for the link before a send blocks'),
 } satisfies Record<string, Row>;
 
 export type CostName = keyof typeof TABLE;

@@ -47,7 +47,7 @@ export class Charge {
 
   total(): number {
     let t = 0;
-    for (const v of this.by) t += v;
+    for (let i = 0; i < this.by.length; i++) t += this.by[i];
     return t;
   }
 

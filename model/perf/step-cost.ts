@@ -54,7 +54,7 @@ export interface StepCost {
   notifies: boolean;
   /** a busy-wait step: the kind of wait, or null */
   wait: 'spin' | 'poll' | null;
-  /** events counted for the reports */
+  /** events counted for the reports (added to `tally` when one is given) */
   counts: Partial<Record<Counter, number>>;
   /** the words the step writes (its footprint's writes) */
   writes: Iterable<number>;
@@ -116,7 +116,7 @@ const RULES: Record<string, Rule> = {
   CallerStoresCallId: {},
   CallerLoadsAllocTop: {},
   CallerLinksEntry: {},
-  CallerPushesRequest: { atomic: true, more: (x) => x.count('calls') },
+  CallerPushesRequest: { atomic: true, more: (x) => x.target !== 'loadAllocTop' && x.count('calls') },
   CallerLoadsWakeWord: {
     more: (x) => {
       if (x.target !== 'trapWake') return;
@@ -329,6 +329,8 @@ export interface StepInput {
   now: number;
   /** measures the step's footprint faster than `footprint()`, with the same result */
   meter?: StepMeter;
+  /** add the step's counts into this tally instead of a fresh one (a timed run keeps one per instance) */
+  tally?: Partial<Record<Counter, number>>;
 }
 
 /**
@@ -338,7 +340,7 @@ export interface StepInput {
 export function stepCost(i: StepInput): StepCost {
   const { costs, sys, s, ch } = i;
   const fp = i.meter ? i.meter.of(s, ch) : footprint(sys, s, ch);
-  const out: StepCost = { charge: new Charge(), delay: 0, notifies: false, wait: null, counts: {}, writes: fp.writes };
+  const out: StepCost = { charge: new Charge(), delay: 0, notifies: false, wait: null, counts: i.tally ?? {}, writes: fp.writes };
   const acc = i.lines.access(i.core, fp.reads, fp.writes);
   out.charge.add('memory', (acc.lines - acc.transfers) * costs.memOp);
   out.charge.add('transfer', acc.transfers * costs.lineTransfer);

@@ -16,7 +16,7 @@
  */
 import type { Costs } from '../../../model/costs.ts';
 import { Charge } from '../../../model/perf/charge.ts';
-import type { Burst, Engine, Entity, Peek } from './engine.ts';
+import type { Burst, Entity, Peek } from './engine.ts';
 import { Computation, plan, type Meter, type Planned, type World } from './world.ts';
 import { CALLS, type Domain, type Op } from './workloads.ts';
 
@@ -118,7 +118,6 @@ export class DriverBackend implements Entity {
     readonly vcpu: number,
     private readonly queue: DriverQueue,
     private readonly costs: Costs,
-    private readonly engine: () => Engine,
   ) {
     this.name = `${domain}-backend${index}`;
   }
@@ -138,7 +137,7 @@ export class DriverBackend implements Entity {
     c.add('hypercall', this.costs.hypercall);
     const end = now + c.total() - carried.total();
     const t = r.thread;
-    t.respond(end + this.costs.eventLatency + (this.engine().isIdle(t.vcpu, end) ? this.costs.haltWake : 0));
+    t.respond(end + this.costs.eventLatency);
     return { charge: c, delay: 0, notifies: false };
   }
 }
@@ -164,7 +163,6 @@ export class DriverThread implements Entity {
     private readonly world: World,
     private readonly meter: Meter,
     private readonly queues: Record<Domain, DriverQueue>,
-    private readonly engine: () => Engine,
   ) {
     this.name = `thread${thread}`;
     this.steps = plan(units);
@@ -212,17 +210,12 @@ export class DriverThread implements Entity {
     c.add('switch', this.costs.contextSwitch);
     const end = now + own();
     const wait = this.world.wait(this.thread, op, now);
-    const arrives = end + this.costs.eventLatency + (this.allIdle(def.domain, end) ? this.costs.haltWake : 0);
+    const arrives = end + this.costs.eventLatency;
     this.queues[def.domain].push({ thread: this, op, notBefore: Math.max(arrives, now + wait) });
     this.phase = 'wait';
     this.issued = now;
     this.waited = wait;
     return { charge: c, delay: 0, notifies: false };
-  }
-
-  private allIdle(domain: Domain, t: number): boolean {
-    const e = this.engine();
-    return e.vcpus.every((u, v) => u.spec.domain !== domain || e.isIdle(v, t));
   }
 
   private finish(last: boolean, end: number): void {

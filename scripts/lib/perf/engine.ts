@@ -8,9 +8,10 @@
  * engine always advances the vCPU that is free earliest: on it, the entity it was running continues
  * if it can (until it blocks or its time slice ends), otherwise the runnable entity that can start
  * soonest; the entity's step advances that vCPU's clock by the step's cost. A step may also delay the
- * entity's next step without occupying the vCPU (a call waiting for the network, an event on its way),
- * and a step that sends an event-channel notification delays the entities it wakes by the delivery
- * latency, more when their vCPU is halted.
+ * entity's next step without occupying the vCPU (a call waiting for the network, an event on its way).
+ * A step that sends an event-channel notification delays the entities it wakes by the delivery
+ * latency. A vCPU with nothing to run halts, and the entity that ends the halt starts only once the
+ * vCPU has woken up (the same rule for every system).
  *
  * Busy waits (a caller spinning on DONE, an idle worker polling alloc_top) are steps of a known length
  * that end early: the vCPU is held (spin) or offered to anyone else runnable (poll, which yields) until
@@ -46,6 +47,7 @@ export interface Burst {
 
 export interface Entity {
   readonly name: string;
+  /** the vCPU it runs on; it may move between steps (a thread handed to another kernel thread) */
   readonly vcpu: number;
   /**
    * Entities whose next step can only change when an entity of the same group steps (one model
@@ -105,7 +107,7 @@ export interface EngineOptions {
   timeslice: number;
   /** context-switch cost charged when a time slice ends and another entity takes the vCPU */
   preemptSwitch: number;
-  /** delivery latency of an event-channel notification to a running vCPU, and the extra if it is halted */
+  /** delivery latency of an event-channel notification, and the time to wake a halted vCPU */
   eventLatency: number;
   haltWake: number;
   /** stop when this says so (checked after every step) */
@@ -137,7 +139,8 @@ export class Engine {
   private waitSpent: number[] = [];
   /** the entity slept or waited off-CPU since it last ran: it preempts the running entity (CFS favours sleepers) */
   private woken: boolean[] = [];
-  private rr: number[] = [];
+  /** the vCPU each entity is on now */
+  private at: number[] = [];
   private members: number[][] = [];
   /** entities to peek again after the current step */
   private dirty: number[] = [];
@@ -163,7 +166,7 @@ export class Engine {
     this.carry.push(null);
     this.waitSpent.push(0);
     this.woken.push(false);
-    this.rr.push(this.vcpus[e.vcpu].entities.length);
+    this.at.push(e.vcpu);
     this.vcpus[e.vcpu].entities.push(i);
     while (this.members.length <= e.group) this.members.push([]);
     this.members[e.group].push(i);
@@ -191,9 +194,14 @@ export class Engine {
     return true;
   }
 
+  /**
+   * When entity i could start on u. A vCPU with nothing to run halts; the entity that ends the
+   * halt starts only after the vCPU has been woken (an event or an inter-processor interrupt).
+   */
   private avail(u: VcpuState, i: number): number {
     const p = this.peeks[i]!;
-    return Math.max(u.clock, this.readyAt[i], p.notBefore ?? 0);
+    const t = Math.max(this.readyAt[i], p.notBefore ?? 0);
+    return t > u.clock ? t + this.opts.haltWake : u.clock;
   }
 
   /**
@@ -204,9 +212,8 @@ export class Engine {
    */
   private candidate(u: VcpuState): Candidate | null {
     if (u.wait) return { t: u.wait.end, entity: u.wait.entity, wait: true, preempt: false };
-    const n = u.entities.length;
+    const n = this.entities.length;
     const cur = u.current;
-    const curRr = cur >= 0 ? this.rr[cur] : -1;
     let best = -1;
     // The key, compared in this order: start time, priority, woken, polling, stay, round-robin distance.
     let bT = Infinity;
@@ -224,7 +231,7 @@ export class Engine {
       const poll = this.peeks[i]!.mode === 'poll' ? 1 : 0;
       // A poller that just polled goes to the back: pollers take turns, as yielding threads do.
       const stay = i === cur ? poll : 1 - poll;
-      const rr = (this.rr[i] - curRr + n) % n;
+      const rr = (i - cur + n) % n;
       const better =
         best < 0 ||
         (t !== bT ? t < bT : prio !== bPrio ? prio < bPrio : woken !== bWoken ? woken < bWoken : poll !== bPoll ? poll < bPoll : stay !== bStay ? stay < bStay : rr < bRr);
@@ -347,20 +354,35 @@ export class Engine {
   }
 
   private reread(i: number, by: Entity | null, end: number, notifies: boolean): void {
-    const p = this.entities[i].peek();
+    const x = this.entities[i];
+    if (x.vcpu !== this.at[i]) this.migrate(i, x.vcpu);
+    const p = x.peek();
     const was = this.runnable[i];
+    const u = this.vcpus[x.vcpu];
     this.peeks[i] = p;
     this.runnable[i] = p !== null;
-    this.vcpus[this.entities[i].vcpu].stale = true;
-    if (p && !was) this.vcpus[this.entities[i].vcpu].runnable.add(i);
-    else if (!p && was) this.vcpus[this.entities[i].vcpu].runnable.delete(i);
+    u.stale = true;
+    if (p && !was) u.runnable.add(i);
+    else if (!p && was) u.runnable.delete(i);
     if (p && !was && by !== null) {
-      const x = this.entities[i];
       let ready = end;
-      if (notifies && x !== by) ready += this.opts.eventLatency + (this.isIdle(x.vcpu, end) ? this.opts.haltWake : 0);
+      if (notifies && x !== by) ready += this.opts.eventLatency;
       this.readyAt[i] = Math.max(this.readyAt[i], ready);
       this.woken[i] = true;
     }
+  }
+
+  /** Entity i now runs on vCPU v (it is not running or waiting anywhere at this point). */
+  private migrate(i: number, v: number): void {
+    const from = this.vcpus[this.at[i]];
+    const to = this.vcpus[v];
+    if (from.wait?.entity === i) throw new Error(`${this.entities[i].name} moved to another vCPU in the middle of a wait`);
+    from.entities.splice(from.entities.indexOf(i), 1);
+    if (from.runnable.delete(i)) to.runnable.add(i);
+    if (from.current === i) from.current = -1;
+    to.entities.push(i);
+    from.stale = to.stale = true;
+    this.at[i] = v;
   }
 
   /**

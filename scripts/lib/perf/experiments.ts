@@ -1,22 +1,58 @@
 /**
- * The experiments `virtuos perf` runs, each a set of timed runs on the engine, and what it reports:
+ * The experiments `virtuos perf` runs, and what it reports from them:
  *
  * - the series: each workload's throughput against concurrency or threads, per size, for VirtuOS,
  *   Linux and the driver domain, with latency per call kind and where the cycles go at one point;
- * - service-domain vCPUs: the same point with fewer and more vCPUs in the storage and network domains;
- * - spinning: VirtuOS at one point with the caller's spin as in VirtuOS and with spinning off;
+ * - service-domain vCPUs: one point with 1, 2, 4 and 8 vCPUs per service domain (and driver domain);
+ * - spinning: VirtuOS at that point with the caller's spin as in VirtuOS and with spinning off;
  * - the paper's qualitative claims, judged on those numbers;
  * - the sensitivity analysis: every parameter of the cost table at the ends of its range, ranked by
- *   how much it moves VirtuOS's throughput relative to Linux at each workload's headline point.
+ *   how much it moves VirtuOS's throughput relative to Linux at a point of each workload.
  *
- * Everything is deterministic: the workloads' random choices come from the seed, and the engine has no
- * randomness of its own, so the same seed and parameters give the same numbers.
+ * Each experiment first says which timed runs it needs (jobs), then reads their summaries: the runs
+ * are independent, so all of them are collected, equal ones merged, and run together (on worker
+ * threads if asked). Everything is deterministic: the same seed and parameters give the same numbers.
  */
 import { COST_PARAMS, type CostName, type Costs } from '../../../model/costs.ts';
 import { KINDS, type Kind } from '../../../model/perf/charge.ts';
 import { SPIN_CHECKS } from '../../../model/perf/perf-config.ts';
-import { runUnits, SYSTEMS, type RunResult, type SystemName } from './run.ts';
-import { generate, unitsPerThread, type CallName, type Workload, type WorkloadName } from './workloads.ts';
+import { jobKey, type RunJob, type RunSummary } from './jobs.ts';
+import { runJobs } from './pool.ts';
+import { planRecovery, type RecoveryReport } from './recovery.ts';
+import { SYSTEMS, type SystemName } from './run.ts';
+import { unitsPerThread, type CallName, type Workload, type WorkloadName } from './workloads.ts';
+
+/** The runs the experiments need, each once. */
+export class Runs {
+  private readonly jobs = new Map<string, RunJob>();
+  private readonly done = new Map<string, RunSummary>();
+
+  want(job: RunJob): string {
+    const k = jobKey(job);
+    if (!this.jobs.has(k)) this.jobs.set(k, job);
+    return k;
+  }
+
+  get(key: string): RunSummary {
+    const r = this.done.get(key);
+    if (!r) throw new Error('a run was read before it was executed');
+    return r;
+  }
+
+  /** Execute every run asked for and not yet done. */
+  async execute(workers: number): Promise<void> {
+    const todo = [...this.jobs].filter(([k]) => !this.done.has(k));
+    const out = await runJobs(
+      todo.map(([, j]) => j),
+      workers,
+    );
+    todo.forEach(([k], i) => this.done.set(k, out[i]));
+  }
+
+  get size(): number {
+    return this.jobs.size;
+  }
+}
 
 export interface Point {
   x: number;
@@ -58,7 +94,7 @@ export interface WorkloadReport {
   detail: Detail;
   /** VirtuOS against Linux and against the driver domain: the range of ratios over the series */
   ratios: { linux: [number, number]; driver: [number, number] };
-  /** VirtuOS model steps executed for this workload */
+  /** VirtuOS model steps executed for the series */
   modelSteps: number;
 }
 
@@ -102,7 +138,7 @@ export interface SensitivityReport {
   runs: number;
 }
 
-/** How much each point runs: the full series, or a quick look (for tests). */
+/** How much each point runs: units per thread from the workload's table, times `units`. */
 export interface Scale {
   /** fraction of each workload's units per point (each thread still runs its minimum) */
   units: number;
@@ -112,30 +148,40 @@ export interface Scale {
 
 export const FULL: Scale = { units: 1, xs: null };
 
-export function unitsFor(w: Workload, threads: number, scale: Scale): number {
-  return unitsPerThread(w, threads, scale.units);
-}
+const valueOf = (w: Workload, r: RunSummary) => (w.metric === 'MB/s' ? r.bytesPerSec / 1e6 : r.unitsPerSec);
 
-const valueOf = (w: Workload, r: RunResult) => (w.metric === 'MB/s' ? r.bytesPerSec / 1e6 : r.unitsPerSec);
-
-/** Each workload's point for the details, the vCPU sweep and the sensitivity analysis. */
+/** Each workload's point for the details, the vCPU sweep, the spinning check and the sensitivity. */
 export const HEADLINE: Record<WorkloadName, { size: number; x: number }> = {
-  apache: { size: 8192, x: 16 },
+  apache: { size: 8192, x: 8 },
   fileio: { size: 8192, x: 8 },
-  oltp: { size: 0, x: 16 },
+  oltp: { size: 0, x: 8 },
 };
 
-function detailOf(w: Workload, size: number, x: number, runs: Record<SystemName, RunResult>): Detail {
+/** Threads at the sensitivity analysis's points: fewer than the headline's, to keep 2 x 40 parameters fast. */
+export const SENSITIVITY_THREADS = 4;
+
+export interface Plan {
+  workloads: readonly Workload[];
+  costs: Costs;
+  seed: number;
+  scale: Scale;
+  sensitivity: boolean;
+}
+
+function job(w: Workload, system: SystemName, size: number, threads: number, p: { costs: Costs; seed: number; scale: Scale }, spins?: number): RunJob {
+  return { system, workload: w.name, size, threads, perThread: unitsPerThread(w, threads, p.scale.units), seed: p.seed, costs: p.costs, ...(spins ? { spins } : {}) };
+}
+
+function detailOf(w: Workload, size: number, x: number, runs: Record<SystemName, RunSummary>): Detail {
   const systems = {} as Detail['systems'];
   for (const sys of SYSTEMS) {
     const r = runs[sys];
-    const totalUnits = r.unitsDone;
     const total = KINDS.reduce((a, k) => a + r.cycles[k], 0);
     const cyclesPerUnit: Partial<Record<Kind, number>> = {};
     const share: Partial<Record<Kind, number>> = {};
     for (const k of KINDS) {
       if (r.cycles[k] === 0) continue;
-      cyclesPerUnit[k] = r.cycles[k] / totalUnits;
+      cyclesPerUnit[k] = r.cycles[k] / r.unitsDone;
       share[k] = r.cycles[k] / total;
     }
     const calls = r.counts.calls ?? 0;
@@ -146,80 +192,123 @@ function detailOf(w: Workload, size: number, x: number, runs: Record<SystemName,
   return { size, x, systems };
 }
 
-export interface RunPlan {
-  workload: Workload;
-  costs: Costs;
-  seed: number;
-  scale: Scale;
+function xsOf(w: Workload, scale: Scale): number[] {
+  return scale.xs ? w.xs.filter((x) => scale.xs!.includes(x)) : w.xs;
 }
 
-export function runWorkload(p: RunPlan): WorkloadReport {
-  const { workload: w, costs, seed, scale } = p;
-  const xs = scale.xs ? w.xs.filter((x) => scale.xs!.includes(x)) : w.xs;
-  const series: Series[] = [];
+function planWorkload(runs: Runs, w: Workload, p: Plan): () => WorkloadReport {
+  const keys = new Map<string, string>();
+  const k = (s: SystemName, size: number, x: number) => `${s}/${size}/${x}`;
+  const xs = xsOf(w, p.scale);
   const head = HEADLINE[w.name];
-  let detail: Detail | null = null;
-  let modelSteps = 0;
-  const ratios = { linux: [Infinity, -Infinity] as [number, number], driver: [Infinity, -Infinity] as [number, number] };
-  for (const size of w.sizes) {
-    const bySys = Object.fromEntries(SYSTEMS.map((s) => [s, { system: s, size, points: [] as Point[] }])) as Record<SystemName, Series>;
-    for (const x of xs) {
-      const units = generate(w, size, x, unitsFor(w, x, scale), seed);
-      const runs = Object.fromEntries(SYSTEMS.map((s) => [s, runUnits(s, units, costs)])) as Record<SystemName, RunResult>;
-      modelSteps += runs.virtuos.modelSteps;
-      for (const s of SYSTEMS) bySys[s].points.push({ x, value: valueOf(w, runs[s]) });
-      const v = valueOf(w, runs.virtuos);
-      for (const other of ['linux', 'driver'] as const) {
-        const q = v / valueOf(w, runs[other]);
-        ratios[other] = [Math.min(ratios[other][0], q), Math.max(ratios[other][1], q)];
+  const detailAt = { size: w.sizes.includes(head.size) ? head.size : w.sizes[0], x: xs.includes(head.x) ? head.x : xs[Math.floor(xs.length / 2)] };
+  for (const size of w.sizes) for (const x of xs) for (const s of SYSTEMS) keys.set(k(s, size, x), runs.want(job(w, s, size, x, p)));
+  return () => {
+    const series: Series[] = [];
+    let modelSteps = 0;
+    const ratios = { linux: [Infinity, -Infinity] as [number, number], driver: [Infinity, -Infinity] as [number, number] };
+    for (const size of w.sizes) {
+      for (const s of SYSTEMS) series.push({ system: s, size, points: xs.map((x) => ({ x, value: valueOf(w, runs.get(keys.get(k(s, size, x))!)) })) });
+      for (const x of xs) {
+        const v = runs.get(keys.get(k('virtuos', size, x))!);
+        modelSteps += v.modelSteps;
+        for (const other of ['linux', 'driver'] as const) {
+          const q = valueOf(w, v) / valueOf(w, runs.get(keys.get(k(other, size, x))!));
+          ratios[other] = [Math.min(ratios[other][0], q), Math.max(ratios[other][1], q)];
+        }
       }
-      if (size === head.size && x === head.x) detail = detailOf(w, size, x, runs);
     }
-    series.push(...SYSTEMS.map((s) => bySys[s]));
-  }
-  if (!detail) {
-    // The headline point is not in this scale's x values: detail the largest one that ran.
-    const size = w.sizes.includes(head.size) ? head.size : w.sizes[0];
-    const x = xs.filter((v) => v <= head.x).pop() ?? xs[0];
-    const units = generate(w, size, x, unitsFor(w, x, scale), seed);
-    detail = detailOf(w, size, x, Object.fromEntries(SYSTEMS.map((s) => [s, runUnits(s, units, costs)])) as Record<SystemName, RunResult>);
-  }
-  return { type: 'workload', workload: w.name, title: w.title, x: w.x, metric: w.metric, series, detail, ratios, modelSteps };
+    const at = Object.fromEntries(SYSTEMS.map((s) => [s, runs.get(keys.get(k(s, detailAt.size, detailAt.x))!)])) as Record<SystemName, RunSummary>;
+    return { type: 'workload', workload: w.name, title: w.title, x: w.x, metric: w.metric, series, detail: detailOf(w, detailAt.size, detailAt.x, at), ratios, modelSteps };
+  };
 }
 
-/** The headline point with 1, 2, 4 and 8 vCPUs in each service domain (and each driver domain). */
-export function runVcpus(p: RunPlan, counts = [1, 2, 4, 8]): VcpuReport {
-  const { workload: w, seed, scale } = p;
+/** Units per thread of the vCPU sweep and the spinning check: twice the series' (see docs/perf.md). */
+const CHECK_SCALE = 2;
+
+function planVcpus(runs: Runs, w: Workload, p: Plan, counts = [1, 2, 4, 8]): () => VcpuReport {
   const { size, x } = HEADLINE[w.name];
-  const units = generate(w, size, x, unitsFor(w, x, scale), seed);
-  const rows = counts.map((n) => {
-    const costs = { ...p.costs, storageVcpus: n, networkVcpus: n };
-    const r = Object.fromEntries(SYSTEMS.map((s) => [s, valueOf(w, runUnits(s, units, costs))])) as Record<SystemName, number>;
-    return { vcpus: n, ...r };
+  const scale = { ...p.scale, units: p.scale.units * CHECK_SCALE };
+  const keys = counts.map((n) => SYSTEMS.map((s) => runs.want(job(w, s, size, x, { ...p, scale, costs: { ...p.costs, storageVcpus: n, networkVcpus: n } }))));
+  return () => ({
+    type: 'service-vcpus',
+    workload: w.name,
+    size,
+    x,
+    rows: counts.map((n, i) => ({ vcpus: n, ...(Object.fromEntries(SYSTEMS.map((s, j) => [s, valueOf(w, runs.get(keys[i][j]))])) as Record<SystemName, number>) })),
   });
-  return { type: 'service-vcpus', workload: w.name, size, x, rows };
 }
 
-/** VirtuOS with the caller's spin as configured and with spinning off (one DONE check, one PAUSE). */
-export function runSpinning(p: RunPlan): SpinReport {
-  const { workload: w, seed, scale } = p;
+function planSpinning(runs: Runs, w: Workload, p: Plan): () => SpinReport {
   const { size, x } = HEADLINE[w.name];
-  const units = generate(w, size, x, unitsFor(w, x, scale), seed);
-  const rows = (['on', 'off'] as const).map((spin) => {
-    const costs = spin === 'on' ? p.costs : { ...p.costs, spinPauses: 1 };
-    const r = runUnits('virtuos', units, costs, { spins: spin === 'on' ? SPIN_CHECKS : 1 });
-    const calls = r.counts.calls ?? 1;
-    const lat = Object.values(r.latencyUs) as number[];
-    return {
-      spin,
-      pauses: costs.spinPauses,
-      value: valueOf(w, r),
-      notificationsPerCall: (r.counts.notifications ?? 0) / calls,
-      parksPerCall: (r.counts.parks ?? 0) / calls,
-      meanLatencyUs: lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length),
+  const scale = { ...p.scale, units: p.scale.units * CHECK_SCALE };
+  const settings = [
+    { spin: 'on' as const, costs: p.costs, spins: SPIN_CHECKS },
+    { spin: 'off' as const, costs: { ...p.costs, spinPauses: 1 }, spins: 1 },
+  ];
+  const keys = settings.map((st) => runs.want(job(w, 'virtuos', size, x, { ...p, scale, costs: st.costs }, st.spins)));
+  return () => ({
+    type: 'spinning',
+    workload: w.name,
+    size,
+    x,
+    rows: settings.map((st, i) => {
+      const r = runs.get(keys[i]);
+      const calls = r.counts.calls ?? 1;
+      const lat = Object.values(r.latencyUs) as number[];
+      return {
+        spin: st.spin,
+        pauses: st.costs.spinPauses,
+        value: valueOf(w, r),
+        notificationsPerCall: (r.counts.notifications ?? 0) / calls,
+        parksPerCall: (r.counts.parks ?? 0) / calls,
+        meanLatencyUs: lat.reduce((a, b) => a + b, 0) / Math.max(1, lat.length),
+      };
+    }),
+  });
+}
+
+/**
+ * One at a time, each parameter at the low and the high end of its range, everything else nominal;
+ * the metric is VirtuOS's throughput over Linux's at a point of each workload. (A parameter a run
+ * does not read cannot change it; such runs are equal jobs to the nominal one only in effect, so they
+ * are run anyway: that keeps the analysis free of any claim about which code reads what.)
+ */
+function planSensitivity(runs: Runs, p: Plan): () => SensitivityReport {
+  const x = SENSITIVITY_THREADS;
+  const scale = { units: 0, xs: null };
+  const distinct = new Set<string>();
+  const points = p.workloads.map((w) => {
+    const size = HEADLINE[w.name].size;
+    const want = (j: RunJob) => {
+      const key = runs.want(j);
+      distinct.add(key);
+      return key;
     };
+    const at = (costs: Costs) => ({ v: want(job(w, 'virtuos', size, x, { ...p, scale, costs })), l: want(job(w, 'linux', size, x, { ...p, scale, costs })) });
+    return { w, size, nominal: at(p.costs), ends: COST_PARAMS.map((param) => param.range.map((v) => at({ ...p.costs, [param.name]: v }))) };
   });
-  return { type: 'spinning', workload: w.name, size, x, rows };
+  return () => {
+    const ratio = (w: Workload, k: { v: string; l: string }) => valueOf(w, runs.get(k.v)) / valueOf(w, runs.get(k.l));
+    const rows: SensitivityRow[] = COST_PARAMS.map((param, i) => {
+      const ratios: SensitivityRow['ratios'] = {};
+      let influence = 0;
+      for (const pt of points) {
+        const ends = pt.ends[i].map((k) => ratio(pt.w, k)) as [number, number];
+        ratios[pt.w.name] = ends;
+        influence = Math.max(influence, Math.abs(ends[1] - ends[0]) * 100);
+      }
+      return { param: param.name as CostName, low: param.range[0], high: param.range[1], ratios, influence };
+    });
+    rows.sort((a, b) => b.influence - a.influence || (a.param < b.param ? -1 : 1));
+    return {
+      type: 'sensitivity',
+      metric: "VirtuOS throughput / Linux throughput at a point of each workload",
+      points: points.map((pt) => ({ workload: pt.w.name, size: pt.size, x, units: unitsPerThread(pt.w, x, 0) * x, nominal: ratio(pt.w, pt.nominal) })),
+      rows,
+      runs: distinct.size,
+    };
+  };
 }
 
 const pct = (q: number) => `${q >= 1 ? '+' : ''}${((q - 1) * 100).toFixed(0)}%`;
@@ -239,16 +328,17 @@ export function judgeClaims(workloads: WorkloadReport[], vcpus: VcpuReport[]): C
     const d = r.series.filter((s) => s.system === 'driver');
     let n = 0;
     let wins = 0;
-    v.forEach((s, i) => s.points.forEach((pt, j) => {
-      n++;
-      if (pt.value > d[i].points[j].value) wins++;
-    }));
+    v.forEach((s, i) =>
+      s.points.forEach((pt, j) => {
+        n++;
+        if (pt.value > d[i].points[j].value) wins++;
+      }),
+    );
     return { w: r.workload, wins, n };
   });
-  const allWins = ahead.every((a) => a.wins === a.n);
   out.push({
     claim: 'VirtuOS is ahead of the driver domain',
-    verdict: allWins ? 'reproduced' : ahead.some((a) => a.wins > a.n / 2) ? 'partly' : 'not reproduced',
+    verdict: ahead.every((a) => a.wins === a.n) ? 'reproduced' : ahead.some((a) => a.wins > a.n / 2) ? 'partly' : 'not reproduced',
     evidence: ahead.map((a) => `${a.w}: ahead at ${a.wins} of ${a.n} points`).join('; '),
   });
   const behind = vcpus.map((r) => {
@@ -265,71 +355,27 @@ export function judgeClaims(workloads: WorkloadReport[], vcpus: VcpuReport[]): C
   return out;
 }
 
-/** Costs whose reads are recorded: which parameters a run actually used. */
-function recording(costs: Costs, used: Set<string>): Costs {
-  return new Proxy(costs, {
-    get(target, key, receiver) {
-      if (typeof key === 'string') used.add(key);
-      return Reflect.get(target, key, receiver);
-    },
-  });
+export interface Results {
+  workloads: WorkloadReport[];
+  vcpus: VcpuReport[];
+  spinning: SpinReport[];
+  claims: Claim[];
+  recovery: RecoveryReport;
+  sensitivity: SensitivityReport | null;
+  /** distinct timed runs executed */
+  runs: number;
 }
 
-export interface SensitivityPlan {
-  workloads: Workload[];
-  costs: Costs;
-  seed: number;
-  /** units per thread at each headline point */
-  scale: Scale;
-  /** threads at the headline points (smaller than the series' to keep the analysis fast) */
-  threads: number;
-}
-
-/**
- * One at a time, each parameter at the low and the high end of its range, everything else nominal;
- * the metric is VirtuOS's throughput over Linux's at each workload's headline point. A parameter a
- * system's run never reads cannot change it, so that run is not repeated.
- */
-export function runSensitivity(p: SensitivityPlan): SensitivityReport {
-  let runs = 0;
-  const points = p.workloads.map((w) => {
-    const size = HEADLINE[w.name].size;
-    const x = p.threads;
-    const units = generate(w, size, x, unitsFor(w, x, p.scale), p.seed);
-    const used: Record<SystemName, Set<string>> = { virtuos: new Set(), linux: new Set(), driver: new Set() };
-    const nominal = { virtuos: 0, linux: 0 };
-    for (const s of ['virtuos', 'linux'] as const) {
-      nominal[s] = valueOf(w, runUnits(s, units, recording(p.costs, used[s])));
-      runs++;
-    }
-    return { w, size, x, units, used, nominal };
-  });
-  const rows: SensitivityRow[] = [];
-  for (const param of COST_PARAMS) {
-    const name = param.name as CostName;
-    const ratios: SensitivityRow['ratios'] = {};
-    let influence = 0;
-    for (const pt of points) {
-      const ends = param.range.map((v) => {
-        const costs = { ...p.costs, [name]: v };
-        const value = (s: 'virtuos' | 'linux') => {
-          if (!pt.used[s].has(name)) return pt.nominal[s];
-          runs++;
-          return valueOf(pt.w, runUnits(s, pt.units, costs));
-        };
-        return value('virtuos') / value('linux');
-      }) as [number, number];
-      ratios[pt.w.name] = ends;
-      influence = Math.max(influence, Math.abs(ends[1] - ends[0]) * 100);
-    }
-    rows.push({ param: name, low: param.range[0], high: param.range[1], ratios, influence });
-  }
-  rows.sort((a, b) => b.influence - a.influence || (a.param < b.param ? -1 : 1));
-  return {
-    type: 'sensitivity',
-    metric: 'VirtuOS throughput / Linux throughput at each workload\'s headline point',
-    points: points.map((pt) => ({ workload: pt.w.name, size: pt.size, x: pt.x, units: pt.units.reduce((a, u) => a + u.length, 0), nominal: pt.nominal.virtuos / pt.nominal.linux })),
-    rows,
-    runs,
-  };
+/** Plan every experiment, run all their timed runs (on `workers` threads), and assemble the reports. */
+export async function runExperiments(p: Plan, workers = 1): Promise<Results> {
+  const runs = new Runs();
+  const workloads = p.workloads.map((w) => planWorkload(runs, w, p));
+  const vcpus = p.workloads.map((w) => planVcpus(runs, w, p));
+  const spinning = p.workloads.map((w) => planSpinning(runs, w, p));
+  const recovery = planRecovery(runs, p.costs);
+  const sensitivity = p.sensitivity ? planSensitivity(runs, p) : null;
+  await runs.execute(workers);
+  const w = workloads.map((f) => f());
+  const v = vcpus.map((f) => f());
+  return { workloads: w, vcpus: v, spinning: spinning.map((f) => f()), claims: judgeClaims(w, v), recovery: recovery(), sensitivity: sensitivity?.() ?? null, runs: runs.size };
 }

@@ -10,7 +10,7 @@ import type { Costs } from '../../../model/costs.ts';
 import { KINDS, type Kind } from '../../../model/perf/charge.ts';
 import type { Counter } from '../../../model/perf/step-cost.ts';
 import { DriverBackend, DriverQueue, DriverThread, LinuxThread } from './baselines.ts';
-import { Engine, type VcpuSpec } from './engine.ts';
+import { Engine, type StepRecord, type VcpuSpec } from './engine.ts';
 import { addInstanceEntities, Instance, VirtuosThread, type TimedStep } from './virtuos.ts';
 import { Meter, World } from './world.ts';
 import { CALLS, type CallName, type Domain, type Unit } from './workloads.ts';
@@ -21,7 +21,7 @@ export type SystemName = (typeof SYSTEMS)[number];
 export const SYSTEM_TITLES: Record<SystemName, string> = { virtuos: 'VirtuOS', linux: 'Linux', driver: 'driver domain' };
 
 export interface RunOptions {
-  /** record every model step (VirtuOS) */
+  /** record every model step (VirtuOS) and every burst the engine charged */
   record?: boolean;
   /** DONE checks before RQUEUE (the model's `spins`), for checks of the protocol */
   spins?: number;
@@ -54,6 +54,8 @@ export interface RunResult {
   uncharged: number;
   /** VirtuOS, when recorded: every model step, per domain */
   trace: TimedStep[];
+  /** when recorded: every step or burst the engine charged, model steps and the workload's own */
+  bursts: StepRecord[];
   instances: Instance[];
 }
 
@@ -90,6 +92,7 @@ export function runUnits(system: SystemName, units: Unit[][], costs: Costs, opts
     eventLatency: costs.eventLatency,
     haltWake: costs.haltWake,
     done: () => meter.done(),
+    record: opts.record ?? false,
     afterStep: (_e, end) => {
       for (const inst of instances) {
         for (const t of inst.completed) vthreads[t].remoteDone(end);
@@ -97,14 +100,13 @@ export function runUnits(system: SystemName, units: Unit[][], costs: Costs, opts
       }
     },
   });
-  const eng = () => engine;
 
   if (system === 'linux') {
     units.forEach((u, t) => engine.add(new LinuxThread(t, t % P, u, costs, world, meter)));
   } else if (system === 'driver') {
     const queues = { storage: new DriverQueue(), network: new DriverQueue() };
-    units.forEach((u, t) => engine.add(new DriverThread(t, t % P, u, costs, world, meter, queues, eng)));
-    for (const d of domains) serviceVcpus(d).forEach((v, i) => engine.add(new DriverBackend(d, i, v, queues[d], costs, eng)));
+    units.forEach((u, t) => engine.add(new DriverThread(t, t % P, u, costs, world, meter, queues)));
+    for (const d of domains) serviceVcpus(d).forEach((v, i) => engine.add(new DriverBackend(d, i, v, queues[d], costs)));
   } else {
     const byDomain: Partial<Record<Domain, Instance>> = {};
     domains.forEach((d, di) => {
@@ -150,8 +152,7 @@ export function runUnits(system: SystemName, units: Unit[][], costs: Costs, opts
     busy: engine.vcpus.reduce((a, u) => a + u.busy, 0),
     uncharged: engine.unchargedWaits(),
     trace: instances.flatMap((i) => i.steps),
+    bursts: engine.records,
     instances,
   };
 }
-
-export { KINDS };

@@ -117,14 +117,10 @@ export class Instance {
     return this.choices.get(actor);
   }
 
-  /** actors whose kept choice differs from `enabled` now (always none; for tests) */
-  checkChoices(): number[] {
-    return this.choices.check(this.s);
-  }
 
   /** Take a step: cost it on `core` at `now`, apply it, and note completed calls. */
   take(ch: Choice, core: number, now: number, carried: Charge): Burst {
-    const cost = stepCost({ costs: this.costs, sys: this.sys, s: this.s, ch, core, lines: this.lines, callOf: this.callOf, now, meter: this.meter });
+    const cost = stepCost({ costs: this.costs, sys: this.sys, s: this.s, ch, core, lines: this.lines, callOf: this.callOf, now, meter: this.meter, tally: this.counts });
     const actor = this.sys.actors[ch.actor];
     if (this.record) {
       this.steps.push({ domain: this.domain, actor: actor.name, event: ch.event.name, label: label(this.sys, this.s, ch), vcpu: core, start: now, cycles: cost.charge.total(), carried: carried.total() });
@@ -142,7 +138,6 @@ export class Instance {
       } else if (this.entityOf[a] >= 0) touched.push(this.entityOf[a]);
     }
     this.stepCount++;
-    for (const [k, n] of Object.entries(cost.counts) as [Counter, number][]) this.counts[k] = (this.counts[k] ?? 0) + n;
     if (actor.comp === 0) {
       const t = this.sys.L.thread[actor.me];
       if (this.s[t.k] > before[t.k]) {
@@ -185,12 +180,16 @@ export class Instance {
 class ModelEntity implements Entity {
   constructor(
     readonly name: string,
-    readonly vcpu: number,
+    private readonly place: () => number,
     readonly group: number,
     private readonly inst: Instance,
     private readonly candidates: () => readonly number[],
     readonly priority = 0,
   ) {}
+
+  get vcpu(): number {
+    return this.place();
+  }
 
   private choose(): Choice | null {
     for (const a of this.candidates()) {
@@ -226,26 +225,37 @@ export function addInstanceEntities(engine: Engine, inst: Instance, primaryVcpu:
     const K = L.kernel[k];
     const alone = [ka];
     const withThread = L.thread.map((_, t) => [idx.get(`0:${t}`)!, ka]);
+    // A kernel thread runs on the vCPU of the workload thread it runs (whose own work runs there
+    // too), and on its own vCPU while it runs none (in rqueue_wait).
+    const running = () => {
+      const cur = inst.s[K.cur];
+      return cur !== NIL && inst.s[L.thread[cur].att] === k ? cur : NIL;
+    };
     add(
       ka,
-      new ModelEntity(`${d}.K${k + 1}`, primaryVcpu(k), group, inst, () => {
-        const cur = inst.s[K.cur];
-        // The user thread this kernel thread runs, if the workload lets it go now.
-        if (cur !== NIL && inst.s[L.thread[cur].att] === k && inst.allowed[cur]) return withThread[cur];
-        return alone;
-      }),
+      new ModelEntity(
+        `${d}.K${k + 1}`,
+        () => primaryVcpu(running() === NIL ? k : running()),
+        group,
+        inst,
+        () => {
+          const cur = running();
+          // The user thread this kernel thread runs, if the workload lets it go now.
+          return cur !== NIL && inst.allowed[cur] ? withThread[cur] : alone;
+        },
+      ),
     );
     inst.kernelEntity[k] = inst.entityOf[ka];
   }
   for (let w = 0; w < L.worker.length; w++) {
     const a = [idx.get(`2:${w}`)!];
-    add(a[0], new ModelEntity(`${d}.W${w + 1}`, serviceVcpus[w % serviceVcpus.length], group, inst, () => a));
+    add(a[0], new ModelEntity(`${d}.W${w + 1}`, () => serviceVcpus[w % serviceVcpus.length], group, inst, () => a));
   }
   // The notify thread and the wake handler run when an event-channel interrupt arrives: they go first.
   const f = idx.get('3:0');
-  if (f !== undefined) add(f, new ModelEntity(`${d}.F`, frontendVcpu, group, inst, () => [f], 1));
+  if (f !== undefined) add(f, new ModelEntity(`${d}.F`, () => frontendVcpu, group, inst, () => [f], 1));
   const b = idx.get('4:0');
-  if (b !== undefined) add(b, new ModelEntity(`${d}.B`, serviceVcpus[0], group, inst, () => [b], 1));
+  if (b !== undefined) add(b, new ModelEntity(`${d}.B`, () => serviceVcpus[0], group, inst, () => [b], 1));
 }
 
 /** A workload thread's own work under VirtuOS; its remote calls go to the instances. */

@@ -5,8 +5,9 @@
  * Clients: each server thread serves one client in a closed loop. A call that awaits the client
  * (accept, or recv of a query) waits until the client's next message has arrived; a call that
  * responds puts its bytes on the link (one shared link, first come first served at its bandwidth),
- * and the client's next message arrives a round trip after the last byte left. The first message of
- * every client is there at time 0.
+ * blocking first if the link's backlog exceeds the socket buffer, and the client's next message
+ * arrives a round trip after the last byte left. The first message of every client is there at
+ * time 0.
  */
 import type { Costs } from '../../../model/costs.ts';
 import type { CallName, Op, Unit } from './workloads.ts';
@@ -28,12 +29,14 @@ export class World {
   wait(thread: number, op: Op, now: number): number {
     if (op.kind !== 'call' || !op.client) return 0;
     if (op.client === 'await') return Math.max(0, this.clientAt[thread] - now);
+    // The bytes go into the socket buffer; a sender blocks while the link's backlog would overflow it.
     const bytesPerCycle = this.costs.linkBandwidth / this.costs.cyclesPerUs;
-    const start = Math.max(now, this.linkFree);
+    const wait = Math.max(0, this.linkFree - now - this.costs.socketBuffer / bytesPerCycle);
+    const start = Math.max(now + wait, this.linkFree);
     this.linkFree = start + op.bytes / bytesPerCycle;
     this.linkBytes += op.bytes;
     this.clientAt[thread] = this.linkFree + this.costs.clientRtt;
-    return 0;
+    return wait;
   }
 }
 
