@@ -94,7 +94,7 @@ describe('sanity of the modelled numbers', () => {
   // to 8 vCPUs), which costs 1-2% at some points; docs/perf.md reports it.
   test('more service-domain vCPUs never lower throughput by more than 3%, and raise it well over the range', () => {
     for (const [w, size] of [['fileio', 8192], ['apache', 8192]] as const) {
-      const tput = [1, 2, 4, 8].map((n) => point(w, size, 8, 8, { ...costs, storageVcpus: n, networkVcpus: n }).unitsPerSec);
+      const tput = [1, 2, 4, 8].map((n) => point(w, size, 8, 12, { ...costs, storageVcpus: n, networkVcpus: n }).unitsPerSec);
       for (let i = 1; i < tput.length; i++) expect(tput[i], `${w}: ${tput.map(Math.round).join(', ')}`).toBeGreaterThan(tput[i - 1] * 0.97);
       expect(tput[3], w).toBeGreaterThan(tput[0] * 1.3);
     }

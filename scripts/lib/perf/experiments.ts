@@ -16,7 +16,7 @@
 import { COST_PARAMS, type CostName, type Costs } from '../../../model/costs.ts';
 import { KINDS, type Kind } from '../../../model/perf/charge.ts';
 import { SPIN_CHECKS } from '../../../model/perf/perf-config.ts';
-import { jobKey, type RunJob, type RunSummary } from './jobs.ts';
+import { jobKey, runJob, type RunJob, type RunSummary } from './jobs.ts';
 import { runJobs } from './pool.ts';
 import { planRecovery, type RecoveryReport } from './recovery.ts';
 import { SYSTEMS, type SystemName } from './run.ts';
@@ -31,6 +31,11 @@ export class Runs {
     const k = jobKey(job);
     if (!this.jobs.has(k)) this.jobs.set(k, job);
     return k;
+  }
+
+  /** A run executed already (here, in this thread). */
+  put(key: string, summary: RunSummary): void {
+    this.done.set(key, summary);
   }
 
   get(key: string): RunSummary {
@@ -223,13 +228,21 @@ function planWorkload(runs: Runs, w: Workload, p: Plan): () => WorkloadReport {
   };
 }
 
-/** Units per thread of the vCPU sweep and the spinning check: twice the series' (see docs/perf.md). */
-const CHECK_SCALE = 2;
+/**
+ * Units per thread of the vCPU sweep and the spinning check: more than the series' points, because
+ * their differences are smaller than a short run's variation (12 per thread keeps it under 2%).
+ */
+export const CHECK_PER_THREAD = 12;
+
+function checkJob(w: Workload, system: SystemName, p: Plan, costs: Costs, spins?: number): RunJob {
+  const { size, x } = HEADLINE[w.name];
+  const perThread = p.scale.units >= 1 ? CHECK_PER_THREAD : w.perThread;
+  return { system, workload: w.name, size, threads: x, perThread, seed: p.seed, costs, ...(spins ? { spins } : {}) };
+}
 
 function planVcpus(runs: Runs, w: Workload, p: Plan, counts = [1, 2, 4, 8]): () => VcpuReport {
   const { size, x } = HEADLINE[w.name];
-  const scale = { ...p.scale, units: p.scale.units * CHECK_SCALE };
-  const keys = counts.map((n) => SYSTEMS.map((s) => runs.want(job(w, s, size, x, { ...p, scale, costs: { ...p.costs, storageVcpus: n, networkVcpus: n } }))));
+  const keys = counts.map((n) => SYSTEMS.map((s) => runs.want(checkJob(w, s, p, { ...p.costs, storageVcpus: n, networkVcpus: n }))));
   return () => ({
     type: 'service-vcpus',
     workload: w.name,
@@ -241,12 +254,11 @@ function planVcpus(runs: Runs, w: Workload, p: Plan, counts = [1, 2, 4, 8]): () 
 
 function planSpinning(runs: Runs, w: Workload, p: Plan): () => SpinReport {
   const { size, x } = HEADLINE[w.name];
-  const scale = { ...p.scale, units: p.scale.units * CHECK_SCALE };
   const settings = [
     { spin: 'on' as const, costs: p.costs, spins: SPIN_CHECKS },
     { spin: 'off' as const, costs: { ...p.costs, spinPauses: 1 }, spins: 1 },
   ];
-  const keys = settings.map((st) => runs.want(job(w, 'virtuos', size, x, { ...p, scale, costs: st.costs }, st.spins)));
+  const keys = settings.map((st) => runs.want(checkJob(w, 'virtuos', p, st.costs, st.spins)));
   return () => ({
     type: 'spinning',
     workload: w.name,
@@ -268,25 +280,52 @@ function planSpinning(runs: Runs, w: Workload, p: Plan): () => SpinReport {
   });
 }
 
+/** Units per thread at the sensitivity analysis's points (few threads, no contention: short runs are stable). */
+export const SENSITIVITY_PER_THREAD = 3;
+
+/** Costs whose reads are recorded: which parameters a run reads. */
+function recording(costs: Costs, used: Set<string>): Costs {
+  return new Proxy(costs, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') used.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /**
  * One at a time, each parameter at the low and the high end of its range, everything else nominal;
- * the metric is VirtuOS's throughput over Linux's at a point of each workload. (A parameter a run
- * does not read cannot change it; such runs are equal jobs to the nominal one only in effect, so they
- * are run anyway: that keeps the analysis free of any claim about which code reads what.)
+ * the metric is VirtuOS's throughput over Linux's at a point of each workload. The nominal runs are
+ * made first, here, recording which parameters each reads: a parameter a run never reads cannot
+ * change it (the runs are deterministic), so for those the nominal run stands for both ends.
  */
 function planSensitivity(runs: Runs, p: Plan): () => SensitivityReport {
   const x = SENSITIVITY_THREADS;
-  const scale = { units: 0, xs: null };
   const distinct = new Set<string>();
   const points = p.workloads.map((w) => {
     const size = HEADLINE[w.name].size;
-    const want = (j: RunJob) => {
-      const key = runs.want(j);
-      distinct.add(key);
-      return key;
-    };
-    const at = (costs: Costs) => ({ v: want(job(w, 'virtuos', size, x, { ...p, scale, costs })), l: want(job(w, 'linux', size, x, { ...p, scale, costs })) });
-    return { w, size, nominal: at(p.costs), ends: COST_PARAMS.map((param) => param.range.map((v) => at({ ...p.costs, [param.name]: v }))) };
+    const make = (system: SystemName, costs: Costs): RunJob => ({ system, workload: w.name, size, threads: x, perThread: SENSITIVITY_PER_THREAD, seed: p.seed, costs });
+    const nominal = { v: '', l: '' };
+    const used = { v: new Set<string>(), l: new Set<string>() };
+    for (const [k, system] of [['v', 'virtuos'], ['l', 'linux']] as const) {
+      const j = make(system, p.costs);
+      nominal[k] = runs.want(j);
+      distinct.add(nominal[k]);
+      runs.put(nominal[k], runJob({ ...j, costs: recording(p.costs, used[k]) }));
+    }
+    const ends = COST_PARAMS.map((param) =>
+      param.range.map((value) => {
+        const costs = { ...p.costs, [param.name]: value };
+        const key = (k: 'v' | 'l', system: SystemName) => {
+          if (!used[k].has(param.name)) return nominal[k];
+          const key = runs.want(make(system, costs));
+          distinct.add(key);
+          return key;
+        };
+        return { v: key('v', 'virtuos'), l: key('l', 'linux') };
+      }),
+    );
+    return { w, size, nominal, ends };
   });
   return () => {
     const ratio = (w: Workload, k: { v: string; l: string }) => valueOf(w, runs.get(k.v)) / valueOf(w, runs.get(k.l));
@@ -303,8 +342,8 @@ function planSensitivity(runs: Runs, p: Plan): () => SensitivityReport {
     rows.sort((a, b) => b.influence - a.influence || (a.param < b.param ? -1 : 1));
     return {
       type: 'sensitivity',
-      metric: "VirtuOS throughput / Linux throughput at a point of each workload",
-      points: points.map((pt) => ({ workload: pt.w.name, size: pt.size, x, units: unitsPerThread(pt.w, x, 0) * x, nominal: ratio(pt.w, pt.nominal) })),
+      metric: 'VirtuOS throughput / Linux throughput at a point of each workload',
+      points: points.map((pt) => ({ workload: pt.w.name, size: pt.size, x, units: SENSITIVITY_PER_THREAD * x, nominal: ratio(pt.w, pt.nominal) })),
       rows,
       runs: distinct.size,
     };

@@ -55,7 +55,7 @@ export function workloadText(r: WorkloadReport): string[] {
 
 export function vcpuText(r: VcpuReport): string[] {
   return [
-    `service-domain vCPUs (${r.workload}${r.size ? ` ${sizeLabel(r.size)}` : ''}, ${r.x} threads; Linux keeps its ${''}cores):`,
+    `service-domain vCPUs (${r.workload}${r.size ? ` ${sizeLabel(r.size)}` : ''}, ${r.x} threads; Linux runs on the primary cores throughout):`,
     ...table(
       ['vCPUs per domain', 'VirtuOS', 'Linux', 'driver domain', 'VirtuOS/Linux'],
       r.rows.map((x) => [String(x.vcpus), fmt(x.virtuos), fmt(x.linux), fmt(x.driver), pct(x.virtuos / x.linux)]),

@@ -96,7 +96,7 @@ export const WORKLOADS: readonly Workload[] = [
     sizes: [4096, 8192, 16384],
     xs: [1, 2, 4, 8, 16, 32],
     units: 32,
-    perThread: 8,
+    perThread: 5,
     unit: (size) => ({
       bytes: size,
       ops: [
