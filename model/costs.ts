@@ -60,7 +60,7 @@ const TABLE = {
   hypercall: row(1500, 'cycles', [1000, 2000], 'VIRTUOS.md (a VM exit or hypercall round trip: 1,000-2,000 cycles direct)', 'a hypercall, e.g. an event-channel send'),
   eventInject: row(2000, 'cycles', [1000, 5000], 'assumed (virtual interrupt injection plus the guest handler\'s entry and exit)', 'CPU cost on the target vCPU of taking an event-channel notification'),
   eventLatency: row(1500, 'cycles', [500, 5000], 'assumed', 'delivery delay of a notification to a running vCPU (wall time, not CPU)'),
-  haltWake: row(15_000, 'cycles', [6000, 60_000], 'VIRTUOS.md ("microseconds when the target vCPU has to be woken"); the value is assumed', 'extra delivery delay when the target vCPU is idle (halted)'),
+  haltWake: row(15_000, 'cycles', [6000, 60_000], 'VIRTUOS.md ("microseconds when the target vCPU has to be woken"); the value is assumed', 'time a halted (idle) vCPU takes to wake before what woke it can run there (wall time)'),
   backendWork: row(3000, 'cycles/call', [1500, 8000], 'assumed', 'driver-domain baseline: split-driver backend processing per request (blkback/netback)'),
   grantCopy: row(0.3, 'cycles/byte', [0.1, 1], 'assumed', 'driver-domain baseline: grant copy of request data per byte'),
 

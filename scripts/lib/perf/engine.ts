@@ -4,10 +4,11 @@
  *
  * An entity is something a kernel schedules: a primary-domain kernel thread together with the user
  * thread it runs, a service-domain worker, the frontend's notify thread, the backend's wake handler,
- * a workload thread's own user-level work, a driver-domain backend. Each is placed on one vCPU. The
+ * a workload thread's own user-level work, a driver-domain backend. Each is on one vCPU at a time. The
  * engine always advances the vCPU that is free earliest: on it, the entity it was running continues
- * if it can (until it blocks or its time slice ends), otherwise the runnable entity that can start
- * soonest; the entity's step advances that vCPU's clock by the step's cost. A step may also delay the
+ * if it can, until it blocks, its time slice ends, or an interrupt handler or a woken entity wants
+ * the vCPU (wake-up preemption); otherwise the runnable entity that can start soonest runs. The
+ * entity's step advances that vCPU's clock by the step's cost. A step may also delay the
  * entity's next step without occupying the vCPU (a call waiting for the network, an event on its way).
  * A step that sends an event-channel notification delays the entities it wakes by the delivery
  * latency. A vCPU with nothing to run halts, and the entity that ends the halt starts only once the
@@ -16,7 +17,7 @@
  * Busy waits (a caller spinning on DONE, an idle worker polling alloc_top) are steps of a known length
  * that end early: the vCPU is held (spin) or offered to anyone else runnable (poll, which yields) until
  * the wait's quantum has passed or the awaited word changed, whichever comes first; the cycles spent
- * are charged to the entity's next step. So every busy cycle of every vCPU is charged to exactly one
+ * are charged to the entity's next step. A preempted wait resumes later with what is left of it. So every busy cycle of every vCPU is charged to exactly one
  * step or burst, and a run's cost is the sum of its steps' costs.
  *
  * The engine is deterministic: ties go to the lower vCPU index and, on a vCPU, to the entity that ran
@@ -184,14 +185,6 @@ export class Engine {
     if (this.isDirty[i]) return;
     this.isDirty[i] = true;
     this.dirty.push(i);
-  }
-
-  /** Is this vCPU idle (halted) at time t: nothing running or about to run on it? */
-  isIdle(v: number, t: number): boolean {
-    const u = this.vcpus[v];
-    if (u.wait || u.clock > t) return false;
-    for (const i of u.runnable) if (this.avail(u, i) <= t) return false;
-    return true;
   }
 
   /**

@@ -7,7 +7,7 @@
  * vCPUs on further cores. Workload thread t runs on primary vCPU t mod primaryVcpus.
  */
 import type { Costs } from '../../../model/costs.ts';
-import { KINDS, type Kind } from '../../../model/perf/charge.ts';
+import type { Kind } from '../../../model/perf/charge.ts';
 import type { Counter } from '../../../model/perf/step-cost.ts';
 import { DriverBackend, DriverQueue, DriverThread, LinuxThread } from './baselines.ts';
 import { Engine, type StepRecord, type VcpuSpec } from './engine.ts';

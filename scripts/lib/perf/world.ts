@@ -15,8 +15,6 @@ import type { CallName, Op, Unit } from './workloads.ts';
 export class World {
   private readonly clientAt: number[];
   private linkFree = 0;
-  /** bytes the link carried */
-  linkBytes = 0;
 
   constructor(
     threads: number,
@@ -34,7 +32,6 @@ export class World {
     const wait = Math.max(0, this.linkFree - now - this.costs.socketBuffer / bytesPerCycle);
     const start = Math.max(now + wait, this.linkFree);
     this.linkFree = start + op.bytes / bytesPerCycle;
-    this.linkBytes += op.bytes;
     this.clientAt[thread] = this.linkFree + this.costs.clientRtt;
     return wait;
   }
