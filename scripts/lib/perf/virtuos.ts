@@ -1,13 +1,14 @@
 /**
  * VirtuOS in the performance model: the workload's remote calls are executed by the model's own
- * machines, step by step, through `enabled` and `step`, and every step is costed by `stepCost`.
+ * machines, step by step with `step` (the enabled steps kept by `Choices`, which a test checks equal
+ * to `enabled`), and every step is costed by `stepCost`.
  *
  * Each service domain the workload uses (storage, network) is one instance of the model at
  * performance scale (model/perf/perf-config.ts): one process with one user thread per workload thread,
  * its kernel threads, the shadow process's workers, the frontend's notify thread and the backend's
  * wake handler. The entities the engine schedules are built from the model's actors:
  * - a kernel thread together with the user thread it currently runs (M:N hand-offs included), on the
- *   primary vCPU of its thread;
+ *   primary vCPU of that workload thread (thread t on vCPU t mod n), or on its own while it runs none;
  * - each worker, on a vCPU of its service domain (worker i on vCPU i mod n), and the wake handler on
  *   the domain's first vCPU;
  * - the notify thread, on a primary vCPU.
@@ -67,6 +68,8 @@ export class Instance {
   readonly counts: Partial<Record<Counter, number>> = {};
   stepCount = 0;
   readonly callOf: CallOf;
+  /** outside-world waiting inside the current call of each thread */
+  readonly waits: number[];
 
   constructor(
     readonly domain: Domain,
@@ -89,6 +92,7 @@ export class Instance {
     this.meter = new StepMeter(this.sys);
     this.lines = new LineTracker(lineMap(this.sys), cores);
     this.allowed = new Uint8Array(units.length);
+    this.waits = new Array(units.length).fill(0);
     this.callOf = (thread, k): CallSpec => {
       const op = this.calls[thread][k];
       if (!op) return { name: 'none', work: 0, bytesIn: 0, bytesOut: 0, wait: () => 0 };
@@ -105,18 +109,13 @@ export class Instance {
         },
       };
     };
-    this.waits = new Array(units.length).fill(0);
     this.peeks.spin.quantum = waitQuantum(costs, this.sys, 'spin');
     this.peeks.poll.quantum = waitQuantum(costs, this.sys, 'poll');
   }
 
-  /** outside-world waiting inside the current call of each thread */
-  waits: number[];
-
   choice(actor: number): Choice | null {
     return this.choices.get(actor);
   }
-
 
   /** Take a step: cost it on `core` at `now`, apply it, and note completed calls. */
   take(ch: Choice, core: number, now: number, carried: Charge): Burst {
