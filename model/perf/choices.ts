@@ -37,7 +37,6 @@ export class Choices {
 
   private evaluate(s: Int32Array, actor: number): void {
     const { sys, rec, ctx } = this;
-    for (const w of this.readsOf[actor]) this.readers[w].delete(actor);
     const a = sys.actors[actor];
     const comp = COMPONENTS[a.comp];
     rec.begin(s, false);
@@ -55,8 +54,13 @@ export class Choices {
       }
     }
     this.choices[actor] = choice;
-    this.readsOf[actor] = rec.reads;
-    for (const w of rec.reads) this.readers[w].add(actor);
+    const before = this.readsOf[actor];
+    const now = rec.reads;
+    // Most evaluations read the same words as the last one (same state, same branch): keep the index.
+    if (now.length === before.length && now.every((w, i) => w === before[i])) return;
+    for (const w of before) this.readers[w].delete(actor);
+    this.readsOf[actor] = now;
+    for (const w of now) this.readers[w].add(actor);
   }
 
   get(actor: number): Choice | null {
