@@ -176,9 +176,12 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
   return out;
 }
 
-/** Cross-field rules: each names the field it blames. */
-export function checkConsistent(c: Config): void {
-  for (const [k, [lo, hi]] of Object.entries(BOUNDS)) {
+/**
+ * Cross-field rules: each names the field it blames. `bounds` are the exploration bounds unless a
+ * caller that never explores (the performance model) passes its own, separately validated ones.
+ */
+export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void {
+  for (const [k, [lo, hi]] of Object.entries(bounds)) {
     const v = c[k as keyof typeof BOUNDS];
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(k, `${v} is out of range ${lo}..${hi}`);
   }

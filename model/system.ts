@@ -8,7 +8,7 @@
  */
 import { backend } from './backend.ts';
 import type { Config } from './config.ts';
-import { checkConsistent } from './config.ts';
+import { BOUNDS, checkConsistent } from './config.ts';
 import { frontend } from './frontend.ts';
 import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
 import { xstateStep } from './kit.ts';
@@ -47,8 +47,9 @@ export interface Choice {
   branch: Branch;
 }
 
-export function makeSystem(cfg: Config): System {
-  checkConsistent(cfg);
+/** `bounds`: see checkConsistent; exploration always uses the default. */
+export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System {
+  checkConsistent(cfg, bounds);
   const L = makeLayout(cfg);
   const actors: Actor[] = [];
   COMPONENTS.forEach((comp, ci) => {

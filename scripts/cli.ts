@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   verify: { summary: 'explore random interleavings and check properties', load: () => import('./commands/verify.ts') },
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
   spec: { summary: 'generate SPEC.md from the code, or --check that it is current', load: () => import('./commands/spec.ts') },
+  perf: { summary: 'performance estimates from the cycle-cost model (VirtuOS, Linux, driver domain)', load: () => import('./commands/perf.ts') },
 };
 
 const HELP = `usage: virtuos <command> [options]
