@@ -6,7 +6,20 @@
  * and small, and the README states which bound a verdict holds for.
  */
 
-export const BUGS = ['nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn'] as const;
+export const BUGS = [
+  'nostamp',
+  'lostwake',
+  'waiters-early',
+  'free-early',
+  'nospawn',
+  // isolation layer (model/hypervisor.ts, grant-table.ts, event-channel.ts, primary-domain.ts, network-frontend.ts)
+  'iommu-stale',
+  'end-access-mapped',
+  'wake-writable',
+  'notify-unchecked',
+  'evtchn-foreign-send',
+  'no-quarantine',
+] as const;
 export type Bug = (typeof BUGS)[number];
 
 export interface Config {
@@ -42,10 +55,20 @@ export interface Config {
   readyQueue: 'lockfree' | 'atomic';
   /** the seeded bug switched on, or null for the correct model */
   bug: Bug | null;
+  /** the isolation layer: hypervisor, primary/storage/network domains, devices; dispatch memory accesses checked */
+  isolation: boolean;
+  /** the network domain is compromised: adversary actors act with its identity (needs isolation) */
+  adversary: boolean;
+  /** most steps the adversary takes in one run, all its actors together */
+  adversarySteps: number;
+  /** processes (the first ones) also registered with the network domain: their ready queues are granted to it */
+  networkProcesses: number;
+  /** times the network domain may crash and be restarted under a new domain id */
+  networkRestarts: number;
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
-export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug'>, [number, number]> = {
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'isolation' | 'adversary'>, [number, number]> = {
   processes: [1, 3],
   threads: [1, 6],
   kernelThreads: [1, 6],
@@ -57,6 +80,9 @@ export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'no
   workerPolls: [1, 8],
   ringCapacity: [1, 8],
   stampModulus: [2, 1 << 20],
+  adversarySteps: [1, 64],
+  networkProcesses: [0, 3],
+  networkRestarts: [0, 2],
 };
 
 /** Field descriptions, used by --help and the generated spec. */
@@ -77,6 +103,11 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   notify: "'ring': notify records drained by the frontend's notify thread; 'direct': the worker wakes sleepers itself",
   readyQueue: "'lockfree': Michael-Scott queue, one memory operation per step; 'atomic': one step per enqueue/dequeue",
   bug: 'seeded bug switched on (null: the correct model)',
+  isolation: 'the isolation layer: hypervisor, domains, devices, grant tables and event channels; every dispatch memory access checked',
+  adversary: 'the network domain is compromised: any hypercall, memory write, DMA or notify record it can issue (needs isolation)',
+  adversarySteps: 'most adversary steps per run',
+  networkProcesses: 'processes (the first ones) also registered with the network domain',
+  networkRestarts: 'times the network domain may crash and be restarted under a new domain id',
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -96,6 +127,11 @@ export const DEFAULT_CONFIG: Config = {
   notify: 'ring',
   readyQueue: 'lockfree',
   bug: null,
+  isolation: false,
+  adversary: false,
+  adversarySteps: 24,
+  networkProcesses: 0,
+  networkRestarts: 1,
 };
 
 /**
@@ -140,7 +176,7 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
       if (typeof value !== 'number' || !Number.isInteger(value)) throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`);
       if (value < lo || value > hi) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
       (out as unknown as Record<string, unknown>)[k] = value;
-    } else if (k === 'blockingPair' || k === 'wakePath') {
+    } else if (k === 'blockingPair' || k === 'wakePath' || k === 'isolation' || k === 'adversary') {
       if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
       out[k] = value;
     } else if (k === 'notify') {
@@ -168,4 +204,11 @@ export function checkConsistent(c: Config): void {
   if (c.initialWorkers > c.workers) throw new ConfigError('initialWorkers', `${c.initialWorkers} exceeds workers (${c.workers})`);
   if (c.blockingPair && c.threads < 2) throw new ConfigError('blockingPair', 'needs at least 2 threads (a recv in thread 0 and a send in thread 1)');
   if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
+  if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
+  if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
+  if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
+  if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
 }
+
+/** Seeded bugs that live in the isolation layer. */
+export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];

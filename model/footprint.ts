@@ -12,6 +12,7 @@
  */
 import type { Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
+import { isolationWords, type IsolationRegionKind } from './isolation-layout.ts';
 import { COMPONENTS, type Choice, type System } from './system.ts';
 
 export interface Footprint {
@@ -66,7 +67,7 @@ export function footprint(sys: System, s: Int32Array, ch: Choice): Footprint {
   return fp;
 }
 
-export type RegionKind = 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost';
+export type RegionKind = 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost' | IsolationRegionKind;
 
 export interface Region {
   kind: RegionKind;
@@ -118,6 +119,7 @@ export function regionMap(sys: System): Region[] {
   L.worker.forEach((w, i) => actorBlock(`W${i + 1}`, w as never));
   actorBlock('F', L.frontend);
   actorBlock('B', L.backend);
+  if (L.iso) for (const w of isolationWords(L.iso)) out[w.at] = { kind: w.kind, proc: -1, actor: w.actor, field: w.field };
   for (let i = 0; i < L.size; i++) if (!out[i]) throw new Error(`regionMap: word ${i} has no region`);
   return out;
 }

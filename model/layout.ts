@@ -9,6 +9,7 @@
  * This file only assigns word offsets; what the words mean is documented where they are declared.
  */
 import type { Config } from './config.ts';
+import { layoutIsolation, type IsolationLayout } from './isolation-layout.ts';
 
 export const NIL = -1;
 
@@ -143,6 +144,8 @@ export interface Layout {
   worker: WorkerLayout[];
   frontend: { pc: number; rec: number };
   backend: { pc: number; wl: number };
+  /** the isolation layer's words (isolation-layout.ts), after all of the above; null when the layer is off */
+  iso: IsolationLayout | null;
 }
 
 function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
@@ -201,5 +204,6 @@ export function makeLayout(cfg: Config): Layout {
     worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const));
   const frontend = fields(a, ['pc', 'rec'] as const);
   const backend = fields(a, ['pc', 'wl'] as const);
-  return { cfg, size: a.size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend };
+  const iso = cfg.isolation ? layoutIsolation(a, cfg, evtToService, evtToPrimary) : null;
+  return { cfg, size: a.size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, iso };
 }

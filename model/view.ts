@@ -6,6 +6,7 @@ import { ID_DONE, ID_RQUEUE, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, wakeRunning,
 import { queueContents } from './ready-queue.ts';
 import { callName } from './sclib.ts';
 import { COMPONENTS, pcName, type System } from './system.ts';
+import { decodeIsolation } from './isolation-view.ts';
 
 export type Plain = number | boolean | string | Plain[] | { [k: string]: Plain };
 
@@ -19,6 +20,9 @@ const top = (s: Int32Array, at: number) => ({ index: s[at], stamp: s[at + 1] });
 
 /** The ITF state variables, in order. */
 export const VARS = ['processes', 'service_domain', 'threads', 'kernel_threads', 'workers', 'frontend', 'backend', 'ghost'] as const;
+
+/** The variables of a system's states: with the isolation layer on, `isolation` follows the dispatch model's. */
+export const varsOf = (sys: System): string[] => (sys.L.iso ? [...VARS, 'isolation'] : [...VARS]);
 
 export function decode(sys: System, s: Int32Array): Record<string, Plain> {
   const { L, cfg } = sys;
@@ -70,7 +74,9 @@ export function decode(sys: System, s: Int32Array): Record<string, Plain> {
     results_read: Array.from({ length: L.requests }, (_, r) => s[L.seen + r]),
     bad_handle_dequeued: s[L.fault] !== 0,
   };
-  return { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
+  const out: Record<string, Plain> = { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
+  if (L.iso) out.isolation = decodeIsolation(sys, s);
+  return out;
 }
 
 /** Flatten to path -> printed value, for "what changed". */

@@ -3,11 +3,18 @@ import { entrySafety } from './entry-safety.ts';
 import { exactlyOnce } from './exactly-once.ts';
 import { linearizable } from './linearizable.ts';
 import { noLostWakeup } from './no-lost-wakeup.ts';
+import type { Config } from '../model/config.ts';
 import type { Property } from './property.ts';
 import { rightThread } from './right-thread.ts';
+import { ISOLATION_PROPERTIES } from './isolation/index.ts';
 
-export const PROPERTIES: readonly Property[] = [exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety];
+export const PROPERTIES: readonly Property[] = [exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety, ...ISOLATION_PROPERTIES];
 
 export function propertyByName(name: string): Property | undefined {
   return PROPERTIES.find((p) => p.name === name);
+}
+
+/** The properties that say something about a configuration (a layer's properties only when it is on). */
+export function propertiesFor(cfg: Config): Property[] {
+  return PROPERTIES.filter((p) => !p.applies || p.applies(cfg));
 }
