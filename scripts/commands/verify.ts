@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
-import { PROPERTIES, propertyByName } from '../../properties/index.ts';
+import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
@@ -10,19 +10,21 @@ import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 export const DEFAULT_RUNS = 4000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--max-picks N] [--json] [--out DIR]
+                      [--config FILE] [--isolation] [--max-picks N] [--json] [--out DIR]
 
 Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
 DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
 
-  --property P   check only P (repeatable; default: all). See 'virtuos list'.
+  --property P   check only P (repeatable; default: all that apply to the configuration:
+                 the isolation group needs the isolation layer on). See 'virtuos list'.
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
                  the variant's own configuration applies unless --config is given
   --seed N       seed of every random choice (default: a fresh one, printed)
   --runs N       number of runs (default ${DEFAULT_RUNS})
   --time S       run for S seconds instead of a run count (the count then varies)
   --config FILE  JSON object overriding configuration fields (see below)
+  --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -75,6 +77,16 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
     const miss = c.unvisitedStates.length ? `  unvisited: ${c.unvisitedStates.join(', ')}` : '';
     console.log(`  ${c.machine.padEnd(14)} states ${c.states[0]}/${c.states[1]}, transitions ${c.transitions[0]}/${c.transitions[1]}${miss}`);
   }
+  if (s.adversary) {
+    const kinds = Object.entries(s.adversary.byEvent)
+      .sort((a, b) => b[1] - a[1])
+      .map(([e, n]) => `${e} ${n}${e.startsWith('AdversaryPicks') ? '' : ` (${s.adversary!.accepted[e] ?? 0} accepted)`}`)
+      .join(', ');
+    const per = (n: number) => (n / Math.max(s.adversary!.runs, 1)).toFixed(1);
+    console.log(
+      `adversary: ${s.adversary.steps} steps in ${s.adversary.runs} runs (${per(s.adversary.steps)} per run, ${per(s.adversary.scheduled)} of them picked by the schedule, the rest by the drain)${kinds ? `: ${kinds}` : ''}`,
+    );
+  }
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -95,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       time: { type: 'string' },
       config: { type: 'string' },
       'max-picks': { type: 'string' },
+      isolation: { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -104,16 +117,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  let props: Property[] = [...PROPERTIES];
-  if (values.property) {
-    props = values.property.map((name) => {
-      const p = propertyByName(name);
-      if (!p) throw new UsageError(`unknown property '${name}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`);
-      return p;
-    });
-    props = props.filter((p, i) => props.indexOf(p) === i);
-  }
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
+  if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
@@ -126,6 +131,16 @@ export async function run(argv: string[]): Promise<number> {
       if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
       throw e;
     }
+  }
+  let props: Property[] = propertiesFor(cfg);
+  if (values.property) {
+    props = values.property.map((name) => {
+      const p = propertyByName(name);
+      if (!p) throw new UsageError(`unknown property '${name}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`);
+      if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --isolation)`);
+      return p;
+    });
+    props = props.filter((p, i) => props.indexOf(p) === i);
   }
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
@@ -179,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
         distinctStates: summary.distinctStates,
         drainBound: summary.drainBound,
         coverage: summary.coverage,
+        ...(summary.adversary ? { adversary: summary.adversary } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );

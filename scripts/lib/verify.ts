@@ -11,7 +11,8 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import type { Config } from '../../model/config.ts';
-import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
+import { isAdversary } from '../../model/adversary.ts';
+import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
 import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
@@ -77,6 +78,8 @@ export interface VerifySummary {
   timeS: number;
   results: PropertyResult[];
   coverage: Coverage[];
+  /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
+  adversary: { steps: number; scheduled: number; runs: number; byEvent: Record<string, number>; accepted: Record<string, number> } | null;
 }
 
 const DISTINCT_CAP = 2_000_000;
@@ -95,7 +98,8 @@ export function stateHash(s: Int32Array): number {
 }
 
 export function defaultMaxPicks(cfg: Config): number {
-  return 20 * cfg.processes * cfg.threads * cfg.calls;
+  // the isolation layer doubles the number of actors, so a schedule needs twice the picks for the same dispatch work
+  return 20 * cfg.processes * cfg.threads * cfg.calls * (cfg.isolation ? 2 : 1);
 }
 
 export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick[]> {
@@ -192,9 +196,19 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const onState = (s: Int32Array) => {
     if (distinct.size < DISTINCT_CAP) distinct.add(stateHash(s));
   };
-  const onStep = (ch: { actor: number; branch: Branch }) => {
+  const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
+  const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
+  const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
-    visitedStates[sys.actors[ch.actor].comp].add(ch.branch.target);
+    const comp = sys.actors[ch.actor].comp;
+    visitedStates[comp].add(ch.branch.target);
+    if (adversaryComps[comp]) {
+      adversary.steps++;
+      if (phase === 'schedule') adversary.scheduled++;
+      adversary.byEvent[ch.event.name] = (adversary.byEvent[ch.event.name] ?? 0) + 1;
+      // an attempt's first branch is the one the hypervisor or hardware accepts (adversary.ts)
+      if (ch.event.branches.length > 1 && ch.branch === ch.event.branches[0]) adversary.accepted[ch.event.name] = (adversary.accepted[ch.event.name] ?? 0) + 1;
+    }
   };
 
   for (let k = 0; remaining.length > 0; k++) {
@@ -206,6 +220,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       if (focus) return runSchedule(sys, sched, { props: [focus] }).violation?.property !== focus.name;
       const r: RunResult = runSchedule(sys, sched, { props: checked, onState, onStep });
       totalRuns++;
+      adversary.runs++;
       totalSteps += r.steps;
       for (const p of checked) {
         const res = results.get(p.name)!;
@@ -279,5 +294,6 @@ export function verify(opts: VerifyOptions): VerifySummary {
     timeS: (performance.now() - started) / 1000,
     results: list,
     coverage,
+    adversary: opts.cfg.adversary ? adversary : null,
   };
 }
