@@ -206,6 +206,8 @@ export function checkConsistent(c: Config): void {
   if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
   if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
   if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
+  if (c.isolation && c.readyQueue !== 'lockfree')
+    throw new ConfigError('readyQueue', "must be 'lockfree' with isolation: the atomic abstraction trusts its length word, which a compromised domain mapping the queue may overwrite");
   if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
   if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
 }
