@@ -214,3 +214,18 @@ export function checkConsistent(c: Config): void {
 
 /** Seeded bugs that live in the isolation layer. */
 export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];
+
+/** The isolation layer's own fields. */
+const ISOLATION_FIELDS = ['isolation', 'adversary', 'adversarySteps', 'networkProcesses', 'networkRestarts'] as const;
+
+/**
+ * The configuration as printed and recorded in traces: while the isolation layer is off, its fields
+ * are left out when they hold their defaults, so that the dispatch model's output and traces read as
+ * they did before the layer existed (a missing field reads back as its default).
+ */
+export function shownConfig(c: Config): Partial<Config> {
+  if (c.isolation) return c;
+  const out: Partial<Config> = { ...c };
+  for (const k of ISOLATION_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
+  return out;
+}

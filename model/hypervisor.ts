@@ -141,7 +141,6 @@ function destroyDomain(c: Ctx, slot: number): void {
 function lifecycle(slot: number): Component {
   const name = SLOT_NAMES[slot];
   const dev = DEVICE_NAMES[deviceOf(slot)];
-  const life = (c: Ctx) => iso(c).life[slot - 1];
   const crashable = slot === NETWORK;
   return defineComponent({
     id: `hypervisor-${name}`,

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ADVERSARY_COMPONENTS } from '../model/adversary.ts';
-import { ConfigError, DEFAULT_CONFIG, ISOLATION_BUGS, parseConfig, type Bug, type Config } from '../model/config.ts';
+import { ConfigError, DEFAULT_CONFIG, ISOLATION_BUGS, parseConfig, shownConfig, type Bug, type Config } from '../model/config.ts';
 import { allocUnbound, bindInterdomain, send } from '../model/event-channel.ts';
 import { footprint } from '../model/footprint.ts';
 import { canEndAccess, endAccess, grantAccess, mapGrant, unmapGrant } from '../model/grant-table.ts';
@@ -45,6 +45,9 @@ describe('with the layer off', () => {
     expect(sys.L.size).toBe(166);
     expect(sys.actors.map((a) => a.name)).toEqual(['T1', 'T2', 'T3', 'K1', 'K2', 'W1', 'W2', 'F', 'B']);
     expect(propertiesFor(DEFAULT_CONFIG).map((p) => p.name)).toEqual(['exactly-once', 'right-thread', 'linearizable', 'no-lost-wakeup', 'entry-safety']);
+    // printed configurations and trace metadata leave the layer's default fields out
+    expect(Object.keys(shownConfig(DEFAULT_CONFIG))).toEqual(Object.keys(DEFAULT_CONFIG).filter((k) => !['isolation', 'adversary', 'adversarySteps', 'networkProcesses', 'networkRestarts'].includes(k)));
+    expect(shownConfig(ISO)).toEqual(ISO);
   });
 
   test('the random verifier sees the same states as before the layer existed (300 runs, seed 1)', () => {
