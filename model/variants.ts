@@ -34,7 +34,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: 'end-access-mapped',
     description: 'the hypervisor lets a domain end access on a grant that is still mapped: the primary keeps a mapping of a page the network domain no longer grants it',
-    breaks: ['grant-discipline', 'memory-isolation'],
+    breaks: ['grant-discipline'],
     spinFlag: null,
     config: { isolation: true, adversary: true },
   },
