@@ -10,9 +10,25 @@ import { checkPosixConfig, checkPosixConsistent, type PosixConfig } from './posi
 import { ProgramError } from './posix/program.ts';
 
 export const BUGS = [
-  'nostamp', 'lostwake', 'waiters-early', 'free-early', 'nospawn',
+  'nostamp',
+  'lostwake',
+  'waiters-early',
+  'free-early',
+  'nospawn',
   // seeded bugs of the POSIX layer (model/posix/)
-  'lowest-free-race', 'dup2-noclose', 'fork-shares-table', 'lost-kick', 'exec-leaks-cloexec', 'eintr-after-effect',
+  'lowest-free-race',
+  'dup2-noclose',
+  'fork-shares-table',
+  'lost-kick',
+  'exec-leaks-cloexec',
+  'eintr-after-effect',
+  // isolation layer (model/hypervisor.ts, grant-table.ts, event-channel.ts, primary-domain.ts, network-frontend.ts)
+  'iommu-stale',
+  'end-access-mapped',
+  'wake-writable',
+  'notify-unchecked',
+  'evtchn-foreign-send',
+  'no-quarantine',
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -52,10 +68,20 @@ export interface Config {
   /** the POSIX layer (model/posix/): its bounds and program; absent or null = off, the dispatch model alone
    *  (absent by default, so that the dispatch model's configurations and traces are unchanged) */
   posix?: PosixConfig | null;
+  /** the isolation layer: hypervisor, primary/storage/network domains, devices; dispatch memory accesses checked */
+  isolation: boolean;
+  /** the network domain is compromised: adversary actors act with its identity (needs isolation) */
+  adversary: boolean;
+  /** most steps the adversary takes in one run, all its actors together */
+  adversarySteps: number;
+  /** processes (the first ones) also registered with the network domain: their ready queues are granted to it */
+  networkProcesses: number;
+  /** times the network domain may crash and be restarted under a new domain id */
+  networkRestarts: number;
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
-export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix'>, [number, number]> = {
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix' | 'isolation' | 'adversary'>, [number, number]> = {
   processes: [1, 3],
   threads: [1, 6],
   kernelThreads: [1, 6],
@@ -67,6 +93,9 @@ export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'no
   workerPolls: [1, 8],
   ringCapacity: [1, 8],
   stampModulus: [2, 1 << 20],
+  adversarySteps: [1, 64],
+  networkProcesses: [0, 3],
+  networkRestarts: [0, 2],
 };
 
 /** Field descriptions, used by --help and the generated spec. */
@@ -88,6 +117,11 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   readyQueue: "'lockfree': Michael-Scott queue, one memory operation per step; 'atomic': one step per enqueue/dequeue",
   bug: 'seeded bug switched on (null: the correct model)',
   posix: 'the POSIX layer: null (off) or {threads, forks, calls, descriptors, fileBytes, program}; see docs/posix.md',
+  isolation: 'the isolation layer: hypervisor, domains, devices, grant tables and event channels; every dispatch memory access checked',
+  adversary: 'the network domain is compromised: any hypercall, memory write, DMA or notify record it can issue (needs isolation)',
+  adversarySteps: 'most adversary steps per run',
+  networkProcesses: 'processes (the first ones) also registered with the network domain',
+  networkRestarts: 'times the network domain may crash and be restarted under a new domain id',
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -107,6 +141,11 @@ export const DEFAULT_CONFIG: Config = {
   notify: 'ring',
   readyQueue: 'lockfree',
   bug: null,
+  isolation: false,
+  adversary: false,
+  adversarySteps: 24,
+  networkProcesses: 0,
+  networkRestarts: 1,
 };
 
 /**
@@ -151,7 +190,7 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
       if (typeof value !== 'number' || !Number.isInteger(value)) throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`);
       if (value < lo || value > hi) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
       (out as unknown as Record<string, unknown>)[k] = value;
-    } else if (k === 'blockingPair' || k === 'wakePath') {
+    } else if (k === 'blockingPair' || k === 'wakePath' || k === 'isolation' || k === 'adversary') {
       if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
       out[k] = value;
     } else if (k === 'notify') {
@@ -198,4 +237,29 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
       throw e;
     }
   }
+  if (c.posix && c.isolation) throw new ConfigError('posix', 'the POSIX layer and the isolation layer cannot be switched on together yet');
+  if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
+  if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
+  if (c.isolation && c.readyQueue !== 'lockfree')
+    throw new ConfigError('readyQueue', "must be 'lockfree' with isolation: the atomic abstraction trusts its length word, which a compromised domain mapping the queue may overwrite");
+  if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
+  if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
+}
+
+/** Seeded bugs that live in the isolation layer. */
+export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];
+
+/** The isolation layer's own fields. */
+const ISOLATION_FIELDS = ['isolation', 'adversary', 'adversarySteps', 'networkProcesses', 'networkRestarts'] as const;
+
+/**
+ * The configuration as printed and recorded in traces: while the isolation layer is off, its fields
+ * are left out when they hold their defaults, so that the dispatch model's output and traces read as
+ * they did before the layer existed (a missing field reads back as its default).
+ */
+export function shownConfig(c: Config): Partial<Config> {
+  if (c.isolation) return c;
+  const out: Partial<Config> = { ...c };
+  for (const k of ISOLATION_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
+  return out;
 }

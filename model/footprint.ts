@@ -12,6 +12,7 @@
  */
 import type { Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
+import { isolationWords, type IsolationRegionKind } from './isolation-layout.ts';
 import { COMPONENTS, type Choice, type System } from './system.ts';
 import type { PosixLayout } from './posix/layout.ts';
 
@@ -71,7 +72,8 @@ export type RegionKind =
   | 'request-area' | 'ready-queue' | 'shadow-process' | 'wake-page' | 'event-channel' | 'notify-ring' | 'actor' | 'ghost'
   // the POSIX layer: a process's libc translation table (process memory, primary domain), a thread's
   // request slot to a service domain, and a kernel's state (field names start with the domain)
-  | 'translation-table' | 'request-slot' | 'domain-kernel';
+  | 'translation-table' | 'request-slot' | 'domain-kernel'
+  | IsolationRegionKind;
 
 export interface Region {
   kind: RegionKind;
@@ -124,6 +126,7 @@ export function regionMap(sys: System): Region[] {
   actorBlock('F', L.frontend);
   actorBlock('B', L.backend);
   if (L.posix) posixRegions(L.posix, put, actorBlock);
+  if (L.iso) for (const w of isolationWords(L.iso)) out[w.at] = { kind: w.kind, proc: -1, actor: w.actor, field: w.field };
   for (let i = 0; i < L.size; i++) if (!out[i]) throw new Error(`regionMap: word ${i} has no region`);
   return out;
 }

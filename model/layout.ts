@@ -10,6 +10,7 @@
  */
 import type { Config } from './config.ts';
 import { makePosixLayout, type PosixLayout } from './posix/layout.ts';
+import { layoutIsolation, type IsolationLayout } from './isolation-layout.ts';
 
 export const NIL = -1;
 
@@ -146,6 +147,8 @@ export interface Layout {
   backend: { pc: number; wl: number };
   /** the POSIX layer's words (model/posix/layout.ts), after all of the above; null when the layer is off */
   posix: PosixLayout | null;
+  /** the isolation layer's words (isolation-layout.ts), after all of the above; null when the layer is off */
+  iso: IsolationLayout | null;
 }
 
 function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
@@ -204,7 +207,8 @@ export function makeLayout(cfg: Config): Layout {
     worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const));
   const frontend = fields(a, ['pc', 'rec'] as const);
   const backend = fields(a, ['pc', 'wl'] as const);
+  const iso = cfg.isolation ? layoutIsolation(a, cfg, evtToService, evtToPrimary) : null;
   const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size) : null;
   const size = posix ? posix.end : a.size;
-  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix };
+  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso };
 }

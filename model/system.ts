@@ -19,12 +19,35 @@ import { workerPool } from './worker-pool.ts';
 import { networkWorker, storageWorker } from './posix/domain-worker.ts';
 import { initPosix } from './posix/init.ts';
 import { posixThread } from './posix/thread.ts';
+import { ADVERSARY_COMPONENTS } from './adversary.ts';
+import { ethernetNic, sataController } from './devices.ts';
+import { initIsolation, networkLifecycle, storageLifecycle } from './hypervisor.ts';
+import { networkFrontend } from './network-frontend.ts';
+import { dispatchConnected, networkConnect, storageConnect } from './primary-domain.ts';
+import { networkDomain, storageDomain } from './service-domain.ts';
+
+/** The dispatch protocol's components; with `isolation` on they run only once the storage domain is connected. */
+export const DISPATCH_COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend];
+
+/** The POSIX layer's components (model/posix/): their actors exist when `posix` is configured, and then no other layer's do. */
+export const POSIX_COMPONENTS: ReadonlySet<Component> = new Set([posixThread, storageWorker, networkWorker]);
+
+/** The isolation layer's components: no actors unless `isolation` is on. */
+export const ISOLATION_COMPONENTS: readonly Component[] = [
+  storageLifecycle,
+  networkLifecycle,
+  storageDomain,
+  networkDomain,
+  storageConnect,
+  networkConnect,
+  networkFrontend,
+  sataController,
+  ethernetNic,
+  ...ADVERSARY_COMPONENTS,
+];
 
 /** The components, in the order their actors are listed. */
-export const COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend, posixThread, storageWorker, networkWorker];
-
-/** The POSIX layer's components (model/posix/): their actors exist when `posix` is configured, and then the dispatch model's do not. */
-export const POSIX_COMPONENTS: ReadonlySet<Component> = new Set([posixThread, storageWorker, networkWorker]);
+export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS];
 
 export interface Actor {
   comp: number;
@@ -38,6 +61,9 @@ export interface System {
   L: Layout;
   actors: Actor[];
   init: Int32Array;
+  /** when not null: the actors from `heldFrom` on (the dispatch protocol's) are held while `gate` is false */
+  gate: ((s: Int32Array) => boolean) | null;
+  heldFrom: number;
 }
 
 /** One enabled step: an actor, its event, and the branch whose guard holds. */
@@ -52,11 +78,24 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   checkConsistent(cfg, bounds);
   const L = makeLayout(cfg);
   const actors: Actor[] = [];
-  COMPONENTS.forEach((comp, ci) => {
+  // With the isolation layer on its actors come first: the drain (lowest-numbered actor first) then
+  // boots the domains before the dispatch protocol, and lets devices and notify threads act before
+  // the dispatch runs to its end, which keeps counterexamples short.
+  const order = COMPONENTS.map((_, ci) => ci);
+  if (L.iso) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
+  for (const ci of order) {
+    const comp = COMPONENTS[ci];
     const n = !!cfg.posix === POSIX_COMPONENTS.has(comp) ? comp.spec.count(L) : 0;
     for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: n === 1 && comp.spec.prefix !== 'T' && comp.spec.prefix !== 'K' && comp.spec.prefix !== 'W' ? comp.spec.prefix : `${comp.spec.prefix}${i + 1}`, pcAt: comp.spec.pc(L, i) });
-  });
-  return { cfg, L, actors, init: initialState(L) };
+  }
+  const init = initialState(L);
+  let heldFrom = actors.length;
+  if (L.iso) {
+    initIsolation(L, init);
+    for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
+    heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
+  }
+  return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom };
 }
 
 function initialState(L: Layout): Int32Array {
@@ -108,7 +147,8 @@ const noEmit = () => {};
 export function enabled(sys: System, s: Int32Array): Choice[] {
   const out: Choice[] = [];
   const ctx: Ctx = { s, me: 0, L: sys.L, emit: noEmit };
-  for (let a = 0; a < sys.actors.length; a++) {
+  const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : sys.actors.length;
+  for (let a = 0; a < last; a++) {
     const actor = sys.actors[a];
     const comp = COMPONENTS[actor.comp];
     ctx.me = actor.me;

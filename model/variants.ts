@@ -63,6 +63,50 @@ export const VARIANTS: readonly Variant[] = [
     spinFlag: null,
     config: { posix: { ...DEFAULT_POSIX } },
   },
+  // the isolation layer's (model/hypervisor.ts, grant-table.ts, primary-domain.ts, network-frontend.ts, event-channel.ts)
+  {
+    name: 'iommu-stale',
+    description: "PCI passthrough installs the new owner's IOMMU context without removing the previous one: the NIC, passed from dom0 to the network domain, can still DMA into dom0's pages",
+    breaks: ['device-isolation', 'confinement'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
+  {
+    name: 'end-access-mapped',
+    description: 'the hypervisor lets a domain end access on a grant that is still mapped: the primary keeps a mapping of a page the network domain no longer grants it',
+    breaks: ['grant-discipline'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
+  {
+    name: 'wake-writable',
+    description: 'the frontend maps the wake page read-write into processes (GNTMAP_readonly forgotten on the process mapping)',
+    breaks: ['memory-isolation'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
+  {
+    name: 'notify-unchecked',
+    description: "the frontend wakes the process a notify record's pid belongs to without checking the thread group or its registration with the sending domain",
+    breaks: ['confinement'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
+  {
+    name: 'evtchn-foreign-send',
+    description: "the hypervisor accepts a send naming a port of another domain's table: the network domain signals the storage domain's wake channel",
+    breaks: ['event-channel-isolation', 'confinement'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
+  {
+    name: 'no-quarantine',
+    description:
+      "when the network domain is destroyed its NIC goes straight back to dom0's IOMMU context, without a reset: a DMA the dead domain left in flight lands in dom0's memory (the hazard of Xen Security Advisory 302; found by the confinement check on the model before the quarantine was added)",
+    breaks: ['device-isolation', 'confinement'],
+    spinFlag: null,
+    config: { isolation: true, adversary: true },
+  },
 ];
 
 export function variantByName(name: string): Variant | undefined {

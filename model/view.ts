@@ -8,6 +8,7 @@ import { queueContents } from './ready-queue.ts';
 import { callName } from './sclib.ts';
 import { COMPONENTS, pcName, type System } from './system.ts';
 import { decodePosix, POSIX_VARS } from './posix/view.ts';
+import { decodeIsolation } from './isolation-view.ts';
 
 export type Plain = number | boolean | string | Plain[] | { [k: string]: Plain };
 
@@ -22,9 +23,10 @@ const top = (s: Int32Array, at: number) => ({ index: s[at], stamp: s[at + 1] });
 /** The ITF state variables, in order. */
 export const VARS = ['processes', 'service_domain', 'threads', 'kernel_threads', 'workers', 'frontend', 'backend', 'ghost'] as const;
 
-/** The state variables of a system: the dispatch model's, or the POSIX layer's when it is on. */
+/** The state variables of a system: the dispatch model's (followed by `isolation` when that layer is on), or the POSIX layer's when it is on. */
 export function varsOf(sys: System): string[] {
-  return sys.L.posix ? [...POSIX_VARS] : [...VARS];
+  if (sys.L.posix) return [...POSIX_VARS];
+  return sys.L.iso ? [...VARS, 'isolation'] : [...VARS];
 }
 
 export function decode(sys: System, s: Int32Array): Record<string, Plain> {
@@ -80,7 +82,9 @@ export function decode(sys: System, s: Int32Array): Record<string, Plain> {
     results_read: Array.from({ length: L.requests }, (_, r) => s[L.seen + r]),
     bad_handle_dequeued: s[L.fault] !== 0,
   };
-  return { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
+  const out: Record<string, Plain> = { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
+  if (L.iso) out.isolation = decodeIsolation(sys, s);
+  return out;
 }
 
 /** Flatten to path -> printed value, for "what changed". */

@@ -1,15 +1,20 @@
 /**
  * What a property is. A property is stated informally first (one paragraph a person can check
  * against VIRTUOS.md), then split into named clauses so that a violation names the clause that broke.
- * It is checked in up to three places:
+ * It is checked in up to five places:
  * - `invariant`: on every state a run reaches (safety);
+ * - `transition`: on every step, given the states before and after it (safety of what a step does,
+ *   such as which memory it touches);
  * - `final`: on the last state of a run, after the fair drain (bounded liveness: see the drain bound
  *   in scripts/lib/explore.ts);
- * - `history`: over the operation history the run recorded (linearizability).
+ * - `history`: over the operation history the run recorded (linearizability);
+ * - `monitor`: a checker made fresh for each run and told every step, for properties of the run so
+ *   far rather than of one state or step (non-interference against a second, derived run).
  * A check returns null when the property holds, or the clause that broke with a message.
  */
+import type { Config } from '../model/config.ts';
 import type { HistEvent } from '../model/kit.ts';
-import type { System } from '../model/system.ts';
+import type { Choice, System } from '../model/system.ts';
 
 export interface Broken {
   clause: string;
@@ -34,7 +39,7 @@ export interface RunEnd {
 export interface Property {
   name: string;
   group: string;
-  kind: 'safety' | 'liveness' | 'history';
+  kind: 'safety' | 'liveness' | 'history' | 'hyperproperty';
   /** the informal statement */
   description: string;
   /** the section of VIRTUOS.md it checks */
@@ -44,4 +49,9 @@ export interface Property {
   final?: (sys: System, s: Int32Array, end: RunEnd) => Broken | null;
   /** 'unknown' when the check ran out of budget: neither holds nor broken, and counted as such */
   history?: (sys: System, events: TimedEvent[]) => Broken | null | 'unknown';
+  transition?: (sys: System, before: Int32Array, choice: Choice, after: Int32Array) => Broken | null;
+  /** make the checker of one run; it is called after every step, in order, from the initial state */
+  monitor?: (sys: System) => (before: Int32Array, choice: Choice, after: Int32Array) => Broken | null;
+  /** the configurations it says something about (absent: all); a layer's property is not run while its layer is off */
+  applies?: (cfg: Config) => boolean;
 }

@@ -21,7 +21,9 @@ function rng(seed: number) {
 /** The steps xstate itself says are possible: for every runnable actor, every event of its state that `can` fire. */
 function xstateEnabled(sys: System, s: Int32Array): string[] {
   const out: string[] = [];
-  sys.actors.forEach((a) => {
+  // the isolation layer holds the dispatch actors (from heldFrom on) until the storage domain is connected
+  const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : sys.actors.length;
+  sys.actors.slice(0, last).forEach((a) => {
     const comp = COMPONENTS[a.comp];
     const ctx = { s, me: a.me, L: sys.L, emit: () => {} };
     if (comp.spec.runnable && !comp.spec.runnable(ctx)) return;
@@ -75,11 +77,10 @@ describe('every machine is documented and well formed', () => {
       for (const g of Object.keys(comp.spec.guards)) expect(comp.spec.guardDocs[g], `${comp.spec.id} guard ${g}`).toBeTruthy();
     }
   });
-  test('every declared event is used by some state', () => {
-    for (const comp of COMPONENTS) {
-      const used = new Set(comp.states.flatMap((st) => st.events.map((e) => e.name)));
-      expect([...Object.keys(comp.spec.events)].filter((e) => !used.has(e))).toEqual([]);
-    }
+  test('every declared event is used by some state of some machine (machines of one kind may share an event table)', () => {
+    const used = new Set(COMPONENTS.flatMap((comp) => comp.states.flatMap((st) => st.events.map((e) => e.name))));
+    const declared = COMPONENTS.flatMap((comp) => Object.keys(comp.spec.events));
+    expect(declared.filter((e) => !used.has(e))).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import { KINDS } from '../model/perf/charge.ts';
 import { SPIN_CHECKS } from '../model/perf/perf-config.ts';
 import { stepCost } from '../model/perf/step-cost.ts';
 import { findChoice, step } from '../model/system.ts';
-import { PROPERTIES } from '../properties/index.ts';
+import { propertiesFor } from '../properties/index.ts';
 import { judgeClaims, type VcpuReport, type WorkloadReport } from '../scripts/lib/perf/experiments.ts';
 import type { RunJob } from '../scripts/lib/perf/jobs.ts';
 import { runJobs } from '../scripts/lib/perf/pool.ts';
@@ -37,7 +37,7 @@ describe('a timed run is a costed run of the model', () => {
         expect(c.charge.total()).toBeCloseTo(st.cycles, 6);
         s = step(sys, s, ch!);
         // The properties the verifier checks hold along the timed run too.
-        for (const p of PROPERTIES) expect(p.invariant?.(sys, s) ?? null, `${p.name} after step ${n}`).toBeNull();
+        for (const p of propertiesFor(sys.cfg)) expect(p.invariant?.(sys, s) ?? null, `${p.name} after step ${n}`).toBeNull();
         n++;
       }
       expect(s).toEqual(inst.s);

@@ -33,6 +33,10 @@ export const PERF_BOUNDS: typeof BOUNDS = {
   workerPolls: [1, 64],
   ringCapacity: [1, 64],
   stampModulus: [2, 1 << 20],
+  // the isolation layer is never timed: its fields keep the exploration bounds
+  adversarySteps: BOUNDS.adversarySteps,
+  networkProcesses: BOUNDS.networkProcesses,
+  networkRestarts: BOUNDS.networkRestarts,
 };
 
 /** DONE checks that make up the caller's spin, and polls that make up an idle worker's polling. */

@@ -1,8 +1,8 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
-import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
+import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
-import { PROPERTIES, propertyByName } from '../../properties/index.ts';
+import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
@@ -12,13 +12,14 @@ import { DIFFERENCES } from '../../model/posix/differences.ts';
 export const DEFAULT_RUNS = 15000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--max-picks N] [--json] [--out DIR]
+                      [--config FILE] [--isolation] [--max-picks N] [--json] [--out DIR]
 
 Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
 DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
 
-  --property P   check only P (repeatable; default: all of the model's layer). See 'virtuos list'.
+  --property P   check only P (repeatable; default: all that apply to the configuration:
+                 the isolation group needs the isolation layer on). See 'virtuos list'.
                  Naming a property of group posix switches the POSIX layer on with its
                  default bounds (programs are then generated for every run).
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
@@ -27,6 +28,7 @@ DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove a
   --runs N       number of runs (default ${DEFAULT_RUNS})
   --time S       run for S seconds instead of a run count (the count then varies)
   --config FILE  JSON object overriding configuration fields (see below)
+  --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -80,6 +82,16 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
     console.log(`  ${c.machine.padEnd(14)} states ${c.states[0]}/${c.states[1]}, transitions ${c.transitions[0]}/${c.transitions[1]}${miss}`);
   }
   if (s.posix) printPosixSummary(s);
+  if (s.adversary) {
+    const kinds = Object.entries(s.adversary.byEvent)
+      .sort((a, b) => b[1] - a[1])
+      .map(([e, n]) => `${e} ${n}${e.startsWith('AdversaryPicks') ? '' : ` (${s.adversary!.accepted[e] ?? 0} accepted)`}`)
+      .join(', ');
+    const per = (n: number) => (n / Math.max(s.adversary!.runs, 1)).toFixed(1);
+    console.log(
+      `adversary: ${s.adversary.steps} steps in ${s.adversary.runs} runs (${per(s.adversary.steps)} per run, ${per(s.adversary.scheduled)} of them picked by the schedule, the rest by the drain)${kinds ? `: ${kinds}` : ''}`,
+    );
+  }
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -115,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       time: { type: 'string' },
       config: { type: 'string' },
       'max-picks': { type: 'string' },
+      isolation: { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -137,6 +150,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`properties of group posix (${posixProps.map((p) => p.name).join(', ')}) and of the dispatch model cannot be checked in one run`);
   }
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
+  if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
@@ -153,7 +167,9 @@ export async function run(argv: string[]): Promise<number> {
   if (props && props[0].group === 'posix' && !cfg.posix) cfg = { ...cfg, posix: { ...DEFAULT_POSIX } };
   if (props && props[0].group !== 'posix' && cfg.posix)
     throw new UsageError(`property ${props[0].name} checks the dispatch model, but the configuration switches the POSIX layer on (posix is not null)`);
-  if (!props) props = PROPERTIES.filter((p) => (p.group === 'posix') === !!cfg.posix);
+  for (const p of props ?? [])
+    if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --isolation)`);
+  if (!props) props = propertiesFor(cfg);
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
   const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
@@ -163,10 +179,10 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json === true;
   const names = props.map((p) => p.name);
   const budget = timeS !== null ? `${timeS} s` : `${runs} runs`;
-  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks }));
+  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: shownConfig(cfg), maxPicks }));
   else {
     console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
-    console.log(`config: ${Object.entries(cfg).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}${posixConfigText(cfg)}; schedules of up to ${maxPicks} picks`);
+    console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}${posixConfigText(cfg)}; schedules of up to ${maxPicks} picks`);
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;
@@ -207,6 +223,7 @@ export async function run(argv: string[]): Promise<number> {
         drainBound: summary.drainBound,
         coverage: summary.coverage,
         ...(summary.posix ? { posix: summary.posix } : {}),
+        ...(summary.adversary ? { adversary: summary.adversary } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );

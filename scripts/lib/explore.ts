@@ -50,8 +50,8 @@ export interface RunOptions {
   record?: boolean;
   /** called with every state reached, including the initial one */
   onState?: (s: Int32Array) => void;
-  /** called with every step taken */
-  onStep?: (ch: Choice) => void;
+  /** called with every step taken, and whether the schedule or the drain took it */
+  onStep?: (ch: Choice, phase: Executed['phase']) => void;
 }
 
 /** Fair steps allowed after the schedule: generous for the work left in any run of this size. */
@@ -75,6 +75,24 @@ function checkInvariants(sys: System, s: Int32Array, props: readonly Property[],
   return null;
 }
 
+/** The per-run checkers of the properties that have one (a fresh set for every run). */
+export type Monitors = { property: string; check: ReturnType<NonNullable<Property['monitor']>> }[];
+export const startMonitors = (sys: System, props: readonly Property[]): Monitors => props.filter((p) => p.monitor).map((p) => ({ property: p.name, check: p.monitor!(sys) }));
+
+/** Check what a step did (transition properties and run monitors), then the state it reached (invariants). */
+export function checkStep(sys: System, before: Int32Array, ch: Choice, after: Int32Array, props: readonly Property[], stepNo: number, monitors: Monitors = []): Violation | null {
+  for (const p of props) {
+    if (!p.transition) continue;
+    const b = p.transition(sys, before, ch, after);
+    if (b) return { property: p.name, ...b, step: stepNo };
+  }
+  for (const m of monitors) {
+    const b = m.check(before, ch, after);
+    if (b) return { property: m.property, ...b, step: stepNo };
+  }
+  return checkInvariants(sys, after, props, stepNo);
+}
+
 /** Check what can only be judged at the end of a run: final-state (liveness) and history properties. */
 export function checkEnd(sys: System, s: Int32Array, end: RunEnd, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
   for (const p of props) {
@@ -85,7 +103,12 @@ export function checkEnd(sys: System, s: Int32Array, end: RunEnd, events: TimedE
   return checkHistory(sys, events, props, stepNo, unknown);
 }
 
-export function checkHistory(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
+/** What can already be judged on a run stopped before its drain: a history that is not linearizable stays so. */
+export function checkPrefix(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number): Violation | null {
+  return checkHistory(sys, events, props, stepNo, []);
+}
+
+function checkHistory(sys: System, events: TimedEvent[], props: readonly Property[], stepNo: number, unknown: string[]): Violation | null {
   for (const p of props) {
     if (!p.history) continue;
     const b = p.history(sys, events);
@@ -106,11 +129,15 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   let lastActor = -1;
   let emitActor = 0;
   const emit = (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor });
+  const record = opts.record === true;
+  const monitors = startMonitors(sys, props);
+  let before = s;
   opts.onState?.(s);
   const take = (ch: Choice, phase: Executed['phase']) => {
-    if (opts.record) trace.push({ choice: ch, before: s, phase });
-    opts.onStep?.(ch);
+    if (record) trace.push({ choice: ch, before: s, phase });
+    opts.onStep?.(ch, phase);
     emitActor = ch.actor;
+    before = s;
     s = step(sys, s, ch, emit);
     n++;
     lastActor = ch.actor;
@@ -127,13 +154,13 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
       const ch = enabledOf(sys, s, actor, pick);
       if (!ch) break;
       take(ch, 'schedule');
-      v = checkInvariants(sys, s, props, n);
+      v = checkStep(sys, before, ch, s, props, n, monitors);
       if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
     }
   }
   // A history that is not linearizable stays so whatever follows, so check the schedule's own
   // history before the drain: counterexamples then need no drain at all.
-  const early = checkHistory(sys, events, props, n, []);
+  const early = checkPrefix(sys, events, props, n);
   if (early) return stop(early, { quiescent: false, hitBound: false, bound: 0 });
   const bound = drainBound(sys);
   let quiescent = false;
@@ -149,7 +176,7 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
             break;
           }
       take(ch, 'drain');
-      v = checkInvariants(sys, s, props, n);
+      v = checkStep(sys, before, ch, s, props, n, monitors);
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }
     quiescent = enabled(sys, s).length === 0;

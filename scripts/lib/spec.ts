@@ -321,6 +321,7 @@ const KIND_TEXT: Record<Property['kind'], string> = {
   safety: 'safety',
   liveness: 'liveness (bounded)',
   history: 'safety of the operation history (linearizability)',
+  hyperproperty: 'hyperproperty (a comparison of paired runs)',
 };
 
 function howChecked(p: Property, src: SpecSources): string[] {

@@ -8,13 +8,13 @@
  * and compares the verdict with the recorded verdict.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type Config } from '../../model/config.ts';
+import { ConfigError, parseConfig, shownConfig, type Config } from '../../model/config.ts';
 import { enabled, findChoice, label, makeSystem, step, type System } from '../../model/system.ts';
 import { changes, decode, varsOf } from '../../model/view.ts';
 import { programText } from '../../model/posix/program.ts';
 import { propertyByName } from '../../properties/index.ts';
 import type { Property, RunEnd, TimedEvent } from '../../properties/property.ts';
-import { checkEnd, checkHistory, type Executed, type Violation } from './explore.ts';
+import { checkEnd, checkPrefix, checkStep, startMonitors, type Executed, type Violation } from './explore.ts';
 import { metaArray, metaObject, metaString, parseItf, TraceFormatError, writeItf, type ItfTrace, type Plain } from './itf.ts';
 
 export const TOOL = 'virtuos-model 0.1.0';
@@ -57,7 +57,7 @@ export function buildTrace(sys: System, executed: Executed[], finalState: Int32A
       ...extra,
       variant: meta.variant,
       seed: meta.seed,
-      config: sys.cfg,
+      config: shownConfig(sys.cfg),
       checked: meta.checked,
       verdict: meta.verdict,
       end: meta.end,
@@ -169,7 +169,7 @@ export function replay(t: LoadedTrace): ReplayResult {
   lines.push(`trace ${t.file}`);
   lines.push(`  variant ${meta.variant}, seed ${meta.seed ?? '-'}, ${meta.steps.length} steps, checks: ${meta.checked.join(', ')}`);
   lines.push(`  recorded verdict: ${v.status === 'violated' ? `${v.property} violated (${v.clause}) at step ${v.step}` : 'all checked properties hold'}`);
-  lines.push(`  config: ${Object.entries(meta.config).filter(([k]) => k !== 'posix').map(([k, x]) => `${k}=${x}`).join(' ')}`);
+  lines.push(`  config: ${Object.entries(shownConfig(meta.config)).filter(([k]) => k !== 'posix').map(([k, x]) => `${k}=${x}`).join(' ')}`);
   const px = meta.config.posix;
   if (px) {
     lines.push(`  posix layer: threads=${px.threads} forks=${px.forks} calls=${px.calls} descriptors=${px.descriptors} fileBytes=${px.fileBytes}`);
@@ -193,11 +193,8 @@ export function replay(t: LoadedTrace): ReplayResult {
     return null;
   };
   verdict = checkInv(0);
-  // The run checked the schedule's history before its drain (see runSchedule); do the same here.
-  const scheduleEnd = meta.steps.filter((x) => x.phase === 'schedule').length;
-  const historyAtScheduleEnd = (n: number) => (n === scheduleEnd ? checkHistory(sys, events, props, n, []) : null);
-  verdict = verdict ?? historyAtScheduleEnd(0);
   let phase: TraceStep['phase'] = 'schedule';
+  const monitors = startMonitors(sys, props);
   for (let i = 0; i < meta.steps.length && !verdict; i++) {
     const st = meta.steps[i];
     const n = i + 1;
@@ -212,18 +209,22 @@ export function replay(t: LoadedTrace): ReplayResult {
     }
     const text = label(sys, s, ch);
     lines.push(`${String(n).padStart(4)}. ${text}`);
+    const before = s;
     s = step(sys, s, ch, (e) => events.push({ ...e, time: i, actor: ch.actor }));
     const now = decode(sys, s);
     if (!sameJson(now, t.itf.states[n])) return diverge(`the state after this step differs from the recorded one (${firstDifference(now, t.itf.states[n])})`, n);
     for (const c of changes(prev, now)) lines.push(`        ${c}`);
     prev = now;
-    verdict = checkInv(n) ?? historyAtScheduleEnd(n);
+    verdict = checkStep(sys, before, ch, s, props, n, monitors);
   }
   if (!verdict) {
     const quiescent = enabled(sys, s).length === 0;
     if (quiescent || meta.end.hitBound) {
       const end: RunEnd = { quiescent, hitBound: meta.end.hitBound && !quiescent, bound: meta.end.bound };
       verdict = checkEnd(sys, s, end, events, props, meta.steps.length, []);
+    } else {
+      // a run stopped before its drain was judged on its prefix (explore.ts), so judge the trace the same way
+      verdict = checkPrefix(sys, events, props, meta.steps.length);
     }
   }
   lines.push('');

@@ -11,7 +11,8 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import type { Config } from '../../model/config.ts';
-import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
+import { isAdversary } from '../../model/adversary.ts';
+import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
 import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
@@ -82,6 +83,8 @@ export interface VerifySummary {
   coverage: Coverage[];
   /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
   posix?: PosixSummary;
+  /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
+  adversary: { steps: number; scheduled: number; runs: number; byEvent: Record<string, number>; accepted: Record<string, number> } | null;
 }
 
 const DISTINCT_CAP = 2_000_000;
@@ -101,7 +104,8 @@ export function stateHash(s: Int32Array): number {
 
 export function defaultMaxPicks(cfg: Config): number {
   if (cfg.posix) return 12 * (cfg.posix.threads + cfg.posix.forks) * cfg.posix.calls;
-  return 20 * cfg.processes * cfg.threads * cfg.calls;
+  // the isolation layer doubles the number of actors, so a schedule needs twice the picks for the same dispatch work
+  return 20 * cfg.processes * cfg.threads * cfg.calls * (cfg.isolation ? 2 : 1);
 }
 
 export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick[]> {
@@ -118,12 +122,10 @@ export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick
  * the next one), which reorders the interleaving. It stops when a full round changes nothing, after `budget` runs or after `seconds`
  * (so that a long counterexample cannot stall the verifier; the result is then less short).
  */
-export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget = 4000, seconds = 10): Pick[] {
+export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget = 3000): Pick[] {
   let evals = 0;
-  const deadline = performance.now() + seconds * 1000;
   const length = (c: Pick[]) => {
     evals++;
-    if ((evals & 63) === 0 && performance.now() > deadline) evals = budget;
     const r = runSchedule(sys, c, { props: [prop] });
     return r.violation?.property === prop.name ? r.steps : Infinity;
   };
@@ -217,9 +219,19 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const onState = (s: Int32Array) => {
     if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
-  const onStep = (ch: { actor: number; branch: Branch }) => {
+  const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
+  const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
+  const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
-    visitedStates[sys.actors[ch.actor].comp].add(ch.branch.target);
+    const comp = sys.actors[ch.actor].comp;
+    visitedStates[comp].add(ch.branch.target);
+    if (adversaryComps[comp]) {
+      adversary.steps++;
+      if (phase === 'schedule') adversary.scheduled++;
+      adversary.byEvent[ch.event.name] = (adversary.byEvent[ch.event.name] ?? 0) + 1;
+      // an attempt's first branch is the one the hypervisor or hardware accepts (adversary.ts)
+      if (ch.event.branches.length > 1 && ch.branch === ch.event.branches[0]) adversary.accepted[ch.event.name] = (adversary.accepted[ch.event.name] ?? 0) + 1;
+    }
   };
 
   for (let k = 0; remaining.length > 0; k++) {
@@ -234,6 +246,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       const r: RunResult = runSchedule(run.sys, run.sched, { props: checked, onState, onStep });
       posixStats?.add(run.sys, r.final);
       totalRuns++;
+      adversary.runs++;
       totalSteps += r.steps;
       for (const p of checked) {
         const res = results.get(p.name)!;
@@ -322,6 +335,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
     results: list,
     coverage,
     ...(posixStats ? { posix: posixStats.summary() } : {}),
+    adversary: opts.cfg.adversary ? adversary : null,
   };
 }
 

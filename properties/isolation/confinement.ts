@@ -1,0 +1,156 @@
+/**
+ * Confinement (non-interference of the compromised network domain; a property of pairs of runs).
+ *
+ * Whatever the adversary does, what the primary domain and the storage domain observe is the same as
+ * in a run without the adversary, except the state of processes registered with the compromised
+ * domain. Checked as an observation equivalence over paired runs of the same schedule, in lockstep: the run
+ * as executed (with the adversary), and a second run that takes the same steps with every adversary
+ * step skipped (each other step is taken again if the same actor can take the same event, else skipped
+ * too); after every step the two observations must be equal.
+ *
+ * The observation, explicitly (`observedWords`):
+ * - the dispatch protocol's state of every process not registered with the network domain: its
+ *   request area, ready queue, shadow process, user threads, kernel threads and workers; and, when no
+ *   process is registered with the network domain, the storage domain's shared wake page, notify ring,
+ *   both dispatch channels and the frontend's and backend's threads;
+ * - the frames of the primary's and the storage domain's reservations (owner and content), except the
+ *   content of ready queues granted to the network domain;
+ * - the storage domain's grant table, mappings, ports and rendezvous, the primary's grants, mappings
+ *   and ports that serve the storage domain, the storage domain's lifecycle, boot and connect actors,
+ *   and the SATA controller (registers and IOMMU context).
+ * Not observed: the network domain's own state, the primary's connection to it (its mappings of network
+ * pages, its network ports and notify thread, its ready-queue grants to network), and ghost variables.
+ *
+ * The exception is wider than "the ready queues and notifications of processes registered with the
+ * compromised domain": such a process's ready queue is shared with the storage domain too, so a
+ * corrupted queue changes which thread runs and what the process submits to storage, and through the
+ * storage domain's shared wake page the timing of other processes' calls. The property therefore
+ * treats a process registered with the network domain as within the adversary's reach as a whole
+ * (with such processes present, the storage domain's shared words are not observed either). The
+ * default configuration registers no process with the network domain, so there the whole dispatch
+ * protocol must be unaffected.
+ *
+ * VIRTUOS.md: "Memory and isolation" (a bad service domain can corrupt at most its own process's ready
+ * queue and send bogus notifications, which are ignored), "Failure and recovery".
+ */
+import { isAdversary } from '../../model/adversary.ts';
+import { regionMap } from '../../model/footprint.ts';
+import { NETWORK, PRIMARY, SATA, STORAGE, SYSID_STORAGE } from '../../model/isolation-layout.ts';
+import { COMPONENTS, findChoice, label, step, type System } from '../../model/system.ts';
+import type { Property } from '../property.ts';
+import { wordName } from './lib.ts';
+
+/** The words the primary and the storage domain observe (see the header). */
+export function observedWords(sys: System): number[] {
+  const { L, cfg } = sys;
+  const I = L.iso!;
+  const victim = (p: number) => p >= 0 && I.registered(NETWORK, p);
+  const anyVictim = cfg.networkProcesses > 0;
+  const regions = regionMap(sys);
+  const actorProcess = new Map<string, number>();
+  sys.actors.forEach((a) => {
+    const c = COMPONENTS[a.comp].spec.prefix;
+    if (c === 'T') actorProcess.set(a.name, Math.floor(a.me / cfg.threads));
+    else if (c === 'K') actorProcess.set(a.name, Math.floor(a.me / cfg.kernelThreads));
+    else if (c === 'W') actorProcess.set(a.name, Math.floor(a.me / cfg.workers));
+  });
+  const out = new Set<number>();
+  regions.forEach((r, w) => {
+    switch (r.kind) {
+      case 'request-area':
+      case 'ready-queue':
+      case 'shadow-process':
+        if (!victim(r.proc)) out.add(w);
+        break;
+      case 'wake-page':
+      case 'notify-ring':
+      case 'event-channel':
+        if (!anyVictim) out.add(w);
+        break;
+      case 'actor': {
+        const p = actorProcess.get(r.actor);
+        if (p !== undefined) {
+          if (!victim(p)) out.add(w);
+        } else if (r.actor === 'F' || r.actor === 'B') {
+          if (!anyVictim) out.add(w);
+        } else if (r.actor === 'XS' || r.actor === 'S' || r.actor === 'PS') out.add(w);
+        break;
+      }
+      default:
+        break;
+    }
+  });
+  for (const f of I.frames) {
+    if (f.home === NETWORK) continue;
+    out.add(f.owner);
+    if (!(f.kind === 'ready-queue' && victim(f.proc))) out.add(f.content);
+  }
+  for (let p = 0; p < cfg.processes; p++) {
+    const e = I.grants[PRIMARY][I.ref.rqTo(STORAGE, p)];
+    for (const w of [e.frame, e.grantee, e.perm, e.maps]) out.add(w);
+  }
+  for (const e of I.grants[STORAGE]) for (const w of [e.frame, e.grantee, e.perm, e.maps]) out.add(w);
+  const primaryMapsOfStorage = [I.map.ring(STORAGE)];
+  for (let p = 0; p < cfg.processes; p++) primaryMapsOfStorage.push(I.map.req(STORAGE, p), I.map.data(STORAGE, p), I.map.wakeUser(STORAGE, p), I.map.wakeKernel(STORAGE, p));
+  for (const m of primaryMapsOfStorage.map((i) => I.mappings[PRIMARY][i]).concat(I.mappings[STORAGE])) for (const w of [m.frame, m.granter, m.ref, m.perm]) out.add(w);
+  for (const p of [...I.ports[STORAGE], I.ports[PRIMARY][I.port.primaryWake(STORAGE)], I.ports[PRIMARY][I.port.primaryNotify(STORAGE)]]) {
+    for (const w of [p.state, p.remote, p.rport]) out.add(w);
+    if (!anyVictim) out.add(p.pending);
+  }
+  out.add(I.rvState[SYSID_STORAGE]);
+  out.add(I.rvDomid[SYSID_STORAGE]);
+  const d = I.devices[SATA];
+  for (const w of [d.owner, d.ctx, d.reqFrame, d.reqVal, d.dmaFrame, d.dmaVal, d.irq, d.pc]) out.add(w);
+  out.add(I.gen[STORAGE]);
+  return [...out].sort((a, b) => a - b);
+}
+
+const cache = new WeakMap<System, Int32Array>();
+function observed(sys: System): Int32Array {
+  let o = cache.get(sys);
+  if (!o) cache.set(sys, (o = Int32Array.from(observedWords(sys))));
+  return o;
+}
+
+/** The first observed word on which two states differ, or -1. */
+function firstDifference(words: Int32Array, a: Int32Array, b: Int32Array): number {
+  for (let i = 0; i < words.length; i++) if (a[words[i]] !== b[words[i]]) return words[i];
+  return -1;
+}
+
+export const confinement: Property = {
+  name: 'confinement',
+  group: 'isolation',
+  kind: 'hyperproperty',
+  section: 'Memory and isolation',
+  description:
+    'Whatever the compromised network domain does, the primary and storage domains observe the same as in the run without it, except processes registered with the network domain (paired runs of the same schedule).',
+  clauses: {
+    'primary-and-storage-unaffected': 'after every step, the observation of the run with the adversary equals that of the same schedule without the adversary',
+  },
+  applies: (cfg) => cfg.isolation && cfg.adversary,
+  monitor(sys) {
+    const words = observed(sys);
+    const adversarial = COMPONENTS.map((c) => isAdversary(c));
+    // until the adversary's first step both runs are the same run, so the second starts there
+    let clean: Int32Array | null = null;
+    let lastAttack = '';
+    return (before, choice, after) => {
+      const actor = sys.actors[choice.actor];
+      if (adversarial[actor.comp]) {
+        clean ??= before;
+        lastAttack = label(sys, before, choice);
+      } else if (clean === null) return null;
+      else {
+        const same = findChoice(sys, clean, actor.name, choice.event.name);
+        if (same) clean = step(sys, clean, same);
+      }
+      const w = firstDifference(words, after, clean);
+      if (w < 0) return null;
+      return {
+        clause: 'primary-and-storage-unaffected',
+        message: `after ${label(sys, before, choice)}, ${wordName(sys, w)} is ${after[w]} with the adversary and ${clean[w]} without it (the adversary's last step so far: ${lastAttack})`,
+      };
+    };
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * Definitions the isolation properties share, stated independently of the model's mechanisms: what a
+ * live grant is, and the footprint of a step measured once for all the properties that look at it.
+ */
+import { footprint, regionMap, type Footprint, type Region } from '../../model/footprint.ts';
+import { currentDomid, PERM_RW, slotOfDomid, type IsolationLayout, type MappingSlot } from '../../model/isolation-layout.ts';
+import type { Choice, System } from '../../model/system.ts';
+
+/** Only for configurations with the isolation layer on. */
+export const isolationOn = (cfg: { isolation: boolean }) => cfg.isolation;
+
+const footprints = new WeakMap<Int32Array, Footprint>();
+
+/** The footprint of the step that produced `after` (each step's state array is new, so it keys the step). */
+export function stepFootprint(sys: System, before: Int32Array, ch: Choice, after: Int32Array): Footprint {
+  let fp = footprints.get(after);
+  if (!fp) footprints.set(after, (fp = footprint(sys, before, ch)));
+  return fp;
+}
+
+const regions = new WeakMap<System, Region[]>();
+/** The name of a word, e.g. "free_top[0]", "K1.pend", "storage wake page.content". */
+export function wordName(sys: System, w: number): string {
+  let r = regions.get(sys);
+  if (!r) regions.set(sys, (r = regionMap(sys)));
+  const reg = r[w];
+  return reg.proc >= 0 ? `P${reg.proc + 1} ${reg.field}` : reg.field;
+}
+
+/**
+ * A mapping is live when the grant it was made from still grants that frame to the mapping domain
+ * with at least the mapping's permission, and the granter still owns the frame.
+ */
+export function liveGrant(s: Int32Array, I: IsolationLayout, m: MappingSlot, mapper: number): boolean {
+  const frame = s[m.frame];
+  const granter = s[m.granter];
+  if (frame < 0 || granter < 0) return false;
+  const e = I.grants[slotOfDomid(granter)][s[m.ref]];
+  return e !== undefined && s[e.frame] === frame && s[e.grantee] === mapper && s[e.perm] >= s[m.perm] && s[I.frames[frame].owner] === granter;
+}
+
+/** May domain slot `slot` access `frame`: it owns it, or maps it through a live grant with enough permission? */
+export function mayAccess(s: Int32Array, I: IsolationLayout, slot: number, frame: number, write: boolean): boolean {
+  const domid = currentDomid(s, I, slot);
+  if (s[I.frames[frame].owner] === domid) return true;
+  for (const m of I.mappings[slot]) if (s[m.frame] === frame && (!write || s[m.perm] === PERM_RW) && liveGrant(s, I, m, domid)) return true;
+  return false;
+}
