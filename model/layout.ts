@@ -10,6 +10,7 @@
  */
 import type { Config } from './config.ts';
 import { layoutIsolation, type IsolationLayout } from './isolation-layout.ts';
+import { layoutRecovery, type RecoveryLayout } from './recovery-layout.ts';
 
 export const NIL = -1;
 
@@ -146,6 +147,8 @@ export interface Layout {
   backend: { pc: number; wl: number };
   /** the isolation layer's words (isolation-layout.ts), after all of the above; null when the layer is off */
   iso: IsolationLayout | null;
+  /** the failure-and-recovery layer's words (recovery-layout.ts), after everything else; null when the layer is off */
+  rec: RecoveryLayout | null;
 }
 
 function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
@@ -205,5 +208,6 @@ export function makeLayout(cfg: Config): Layout {
   const frontend = fields(a, ['pc', 'rec'] as const);
   const backend = fields(a, ['pc', 'wl'] as const);
   const iso = cfg.isolation ? layoutIsolation(a, cfg, evtToService, evtToPrimary) : null;
-  return { cfg, size: a.size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, iso };
+  const rec = cfg.recovery ? layoutRecovery(a, cfg) : null;
+  return { cfg, size: a.size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, iso, rec };
 }

@@ -10,7 +10,7 @@ import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 export const DEFAULT_RUNS = 4000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--isolation] [--max-picks N] [--json] [--out DIR]
+                      [--config FILE] [--isolation] [--recovery] [--max-picks N] [--json] [--out DIR]
 
 Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
@@ -25,6 +25,7 @@ DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove a
   --time S       run for S seconds instead of a run count (the count then varies)
   --config FILE  JSON object overriding configuration fields (see below)
   --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
+  --recovery     switch the failure-and-recovery layer on (recovery true; crashes and chunks from the config)
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -108,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string' },
       'max-picks': { type: 'string' },
       isolation: { type: 'boolean' },
+      recovery: { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -119,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
+  if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true });
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
