@@ -71,7 +71,7 @@ export const VARIANTS: readonly Variant[] = [
   {
     name: 'no-fail-pending',
     description: 'on the disconnect notification the frontend clears RUNNING but does not fail the calls pending in the crashed domain: they wait for a completion that never comes',
-    breaks: ['no-hang'],
+    breaks: ['no-hang', 'no-leak', 'restoration'],
     spinFlag: null,
     config: { recovery: true, crashes: 1 },
   },

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   list: { summary: 'list properties, seeded-bug variants and scenarios', load: () => import('./commands/list.ts') },
   verify: { summary: 'explore random interleavings and check properties', load: () => import('./commands/verify.ts') },
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
+  scenario: { summary: 'run a named scenario phase by phase and keep its trace', load: () => import('./commands/scenario.ts') },
 };
 
 const HELP = `usage: virtuos <command> [options]
