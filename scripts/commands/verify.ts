@@ -88,6 +88,13 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
       `adversary: ${s.adversary.steps} steps in ${s.adversary.runs} runs (${per(s.adversary.steps)} per run, ${per(s.adversary.scheduled)} of them picked by the schedule, the rest by the drain)${kinds ? `: ${kinds}` : ''}`,
     );
   }
+  if (s.crashes) {
+    const c = s.crashes;
+    const kinds = Object.entries(c.byEvent).map(([e, n]) => `${e} ${n}`).join(', ');
+    console.log(
+      `crashes: ${c.steps} in ${c.runs} runs (${c.runsWithCrash} runs crashed at least once); ${c.points} distinct crash points (state crashed in, and domain), ${c.perRun} per run${kinds ? `: ${kinds}` : ''}`,
+    );
+  }
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -198,6 +205,7 @@ export async function run(argv: string[]): Promise<number> {
         drainBound: summary.drainBound,
         coverage: summary.coverage,
         ...(summary.adversary ? { adversary: summary.adversary } : {}),
+        ...(summary.crashes ? { crashes: summary.crashes } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );
