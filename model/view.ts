@@ -7,6 +7,7 @@ import { queueContents } from './ready-queue.ts';
 import { callName } from './sclib.ts';
 import { COMPONENTS, pcName, type System } from './system.ts';
 import { decodeIsolation } from './isolation-view.ts';
+import { recoveryWords } from './recovery-layout.ts';
 
 export type Plain = number | boolean | string | Plain[] | { [k: string]: Plain };
 
@@ -22,7 +23,7 @@ const top = (s: Int32Array, at: number) => ({ index: s[at], stamp: s[at + 1] });
 export const VARS = ['processes', 'service_domain', 'threads', 'kernel_threads', 'workers', 'frontend', 'backend', 'ghost'] as const;
 
 /** The variables of a system's states: with the isolation layer on, `isolation` follows the dispatch model's. */
-export const varsOf = (sys: System): string[] => (sys.L.iso ? [...VARS, 'isolation'] : [...VARS]);
+export const varsOf = (sys: System): string[] => [...VARS, ...(sys.L.iso ? ['isolation'] : []), ...(sys.L.rec ? ['recovery'] : [])];
 
 export function decode(sys: System, s: Int32Array): Record<string, Plain> {
   const { L, cfg } = sys;
@@ -76,6 +77,11 @@ export function decode(sys: System, s: Int32Array): Record<string, Plain> {
   };
   const out: Record<string, Plain> = { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
   if (L.iso) out.isolation = decodeIsolation(sys, s);
+  if (L.rec) {
+    const rec: Record<string, Plain> = {};
+    for (const w of recoveryWords(L.rec, cfg)) rec[w.field] = s[w.at];
+    out.recovery = rec;
+  }
   return out;
 }
 

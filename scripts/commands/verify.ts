@@ -6,11 +6,14 @@ import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/inde
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
+import { makeSystem } from '../../model/system.ts';
+import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenarios.ts';
+import { scenarioLines } from './scenario.ts';
 
 export const DEFAULT_RUNS = 4000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--isolation] [--recovery] [--max-picks N] [--json] [--out DIR]
+                      [--config FILE] [--isolation] [--recovery] [--scenario NAME] [--max-picks N] [--json] [--out DIR]
 
 Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
@@ -26,6 +29,8 @@ DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove a
   --config FILE  JSON object overriding configuration fields (see below)
   --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
   --recovery     switch the failure-and-recovery layer on (recovery true; crashes and chunks from the config)
+  --scenario NAME  run the named scenario first (phases checked, see 'virtuos scenario'), then the random
+                 campaign on the scenario's configuration; exit 1 if either fails
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -117,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-picks': { type: 'string' },
       isolation: { type: 'boolean' },
       recovery: { type: 'boolean' },
+      scenario: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -129,6 +135,16 @@ export async function run(argv: string[]): Promise<number> {
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true });
+  let scenarioOk = true;
+  if (values.scenario !== undefined) {
+    const sc = scenarioByName(values.scenario);
+    if (!sc) throw new UsageError(`unknown scenario '${values.scenario}' (known: ${SCRIPTED_SCENARIOS.map((s) => s.name).join(', ')})`);
+    cfg = parseConfig({ ...sc.config, ...(values.config ? cfg : {}), recovery: true });
+    const r = runScenario(makeSystem(cfg), sc);
+    scenarioOk = r.ok;
+    if (!values.json) for (const line of scenarioLines(r, false)) console.log(line);
+    else console.log(JSON.stringify({ type: 'scenario', scenario: sc.name, ok: r.ok, phases: r.phases, violation: r.violation, steps: r.executed.length }));
+  }
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
@@ -213,5 +229,5 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fair drain bound: ${summary.drainBound} steps after each schedule`);
     printSummary(summary, names);
   }
-  return summary.ok ? 0 : 1;
+  return summary.ok && scenarioOk ? 0 : 1;
 }
