@@ -226,6 +226,8 @@ export function checkConsistent(c: Config): void {
   if (c.blockingPair && c.workers < 2 && c.bug !== 'nospawn') throw new ConfigError('blockingPair', 'needs workers >= 2: a blocked recv occupies one worker while the send needs another');
   if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
   if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
+  if (c.isolation && c.readyQueue !== 'lockfree')
+    throw new ConfigError('readyQueue', "must be 'lockfree' with isolation: the atomic abstraction trusts its length word, which a compromised domain mapping the queue may overwrite");
   if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
   if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
   if (c.recovery && c.isolation) throw new ConfigError('recovery', 'cannot be combined with isolation yet: the recovery layer has its own abstract hypervisor (model/recovery-layout.ts)');
@@ -237,3 +239,18 @@ export const RECOVERY_BUGS: readonly Bug[] = ['no-fail-pending', 'stale-completi
 
 /** Seeded bugs that live in the isolation layer. */
 export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];
+
+/** The isolation layer's own fields. */
+const ISOLATION_FIELDS = ['isolation', 'adversary', 'adversarySteps', 'networkProcesses', 'networkRestarts'] as const;
+
+/**
+ * The configuration as printed and recorded in traces: while the isolation layer is off, its fields
+ * are left out when they hold their defaults, so that the dispatch model's output and traces read as
+ * they did before the layer existed (a missing field reads back as its default).
+ */
+export function shownConfig(c: Config): Partial<Config> {
+  if (c.isolation) return c;
+  const out: Partial<Config> = { ...c };
+  for (const k of ISOLATION_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
+  return out;
+}

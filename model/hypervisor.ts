@@ -106,10 +106,12 @@ export function reservationFree(s: Int32Array, I: IsolationLayout, slot: number)
 function createDomain(c: Ctx, slot: number): void {
   const I = iso(c);
   const domid = currentDomid(c.s, I, slot);
+  // the pages come scrubbed: nothing a previous incarnation wrote survives into the new one
   for (const f of I.reservation[slot]) {
     c.s[I.frames[f].owner] = domid;
     c.s[I.frames[f].content] = 0;
   }
+  if (slot === NETWORK) for (let w = I.ringN.len; w < I.ringN.pid + I.ringN.capacity; w++) c.s[w] = 0;
   for (const e of I.grants[slot]) {
     c.s[e.frame] = -1;
     c.s[e.grantee] = -1;
@@ -139,7 +141,6 @@ function destroyDomain(c: Ctx, slot: number): void {
 function lifecycle(slot: number): Component {
   const name = SLOT_NAMES[slot];
   const dev = DEVICE_NAMES[deviceOf(slot)];
-  const life = (c: Ctx) => iso(c).life[slot - 1];
   const crashable = slot === NETWORK;
   return defineComponent({
     id: `hypervisor-${name}`,

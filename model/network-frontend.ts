@@ -13,6 +13,9 @@
  * is no longer independent of the compromised domain). The model checks registration as well, and the
  * confinement property is what shows the difference.
  *
+ * The ring itself is in a page the network domain owns and may scribble on: the thread reads the
+ * length word but never more records than the ring holds (the real ring macros mask the indices).
+ *
  * The `notify-unchecked` seeded bug drops the check: the record's pid alone names the process to wake.
  *
  * The storage domain's records are not checked here: that domain is not the adversary's, and its
@@ -93,7 +96,8 @@ export const networkFrontend = defineComponent({
     },
     popRecord: (c) => {
       const r = iso(c).ringN;
-      const n = c.s[r.len];
+      // the length is in a page the network domain writes: never trust it beyond the ring's capacity
+      const n = Math.min(c.s[r.len], r.capacity);
       c.s[iso(c).notify.tgid] = c.s[r.tgid];
       c.s[iso(c).notify.pid] = c.s[r.pid];
       for (let i = 0; i + 1 < n; i++) {

@@ -1,6 +1,6 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
-import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
+import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
 import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
@@ -177,10 +177,10 @@ export async function run(argv: string[]): Promise<number> {
   const json = values.json === true;
   const names = props.map((p) => p.name);
   const budget = timeS !== null ? `${timeS} s` : `${runs} runs`;
-  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks }));
+  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: shownConfig(cfg), maxPicks }));
   else {
     console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
-    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; schedules of up to ${maxPicks} picks`);
+    console.log(`config: ${Object.entries(shownConfig(cfg)).map(([k, v]) => `${k}=${v}`).join(' ')}; schedules of up to ${maxPicks} picks`);
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;

@@ -8,7 +8,7 @@
  * and compares the verdict with the recorded verdict.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type Config } from '../../model/config.ts';
+import { ConfigError, parseConfig, shownConfig, type Config } from '../../model/config.ts';
 import { enabled, findChoice, label, makeSystem, step, type System } from '../../model/system.ts';
 import { changes, decode, varsOf } from '../../model/view.ts';
 import { propertyByName } from '../../properties/index.ts';
@@ -56,7 +56,7 @@ export function buildTrace(sys: System, executed: Executed[], finalState: Int32A
       ...extra,
       variant: meta.variant,
       seed: meta.seed,
-      config: sys.cfg,
+      config: shownConfig(sys.cfg),
       checked: meta.checked,
       verdict: meta.verdict,
       end: meta.end,
@@ -168,7 +168,7 @@ export function replay(t: LoadedTrace): ReplayResult {
   lines.push(`trace ${t.file}`);
   lines.push(`  variant ${meta.variant}, seed ${meta.seed ?? '-'}, ${meta.steps.length} steps, checks: ${meta.checked.join(', ')}`);
   lines.push(`  recorded verdict: ${v.status === 'violated' ? `${v.property} violated (${v.clause}) at step ${v.step}` : 'all checked properties hold'}`);
-  lines.push(`  config: ${Object.entries(meta.config).map(([k, x]) => `${k}=${x}`).join(' ')}`);
+  lines.push(`  config: ${Object.entries(shownConfig(meta.config)).map(([k, x]) => `${k}=${x}`).join(' ')}`);
   lines.push('');
   let s = sys.init;
   let prev = decode(sys, s);
