@@ -29,6 +29,12 @@ export const BUGS = [
   'notify-unchecked',
   'evtchn-foreign-send',
   'no-quarantine',
+  // failure-and-recovery layer (model/recovery-frontend.ts, recovery-client.ts, recovery-backend.ts)
+  'no-fail-pending',
+  'stale-completion',
+  'refcount-leak',
+  'storage-waits-network',
+  'fsync-early',
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -78,10 +84,16 @@ export interface Config {
   networkProcesses: number;
   /** times the network domain may crash and be restarted under a new domain id */
   networkRestarts: number;
+  /** the failure-and-recovery layer: fault injector, frontend RUNNING bit and references, backends with incarnations, admin tool, two transfer clients */
+  recovery: boolean;
+  /** most crashes (of a service domain or its device) the fault injector causes in one run */
+  crashes: number;
+  /** chunks each recovery client transfers */
+  chunks: number;
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
-export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix' | 'isolation' | 'adversary'>, [number, number]> = {
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix' | 'isolation' | 'adversary' | 'recovery'>, [number, number]> = {
   processes: [1, 3],
   threads: [1, 6],
   kernelThreads: [1, 6],
@@ -96,6 +108,8 @@ export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'no
   adversarySteps: [1, 64],
   networkProcesses: [0, 3],
   networkRestarts: [0, 2],
+  crashes: [0, 3],
+  chunks: [1, 4],
 };
 
 /** Field descriptions, used by --help and the generated spec. */
@@ -122,6 +136,9 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   adversarySteps: 'most adversary steps per run',
   networkProcesses: 'processes (the first ones) also registered with the network domain',
   networkRestarts: 'times the network domain may crash and be restarted under a new domain id',
+  recovery: 'the failure-and-recovery layer: service domains crash (fault injector), the frontend fails calls and tears down, the admin tool cleans and restarts them',
+  crashes: 'most crashes of a service domain or its device per run (recovery layer)',
+  chunks: 'chunks each client of the recovery layer transfers',
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -146,6 +163,9 @@ export const DEFAULT_CONFIG: Config = {
   adversarySteps: 24,
   networkProcesses: 0,
   networkRestarts: 1,
+  recovery: false,
+  crashes: 1,
+  chunks: 2,
 };
 
 /**
@@ -190,7 +210,7 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
       if (typeof value !== 'number' || !Number.isInteger(value)) throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`);
       if (value < lo || value > hi) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
       (out as unknown as Record<string, unknown>)[k] = value;
-    } else if (k === 'blockingPair' || k === 'wakePath' || k === 'isolation' || k === 'adversary') {
+    } else if (k === 'blockingPair' || k === 'wakePath' || k === 'isolation' || k === 'adversary' || k === 'recovery') {
       if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
       out[k] = value;
     } else if (k === 'notify') {
@@ -238,13 +258,19 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
     }
   }
   if (c.posix && c.isolation) throw new ConfigError('posix', 'the POSIX layer and the isolation layer cannot be switched on together yet');
+  if (c.posix && c.recovery) throw new ConfigError('posix', 'the POSIX layer and the recovery layer cannot be switched on together yet');
   if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
   if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
   if (c.isolation && c.readyQueue !== 'lockfree')
     throw new ConfigError('readyQueue', "must be 'lockfree' with isolation: the atomic abstraction trusts its length word, which a compromised domain mapping the queue may overwrite");
   if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
   if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
+  if (c.recovery && c.isolation) throw new ConfigError('recovery', 'cannot be combined with isolation yet: the recovery layer has its own abstract hypervisor (model/recovery-layout.ts)');
+  if (c.bug !== null && RECOVERY_BUGS.includes(c.bug) && !c.recovery) throw new ConfigError('bug', `${c.bug} is a bug of the recovery layer and needs recovery: true`);
 }
+
+/** Seeded bugs that live in the failure-and-recovery layer. */
+export const RECOVERY_BUGS: readonly Bug[] = ['no-fail-pending', 'stale-completion', 'refcount-leak', 'storage-waits-network', 'fsync-early'];
 
 /** Seeded bugs that live in the isolation layer. */
 export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];

@@ -11,6 +11,7 @@
 import type { Config } from './config.ts';
 import { makePosixLayout, type PosixLayout } from './posix/layout.ts';
 import { layoutIsolation, type IsolationLayout } from './isolation-layout.ts';
+import { layoutRecovery, type RecoveryLayout } from './recovery-layout.ts';
 
 export const NIL = -1;
 
@@ -149,6 +150,8 @@ export interface Layout {
   posix: PosixLayout | null;
   /** the isolation layer's words (isolation-layout.ts), after all of the above; null when the layer is off */
   iso: IsolationLayout | null;
+  /** the failure-and-recovery layer's words (recovery-layout.ts), after everything else; null when the layer is off */
+  rec: RecoveryLayout | null;
 }
 
 function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
@@ -208,7 +211,8 @@ export function makeLayout(cfg: Config): Layout {
   const frontend = fields(a, ['pc', 'rec'] as const);
   const backend = fields(a, ['pc', 'wl'] as const);
   const iso = cfg.isolation ? layoutIsolation(a, cfg, evtToService, evtToPrimary) : null;
+  const rec = cfg.recovery ? layoutRecovery(a, cfg) : null;
   const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size) : null;
   const size = posix ? posix.end : a.size;
-  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso };
+  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso, rec };
 }

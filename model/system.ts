@@ -25,6 +25,12 @@ import { initIsolation, networkLifecycle, storageLifecycle } from './hypervisor.
 import { networkFrontend } from './network-frontend.ts';
 import { dispatchConnected, networkConnect, storageConnect } from './primary-domain.ts';
 import { networkDomain, storageDomain } from './service-domain.ts';
+import { adminTool } from './admin-tool.ts';
+import { faultInjector } from './fault-injector.ts';
+import { recoveryBackend } from './recovery-backend.ts';
+import { recoveryClient } from './recovery-client.ts';
+import { frontendConnection, frontendNotify } from './recovery-frontend.ts';
+import { initRecovery } from './recovery-layout.ts';
 
 /** The dispatch protocol's components; with `isolation` on they run only once the storage domain is connected. */
 export const DISPATCH_COMPONENTS: readonly Component[] = [sclib, primaryKernel, workerPool, frontend, backend];
@@ -46,8 +52,15 @@ export const ISOLATION_COMPONENTS: readonly Component[] = [
   ...ADVERSARY_COMPONENTS,
 ];
 
+/**
+ * The failure-and-recovery layer's components: no actors unless `recovery` is on. Listed so that the
+ * drain (lowest-numbered actor first) lets the clients and the primary's frontend act before the
+ * administrator, and the fault injector last: a drain then crashes a domain only when nothing else moves.
+ */
+export const RECOVERY_COMPONENTS: readonly Component[] = [recoveryClient, ...recoveryBackend, ...frontendNotify, ...frontendConnection, adminTool, faultInjector];
+
 /** The components, in the order their actors are listed. */
-export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS];
+export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS, ...RECOVERY_COMPONENTS];
 
 export interface Actor {
   comp: number;
@@ -82,7 +95,7 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   // boots the domains before the dispatch protocol, and lets devices and notify threads act before
   // the dispatch runs to its end, which keeps counterexamples short.
   const order = COMPONENTS.map((_, ci) => ci);
-  if (L.iso) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
+  if (L.iso || L.rec) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
   for (const ci of order) {
     const comp = COMPONENTS[ci];
     const n = !!cfg.posix === POSIX_COMPONENTS.has(comp) ? comp.spec.count(L) : 0;
@@ -94,6 +107,14 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
     initIsolation(L, init);
     for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
     heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
+  }
+  // With the recovery layer on, the dispatch protocol's actors are held for the whole run: the layer
+  // abstracts a call to one request entry (recovery-layout.ts) and the protocol is verified on its own.
+  if (L.rec) {
+    initRecovery(L.rec, cfg, init);
+    for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
+    heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
+    return { cfg, L, actors, init, gate: () => false, heldFrom };
   }
   return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom };
 }

@@ -9,6 +9,7 @@ import { callName } from './sclib.ts';
 import { COMPONENTS, pcName, type System } from './system.ts';
 import { decodePosix, POSIX_VARS } from './posix/view.ts';
 import { decodeIsolation } from './isolation-view.ts';
+import { recoveryWords } from './recovery-layout.ts';
 
 export type Plain = number | boolean | string | Plain[] | { [k: string]: Plain };
 
@@ -23,10 +24,10 @@ const top = (s: Int32Array, at: number) => ({ index: s[at], stamp: s[at + 1] });
 /** The ITF state variables, in order. */
 export const VARS = ['processes', 'service_domain', 'threads', 'kernel_threads', 'workers', 'frontend', 'backend', 'ghost'] as const;
 
-/** The state variables of a system: the dispatch model's (followed by `isolation` when that layer is on), or the POSIX layer's when it is on. */
+/** The state variables of a system: the dispatch model's (followed by `isolation` or `recovery` when that layer is on), or the POSIX layer's when it is on. */
 export function varsOf(sys: System): string[] {
   if (sys.L.posix) return [...POSIX_VARS];
-  return sys.L.iso ? [...VARS, 'isolation'] : [...VARS];
+  return [...VARS, ...(sys.L.iso ? ['isolation'] : []), ...(sys.L.rec ? ['recovery'] : [])];
 }
 
 export function decode(sys: System, s: Int32Array): Record<string, Plain> {
@@ -84,6 +85,11 @@ export function decode(sys: System, s: Int32Array): Record<string, Plain> {
   };
   const out: Record<string, Plain> = { processes, service_domain, threads, kernel_threads, workers, frontend, backend, ghost };
   if (L.iso) out.isolation = decodeIsolation(sys, s);
+  if (L.rec) {
+    const rec: Record<string, Plain> = {};
+    for (const w of recoveryWords(L.rec, cfg)) rec[w.field] = s[w.at];
+    out.recovery = rec;
+  }
   return out;
 }
 

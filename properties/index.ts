@@ -13,6 +13,7 @@ import { pollCorrectness } from './posix/poll-correctness.ts';
 import { signalSemantics } from './posix/signal-semantics.ts';
 
 import { ISOLATION_PROPERTIES } from './isolation/index.ts';
+import { RECOVERY_PROPERTIES } from './recovery/index.ts';
 
 export const PROPERTIES: readonly Property[] = [
   exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety,
@@ -20,6 +21,8 @@ export const PROPERTIES: readonly Property[] = [
   compatibility, noLeak, pollCorrectness, signalSemantics, forkExecInheritance,
   // group 'isolation': checked when the isolation layer is on (config field `isolation`)
   ...ISOLATION_PROPERTIES,
+  // group 'recovery': checked when the recovery layer is on (config field `recovery`)
+  ...RECOVERY_PROPERTIES,
 ];
 
 export function propertyByName(name: string): Property | undefined {
@@ -30,5 +33,7 @@ export function propertyByName(name: string): Property | undefined {
 export function propertiesFor(cfg: Config): Property[] {
   // the POSIX layer replaces the dispatch model's actors, so its group is checked alone
   if (cfg.posix) return PROPERTIES.filter((p) => p.group === 'posix');
-  return PROPERTIES.filter((p) => p.group !== 'posix' && (!p.applies || p.applies(cfg)));
+  // with the recovery layer on the dispatch protocol's actors are held (system.ts): only the recovery group speaks
+  if (cfg.recovery) return PROPERTIES.filter((p) => p.group === 'recovery');
+  return PROPERTIES.filter((p) => p.group !== 'posix' && p.group !== 'recovery' && (!p.applies || p.applies(cfg)));
 }

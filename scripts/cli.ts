@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
   spec: { summary: 'generate SPEC.md from the code, or --check that it is current', load: () => import('./commands/spec.ts') },
   perf: { summary: 'performance estimates from the cycle-cost model (VirtuOS, Linux, driver domain)', load: () => import('./commands/perf.ts') },
+  scenario: { summary: 'run a named scenario phase by phase and keep its trace', load: () => import('./commands/scenario.ts') },
 };
 
 const HELP = `usage: virtuos <command> [options]

@@ -77,6 +77,10 @@ describe('every machine is documented and well formed', () => {
       for (const g of Object.keys(comp.spec.guards)) expect(comp.spec.guardDocs[g], `${comp.spec.id} guard ${g}`).toBeTruthy();
     }
   });
+  test('machine ids are unique (coverage and the spec name machines by id)', () => {
+    const ids = COMPONENTS.map((c) => c.spec.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
   test('every declared event is used by some state of some machine (machines of one kind may share an event table)', () => {
     const used = new Set(COMPONENTS.flatMap((comp) => comp.states.flatMap((st) => st.events.map((e) => e.name))));
     const declared = COMPONENTS.flatMap((comp) => Object.keys(comp.spec.events));

@@ -37,6 +37,9 @@ export const PERF_BOUNDS: typeof BOUNDS = {
   adversarySteps: BOUNDS.adversarySteps,
   networkProcesses: BOUNDS.networkProcesses,
   networkRestarts: BOUNDS.networkRestarts,
+  // nor is the recovery layer
+  crashes: BOUNDS.crashes,
+  chunks: BOUNDS.chunks,
 };
 
 /** DONE checks that make up the caller's spin, and polls that make up an idle worker's polling. */

@@ -8,11 +8,14 @@ import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 import { DEFAULT_POSIX } from '../../model/posix/config.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
+import { makeSystem } from '../../model/system.ts';
+import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenarios.ts';
+import { scenarioLines } from './scenario.ts';
 
 export const DEFAULT_RUNS = 15000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--isolation] [--max-picks N] [--json] [--out DIR]
+                      [--config FILE] [--isolation] [--recovery] [--scenario NAME] [--max-picks N] [--json] [--out DIR]
 
 Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
 checks the properties on every run. A violation is shrunk and written as a replayable trace to
@@ -29,6 +32,9 @@ DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove a
   --time S       run for S seconds instead of a run count (the count then varies)
   --config FILE  JSON object overriding configuration fields (see below)
   --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
+  --recovery     switch the failure-and-recovery layer on (recovery true; crashes and chunks from the config)
+  --scenario NAME  run the named scenario first (phases checked, see 'virtuos scenario'), then the random
+                 campaign on the scenario's configuration; exit 1 if either fails
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -92,6 +98,13 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
       `adversary: ${s.adversary.steps} steps in ${s.adversary.runs} runs (${per(s.adversary.steps)} per run, ${per(s.adversary.scheduled)} of them picked by the schedule, the rest by the drain)${kinds ? `: ${kinds}` : ''}`,
     );
   }
+  if (s.crashes) {
+    const c = s.crashes;
+    const kinds = Object.entries(c.byEvent).map(([e, n]) => `${e} ${n}`).join(', ');
+    console.log(
+      `crashes: ${c.steps} in ${c.runs} runs (${c.runsWithCrash} runs crashed at least once); ${c.points} distinct crash points (state crashed in, and domain), ${c.perRun} per run${kinds ? `: ${kinds}` : ''}`,
+    );
+  }
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -128,6 +141,8 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string' },
       'max-picks': { type: 'string' },
       isolation: { type: 'boolean' },
+      recovery: { type: 'boolean' },
+      scenario: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -151,6 +166,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
+  if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true });
+  let scenarioOk = true;
+  if (values.scenario !== undefined) {
+    const sc = scenarioByName(values.scenario);
+    if (!sc) throw new UsageError(`unknown scenario '${values.scenario}' (known: ${SCRIPTED_SCENARIOS.map((s) => s.name).join(', ')})`);
+    cfg = parseConfig({ ...sc.config, ...(values.config ? cfg : {}), recovery: true });
+    const r = runScenario(makeSystem(cfg), sc);
+    scenarioOk = r.ok;
+    if (!values.json) for (const line of scenarioLines(r, false)) console.log(line);
+    else console.log(JSON.stringify({ type: 'scenario', scenario: sc.name, ok: r.ok, phases: r.phases, violation: r.violation, steps: r.executed.length }));
+  }
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
@@ -168,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
   if (props && props[0].group !== 'posix' && cfg.posix)
     throw new UsageError(`property ${props[0].name} checks the dispatch model, but the configuration switches the POSIX layer on (posix is not null)`);
   for (const p of props ?? [])
-    if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --isolation)`);
+    if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --${p.group})`);
   if (!props) props = propertiesFor(cfg);
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
@@ -224,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
         coverage: summary.coverage,
         ...(summary.posix ? { posix: summary.posix } : {}),
         ...(summary.adversary ? { adversary: summary.adversary } : {}),
+        ...(summary.crashes ? { crashes: summary.crashes } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );
@@ -231,5 +258,5 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fair drain bound: ${summary.drainBound} steps after each schedule`);
     printSummary(summary, names);
   }
-  return summary.ok ? 0 : 1;
+  return summary.ok && scenarioOk ? 0 : 1;
 }

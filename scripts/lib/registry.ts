@@ -4,4 +4,6 @@ export interface Scenario {
   description: string;
 }
 
-export const SCENARIOS: readonly Scenario[] = [];
+import { SCRIPTED_SCENARIOS } from './scenarios.ts';
+
+export const SCENARIOS: readonly Scenario[] = SCRIPTED_SCENARIOS;

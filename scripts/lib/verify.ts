@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import type { Config } from '../../model/config.ts';
 import { isAdversary } from '../../model/adversary.ts';
+import { crashOf } from '../../model/fault-injector.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
@@ -85,6 +86,8 @@ export interface VerifySummary {
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
   adversary: { steps: number; scheduled: number; runs: number; byEvent: Record<string, number>; accepted: Record<string, number> } | null;
+  /** with the recovery layer on: crashes injected in the campaign's runs (shrinking runs not counted); a crash point is the state a crash was taken in, with the domain crashed */
+  crashes: { steps: number; points: number; runsWithCrash: number; runs: number; perRun: number; byEvent: Record<string, number> } | null;
 }
 
 const DISTINCT_CAP = 2_000_000;
@@ -216,13 +219,25 @@ export function verify(opts: VerifyOptions): VerifySummary {
   // States of different programs may share words; the program's hash keeps them apart in the count.
   let salt = 0;
   const hash = sys.L.posix ? timelessHash(sys.L.posix) : stateHash;
+  let current: Int32Array = sys.init;
   const onState = (s: Int32Array) => {
+    current = s;
     if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
+  const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
+  const crashPoints = new Set<string>();
+  let crashedInRun = 0;
   const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
   const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
+    const crashed = crashOf(ch.event.name);
+    if (crashed >= 0 && sys.L.rec) {
+      crashes.steps++;
+      crashedInRun++;
+      crashes.byEvent[ch.event.name] = (crashes.byEvent[ch.event.name] ?? 0) + 1;
+      if (crashPoints.size < DISTINCT_CAP) crashPoints.add(`${stateHash(current)}:${crashed}`);
+    }
     const comp = sys.actors[ch.actor].comp;
     visitedStates[comp].add(ch.branch.target);
     if (adversaryComps[comp]) {
@@ -243,9 +258,12 @@ export function verify(opts: VerifyOptions): VerifySummary {
       const run = unpack(input);
       if (focus) return runSchedule(run.sys, run.sched, { props: [focus] }).violation?.property !== focus.name;
       salt = generate ? programSalt((input as [Program, Pick[]])[0]) : 0;
+      crashedInRun = 0;
       const r: RunResult = runSchedule(run.sys, run.sched, { props: checked, onState, onStep });
       posixStats?.add(run.sys, r.final);
       totalRuns++;
+      crashes.runs++;
+      if (crashedInRun > 0) crashes.runsWithCrash++;
       adversary.runs++;
       totalSteps += r.steps;
       for (const p of checked) {
@@ -336,6 +354,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
     coverage,
     ...(posixStats ? { posix: posixStats.summary() } : {}),
     adversary: opts.cfg.adversary ? adversary : null,
+    crashes: opts.cfg.recovery ? { ...crashes, points: crashPoints.size, perRun: crashes.runs ? Number((crashPoints.size / crashes.runs).toFixed(2)) : 0 } : null,
   };
 }
 

@@ -1,0 +1,57 @@
+/**
+ * Definitions the recovery properties share: which actors belong to a service domain (or decide its
+ * fate), and the derived run that asks "what if this domain never came back?".
+ *
+ * The derived run starts from a state the real run reached and continues it with a fair round-robin
+ * scheduler while the crashed domain's own actors (its backend), the administrator and the fault
+ * injector are held: nothing of the domain runs again, nothing restarts, nothing else crashes. It is
+ * stepped by the model's own `enabled`/`step`, so it is a run of the same model, only scheduled so
+ * that the domain stays dead.
+ */
+import type { Config } from '../../model/config.ts';
+import { adminTool } from '../../model/admin-tool.ts';
+import { faultInjector } from '../../model/fault-injector.ts';
+import { recoveryBackend } from '../../model/recovery-backend.ts';
+import { recoveryClient } from '../../model/recovery-client.ts';
+import { COMPONENTS, enabled, step, type System } from '../../model/system.ts';
+
+/** Only for configurations with the recovery layer on. */
+export const recoveryOn = (cfg: Config) => cfg.recovery;
+
+const compIndex = (c: unknown) => COMPONENTS.indexOf(c as never);
+
+/** Actors held in a derived run after a crash of domain d. */
+export function heldAfterCrash(sys: System, d: number): Set<number> {
+  const held = new Set<number>();
+  const comps = new Set([compIndex(recoveryBackend[d]), compIndex(adminTool), compIndex(faultInjector)]);
+  sys.actors.forEach((a, i) => {
+    if (comps.has(a.comp)) held.add(i);
+  });
+  return held;
+}
+
+/** Actor index of client p. */
+export function clientActor(sys: System, p: number): number {
+  const ci = compIndex(recoveryClient);
+  return sys.actors.findIndex((a) => a.comp === ci && a.me === p);
+}
+
+export const clientPc = (name: string) => recoveryClient.stateIndex.get(name)!;
+
+/**
+ * Continue from `s` with the actors in `held` never scheduled, fairly (round-robin), for at most
+ * `bound` steps or until `until(s)` holds. Returns the state reached and the steps taken.
+ */
+export function derivedRun(sys: System, s: Int32Array, held: Set<number>, bound: number, until: (s: Int32Array) => boolean): { s: Int32Array; steps: number; reached: boolean } {
+  let last = -1;
+  for (let n = 0; n <= bound; n++) {
+    if (until(s)) return { s, steps: n, reached: true };
+    if (n === bound) break;
+    const en = enabled(sys, s).filter((c) => !held.has(c.actor));
+    if (en.length === 0) break;
+    const ch = en.find((c) => c.actor > last) ?? en[0];
+    last = ch.actor;
+    s = step(sys, s, ch);
+  }
+  return { s, steps: bound, reached: until(s) };
+}
