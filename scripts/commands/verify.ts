@@ -1,34 +1,74 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
-import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
+import { anchorConfig, BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
 import { PROPERTIES, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
-import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
+import { CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../lib/exhaustive.ts';
+import { PorError } from '../lib/exhaustive-por.ts';
+import type { StoreKind } from '../lib/exhaustive-store.ts';
+import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhaustive-symmetry.ts';
+import { chunkRunner, verifyParallel } from '../lib/parallel.ts';
+import { BATCH_RUNS, defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 
 export const DEFAULT_RUNS = 4000;
+export const DEFAULT_MAX_STATES = 10_000_000;
 
-export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--max-picks N] [--json] [--out DIR]
+export const help = `usage: virtuos verify [--property P]... [--variant V] [--config FILE | --anchor SIZE] [--json] [--out DIR]
+                      [--seed N] [--runs N | --time S] [--max-picks N]                  (random mode)
+                      --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
+                                   [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
+                      [--workers N] [--shard K/N]
 
-Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
-checks the properties on every run. A violation is shrunk and written as a replayable trace to
-DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
+Random mode (the default) explores random interleavings of the model (fast-check generates and
+shrinks the schedules) and checks the properties on every run. A violation is shrunk and written as
+a replayable trace to DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove
+anything.
 
-  --property P   check only P (repeatable; default: all). See 'virtuos list'.
+Exhaustive mode (--exhaustive) explores every reachable state of the configuration breadth-first,
+checks every invariant on every state and the terminal-state checks on every state where nothing is
+enabled, looks for weakly fair cycles (livelocks), and writes a shortest counterexample for each
+violated property to DIR/<property>/<variant>-exhaustive.itf.json. Its summary says exactly what was
+proved and up to which bound. History properties (linearizable) are left to random mode.
+
+  --property P   check only P (repeatable; default: all, or all state properties with --exhaustive).
+                 See 'virtuos list'.
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
                  the variant's own configuration applies unless --config is given
-  --seed N       seed of every random choice (default: a fresh one, printed)
-  --runs N       number of runs (default ${DEFAULT_RUNS})
-  --time S       run for S seconds instead of a run count (the count then varies)
   --config FILE  JSON object overriding configuration fields (see below)
-  --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
+  --anchor SIZE  the configuration of the SPIN model in shared/anchors: NCxNR[xNENT[xNW[xSPINS]]]
+                 (callers x calls x entries x workers x DONE checks; 1:1 threads, atomic ready
+                 queue, direct notification, no wake path)
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
+ random mode:
+  --seed N       seed of every random choice (default: a fresh one, printed)
+  --runs N       number of runs (default ${DEFAULT_RUNS}), in batches of ${BATCH_RUNS} with seeds derived from N
+  --time S       run for S seconds instead of a run count (the count then varies)
+  --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
+ exhaustive mode:
+  --max-states N stop after N states (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the summary then says what was covered
+  --max-depth D  explore only states within D steps of the initial state (a bounded proof)
+  --symmetry     reduce by interchangeable kernel threads, workers and request entries (and user
+                 threads in 1:1 configurations); --symmetry-groups LIST chooses among
+                 ${SYMMETRY_GROUPS.join(', ')}
+  --por          partial-order reduction: ample sets of one process's steps (needs processes >= 2
+                 to reduce anything; see docs/exhaustive.md)
+  --store K      visited set: full (exact, default), hashcompact (8 bytes a state; prints the
+                 probability of a missed state) or bitstate (--bitstate-bits B, default 30: 2^B bits)
+  --liveness M   cycles: also look for weakly fair cycles (default when no reduction is on);
+                 terminal: judge liveness on terminal states only (required with --symmetry/--por)
+  --stop-at-first stop at the first violation of any property
+ both:
+  --workers N    worker threads (default 1); the result is the same as with one
+  --shard K/N    run part K of N (random: batches b with b mod N = K-1; exhaustive: the states
+                 below a root level split by hash); combine the parts' --json output with
+                 'virtuos merge'
 
-Exit status: 0 all checked properties hold in the runs made, 1 a property is violated,
-2 bad usage or input.
+Exit status: 0 all checked properties hold (in the runs made, or within the stated bound),
+1 a property is violated, 2 bad usage or input (including a combination of options that cannot be
+checked soundly, with the reason).
 
 Configuration fields (default):
 ${Object.entries(CONFIG_DOC)
@@ -84,6 +124,32 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
   );
 }
 
+/** "K/N" with 1 <= K <= N. */
+export function parseShard(text: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--shard must be K/N (for example 2/4), got '${text}'`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > 10_000 || k < 1 || k > n) throw new UsageError(`--shard ${text}: K must be between 1 and N, and N between 1 and 10000`);
+  return { k, n };
+}
+
+/** "NCxNR[xNENT[xNW[xSPINS]]]" into the anchor configuration. */
+export function parseAnchor(text: string, bug: Bug | null): Config {
+  const parts = text.split('x');
+  if (parts.length < 2 || parts.length > 5 || parts.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--anchor must be NCxNR[xNENT[xNW[xSPINS]]] (for example 2x2x2x2x1), got '${text}'`);
+  const [nc, nr, nent = 2, nw = 2, spins = 1] = parts.map(Number);
+  try {
+    return parseConfig(anchorConfig(nc, nr, nent, nw, spins, bug));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`--anchor ${text}: ${e.message}`);
+    throw e;
+  }
+}
+
+const EXHAUSTIVE_ONLY = ['max-states', 'max-depth', 'symmetry', 'symmetry-groups', 'por', 'store', 'bitstate-bits', 'liveness', 'stop-at-first'] as const;
+const RANDOM_ONLY = ['seed', 'runs', 'time', 'max-picks'] as const;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
@@ -94,9 +160,22 @@ export async function run(argv: string[]): Promise<number> {
       runs: { type: 'string' },
       time: { type: 'string' },
       config: { type: 'string' },
+      anchor: { type: 'string' },
       'max-picks': { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      exhaustive: { type: 'boolean' },
+      'max-states': { type: 'string' },
+      'max-depth': { type: 'string' },
+      symmetry: { type: 'boolean' },
+      'symmetry-groups': { type: 'string' },
+      por: { type: 'boolean' },
+      store: { type: 'string' },
+      'bitstate-bits': { type: 'string' },
+      liveness: { type: 'string' },
+      'stop-at-first': { type: 'boolean' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
     },
     { min: 0, max: 0, names: '' },
   );
@@ -104,7 +183,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  let props: Property[] = [...PROPERTIES];
+  const exhaustiveMode = values.exhaustive === true;
+  for (const k of exhaustiveMode ? RANDOM_ONLY : EXHAUSTIVE_ONLY)
+    if (values[k] !== undefined) throw new UsageError(exhaustiveMode ? `--${k} belongs to random mode and has no meaning with --exhaustive` : `--${k} needs --exhaustive`);
+  if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
+  let props: Property[] = exhaustiveMode ? PROPERTIES.filter((p) => p.invariant || p.final) : [...PROPERTIES];
   if (values.property) {
     props = values.property.map((name) => {
       const p = propertyByName(name);
@@ -113,7 +196,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     props = props.filter((p, i) => props.indexOf(p) === i);
   }
-  let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
+  let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
   let variant = cfg.bug ?? 'correct';
   if (values.variant !== undefined) {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
@@ -121,29 +204,35 @@ export async function run(argv: string[]): Promise<number> {
     variant = values.variant;
     const needs = VARIANTS.find((v) => v.name === variant)?.config ?? {};
     try {
-      cfg = parseConfig({ ...cfg, ...(values.config ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
+      cfg = parseConfig({ ...cfg, ...(values.config || values.anchor ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
       throw e;
     }
   }
+  const workers = intOption(values, 'workers', 1, 64, 1);
+  const shard = values.shard !== undefined ? parseShard(values.shard) : null;
+  const outDir = values.out ?? 'traces';
+  const json = values.json === true;
+  const names = props.map((p) => p.name);
+  if (exhaustiveMode) return runExhaustive(values, { cfg, variant, props, workers, shard, outDir, json });
+
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
   const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
   const timeS = numberOption(values, 'time', 0.1, 86_400);
   const maxPicks = intOption(values, 'max-picks', 0, 100_000, defaultMaxPicks(cfg));
-  const outDir = values.out ?? 'traces';
-  const json = values.json === true;
-  const names = props.map((p) => p.name);
   const budget = timeS !== null ? `${timeS} s` : `${runs} runs`;
-  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks }));
+  const where = `${workers > 1 ? `, ${workers} worker threads` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`;
+  if (json)
+    console.log(JSON.stringify({ type: 'start', mode: 'random', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: cfg, maxPicks, workers, shard }));
   else {
-    console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
+    console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}${where}, properties: ${names.join(', ')}`);
     console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; schedules of up to ${maxPicks} picks`);
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;
-  const summary = verify({
+  const opts = {
     cfg,
     variant,
     props,
@@ -152,18 +241,20 @@ export async function run(argv: string[]): Promise<number> {
     timeS,
     outDir,
     maxPicks,
-    onProgress: (p) => {
+    shard,
+    onProgress: (p: { runs: number; steps: number; elapsedS: number; violated: string[] }) => {
       if (json) {
-        if (p.runs % 1000 === 0 && p.runs !== lastJsonProgress) {
+        if (p.runs - lastJsonProgress >= 1000) {
           lastJsonProgress = p.runs;
           console.log(JSON.stringify({ type: 'progress', runs: p.runs, steps: p.steps, violated: p.violated }));
         }
       } else if (tty) {
-        const of = timeS === null ? `/${runs}` : '';
+        const of = timeS === null ? `/${shard ? '~' : ''}${runs}` : '';
         process.stderr.write(`\r  ${p.runs}${of} runs, ${fmtCount(p.steps)} steps, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
       }
     },
-  });
+  };
+  const summary = workers > 1 ? await verifyParallel(opts, workers) : verify(opts);
   if (tty) process.stderr.write('\r\x1b[K');
   if (json) {
     for (const r of summary.results) console.log(JSON.stringify({ type: 'result', ...r }));
@@ -171,7 +262,8 @@ export async function run(argv: string[]): Promise<number> {
       JSON.stringify({
         type: 'summary',
         ok: summary.ok,
-        results: summary.results.map((r) => ({ property: r.property, status: r.status, runs: r.runs, steps: r.steps, trace: r.trace })),
+        results: summary.results.map((r) => ({ property: r.property, status: r.status, runs: r.runs, steps: r.steps, trace: r.trace, clause: r.clause, traceSteps: r.traceSteps, batch: r.batch })),
+        mode: 'random',
         variant,
         seed,
         runs: summary.runs,
@@ -180,11 +272,158 @@ export async function run(argv: string[]): Promise<number> {
         drainBound: summary.drainBound,
         coverage: summary.coverage,
         timeS: Number(summary.timeS.toFixed(3)),
+        batches: summary.batches,
+        shard,
+        workers,
+        requested: { runs: timeS === null ? runs : null, time: timeS, maxPicks },
+        properties: names,
+        config: cfg,
       }),
     );
   } else {
     console.log(`fair drain bound: ${summary.drainBound} steps after each schedule`);
     printSummary(summary, names);
+    if (shard) console.log(`this was shard ${shard.k}/${shard.n} (${summary.batches} batches); combine the shards' --json output with 'virtuos merge'`);
   }
   return summary.ok ? 0 : 1;
+}
+
+interface Common {
+  cfg: Config;
+  variant: string;
+  props: Property[];
+  workers: number;
+  shard: { k: number; n: number } | null;
+  outDir: string;
+  json: boolean;
+}
+
+const STORES: StoreKind[] = ['full', 'hashcompact', 'bitstate'];
+
+/** The symmetry groups --symmetry means for a configuration: user threads only when they are 1:1 with kernel threads. */
+export function defaultSymmetry(cfg: Config): SymmetryGroup[] {
+  return cfg.kernelThreads === cfg.threads ? ['threads', 'kernels', 'workers', 'entries'] : ['kernels', 'workers', 'entries'];
+}
+
+async function runExhaustive(values: Record<string, unknown>, c: Common): Promise<number> {
+  const { cfg, variant, props, workers, shard, outDir, json } = c;
+  const maxStates = intOption(values, 'max-states', 1, 2_000_000_000, DEFAULT_MAX_STATES);
+  const maxDepth = intOption(values, 'max-depth', 0, 1_000_000, null);
+  const store = (values.store ?? 'full') as StoreKind;
+  if (!STORES.includes(store)) throw new UsageError(`--store must be one of ${STORES.join(', ')}, got '${values.store}'`);
+  if (values['bitstate-bits'] !== undefined && store !== 'bitstate') throw new UsageError('--bitstate-bits needs --store bitstate');
+  const bitstateBits = intOption(values, 'bitstate-bits', 16, 34, 30);
+  let symmetry: SymmetryGroup[] = [];
+  if (values['symmetry-groups'] !== undefined) {
+    symmetry = String(values['symmetry-groups'])
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean) as SymmetryGroup[];
+    for (const g of symmetry) if (!SYMMETRY_GROUPS.includes(g)) throw new UsageError(`--symmetry-groups: unknown group '${g}' (known: ${SYMMETRY_GROUPS.join(', ')})`);
+    if (!symmetry.length) throw new UsageError('--symmetry-groups needs at least one group');
+  } else if (values.symmetry) symmetry = defaultSymmetry(cfg);
+  const por = values.por === true;
+  let liveness: LivenessMode;
+  if (values.liveness === undefined) liveness = symmetry.length || por || store === 'bitstate' ? 'terminal' : 'cycles';
+  else if (values.liveness === 'cycles' || values.liveness === 'terminal') liveness = values.liveness;
+  else throw new UsageError(`--liveness must be cycles or terminal, got '${values.liveness}'`);
+  const opts = {
+    cfg,
+    variant,
+    props,
+    maxStates,
+    maxDepth,
+    store,
+    bitstateBits,
+    symmetry,
+    por,
+    liveness,
+    stopAtFirst: values['stop-at-first'] === true,
+    shard,
+    outDir,
+  };
+  const names = props.map((p) => p.name);
+  const notChecked = PROPERTIES.filter((p) => !p.invariant && !p.final && !names.includes(p.name)).map((p) => p.name);
+  const tty = !json && process.stderr.isTTY;
+  const reductions = [symmetry.length ? `symmetry (${symmetry.join(', ')})` : '', por ? 'partial-order' : ''].filter(Boolean).join(' + ') || 'none';
+  if (json)
+    console.log(
+      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxDepth, store, symmetry, por, liveness, workers, shard }),
+    );
+  else {
+    console.log(
+      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
+    );
+    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
+  }
+  let summary: ExhaustiveSummary;
+  let runner = null;
+  try {
+    if (workers > 1) runner = await chunkRunner({ cfg, props: names, symmetry, por }, workers);
+    let lastJson = 0;
+    summary = await exhaustive(
+      {
+        ...opts,
+        onProgress: (p) => {
+          if (json) {
+            if (p.elapsedS - lastJson >= 5) {
+              lastJson = p.elapsedS;
+              console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, violated: p.violated }));
+            }
+          } else if (tty) process.stderr.write(`\r  ${fmtCount(p.states)} states, ${fmtCount(p.transitions)} transitions, depth ${p.depth}, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
+        },
+      },
+      runner,
+    );
+  } catch (e) {
+    if (e instanceof CombinationError || e instanceof SymmetryError || e instanceof PorError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await runner?.close();
+  }
+  summary.notChecked = notChecked.map((property) => ({ property, why: 'a property of the operation history, not of the state: checked by random runs only' }));
+  if (notChecked.length) summary.statement += ` Not checked here: ${notChecked.join(', ')} (a property of the operation history; checked by random runs only).`;
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (json) {
+    for (const r of summary.results) console.log(JSON.stringify({ type: 'result', ...r }));
+    const { results, ok, ...rest } = summary;
+    console.log(
+      JSON.stringify({
+        type: 'summary',
+        ok,
+        results: results.map((r) => ({ property: r.property, status: r.status, runs: null, steps: summary.transitions, trace: r.trace, clause: r.clause, traceSteps: r.traceSteps, checked: r.checked })),
+        mode: 'exhaustive',
+        ...rest,
+        properties: names,
+        config: cfg,
+        workers,
+        requested: { maxStates, maxDepth, store, symmetry, por, liveness },
+      }),
+    );
+  } else printExhaustive(summary, names);
+  return summary.ok ? 0 : 1;
+}
+
+export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
+  const w = Math.max(...names.map((n) => n.length), 8);
+  console.log(`${'property'.padEnd(w)}  status    result`);
+  for (const r of s.results) {
+    if (r.status === 'holds') console.log(`${r.property.padEnd(w)}  ${s.complete ? 'PROVED  ' : 'holds   '}  checked on ${r.checked}`);
+    else
+      console.log(
+        `${r.property.padEnd(w)}  VIOLATED  ${r.clause}: ${r.message}\n${' '.repeat(w + 12)}trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, a shortest counterexample; found after ${fmtCount(r.foundAfterStates ?? 0)} states, ${r.foundAfterS} s)`,
+      );
+  }
+  const mem = s.store.omission;
+  console.log(
+    `states: ${s.states.toLocaleString('en-US')}, transitions: ${s.transitions.toLocaleString('en-US')}, depth ${s.depth}, terminal states ${s.terminalStates.toLocaleString('en-US')}; ${s.timeS.toFixed(1)} s, ${fmtCount(s.statesPerS)} states/s, peak memory ${s.peakMemoryMB} MB`,
+  );
+  console.log(
+    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state)${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
+      (s.reductions.symmetry.length ? `; symmetry: ${s.reductions.symmetry.join('; ')}` : '') +
+      (s.reductions.por ? `; partial-order reduction cut the steps of ${s.reductions.porReducedStates.toLocaleString('en-US')} states` : '') +
+      (s.liveness.mode === 'cycles' && s.liveness.cyclicComponents !== null ? `; cycles: ${s.liveness.cyclicComponents} cyclic components, ${s.liveness.fairComponents} weakly fair` : ''),
+  );
+  if (s.shard) console.log(`shard ${s.shard.k}/${s.shard.n}: ${s.shard.roots} of the ${s.shard.allRoots} states at depth ${s.shard.rootDepth} are this shard's roots; combine the shards' --json output with 'virtuos merge'`);
+  console.log(s.statement);
 }

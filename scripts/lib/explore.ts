@@ -17,8 +17,8 @@
  * bound is the run reported as not progressing. Invariants are checked after every step and stop the
  * run at the first violation.
  */
-import type { HistEvent } from '../../model/kit.ts';
-import { enabled, step, type Choice, type System } from '../../model/system.ts';
+import type { Branch, HistEvent } from '../../model/kit.ts';
+import { fastStepper, type Choice, type System } from '../../model/system.ts';
 import type { Broken, Property, RunEnd, TimedEvent } from '../../properties/property.ts';
 
 export interface Violation extends Broken {
@@ -60,12 +60,6 @@ export function drainBound(sys: System): number {
   return 2000 + 400 * c.processes * c.threads * c.calls;
 }
 
-/** The step an actor can take now (if it has several, the pick chooses), or null. */
-function enabledOf(sys: System, s: Int32Array, actor: number, pick: number): Choice | null {
-  const mine = enabled(sys, s).filter((c) => c.actor === actor);
-  return mine.length === 0 ? null : mine[Math.floor(pick / sys.actors.length) % mine.length];
-}
-
 function checkInvariants(sys: System, s: Int32Array, props: readonly Property[], stepNo: number): Violation | null {
   for (const p of props) {
     if (!p.invariant) continue;
@@ -97,26 +91,45 @@ function checkHistory(sys: System, events: TimedEvent[], props: readonly Propert
 
 export type Pick = readonly [actor: number, burst: number];
 
+/**
+ * Run a schedule, then the drain. States are computed in place in two alternating buffers (the
+ * allocation-free steps of model/system.ts); only a recorded run keeps a copy of every state.
+ * History events are produced only when a property needs them.
+ */
 export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOptions): RunResult {
   const { props } = opts;
+  const st = fastStepper(sys);
   const events: TimedEvent[] = [];
   const trace: Executed[] = [];
-  let s = sys.init;
+  const wantHistory = props.some((p) => p.history);
+  let s: Int32Array = opts.record ? sys.init : sys.init.slice();
+  let spare: Int32Array = new Int32Array(s.length);
   let n = 0;
   let lastActor = -1;
   let emitActor = 0;
-  const emit = (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor });
+  const emit = wantHistory ? (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor }) : undefined;
+  const stepped = { actor: 0, branch: null as unknown as Branch };
+  const brs: Branch[] = new Array(st.maxEnabled);
+  const acts = new Int32Array(st.maxEnabled);
   opts.onState?.(s);
-  const take = (ch: Choice, phase: Executed['phase']) => {
-    if (opts.record) trace.push({ choice: ch, before: s, phase });
-    opts.onStep?.(ch);
-    emitActor = ch.actor;
-    s = step(sys, s, ch, emit);
+  const take = (actor: number, br: Branch, phase: Executed['phase']) => {
+    if (opts.record) {
+      trace.push({ choice: st.choice(s, actor, br), before: s, phase });
+      spare = new Int32Array(s.length);
+    }
+    stepped.actor = actor;
+    stepped.branch = br;
+    opts.onStep?.(stepped as Choice);
+    emitActor = actor;
+    st.stepInto(s, actor, br, spare, emit);
+    const old = s;
+    s = spare;
+    spare = old;
     n++;
-    lastActor = ch.actor;
+    lastActor = actor;
     opts.onState?.(s);
   };
-  const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: s, end, unknown });
+  const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: opts.record ? s : s.slice(), end, unknown });
 
   let v = checkInvariants(sys, s, props, 0);
   if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
@@ -124,35 +137,36 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   for (const [pick, burst] of schedule) {
     const actor = pick % nActors;
     for (let b = 0; b <= burst; b++) {
-      const ch = enabledOf(sys, s, actor, pick);
-      if (!ch) break;
-      take(ch, 'schedule');
+      // The actor's step, if it can take one (if it has several, the pick chooses).
+      const k = st.actorEnabledInto(s, actor, brs);
+      if (k === 0) break;
+      take(actor, brs[Math.floor(pick / nActors) % k], 'schedule');
       v = checkInvariants(sys, s, props, n);
       if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
     }
   }
   // A history that is not linearizable stays so whatever follows, so check the schedule's own
   // history before the drain: counterexamples then need no drain at all.
-  const early = checkHistory(sys, events, props, n, []);
+  const early = wantHistory ? checkHistory(sys, events, props, n, []) : null;
   if (early) return stop(early, { quiescent: false, hitBound: false, bound: 0 });
   const bound = drainBound(sys);
   let quiescent = false;
   for (const fair of [false, true]) {
     for (let i = 0; i < bound; i++) {
-      const en = enabled(sys, s);
-      if (en.length === 0) break;
-      let ch = en[0];
+      const en = st.enabledInto(s, acts, brs);
+      if (en === 0) break;
+      let j = 0;
       if (fair)
-        for (const c of en)
-          if (c.actor > lastActor) {
-            ch = c;
+        for (let c = 0; c < en; c++)
+          if (acts[c] > lastActor) {
+            j = c;
             break;
           }
-      take(ch, 'drain');
+      take(acts[j], brs[j], 'drain');
       v = checkInvariants(sys, s, props, n);
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }
-    quiescent = enabled(sys, s).length === 0;
+    quiescent = st.enabledInto(s, acts, brs) === 0;
     if (quiescent) break;
   }
   const end: RunEnd = { quiescent, hitBound: !quiescent, bound };
