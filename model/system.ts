@@ -179,6 +179,12 @@ export interface FastStepper {
   enabledInto(s: Int32Array, actorOut: Int32Array, branchOut: Branch[]): number;
   /** the enabled steps of one actor (in the order `enabledInto` lists them) into `branchOut`; returns how many */
   actorEnabledInto(s: Int32Array, actor: number, branchOut: Branch[]): number;
+  /**
+   * The first enabled step of the first actor, counting from `from` and wrapping round, that can
+   * move: its actor (or -1 if nothing is enabled), its branch in branchOut[0]. From 0 this is the
+   * first step `enabledInto` lists.
+   */
+  firstEnabled(s: Int32Array, from: number, branchOut: Branch[]): number;
   /** write the successor of `s` by `actor` taking `branch` into `dst` (which must not be `s`) */
   stepInto(s: Int32Array, actor: number, branch: Branch, dst: Int32Array, emit?: (e: HistEvent) => void): void;
   /** the Choice object of an enabled step, for the functions that take one */
@@ -252,6 +258,13 @@ export function fastStepper(sys: System): FastStepper {
         }
       }
       return k;
+    },
+    firstEnabled(s, from, branchOut) {
+      for (let i = 0; i < n; i++) {
+        const a = (from + i) % n;
+        if (stepper.actorEnabledInto(s, a, branchOut) > 0) return a;
+      }
+      return -1;
     },
     stepInto(s, actor, branch, dst, emit = noEmit) {
       dst.set(s);

@@ -45,10 +45,10 @@ export class StateCodec {
   private o1 = 0;
   stride = 4;
 
-  constructor(base: Int32Array) {
+  constructor(base: Int32Array, kind?: Uint8Array) {
     this.words = base.length;
     this.base = base.slice();
-    this.kind = new Uint8Array(base.length);
+    this.kind = kind ? kind.slice() : new Uint8Array(base.length);
     this.relayout();
   }
 
@@ -93,13 +93,17 @@ export class StateCodec {
 
   /** Widen the layout so that s fits (the caller then re-packs what it holds). */
   widenFor(s: Int32Array, off = 0): void {
+    let changed = false;
     for (let i = 0; i < this.words; i++) {
       const v = s[off + i];
       if (this.kind[i] === 0 && v === this.base[i]) continue;
       const need = Math.max(fit(v), fit(this.base[i]));
-      if (need > this.kind[i]) this.kind[i] = need;
+      if (need > this.kind[i]) {
+        this.kind[i] = need;
+        changed = true;
+      }
     }
-    this.relayout();
+    if (changed) this.relayout();
   }
 
   decode(b: Uint8Array, off: number, out: Int32Array): void {
@@ -231,8 +235,7 @@ export class FullStore implements VisitedSet {
     const old = this.codec;
     const oldStride = old.stride;
     const oldPages = this.pageBytes;
-    const codec = new StateCodec(old.base);
-    codec.kind.set(old.kind);
+    const codec = new StateCodec(old.base, old.kind);
     codec.widenFor(s, off);
     this.codec = codec;
     const tmp = new Int32Array(codec.words);
@@ -506,8 +509,7 @@ export class StateQueue {
       this.get(i, tmp);
       states.push(tmp);
     }
-    const codec = new StateCodec(this.init);
-    codec.kind.set(this.codec.kind);
+    const codec = new StateCodec(this.init, this.codec.kind);
     codec.widenFor(s);
     for (const x of states) codec.widenFor(x);
     this.codec = codec;

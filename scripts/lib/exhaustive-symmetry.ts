@@ -78,6 +78,14 @@ export interface Symmetry {
   canon(s: Int32Array): void;
   /** the groups in use, in words */
   describe(): string[];
+  /**
+   * Is some element of the group applied to s (dead registers zeroed) equal to target? Used to follow
+   * a path of representatives with concrete steps; it tries the group's elements one by one, which is
+   * cheap for the few states of a counterexample.
+   */
+  matches(s: Int32Array, target: Int32Array): boolean;
+  /** the elements that swap two members of one group, each as a function s -> g(s) (dead registers zeroed); for tests */
+  transpositions(s: Int32Array): { name: string; apply: (x: Int32Array) => Int32Array }[];
 }
 
 function permutations(xs: number[]): number[][] {
@@ -335,8 +343,67 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     }
   };
 
+  const zeroDead = (x: Int32Array) => {
+    for (const d of dead) if (!d.live[x[d.pcAt]]) x[d.at] = 0;
+  };
+
+  const setSigma = (g: Plan, cand: number[], perm: number[]) => {
+    for (let i = 0; i < g.members; i++) sigma[i] = i;
+    cand.forEach((c, i) => (sigma[c] = perm[i]));
+  };
+
+  const equal = (a: Int32Array, b: Int32Array) => {
+    for (let i = 0; i < size; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+
+  const matches = (s: Int32Array, target: Int32Array): boolean => {
+    const start = s.slice();
+    zeroDead(start);
+    const go = (gi: number, x: Int32Array): boolean => {
+      if (gi === plans.length) return equal(x, target);
+      const g = plans[gi];
+      const cand = g.candidates(x);
+      for (const perm of permutations(cand)) {
+        setSigma(g, cand, perm);
+        const y = new Int32Array(size);
+        apply(g, x, y);
+        if (go(gi + 1, y)) return true;
+      }
+      return false;
+    };
+    return go(0, start);
+  };
+
+  const transpositions = (s: Int32Array) => {
+    const out: { name: string; apply: (x: Int32Array) => Int32Array }[] = [];
+    for (const g of plans) {
+      const cand = g.candidates(s);
+      for (let a = 0; a < cand.length; a++)
+        for (let b = a + 1; b < cand.length; b++) {
+          const perm = cand.slice();
+          perm[a] = cand[b];
+          perm[b] = cand[a];
+          out.push({
+            name: `${g.name}: swap ${cand[a] + 1} and ${cand[b] + 1}`,
+            apply: (x) => {
+              const z = x.slice();
+              zeroDead(z);
+              setSigma(g, cand, perm);
+              const y = new Int32Array(size);
+              apply(g, z, y);
+              return y;
+            },
+          });
+        }
+    }
+    return out;
+  };
+
   return {
     canon,
     describe: () => plans.map((g) => g.name),
+    matches,
+    transpositions,
   };
 }

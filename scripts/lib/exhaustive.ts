@@ -94,7 +94,10 @@ export interface ExhaustiveSummary {
   depth: number;
   fullDepth: number;
   terminalStates: number;
+  /** seconds of search (timeS) and of building the model and the store before it (setupS) */
   timeS: number;
+  setupS: number;
+  /** states / timeS */
   statesPerS: number;
   peakMemoryMB: number;
   store: StoreStats;
@@ -154,7 +157,7 @@ interface Found {
   loopEdges?: number[];
 }
 
-/** A violation found on a state while expanding it. */
+/** A violation found on a state. */
 export interface StateViolation {
   property: string;
   kind: 'invariant' | 'final';
@@ -210,6 +213,9 @@ export class Expander {
     this.actors = new Int32Array(this.st.maxEnabled);
     this.actA = new Int32Array(this.st.maxEnabled);
     this.brA = new Array(this.st.maxEnabled);
+    this.chkA = new Int32Array(this.st.maxEnabled);
+    this.chkB = new Array(this.st.maxEnabled);
+    this.hasFinals = this.props.some((p) => p.final);
   }
 
   initial(): Int32Array {
@@ -232,23 +238,40 @@ export class Expander {
     if (this.sym) this.sym.canon(out);
   }
 
-  /** Check s and (if withSuccessors) compute its successors. `open` filters the properties still to check. */
-  expand(s: Int32Array, withSuccessors: boolean, open: ((name: string) => boolean) | null = null): void {
-    this.broken.length = 0;
+  /**
+   * The checks on one state: every invariant, and the terminal-state checks if nothing is enabled
+   * in it. `open` filters the properties still to check. Results go to `broken`.
+   */
+  check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0): StateViolation[] {
+    const x = off === 0 && s.length === this.words ? s : s.subarray(off, off + this.words);
+    const out: StateViolation[] = [];
     for (const p of this.props) {
       if (!p.invariant || (open && !open(p.name))) continue;
-      const b = p.invariant(this.sys, s);
-      if (b) this.broken.push({ property: p.name, kind: 'invariant', broken: b });
+      const b = p.invariant(this.sys, x);
+      if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
     }
+    if (this.hasFinals && this.st.enabledInto(x, this.chkA, this.chkB) === 0)
+      for (const p of this.props) {
+        if (!p.final || (open && !open(p.name))) continue;
+        const b = p.final(this.sys, x, FINAL_END);
+        if (b) out.push({ property: p.name, kind: 'final', broken: b });
+      }
+    return out;
+  }
+  private readonly chkA: Int32Array;
+  private readonly chkB: Branch[];
+  private readonly hasFinals: boolean;
+
+  /**
+   * The steps of s and (if withSuccessors) its successors. With checkSelf, s itself is checked too
+   * (worker threads do this: each state is expanded exactly once, so each is checked once).
+   */
+  expand(s: Int32Array, withSuccessors: boolean, checkSelf = false): void {
+    this.broken.length = 0;
+    if (checkSelf) for (const v of this.check(s)) this.broken.push(v);
     const [n, m] = this.steps(s);
     this.n = n;
     this.m = m;
-    if (n === 0)
-      for (const p of this.props) {
-        if (!p.final || (open && !open(p.name))) continue;
-        const b = p.final(this.sys, s, FINAL_END);
-        if (b) this.broken.push({ property: p.name, kind: 'final', broken: b });
-      }
     if (!withSuccessors) return;
     for (let k = 0; k < n; k++) {
       const out = this.slots[k];
@@ -267,12 +290,12 @@ export interface ChunkResult {
   /** successors of all the chunk's expanded states, in order, words each */
   succ: Int32Array;
   actors: Uint8Array;
-  /** violations, by position in the chunk */
+  /** violations, by the state's position in the chunk */
   broken: { at: number; v: StateViolation }[];
 }
 
 /** Expand a chunk of states (count x words), as a worker does. */
-export function expandChunk(ex: Expander, states: Int32Array, expandIt: Uint8Array): ChunkResult {
+export function expandChunk(ex: Expander, states: Int32Array, expandIt: Uint8Array, checkSelf: boolean): ChunkResult {
   const w = ex.words;
   const count = expandIt.length;
   const n = new Uint8Array(count);
@@ -283,7 +306,7 @@ export function expandChunk(ex: Expander, states: Int32Array, expandIt: Uint8Arr
   const broken: ChunkResult['broken'] = [];
   for (let i = 0; i < count; i++) {
     const s = states.subarray(i * w, i * w + w);
-    ex.expand(s, expandIt[i] === 1);
+    ex.expand(s, expandIt[i] === 1, checkSelf);
     n[i] = ex.n;
     m[i] = ex.m;
     for (const v of ex.broken) broken.push({ at: i, v: { ...v } });
@@ -305,7 +328,7 @@ export function expandChunk(ex: Expander, states: Int32Array, expandIt: Uint8Arr
 /** Something that expands chunks of states elsewhere: the worker pool (parallel.ts). */
 export interface ChunkRunner {
   workers: number;
-  expand(states: Int32Array, expandIt: Uint8Array): Promise<ChunkResult>;
+  expand(states: Int32Array, expandIt: Uint8Array, checkSelf: boolean): Promise<ChunkResult>;
   close(): Promise<void>;
 }
 
@@ -332,11 +355,14 @@ export class Search {
   edges = 0;
   expandedCount = 0;
   readonly found = new Map<string, Found>();
-  private readonly started = performance.now();
+  /** when the search proper began (after building the model and settling the store's packing) */
+  private started: number;
+  readonly setupS: number;
   private cur: Int32Array;
   private readonly open = (name: string) => !this.found.has(name);
 
   constructor(readonly opts: ExhaustiveOptions) {
+    const t0 = performance.now();
     this.ex = new Expander(
       { cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por },
       (n) => opts.props.find((p) => p.name === n)!,
@@ -352,6 +378,8 @@ export class Search {
     }
     if (opts.liveness === 'cycles') this.edgeStart = new Int32Array(1 << 12);
     this.cur = new Int32Array(this.ex.words);
+    this.started = performance.now();
+    this.setupS = (this.started - t0) / 1000;
   }
 
   /**
@@ -395,8 +423,8 @@ export class Search {
    * Take in the expansion of state i: its violations, then its successors (the ample ones, and the
    * rest if the cycle proviso asks for them). Returns false when a limit stops the search.
    */
-  private consume(i: number, n: number, m: number, succ: Int32Array, at: number, actors: ArrayLike<number>, actorAt: number, broken: readonly StateViolation[], expandIt: boolean): boolean {
-    for (const v of broken) if (!this.found.has(v.property)) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
+  private consume(i: number, n: number, m: number, succ: Int32Array, at: number, actors: ArrayLike<number>, actorAt: number, broken: readonly StateViolation[] | null, expandIt: boolean): boolean {
+    if (broken) for (const v of broken) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
     if (this.opts.stopAtFirst && this.found.size) return false;
     if (this.edgeStart) {
       this.edgeStart = growI32(this.edgeStart, i + 2);
@@ -426,9 +454,15 @@ export class Search {
         this.parent[r] = i;
         this.choice[r] = k;
         if (this.nextQueue) this.nextQueue.push(succ, off);
+        // Every state is checked once: here when it is first reached, or (with worker threads) by
+        // the worker that expands it; both find the lowest-numbered violating state of a property.
+        if (this.checkAtAdmission && this.openCount) for (const v of this.ex.check(succ, this.open, off)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
+        if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
-      } else old = true;
-      // The cycle proviso: an ample step back to a visited state means expanding fully.
+      } else if (~r < this.levelEnd) old = true;
+      // The cycle proviso, breadth-first: every cycle has an edge to a state no deeper than its
+      // source, so expanding fully whenever an ample step leads to such a state (one numbered before
+      // the next level) leaves a fully expanded state on every cycle.
       if (k === m - 1 && m < n && old) upTo = n;
     }
     if (upTo < n) this.porReduced++;
@@ -437,6 +471,10 @@ export class Search {
   }
   private startedExpanding = -1;
   private depth = 0;
+  /** the first number of the next level (the store's size when the current level began) */
+  private levelEnd = 1;
+  /** states are checked when stored (one thread), or when expanded (worker threads) */
+  private checkAtAdmission = true;
 
   /** The words of state i of the current level (which starts at lo). */
   private stateOf(i: number, lo: number, out: Int32Array = this.cur): Int32Array {
@@ -462,10 +500,12 @@ export class Search {
    */
   async run(runner: ChunkRunner | null): Promise<{ limit: ExhaustiveSummary['limit']; fullDepth: number; shardInfo: ExhaustiveSummary['shard'] }> {
     const { maxDepth, shard } = this.opts;
+    this.checkAtAdmission = !runner || this.opts.stopAtFirst === true;
     const init = this.ex.initial();
     const r0 = this.store.add(init);
     this.parent[r0] = -1;
     this.queue?.push(init);
+    if (this.checkAtAdmission) for (const v of this.ex.check(init)) this.record(v.property, { state: r0, kind: v.kind, broken: v.broken });
     let limit: ExhaustiveSummary['limit'] = null;
     let fullDepth = 0;
     let lastProgress = 0;
@@ -477,6 +517,7 @@ export class Search {
       const lo = this.levelStart[depth];
       const hi = this.store.size;
       if (lo === hi) break;
+      this.levelEnd = hi;
       if (!sharded && shard && hi - lo >= ROOTS_PER_SHARD * shard.n) {
         sharded = true;
         shardInfo = { k: shard.k, n: shard.n, rootDepth: depth, roots: 0, allRoots: hi - lo };
@@ -504,8 +545,8 @@ export class Search {
         for (let i = lo; i < hi; i++) {
           const s = this.stateOf(i, lo);
           const go = expandIt(s);
-          ex.expand(s, go, this.open);
-          if (!this.consume(i, ex.n, ex.m, ex.succ, 0, ex.actors, 0, ex.broken, go)) {
+          ex.expand(s, go);
+          if (!this.consume(i, ex.n, ex.m, ex.succ, 0, ex.actors, 0, null, go)) {
             stoppedAt = i;
             break;
           }
@@ -526,7 +567,7 @@ export class Search {
             go[j] = expandIt(s) ? 1 : 0;
           }
           flags.push(go.slice()); // go itself is transferred to the worker
-          pending.push(runner.expand(states, go));
+          pending.push(runner.expand(states, go, !this.checkAtAdmission));
           next += count;
         };
         let base = lo;
@@ -538,8 +579,8 @@ export class Search {
           let b = 0;
           for (let j = 0; j < go.length; j++) {
             const i = base + j;
-            const mine: StateViolation[] = [];
-            while (b < r.broken.length && r.broken[b].at === j) mine.push(r.broken[b++].v);
+            let mine: StateViolation[] | null = null;
+            while (b < r.broken.length && r.broken[b].at === j) (mine ??= []).push(r.broken[b++].v);
             const ok = this.consume(i, r.n[j], r.m[j], r.succ, at * w, r.actors, at, mine, go[j] === 1);
             if (go[j] === 1) at += r.n[j];
             if (!ok) {
@@ -577,6 +618,18 @@ export class Search {
     }
     const last = this.levelStart[this.levelStart.length - 1];
     if (last < this.store.size) this.levelStart.push(this.store.size);
+    // States stored but never expanded (the state limit stopped the search) were not checked by a worker.
+    if (!this.checkAtAdmission && limit === 'max-states') {
+      const lo = this.levelStart[this.depth];
+      const hi = this.levelEnd;
+      const x = new Int32Array(this.ex.words);
+      for (let i = this.expandedCount; i < this.store.size && this.openCount; i++) {
+        if (this.full) this.full.get(i, x);
+        else if (i < hi) this.queue!.get(i - lo, x);
+        else this.nextQueue!.get(i - hi, x);
+        for (const v of this.ex.check(x, this.open)) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
+      }
+    }
     return { limit, fullDepth, shardInfo };
   }
 
@@ -605,9 +658,9 @@ export class Search {
   }
 
   /**
-   * Concrete steps from the real initial state along a path of representatives: at each state the
-   * step whose successor has the next representative (symmetry maps every concrete step to one of
-   * the reduced graph, so one always exists).
+   * Concrete steps from the real initial state along a path of representatives: at each state a step
+   * whose successor is in the orbit of the next representative (symmetry maps every concrete step to
+   * one of the reduced graph, so one always exists).
    */
   concretise(path: Int32Array[]): { executed: Executed[]; final: Int32Array } {
     const executed: Executed[] = [];
@@ -621,8 +674,7 @@ export class Search {
       let hit = -1;
       for (let k = 0; k < n && hit < 0; k++) {
         st.stepInto(s, acts[k], brs[k], probe);
-        if (sym) sym.canon(probe);
-        if (equalWords(probe, path[j])) hit = k;
+        if (sym ? sym.matches(probe, path[j]) : equalWords(probe, path[j])) hit = k;
       }
       if (hit < 0) throw new Error(`internal: no step from the concrete state ${j - 1} reaches the representative of state ${j}`);
       const next = new Int32Array(s.length);
@@ -700,6 +752,7 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
     fullDepth,
     terminalStates: search.terminal,
     timeS: Number(timeS.toFixed(3)),
+    setupS: Number(search.setupS.toFixed(3)),
     statesPerS: Math.round(states / Math.max(timeS, 1e-3)),
     peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
     store: search.store.stats(),

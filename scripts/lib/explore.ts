@@ -110,7 +110,6 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   const emit = wantHistory ? (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor }) : undefined;
   const stepped = { actor: 0, branch: null as unknown as Branch };
   const brs: Branch[] = new Array(st.maxEnabled);
-  const acts = new Int32Array(st.maxEnabled);
   opts.onState?.(s);
   const take = (actor: number, br: Branch, phase: Executed['phase']) => {
     if (opts.record) {
@@ -153,20 +152,14 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   let quiescent = false;
   for (const fair of [false, true]) {
     for (let i = 0; i < bound; i++) {
-      const en = st.enabledInto(s, acts, brs);
-      if (en === 0) break;
-      let j = 0;
-      if (fair)
-        for (let c = 0; c < en; c++)
-          if (acts[c] > lastActor) {
-            j = c;
-            break;
-          }
-      take(acts[j], brs[j], 'drain');
+      // The lowest-numbered actor that can move; in the fair phase, the next one after the last mover.
+      const a = st.firstEnabled(s, fair ? (lastActor + 1) % nActors : 0, brs);
+      if (a < 0) break;
+      take(a, brs[0], 'drain');
       v = checkInvariants(sys, s, props, n);
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }
-    quiescent = st.enabledInto(s, acts, brs) === 0;
+    quiescent = st.firstEnabled(s, 0, brs) < 0;
     if (quiescent) break;
   }
   const end: RunEnd = { quiescent, hitBound: !quiescent, bound };

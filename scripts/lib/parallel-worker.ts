@@ -14,7 +14,7 @@ export type WorkerInit =
   | { kind: 'random'; cfg: Config; props: string[]; seed: number; maxPicks: number; deadlineEpoch: number | null }
   | { kind: 'exhaustive'; spec: ExpanderSpec };
 
-export type WorkerTask = { id: number; batch: number; runs: number } | { id: number; states: Int32Array; expandIt: Uint8Array };
+export type WorkerTask = { id: number; batch: number; runs: number } | { id: number; states: Int32Array; expandIt: Uint8Array; checkSelf: boolean };
 
 const port = parentPort!;
 let batchSpec: BatchSpec | null = null;
@@ -35,7 +35,7 @@ port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask }) => {
     if ('batch' in task) {
       port.postMessage({ id: task.id, result: runBatch(batchSpec!, task.batch, task.runs) });
     } else {
-      const r = expandChunk(expander!, task.states, task.expandIt);
+      const r = expandChunk(expander!, task.states, task.expandIt, task.checkSelf);
       port.postMessage({ id: task.id, result: r }, [r.succ.buffer, r.actors.buffer, r.n.buffer, r.m.buffer] as ArrayBuffer[]);
     }
   } catch (e) {

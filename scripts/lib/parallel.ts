@@ -131,7 +131,7 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
   await pool.ready;
   return {
     workers,
-    expand: (states: Int32Array, expandIt: Uint8Array) => pool.run<ChunkResult>({ states, expandIt }, [states.buffer as ArrayBuffer, expandIt.buffer as ArrayBuffer]),
+    expand: (states: Int32Array, expandIt: Uint8Array, checkSelf: boolean) => pool.run<ChunkResult>({ states, expandIt, checkSelf }, [states.buffer as ArrayBuffer, expandIt.buffer as ArrayBuffer]),
     close: () => pool.close(),
   };
 }
