@@ -5,7 +5,7 @@ import { VARIANTS } from '../../model/variants.ts';
 import { PROPERTIES, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
-import { CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../lib/exhaustive.ts';
+import { checkCombination, CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../lib/exhaustive.ts';
 import { PorError } from '../lib/exhaustive-por.ts';
 import type { StoreKind } from '../lib/exhaustive-store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhaustive-symmetry.ts';
@@ -327,6 +327,13 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   if (values.liveness === undefined) liveness = symmetry.length || por || store === 'bitstate' ? 'terminal' : 'cycles';
   else if (values.liveness === 'cycles' || values.liveness === 'terminal') liveness = values.liveness;
   else throw new UsageError(`--liveness must be cycles or terminal, got '${values.liveness}'`);
+  // Refuse an unsound combination before anything is printed or run.
+  try {
+    checkCombination({ props, symmetry, por, liveness, store });
+  } catch (e) {
+    if (e instanceof CombinationError) throw new UsageError(e.message);
+    throw e;
+  }
   const opts = {
     cfg,
     variant,
