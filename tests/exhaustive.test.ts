@@ -77,7 +77,7 @@ describe('exhaustive search', () => {
     expect({ states: s.states, transitions: s.transitions, depth: s.depth, terminal: s.terminalStates }).toEqual({ states: 21_811, transitions: 57_178, depth: 57, terminal: 28 });
     expect(s.liveness).toEqual({ mode: 'cycles', cyclicComponents: 0, fairComponents: 0 });
     expect(s.results.map((r) => [r.property, r.status])).toEqual(STATE_PROPS.map((p) => [p.name, 'holds']));
-    expect(s.statement).toMatch(/^PROVED: exactly-once, right-thread, no-lost-wakeup, entry-safety on every reachable state of the state space \(21,811 states/);
+    expect(s.statement).toMatch(/^PROVED: exactly-once, right-thread, no-lost-wakeup, entry-safety on every reachable state \(21,811 states/);
     expect(s.statement).toContain('under weak fairness, on every cycle');
     expect(s.statement).toContain('threads=2');
   });
@@ -129,8 +129,15 @@ describe('exhaustive search', () => {
     expect(replay(loadTrace(hc.results.find((r) => r.trace)!.trace!)).outcome).toBe('reproduced');
     const bs = await exhaustive(opts(A('lostwake'), 'lostwake', { store: 'bitstate', bitstateBits: 22 }));
     expect(verdicts(bs)).toEqual(verdicts(full));
+    expect(bs.states).toBe(full.states);
     expect(bs.store.omission.kind).toBe('expected-missed');
-    expect(bs.statement).toMatch(/states are expected to have been missed, so this is a partial search/);
+    expect(bs.statement).toMatch(/^Hold: .* on the [\d,]+ states the bitstate search visited/);
+    expect(bs.statement).toMatch(/states are expected to have been missed directly .* so this is a partial search/);
+    // A small bit array misses states, and says so.
+    const tiny = await exhaustive(opts(A('lostwake'), 'lostwake', { store: 'bitstate', bitstateBits: 16 }));
+    expect(tiny.states).toBeLessThan(full.states);
+    expect(tiny.store.omission).toMatchObject({ kind: 'expected-missed' });
+    expect((tiny.store.omission as { value: number }).value).toBeGreaterThan(100);
   });
 
   test('a depth bound and a state limit say what was covered, and a limited search is not called a proof', async () => {

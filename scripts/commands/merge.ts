@@ -126,7 +126,7 @@ export function merge(files: string[]): Merged {
     };
   });
   const violated = results.filter((r) => r.status === 'violated');
-  const allComplete = mode === 'random' || shards.every((sh) => sh.s.complete === true);
+  const allComplete = mode === 'random' || shards.every((sh) => sh.s.complete === true && (sh.s.store as { kind?: string } | undefined)?.kind !== 'bitstate');
   const complete = missing.length === 0 && allComplete;
   const states = mode === 'exhaustive' ? shards.reduce((a, sh) => a + Number(sh.s.states ?? 0), 0) : null;
   const parts: string[] = [];

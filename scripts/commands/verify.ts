@@ -415,7 +415,7 @@ export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
   const w = Math.max(...names.map((n) => n.length), 8);
   console.log(`${'property'.padEnd(w)}  status    result`);
   for (const r of s.results) {
-    if (r.status === 'holds') console.log(`${r.property.padEnd(w)}  ${s.complete ? 'PROVED  ' : 'holds   '}  checked on ${r.checked}`);
+    if (r.status === 'holds') console.log(`${r.property.padEnd(w)}  ${s.complete && s.store.kind !== 'bitstate' ? 'PROVED  ' : 'holds   '}  checked on ${r.checked}`);
     else
       console.log(
         `${r.property.padEnd(w)}  VIOLATED  ${r.clause}: ${r.message}\n${' '.repeat(w + 12)}trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, a shortest counterexample; found after ${fmtCount(r.foundAfterStates ?? 0)} states, ${r.foundAfterS} s)`,

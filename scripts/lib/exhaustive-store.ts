@@ -437,7 +437,7 @@ export class BitstateStore implements VisitedSet {
     fingerprint(s, this.fp, off, this.words);
     const m = 2 ** this.bits;
     const a = this.fp[0];
-    const b = this.fp[1] | 1;
+    const b = (this.fp[1] | 1) >>> 0;
     // Double hashing (Kirsch-Mitzenmacher): a, a+b, a+2b modulo the array size.
     return [a % m, (a + b) % m, (a + 2 * b) % m];
   }

@@ -845,23 +845,23 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions, sys: System): 
       ? ''
       : s.store.omission.kind === 'probability-any-missed'
         ? ` With hash compaction the probability that some state was missed is at most ${s.store.omission.value.toExponential(2)}.`
-        : ` With bitstate hashing about ${s.store.omission.value.toFixed(1)} states are expected to have been missed, so this is a partial search.`;
+        : ` With bitstate hashing about ${s.store.omission.value.toFixed(1)} states are expected to have been missed directly (and with them whatever only they lead to), so this is a partial search.`;
   const red = [s.reductions.symmetry.length ? `symmetry (${s.reductions.symmetry.join(', ')})` : '', s.reductions.por ? 'partial-order reduction' : ''].filter(Boolean);
-  const scope = opts.shard
-    ? `the part of the state space this shard covers (shard ${opts.shard.k}/${opts.shard.n}: the states reachable from its roots, plus every state up to the root level)`
-    : 'the state space';
+  const scope = opts.shard ? ` of this shard's part (shard ${opts.shard.k}/${opts.shard.n}: every state up to its root level and every state reachable from its roots)` : '';
   const live = opts.props.some((p) => p.kind === 'liveness')
     ? opts.liveness === 'cycles'
       ? ' Liveness was checked on terminal states and, under weak fairness, on every cycle of the explored graph.'
       : ' Liveness was checked on terminal states only (deadlocks and lost wakeups), not on cycles (livelocks).'
     : '';
   let what: string;
-  if (s.limit === null) what = `every reachable state of ${scope} (${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})`;
+  const visited = s.store.kind === 'bitstate' ? `the ${s.states.toLocaleString('en-US')} states the bitstate search visited (${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})` : null;
+  if (s.limit === null) what = visited ?? `every reachable state${scope} (${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})`;
   else if (s.limit === 'max-depth') what = `every state within ${opts.maxDepth} steps of the initial state (${s.states.toLocaleString('en-US')} states); deeper states were not explored`;
   else if (s.limit === 'max-states') what = `the first ${s.states.toLocaleString('en-US')} states found (the state limit was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
   else what = `${s.states.toLocaleString('en-US')} states, until the first violation`;
   const parts = [];
-  if (held.length) parts.push(`${s.limit === null ? 'PROVED' : 'Hold'}: ${held.join(', ')} on ${what}${red.length ? `, reduced by ${red.join(' and ')}` : ''}.`);
+  const proved = s.limit === null && s.store.kind !== 'bitstate';
+  if (held.length) parts.push(`${proved ? 'PROVED' : 'Hold'}: ${held.join(', ')} on ${what}${red.length ? `, reduced by ${red.join(' and ')}` : ''}.`);
   if (bad.length) parts.push(`VIOLATED: ${bad.join(', ')} (shortest counterexamples written).`);
   parts.push(`Configuration: ${cfg}; variant ${opts.variant}.${live}${store}`);
   const hist = s.notChecked.map((n) => n.property);
