@@ -239,10 +239,10 @@ export class Expander {
   }
 
   /**
-   * The checks on one state: every invariant, and the terminal-state checks if nothing is enabled
-   * in it. `open` filters the properties still to check. Results go to `broken`.
+   * The checks on one state: every invariant, and (with finals) the terminal-state checks if nothing
+   * is enabled in it. `open` filters the properties still to check.
    */
-  check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0): StateViolation[] {
+  check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0, finals = true): StateViolation[] {
     const x = off === 0 && s.length === this.words ? s : s.subarray(off, off + this.words);
     const out: StateViolation[] = [];
     for (const p of this.props) {
@@ -250,7 +250,7 @@ export class Expander {
       const b = p.invariant(this.sys, x);
       if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
     }
-    if (this.hasFinals && this.st.enabledInto(x, this.chkA, this.chkB) === 0)
+    if (finals && this.hasFinals && this.st.enabledInto(x, this.chkA, this.chkB) === 0)
       for (const p of this.props) {
         if (!p.final || (open && !open(p.name))) continue;
         const b = p.final(this.sys, x, FINAL_END);
@@ -261,6 +261,17 @@ export class Expander {
   private readonly chkA: Int32Array;
   private readonly chkB: Branch[];
   private readonly hasFinals: boolean;
+
+  /** The terminal-state checks of a state known to have no enabled step. */
+  finalChecks(s: Int32Array, open: ((name: string) => boolean) | null): StateViolation[] {
+    const out: StateViolation[] = [];
+    for (const p of this.props) {
+      if (!p.final || (open && !open(p.name))) continue;
+      const b = p.final(this.sys, s, FINAL_END);
+      if (b) out.push({ property: p.name, kind: 'final', broken: b });
+    }
+    return out;
+  }
 
   /**
    * The steps of s and (if withSuccessors) its successors. With checkSelf, s itself is checked too
@@ -359,7 +370,12 @@ export class Search {
   private started: number;
   readonly setupS: number;
   private cur: Int32Array;
-  private readonly open = (name: string) => !this.found.has(name);
+  /** the state being checked: a property is checked on it unless already violated at a lower number */
+  private checking = 0;
+  private readonly open = (name: string) => {
+    const f = this.found.get(name);
+    return !f || f.state > this.checking;
+  };
 
   constructor(readonly opts: ExhaustiveOptions) {
     const t0 = performance.now();
@@ -409,14 +425,20 @@ export class Search {
     return (performance.now() - this.started) / 1000;
   }
 
+  /**
+   * Keep, per property, the violating state with the lowest number: states are checked at different
+   * moments (when stored, when expanded, by a worker), but the lowest-numbered one does not depend
+   * on when, so the result is the same in every mode.
+   */
   private record(name: string, f: Omit<Found, 'atStates' | 'atS'>): void {
-    if (this.found.has(name)) return;
-    this.found.set(name, { ...f, atStates: this.store.size, atS: this.elapsedS() });
+    const old = this.found.get(name);
+    if (old && old.state <= f.state) return;
+    this.found.set(name, { ...f, atStates: old?.atStates ?? this.store.size, atS: old?.atS ?? this.elapsedS() });
   }
 
-  /** properties still unviolated */
-  get openCount(): number {
-    return this.opts.props.length - this.found.size;
+  /** every property has a violation at a state numbered below `n` (nothing left to check there) */
+  private allFoundBelow(n: number): boolean {
+    return this.opts.props.every((p) => (this.found.get(p.name)?.state ?? Infinity) < n);
   }
 
   /**
@@ -456,7 +478,10 @@ export class Search {
         if (this.nextQueue) this.nextQueue.push(succ, off);
         // Every state is checked once: here when it is first reached, or (with worker threads) by
         // the worker that expands it; both find the lowest-numbered violating state of a property.
-        if (this.checkAtAdmission && this.openCount) for (const v of this.ex.check(succ, this.open, off)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
+        if (this.checkAtAdmission) {
+          this.checking = r;
+          for (const v of this.ex.check(succ, this.open, off, this.finalsAtAdmission)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
+        }
         if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
       } else if (~r < this.levelEnd) old = true;
@@ -475,6 +500,11 @@ export class Search {
   private levelEnd = 1;
   /** states are checked when stored (one thread), or when expanded (worker threads) */
   private checkAtAdmission = true;
+  /**
+   * Terminal states are recognised when stored only when stopping at the first violation (it costs
+   * one more enabled-steps computation per state); otherwise when expanded, where it is free.
+   */
+  private finalsAtAdmission = false;
 
   /** The words of state i of the current level (which starts at lo). */
   private stateOf(i: number, lo: number, out: Int32Array = this.cur): Int32Array {
@@ -501,11 +531,12 @@ export class Search {
   async run(runner: ChunkRunner | null): Promise<{ limit: ExhaustiveSummary['limit']; fullDepth: number; shardInfo: ExhaustiveSummary['shard'] }> {
     const { maxDepth, shard } = this.opts;
     this.checkAtAdmission = !runner || this.opts.stopAtFirst === true;
+    this.finalsAtAdmission = this.opts.stopAtFirst === true;
     const init = this.ex.initial();
     const r0 = this.store.add(init);
     this.parent[r0] = -1;
     this.queue?.push(init);
-    if (this.checkAtAdmission) for (const v of this.ex.check(init)) this.record(v.property, { state: r0, kind: v.kind, broken: v.broken });
+    if (this.checkAtAdmission) for (const v of this.ex.check(init, null, 0, this.finalsAtAdmission)) this.record(v.property, { state: r0, kind: v.kind, broken: v.broken });
     let limit: ExhaustiveSummary['limit'] = null;
     let fullDepth = 0;
     let lastProgress = 0;
@@ -546,6 +577,10 @@ export class Search {
           const s = this.stateOf(i, lo);
           const go = expandIt(s);
           ex.expand(s, go);
+          if (ex.n === 0 && !this.finalsAtAdmission) {
+            this.checking = i;
+            for (const v of ex.finalChecks(s, this.open)) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
+          }
           if (!this.consume(i, ex.n, ex.m, ex.succ, 0, ex.actors, 0, null, go)) {
             stoppedAt = i;
             break;
@@ -614,19 +649,21 @@ export class Search {
         this.queue.clear();
         [this.queue, this.nextQueue] = [this.nextQueue!, this.queue];
       }
-      if (this.openCount === 0 && this.opts.liveness !== 'cycles') break;
+      // Every property broken within the levels finished: nothing deeper can give a shorter counterexample.
+      if (this.allFoundBelow(hi) && this.opts.liveness !== 'cycles') break;
     }
     const last = this.levelStart[this.levelStart.length - 1];
     if (last < this.store.size) this.levelStart.push(this.store.size);
-    // States stored but never expanded (the state limit stopped the search) were not checked by a worker.
-    if (!this.checkAtAdmission && limit === 'max-states') {
+    // States stored but never expanded (the state limit stopped the search) have not had every check.
+    if (limit === 'max-states') {
       const lo = this.levelStart[this.depth];
       const hi = this.levelEnd;
       const x = new Int32Array(this.ex.words);
-      for (let i = this.expandedCount; i < this.store.size && this.openCount; i++) {
+      for (let i = this.expandedCount; i < this.store.size; i++) {
         if (this.full) this.full.get(i, x);
         else if (i < hi) this.queue!.get(i - lo, x);
         else this.nextQueue!.get(i - hi, x);
+        this.checking = i;
         for (const v of this.ex.check(x, this.open)) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
       }
     }
