@@ -10,7 +10,7 @@ type Command = { help: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   list: { summary: 'list properties, seeded-bug variants and scenarios', load: () => import('./commands/list.ts') },
-  verify: { summary: 'explore random interleavings and check properties', load: () => import('./commands/verify.ts') },
+  verify: { summary: 'explore random interleavings, or every state (--exhaustive), and check properties', load: () => import('./commands/verify.ts') },
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
   merge: { summary: 'combine the --json summaries of verification shards into one verdict', load: () => import('./commands/merge.ts') },
   bench: { summary: 'measure the verifier and compare it with SPIN on the same model sizes', load: () => import('./commands/bench.ts') },

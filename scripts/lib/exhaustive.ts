@@ -739,7 +739,7 @@ function checkedAs(p: Property, liveness: LivenessMode): string {
   const parts: string[] = [];
   if (p.invariant) parts.push('every reachable state');
   if (p.final) parts.push('every terminal state');
-  if (p.kind === 'liveness') parts.push(liveness === 'cycles' ? 'weakly fair cycles' : 'not fair cycles (--liveness terminal)');
+  if (p.kind === 'liveness') parts.push(liveness === 'cycles' ? 'weakly fair cycles' : 'cycles not checked (--liveness terminal)');
   return parts.join('; ');
 }
 
@@ -751,7 +751,6 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
   checkCombination(opts);
   const search = new Search(opts);
   const { limit, fullDepth, shardInfo } = await search.run(runner);
-  const { sys } = search;
   let cycles: CycleReport | null = null;
   const livenessProp = opts.props.find((p) => p.kind === 'liveness' && p.final);
   if (opts.liveness === 'cycles' && livenessProp && !search.found.has(livenessProp.name)) {
@@ -800,7 +799,7 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
     results,
     statement: '',
   };
-  summary.statement = statement(summary, opts, sys);
+  summary.statement = statement(summary, opts);
   return summary;
 }
 
@@ -871,7 +870,7 @@ function counterexample(search: Search, p: Property, f: Found, opts: ExhaustiveO
   return { clause, message, path, steps: executed.length };
 }
 
-function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions, sys: System): string {
+function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   const cfg = Object.entries(opts.cfg)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
@@ -903,6 +902,5 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions, sys: System): 
   parts.push(`Configuration: ${cfg}; variant ${opts.variant}.${live}${store}`);
   const hist = s.notChecked.map((n) => n.property);
   if (hist.length) parts.push(`Not checked here: ${hist.join(', ')} (a property of the operation history; checked by random runs only).`);
-  void sys;
   return parts.join(' ');
 }
