@@ -10,11 +10,13 @@ type Command = { help: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   list: { summary: 'list properties, seeded-bug variants and scenarios', load: () => import('./commands/list.ts') },
-  verify: { summary: 'explore random interleavings and check properties', load: () => import('./commands/verify.ts') },
+  verify: { summary: 'explore random interleavings, or every state (--exhaustive), and check properties', load: () => import('./commands/verify.ts') },
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
   spec: { summary: 'generate SPEC.md from the code, or --check that it is current', load: () => import('./commands/spec.ts') },
   perf: { summary: 'performance estimates from the cycle-cost model (VirtuOS, Linux, driver domain)', load: () => import('./commands/perf.ts') },
   scenario: { summary: 'run a named scenario phase by phase and keep its trace', load: () => import('./commands/scenario.ts') },
+  merge: { summary: 'combine the --json summaries of verification shards into one verdict', load: () => import('./commands/merge.ts') },
+  bench: { summary: 'measure the verifier and compare it with SPIN on the same model sizes', load: () => import('./commands/bench.ts') },
 };
 
 const HELP = `usage: virtuos <command> [options]

@@ -1,10 +1,15 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
-import { BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
+import { anchorConfig, BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
 import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
+import { checkCombination, CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../lib/exhaustive.ts';
+import { PorError } from '../lib/exhaustive-por.ts';
+import type { StoreKind } from '../lib/exhaustive-store.ts';
+import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhaustive-symmetry.ts';
+import { chunkRunner } from '../lib/parallel.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 import { DEFAULT_POSIX } from '../../model/posix/config.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
@@ -14,33 +19,66 @@ import { scenarioLines } from './scenario.ts';
 
 export const DEFAULT_RUNS = 15000;
 
-export const help = `usage: virtuos verify [--property P]... [--variant V] [--seed N] [--runs N | --time S]
-                      [--config FILE] [--isolation] [--recovery] [--scenario NAME] [--max-picks N] [--json] [--out DIR]
+export const DEFAULT_MAX_STATES = 10_000_000;
 
-Explores random interleavings of the model (fast-check generates and shrinks the schedules) and
-checks the properties on every run. A violation is shrunk and written as a replayable trace to
-DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove anything.
+export const help = `usage: virtuos verify [--property P]... [--variant V] [--config FILE | --anchor SIZE] [--json] [--out DIR]
+                      [--isolation] [--recovery] [--scenario NAME]
+                      [--seed N] [--runs N | --time S] [--max-picks N]                  (random mode)
+                      --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
+                                   [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
+                                   [--workers N] [--shard K/N]                          (exhaustive mode)
+
+Random mode (the default) explores random interleavings of the model (fast-check generates and
+shrinks the schedules) and checks the properties on every run. A violation is shrunk and written as
+a replayable trace to DIR/<property>/<variant>-<seed>.itf.json. This samples runs; it does not prove
+anything.
+
+Exhaustive mode (--exhaustive) explores every reachable state of the configuration breadth-first,
+checks every invariant on every state and the terminal-state checks on every state where nothing is
+enabled, looks for weakly fair cycles (livelocks), and writes a shortest counterexample for each
+violated property to DIR/<property>/<variant>-exhaustive.itf.json. Its summary says exactly what was
+proved and up to which bound. History properties (linearizable) are left to random mode.
 
   --property P   check only P (repeatable; default: all that apply to the configuration:
-                 the isolation group needs the isolation layer on). See 'virtuos list'.
+                 the isolation and recovery groups need their layer on). See 'virtuos list'.
                  Naming a property of group posix switches the POSIX layer on with its
                  default bounds (programs are then generated for every run).
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
                  the variant's own configuration applies unless --config is given
+  --config FILE  JSON object overriding configuration fields (see below)
+  --anchor SIZE  the configuration of the SPIN model in shared/anchors: NCxNR[xNENT[xNW[xSPINS]]]
+                 (callers x calls x entries x workers x DONE checks; 1:1 threads, atomic ready
+                 queue, direct notification, no wake path)
+  --isolation    switch the isolation layer on, with the adversary (see docs/isolation.md)
+  --recovery     switch the failure-and-recovery layer on (see docs/recovery.md)
+  --scenario S   run the named scenario first (see 'virtuos list'), then verify its configuration
+  --json         NDJSON events on stdout: start, progress, result (one per property), summary
+  --out DIR      where traces are written (default traces)
+ random mode:
   --seed N       seed of every random choice (default: a fresh one, printed)
   --runs N       number of runs (default ${DEFAULT_RUNS})
   --time S       run for S seconds instead of a run count (the count then varies)
-  --config FILE  JSON object overriding configuration fields (see below)
-  --isolation    switch the isolation layer on with the adversary (isolation and adversary true)
-  --recovery     switch the failure-and-recovery layer on (recovery true; crashes and chunks from the config)
-  --scenario NAME  run the named scenario first (phases checked, see 'virtuos scenario'), then the random
-                 campaign on the scenario's configuration; exit 1 if either fails
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
-  --json         NDJSON events on stdout: start, progress, result (one per property), summary
-  --out DIR      where traces are written (default traces)
+ exhaustive mode:
+  --max-states N stop after N states (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the summary then says what was covered
+  --max-depth D  explore only states within D steps of the initial state (a bounded proof)
+  --symmetry     reduce by interchangeable kernel threads, workers and request entries (and user
+                 threads in 1:1 configurations); --symmetry-groups LIST chooses among
+                 ${SYMMETRY_GROUPS.join(', ')}
+  --por          partial-order reduction: ample sets of one process's steps (needs processes >= 2
+                 to reduce anything; see docs/exhaustive.md)
+  --store K      visited set: full (exact, default), hashcompact (8 bytes a state; prints the
+                 probability of a missed state) or bitstate (--bitstate-bits B, default 30: 2^B bits)
+  --liveness M   cycles: also look for weakly fair cycles (default when no reduction is on);
+                 terminal: judge liveness on terminal states only (required with --symmetry/--por)
+  --stop-at-first stop at the first violation of any property
+  --workers N    worker threads (default 1); the result is the same as with one
+  --shard K/N    run part K of N (the states below a root level split by hash); combine the parts'
+                 --json output with 'virtuos merge'
 
-Exit status: 0 all checked properties hold in the runs made, 1 a property is violated,
-2 bad usage or input.
+Exit status: 0 all checked properties hold (in the runs made, or within the stated bound),
+1 a property is violated, 2 bad usage or input (including a combination of options that cannot be
+checked soundly, with the reason).
 
 Configuration fields (default):
 ${Object.entries(CONFIG_DOC)
@@ -129,6 +167,32 @@ function printPosixSummary(s: VerifySummary): void {
 const posixConfigText = (cfg: Config) =>
   cfg.posix ? `; posix layer: threads=${cfg.posix.threads} forks=${cfg.posix.forks} calls=${cfg.posix.calls} descriptors=${cfg.posix.descriptors} fileBytes=${cfg.posix.fileBytes} program=${cfg.posix.program ? 'given' : 'generated per run'}` : '';
 
+/** "K/N" with 1 <= K <= N. */
+export function parseShard(text: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--shard must be K/N (for example 2/4), got '${text}'`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > 10_000 || k < 1 || k > n) throw new UsageError(`--shard ${text}: K must be between 1 and N, and N between 1 and 10000`);
+  return { k, n };
+}
+
+/** "NCxNR[xNENT[xNW[xSPINS]]]" into the anchor configuration. */
+export function parseAnchor(text: string, bug: Bug | null): Config {
+  const parts = text.split('x');
+  if (parts.length < 2 || parts.length > 5 || parts.some((x) => !/^\d+$/.test(x))) throw new UsageError(`--anchor must be NCxNR[xNENT[xNW[xSPINS]]] (for example 2x2x2x2x1), got '${text}'`);
+  const [nc, nr, nent = 2, nw = 2, spins = 1] = parts.map(Number);
+  try {
+    return parseConfig(anchorConfig(nc, nr, nent, nw, spins, bug));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`--anchor ${text}: ${e.message}`);
+    throw e;
+  }
+}
+
+const EXHAUSTIVE_ONLY = ['max-states', 'max-depth', 'symmetry', 'symmetry-groups', 'por', 'store', 'bitstate-bits', 'liveness', 'stop-at-first'] as const;
+const RANDOM_ONLY = ['seed', 'runs', 'time', 'max-picks'] as const;
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
@@ -143,8 +207,21 @@ export async function run(argv: string[]): Promise<number> {
       isolation: { type: 'boolean' },
       recovery: { type: 'boolean' },
       scenario: { type: 'string' },
+      anchor: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      exhaustive: { type: 'boolean' },
+      'max-states': { type: 'string' },
+      'max-depth': { type: 'string' },
+      symmetry: { type: 'boolean' },
+      'symmetry-groups': { type: 'string' },
+      por: { type: 'boolean' },
+      store: { type: 'string' },
+      'bitstate-bits': { type: 'string' },
+      liveness: { type: 'string' },
+      'stop-at-first': { type: 'boolean' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
     },
     { min: 0, max: 0, names: '' },
   );
@@ -164,7 +241,13 @@ export async function run(argv: string[]): Promise<number> {
     if (posixProps.length > 0 && posixProps.length < props.length)
       throw new UsageError(`properties of group posix (${posixProps.map((p) => p.name).join(', ')}) and of the dispatch model cannot be checked in one run`);
   }
-  let cfg: Config = values.config ? loadConfigFile(values.config) : { ...DEFAULT_CONFIG };
+  const exhaustiveMode = values.exhaustive === true;
+  for (const k of exhaustiveMode ? RANDOM_ONLY : EXHAUSTIVE_ONLY)
+    if (values[k] !== undefined) throw new UsageError(exhaustiveMode ? `--${k} belongs to random mode and has no meaning with --exhaustive` : `--${k} needs --exhaustive`);
+  // worker threads and shards are implemented for the exhaustive search; random mode runs in one thread
+  if (!exhaustiveMode && (values.workers !== undefined || values.shard !== undefined)) throw new UsageError('--workers and --shard need --exhaustive in this version (random mode runs in one thread)');
+  if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
+  let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true });
   let scenarioOk = true;
@@ -184,7 +267,7 @@ export async function run(argv: string[]): Promise<number> {
     variant = values.variant;
     const needs = VARIANTS.find((v) => v.name === variant)?.config ?? {};
     try {
-      cfg = parseConfig({ ...cfg, ...(values.config ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
+      cfg = parseConfig({ ...cfg, ...(values.config || values.anchor ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
       throw e;
@@ -195,7 +278,12 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`property ${props[0].name} checks the dispatch model, but the configuration switches the POSIX layer on (posix is not null)`);
   for (const p of props ?? [])
     if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --${p.group})`);
-  if (!props) props = propertiesFor(cfg);
+  if (!props) props = exhaustiveMode ? propertiesFor(cfg).filter((p) => p.invariant || p.final) : propertiesFor(cfg);
+  if (exhaustiveMode) {
+    const workers = intOption(values, 'workers', 1, 64, 1);
+    const shard = values.shard !== undefined ? parseShard(values.shard) : null;
+    return runExhaustive(values, { cfg, variant, props, workers, shard, outDir: values.out ?? 'traces', json: values.json === true });
+  }
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
   const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
@@ -259,4 +347,152 @@ export async function run(argv: string[]): Promise<number> {
     printSummary(summary, names);
   }
   return summary.ok && scenarioOk ? 0 : 1;
+}
+
+
+interface Common {
+  cfg: Config;
+  variant: string;
+  props: Property[];
+  workers: number;
+  shard: { k: number; n: number } | null;
+  outDir: string;
+  json: boolean;
+}
+
+const STORES: StoreKind[] = ['full', 'hashcompact', 'bitstate'];
+
+/** The symmetry groups --symmetry means for a configuration: user threads only when they are 1:1 with kernel threads. */
+export function defaultSymmetry(cfg: Config): SymmetryGroup[] {
+  return cfg.kernelThreads === cfg.threads ? ['threads', 'kernels', 'workers', 'entries'] : ['kernels', 'workers', 'entries'];
+}
+
+async function runExhaustive(values: Record<string, unknown>, c: Common): Promise<number> {
+  const { cfg, variant, props, workers, shard, outDir, json } = c;
+  const maxStates = intOption(values, 'max-states', 1, 2_000_000_000, DEFAULT_MAX_STATES);
+  const maxDepth = intOption(values, 'max-depth', 0, 1_000_000, null);
+  const store = (values.store ?? 'full') as StoreKind;
+  if (!STORES.includes(store)) throw new UsageError(`--store must be one of ${STORES.join(', ')}, got '${values.store}'`);
+  if (values['bitstate-bits'] !== undefined && store !== 'bitstate') throw new UsageError('--bitstate-bits needs --store bitstate');
+  const bitstateBits = intOption(values, 'bitstate-bits', 16, 34, 30);
+  let symmetry: SymmetryGroup[] = [];
+  if (values['symmetry-groups'] !== undefined) {
+    symmetry = String(values['symmetry-groups'])
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean) as SymmetryGroup[];
+    for (const g of symmetry) if (!SYMMETRY_GROUPS.includes(g)) throw new UsageError(`--symmetry-groups: unknown group '${g}' (known: ${SYMMETRY_GROUPS.join(', ')})`);
+    if (!symmetry.length) throw new UsageError('--symmetry-groups needs at least one group');
+  } else if (values.symmetry) symmetry = defaultSymmetry(cfg);
+  const por = values.por === true;
+  let liveness: LivenessMode;
+  if (values.liveness === undefined) liveness = symmetry.length || por || store === 'bitstate' ? 'terminal' : 'cycles';
+  else if (values.liveness === 'cycles' || values.liveness === 'terminal') liveness = values.liveness;
+  else throw new UsageError(`--liveness must be cycles or terminal, got '${values.liveness}'`);
+  // Refuse an unsound combination before anything is printed or run.
+  try {
+    checkCombination({ props, symmetry, por, liveness, store });
+  } catch (e) {
+    if (e instanceof CombinationError) throw new UsageError(e.message);
+    throw e;
+  }
+  const opts = {
+    cfg,
+    variant,
+    props,
+    maxStates,
+    maxDepth,
+    store,
+    bitstateBits,
+    symmetry,
+    por,
+    liveness,
+    stopAtFirst: values['stop-at-first'] === true,
+    shard,
+    outDir,
+  };
+  const names = props.map((p) => p.name);
+  const notChecked = PROPERTIES.filter((p) => !p.invariant && !p.final && !names.includes(p.name)).map((p) => p.name);
+  const tty = !json && process.stderr.isTTY;
+  const reductions = [symmetry.length ? `symmetry (${symmetry.join(', ')})` : '', por ? 'partial-order' : ''].filter(Boolean).join(' + ') || 'none';
+  if (json)
+    console.log(
+      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxDepth, store, symmetry, por, liveness, workers, shard }),
+    );
+  else {
+    console.log(
+      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
+    );
+    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
+  }
+  let summary: ExhaustiveSummary;
+  let runner = null;
+  try {
+    if (workers > 1) runner = await chunkRunner({ cfg, props: names, symmetry, por }, workers);
+    let lastJson = 0;
+    summary = await exhaustive(
+      {
+        ...opts,
+        onProgress: (p) => {
+          if (json) {
+            if (p.elapsedS - lastJson >= 5) {
+              lastJson = p.elapsedS;
+              console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, violated: p.violated }));
+            }
+          } else if (tty) process.stderr.write(`\r  ${fmtCount(p.states)} states, ${fmtCount(p.transitions)} transitions, depth ${p.depth}, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
+        },
+      },
+      runner,
+    );
+  } catch (e) {
+    if (e instanceof CombinationError || e instanceof SymmetryError || e instanceof PorError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await runner?.close();
+  }
+  summary.notChecked = notChecked.map((property) => ({ property, why: 'a property of the operation history, not of the state: checked by random runs only' }));
+  if (notChecked.length) summary.statement += ` Not checked here: ${notChecked.join(', ')} (a property of the operation history; checked by random runs only).`;
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (json) {
+    for (const r of summary.results) console.log(JSON.stringify({ type: 'result', ...r }));
+    const { results, ok, ...rest } = summary;
+    console.log(
+      JSON.stringify({
+        type: 'summary',
+        ok,
+        results: results.map((r) => ({ property: r.property, status: r.status, runs: null, steps: summary.transitions, trace: r.trace, clause: r.clause, traceSteps: r.traceSteps, checked: r.checked })),
+        mode: 'exhaustive',
+        ...rest,
+        properties: names,
+        config: cfg,
+        workers,
+        requested: { maxStates, maxDepth, store, symmetry, por, liveness },
+      }),
+    );
+  } else printExhaustive(summary, names);
+  return summary.ok ? 0 : 1;
+}
+
+export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
+  const w = Math.max(...names.map((n) => n.length), 8);
+  console.log(`${'property'.padEnd(w)}  status    result`);
+  for (const r of s.results) {
+    if (r.status === 'holds') console.log(`${r.property.padEnd(w)}  ${s.complete && s.store.kind !== 'bitstate' ? 'PROVED  ' : 'holds   '}  checked on ${r.checked}`);
+    else
+      console.log(
+        `${r.property.padEnd(w)}  VIOLATED  ${r.clause}: ${r.message}\n${' '.repeat(w + 12)}trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, a shortest counterexample; found after ${fmtCount(r.foundAfterStates ?? 0)} states, ${r.foundAfterS} s)`,
+      );
+  }
+  const mem = s.store.omission;
+  console.log(
+    `states: ${s.states.toLocaleString('en-US')}, transitions: ${s.transitions.toLocaleString('en-US')}, depth ${s.depth}, terminal states ${s.terminalStates.toLocaleString('en-US')}; ${s.timeS.toFixed(1)} s, ${fmtCount(s.statesPerS)} states/s, peak memory ${s.peakMemoryMB} MB`,
+  );
+  console.log(
+    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state)${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
+      (s.reductions.symmetry.length ? `; symmetry: ${s.reductions.symmetry.join('; ')}` : '') +
+      (s.reductions.por ? `; partial-order reduction cut the steps of ${s.reductions.porReducedStates.toLocaleString('en-US')} states` : '') +
+      (s.liveness.mode === 'cycles' && s.liveness.cyclicComponents !== null ? `; cycles: ${s.liveness.cyclicComponents} cyclic components, ${s.liveness.fairComponents} weakly fair` : ''),
+  );
+  if (s.shard) console.log(`shard ${s.shard.k}/${s.shard.n}: ${s.shard.roots} of the ${s.shard.allRoots} states at depth ${s.shard.rootDepth} are this shard's roots; combine the shards' --json output with 'virtuos merge'`);
+  console.log(s.statement);
 }

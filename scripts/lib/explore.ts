@@ -17,8 +17,8 @@
  * bound is the run reported as not progressing. Invariants are checked after every step and stop the
  * run at the first violation.
  */
-import type { HistEvent } from '../../model/kit.ts';
-import { enabled, step, type Choice, type System } from '../../model/system.ts';
+import type { Branch, HistEvent } from '../../model/kit.ts';
+import { fastStepper, type Choice, type System } from '../../model/system.ts';
 import type { Broken, Property, RunEnd, TimedEvent } from '../../properties/property.ts';
 
 export interface Violation extends Broken {
@@ -58,12 +58,6 @@ export interface RunOptions {
 export function drainBound(sys: System): number {
   const c = sys.cfg;
   return 2000 + 400 * c.processes * c.threads * c.calls;
-}
-
-/** The step an actor can take now (if it has several, the pick chooses), or null. */
-function enabledOf(sys: System, s: Int32Array, actor: number, pick: number): Choice | null {
-  const mine = enabled(sys, s).filter((c) => c.actor === actor);
-  return mine.length === 0 ? null : mine[Math.floor(pick / sys.actors.length) % mine.length];
 }
 
 function checkInvariants(sys: System, s: Int32Array, props: readonly Property[], stepNo: number): Violation | null {
@@ -120,30 +114,48 @@ function checkHistory(sys: System, events: TimedEvent[], props: readonly Propert
 
 export type Pick = readonly [actor: number, burst: number];
 
+/**
+ * Run a schedule, then the drain. States are computed in place in two alternating buffers (the
+ * allocation-free steps of model/system.ts); only a recorded run keeps a copy of every state.
+ * History events are produced only when a property needs them.
+ */
 export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOptions): RunResult {
   const { props } = opts;
+  const st = fastStepper(sys);
   const events: TimedEvent[] = [];
   const trace: Executed[] = [];
-  let s = sys.init;
+  const wantHistory = props.some((p) => p.history);
+  // Transition properties and run monitors look at the step and at the states around it (and a
+  // monitor may keep them), so with them every state gets its own array, as when recording.
+  const monitors = startMonitors(sys, props);
+  const stepChecks = monitors.length > 0 || props.some((p) => p.transition);
+  const fresh = opts.record === true || stepChecks;
+  let s: Int32Array = fresh ? sys.init : sys.init.slice();
+  let spare: Int32Array = new Int32Array(s.length);
+  let before: Int32Array = s;
   let n = 0;
   let lastActor = -1;
   let emitActor = 0;
-  const emit = (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor });
-  const record = opts.record === true;
-  const monitors = startMonitors(sys, props);
-  let before = s;
+  const emit = wantHistory ? (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor }) : undefined;
+  const brs: Branch[] = new Array(st.maxEnabled);
+  let taken: Choice | null = null;
   opts.onState?.(s);
-  const take = (ch: Choice, phase: Executed['phase']) => {
-    if (record) trace.push({ choice: ch, before: s, phase });
-    opts.onStep?.(ch, phase);
-    emitActor = ch.actor;
+  const take = (actor: number, br: Branch, phase: Executed['phase']) => {
+    taken = opts.record || opts.onStep || stepChecks ? st.choice(s, actor, br) : null;
+    if (opts.record) trace.push({ choice: taken!, before: s, phase });
+    if (fresh) spare = new Int32Array(s.length);
+    if (opts.onStep) opts.onStep(taken!, phase);
+    emitActor = actor;
+    st.stepInto(s, actor, br, spare, emit);
     before = s;
-    s = step(sys, s, ch, emit);
+    s = spare;
+    spare = before;
     n++;
-    lastActor = ch.actor;
+    lastActor = actor;
     opts.onState?.(s);
   };
-  const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: s, end, unknown });
+  const check = () => (stepChecks ? checkStep(sys, before, taken!, s, props, n, monitors) : checkInvariants(sys, s, props, n));
+  const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: fresh ? s : s.slice(), end, unknown });
 
   let v = checkInvariants(sys, s, props, 0);
   if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
@@ -151,35 +163,30 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   for (const [pick, burst] of schedule) {
     const actor = pick % nActors;
     for (let b = 0; b <= burst; b++) {
-      const ch = enabledOf(sys, s, actor, pick);
-      if (!ch) break;
-      take(ch, 'schedule');
-      v = checkStep(sys, before, ch, s, props, n, monitors);
+      // The actor's step, if it can take one (if it has several, the pick chooses).
+      const k = st.actorEnabledInto(s, actor, brs);
+      if (k === 0) break;
+      take(actor, brs[Math.floor(pick / nActors) % k], 'schedule');
+      v = check();
       if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
     }
   }
   // A history that is not linearizable stays so whatever follows, so check the schedule's own
   // history before the drain: counterexamples then need no drain at all.
-  const early = checkPrefix(sys, events, props, n);
+  const early = wantHistory ? checkPrefix(sys, events, props, n) : null;
   if (early) return stop(early, { quiescent: false, hitBound: false, bound: 0 });
   const bound = drainBound(sys);
   let quiescent = false;
   for (const fair of [false, true]) {
     for (let i = 0; i < bound; i++) {
-      const en = enabled(sys, s);
-      if (en.length === 0) break;
-      let ch = en[0];
-      if (fair)
-        for (const c of en)
-          if (c.actor > lastActor) {
-            ch = c;
-            break;
-          }
-      take(ch, 'drain');
-      v = checkStep(sys, before, ch, s, props, n, monitors);
+      // The lowest-numbered actor that can move; in the fair phase, the next one after the last mover.
+      const a = st.firstEnabled(s, fair ? (lastActor + 1) % nActors : 0, brs);
+      if (a < 0) break;
+      take(a, brs[0], 'drain');
+      v = check();
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }
-    quiescent = enabled(sys, s).length === 0;
+    quiescent = st.firstEnabled(s, 0, brs) < 0;
     if (quiescent) break;
   }
   const end: RunEnd = { quiescent, hitBound: !quiescent, bound };

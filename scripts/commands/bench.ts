@@ -1,0 +1,263 @@
+/**
+ * `virtuos bench` (also `npm run bench`): the verifier measured against SPIN on the same model sizes,
+ * in one run, and the random explorer's own figures.
+ *
+ * SPIN checks shared/anchors/virtuos_dispatch.pml, an independent Promela model of the dispatch
+ * protocol with the same seeded bugs; our side checks `anchorConfig` (model/config.ts), the
+ * configuration of our model that describes the same system (1:1 threads, atomic ready queue, direct
+ * notification, no wake path). Both tools run as a user runs them: SPIN through run.sh (spin -a, gcc,
+ * pan), ours as a `virtuos verify --exhaustive` process, so start-up and compilation are counted.
+ * Times are wall-clock seconds on whatever else the machine is doing, which is why the ratios (both
+ * tools measured in the same run) are the figures to compare, not the absolute numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONFIG } from '../../model/config.ts';
+import { fastStepper, makeSystem } from '../../model/system.ts';
+import { VARIANTS } from '../../model/variants.ts';
+import { propertiesFor } from '../../properties/index.ts';
+import { intOption, parse, UsageError } from '../lib/args.ts';
+import fc from 'fast-check';
+import { runSchedule, type Pick } from '../lib/explore.ts';
+import { defaultMaxPicks, scheduleArb } from '../lib/verify.ts';
+
+export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--json]
+
+Runs SPIN (on shared/anchors/virtuos_dispatch.pml) and this verifier on the same model sizes in one
+run and prints, per size and seeded bug, the ratios: states per second, states stored, time to the
+first counterexample (SPIN's compile and our start-up included) and counterexample length; then the
+random explorer's steps per second and its time to the first counterexample of each seeded variant.
+
+  --sizes LIST     sizes for the correct model, NCxNR[xNENT[xNW[xSPINS]]] (default 2x1,2x2)
+  --bug-size SIZE  size for the seeded bugs (default 2x2)
+  --reps N         repeat every measurement N times and report medians (default 1)
+  --quick          only 2x1, bugs at 2x1, a shorter random phase (a smoke run, about 30 s)
+  --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
+  --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
+                   trace_len, ...} (bug null for the correct model)
+
+SPIN: apt-get install -y spin. Its runs use shared/anchors/run.sh (found next to the checkout, or at
+$VIRTUOS_ANCHORS) (gcc -O2; DFS for the correct model;
+DFS and BFS for the bugs, BFS giving its shortest trail); build files go to a temporary directory.`;
+
+const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const SPIN_FLAGS: Record<string, string> = { nostamp: 'NOSTAMP', lostwake: 'LOSTWAKE', 'waiters-early': 'WAITERS_EARLY', 'free-early': 'FREE_EARLY' };
+
+export interface Row {
+  size: string;
+  bug: string | null;
+  tool: string;
+  states: number | null;
+  states_per_s: number | null;
+  time_to_bug_s: number | null;
+  trace_len: number | null;
+  [extra: string]: unknown;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/** shared/anchors: $VIRTUOS_ANCHORS, or a `shared` folder next to the checkout or one level up (worktrees). */
+function anchorDir(): string | null {
+  const candidates = [process.env.VIRTUOS_ANCHORS, join(ROOT, '..', 'shared', 'anchors'), join(ROOT, '..', '..', 'shared', 'anchors')];
+  return candidates.find((d) => d && existsSync(join(d, 'run.sh'))) ?? null;
+}
+
+function spinAvailable(): string | null {
+  if (spawnSync('spin', ['-V']).status !== 0) return 'spin is not installed (apt-get install -y spin)';
+  if (spawnSync('gcc', ['--version']).status !== 0) return 'gcc is not installed';
+  if (!anchorDir()) return 'shared/anchors/run.sh was not found';
+  return null;
+}
+
+/** One run.sh call; its summary line as key=value pairs. */
+function spinRun(size: string, flag: string, mode: 'dfs' | 'bfs', out: string, reps: number): Record<string, string> {
+  const r = spawnSync(join(anchorDir()!, 'run.sh'), [size, flag, mode], { env: { ...process.env, ANCHOR_OUT: out, REPS: String(reps) }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`run.sh ${size} ${flag} ${mode} failed: ${r.stderr || r.stdout}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  const kv: Record<string, string> = {};
+  for (const m of line.matchAll(/(\w[\w/]*)=(\S+)/g)) kv[m[1]] = m[2];
+  return kv;
+}
+
+/** One `virtuos verify` process; its --json summary and the wall time around it. */
+function ours(args: string[]): { wall: number; summary: Record<string, unknown>; results: Record<string, unknown>[] } {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'virtuos.mjs'), 'verify', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28, cwd: ROOT });
+  const wall = (performance.now() - t) / 1000;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`virtuos verify ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { wall, summary: lines[lines.length - 1], results: lines.filter((l) => l.type === 'result') };
+}
+
+function fmt(x: number | null | undefined, digits = 2): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '-';
+  if (Math.abs(x) >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (Math.abs(x) >= 1e4) return `${(x / 1e3).toFixed(0)}k`;
+  return Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+const ratio = (a: number | null, b: number | null) => (a && b ? a / b : null);
+
+/** Random explorer on the default configuration: raw stepping, stepping with every property checked. */
+function randomThroughput(runs: number): { raw: number; withProps: number; runs: number } {
+  const sys = makeSystem({ ...DEFAULT_CONFIG });
+  fastStepper(sys);
+  const scheds = fc.sample(scheduleArb(sys.actors.length, defaultMaxPicks(sys.cfg)), { seed: 1, numRuns: runs }) as Pick[][];
+  let steps = 0;
+  let t = performance.now();
+  for (const s of scheds) steps += runSchedule(sys, s, { props: [] }).steps;
+  const raw = steps / ((performance.now() - t) / 1000);
+  steps = 0;
+  t = performance.now();
+  for (const s of scheds) steps += runSchedule(sys, s, { props: propertiesFor(sys.cfg) }).steps;
+  const withProps = steps / ((performance.now() - t) / 1000);
+  return { raw, withProps, runs };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    { sizes: { type: 'string' }, 'bug-size': { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' }, 'no-spin': { type: 'boolean' }, json: { type: 'boolean' } },
+    { min: 0, max: 0, names: '' },
+  );
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const quick = values.quick === true;
+  const sizes = (values.sizes ?? (quick ? '2x1' : '2x1,2x2')).split(',').filter(Boolean);
+  const bugSize = values['bug-size'] ?? (quick ? '2x1' : '2x2');
+  for (const s of [...sizes, bugSize]) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
+  const reps = intOption(values, 'reps', 1, 20, 1);
+  const json = values.json === true;
+  const noSpin = values['no-spin'] === true ? 'skipped (--no-spin)' : spinAvailable();
+  const rows: Row[] = [];
+  const emit = (r: Row) => {
+    rows.push(r);
+    if (json) console.log(JSON.stringify(r));
+  };
+  const say = (line: string) => {
+    if (!json) console.log(line);
+  };
+  const work = mkdtempSync(join(tmpdir(), 'virtuos-bench-'));
+  const traces = join(work, 'traces');
+  say(`virtuos bench: SPIN ${noSpin ? `not run: ${noSpin}` : 'vs virtuos'}; sizes ${sizes.join(', ')}, bugs at ${bugSize}, ${reps} rep(s)`);
+  say('(size = callers x calls x entries x workers x DONE checks; ours: virtuos verify --exhaustive --anchor SIZE, breadth-first, full store)');
+  try {
+    // 1. The correct model: every reachable state.
+    say('\ncorrect model, every reachable state (SPIN: DFS safety run; ours: BFS, invariants and terminal states):');
+    say(`  ${'size'.padEnd(11)} ${'SPIN states'.padStart(11)} ${'our states'.padStart(11)} ${'SPIN st/s'.padStart(10)} ${'our st/s'.padStart(10)} ${'ratio st/s'.padStart(10)} ${'SPIN MB'.padStart(8)} ${'our MB'.padStart(8)} ${'SPIN s'.padStart(7)} ${'our s'.padStart(7)}`);
+    for (const size of sizes) {
+      let spin: Row | null = null;
+      if (!noSpin) {
+        const kv = spinRun(size, 'OK', 'dfs', work, reps);
+        spin = { size, bug: null, tool: 'spin', states: Number(kv.states), states_per_s: Number(kv['states/s']), time_to_bug_s: null, trace_len: null, memory_mb: Number(kv.maxRSS_MB), search_s: Number(kv.search_s), compile_s: Number(kv.compile_s?.split('(')[0]), result: kv.result };
+        emit(spin);
+      }
+      const runs = Array.from({ length: reps }, () => ours(['--exhaustive', '--anchor', size, '--liveness', 'terminal', '--out', traces]));
+      const s = runs[Math.floor((reps - 1) / 2)].summary;
+      const mine: Row = {
+        size,
+        bug: null,
+        tool: 'virtuos',
+        states: Number(s.states),
+        states_per_s: median(runs.map((r) => Number(r.summary.statesPerS))),
+        time_to_bug_s: null,
+        trace_len: null,
+        memory_mb: Number(s.peakMemoryMB),
+        search_s: median(runs.map((r) => Number(r.summary.timeS))),
+        wall_s: median(runs.map((r) => r.wall)),
+        proved: s.ok === true && s.complete === true,
+        transitions: Number(s.transitions),
+      };
+      emit(mine);
+      say(
+        `  ${size.padEnd(11)} ${fmt(spin?.states).padStart(11)} ${fmt(mine.states).padStart(11)} ${fmt(spin?.states_per_s).padStart(10)} ${fmt(mine.states_per_s).padStart(10)} ${fmt(ratio(mine.states_per_s, spin?.states_per_s ?? null)).padStart(10)} ${fmt(spin?.memory_mb as number, 0).padStart(8)} ${fmt(mine.memory_mb as number, 0).padStart(8)} ${fmt(spin?.search_s as number).padStart(7)} ${fmt(mine.search_s as number).padStart(7)}`,
+      );
+    }
+    say('  (ratio st/s = ours / SPIN; states are counted differently, see docs/exhaustive.md: SPIN counts distinct');
+    say('   state vectors of its processes, we count distinct word arrays of our model; MB = peak resident memory)');
+
+    // 2. The seeded bugs.
+    say(`\nseeded bugs at ${bugSize}: time to the first counterexample (SPIN: compile + search; ours: process start + search) and its length in protocol steps:`);
+    say(`  ${'bug'.padEnd(14)} ${'SPIN DFS s'.padStart(10)} ${'len'.padStart(4)} ${'SPIN BFS s'.padStart(10)} ${'len'.padStart(4)} ${'ours s'.padStart(7)} ${'len'.padStart(4)} ${'states'.padStart(7)} ${'vs DFS'.padStart(7)} ${'vs BFS'.padStart(7)}  found by`);
+    for (const v of VARIANTS.filter((x) => SPIN_FLAGS[x.name])) {
+      let dfs: Row | null = null;
+      let bfs: Row | null = null;
+      if (!noSpin) {
+        for (const mode of ['dfs', 'bfs'] as const) {
+          const kv = spinRun(bugSize, SPIN_FLAGS[v.name], mode, work, reps);
+          const compile = Number(kv.compile_s?.split('(')[0]);
+          const row: Row = {
+            size: bugSize,
+            bug: v.name,
+            tool: `spin-${mode}`,
+            states: Number(kv.states),
+            states_per_s: Number(kv['states/s']) || null,
+            time_to_bug_s: compile + Number(kv.wall_s),
+            trace_len: Number(kv.protocol_steps),
+            compile_s: compile,
+            search_s: Number(kv.search_s),
+            result: kv.result,
+          };
+          emit(row);
+          if (mode === 'dfs') dfs = row;
+          else bfs = row;
+        }
+      }
+      const runs = Array.from({ length: reps }, () => ours(['--exhaustive', '--anchor', bugSize, '--variant', v.name, '--stop-at-first', '--out', traces]));
+      const r = runs[Math.floor((reps - 1) / 2)];
+      const hit = r.results.find((x) => x.status === 'violated');
+      const mine: Row = {
+        size: bugSize,
+        bug: v.name,
+        tool: 'virtuos',
+        states: Number(r.summary.states),
+        states_per_s: Number(r.summary.statesPerS),
+        time_to_bug_s: median(runs.map((x) => x.wall)),
+        trace_len: hit ? Number(hit.traceSteps) : null,
+        property: hit ? `${hit.property}/${hit.clause}` : null,
+        search_s: hit ? Number(hit.foundAfterS) : null,
+      };
+      emit(mine);
+      say(
+        `  ${v.name.padEnd(14)} ${fmt(dfs?.time_to_bug_s).padStart(10)} ${fmt(dfs?.trace_len).padStart(4)} ${fmt(bfs?.time_to_bug_s).padStart(10)} ${fmt(bfs?.trace_len).padStart(4)} ${fmt(mine.time_to_bug_s).padStart(7)} ${fmt(mine.trace_len).padStart(4)} ${fmt(mine.states).padStart(7)} ${fmt(ratio(dfs?.time_to_bug_s ?? null, mine.time_to_bug_s)).padStart(7)} ${fmt(ratio(bfs?.time_to_bug_s ?? null, mine.time_to_bug_s)).padStart(7)}  ${mine.property ?? 'NOT FOUND'}`,
+      );
+    }
+    say('  (vs DFS / vs BFS = SPIN time / our time: above 1 means we were faster; len = protocol steps: SPIN counts');
+    say('   the trail steps of its Caller and Worker processes, we count model steps; our counterexamples are shortest)');
+
+    // 3. The random explorer (the foundation issue's line).
+    const th = randomThroughput(quick ? 300 : 1500);
+    emit({ size: 'default', bug: null, tool: 'virtuos-random', states: null, states_per_s: null, time_to_bug_s: null, trace_len: null, steps_per_s_raw: Math.round(th.raw), steps_per_s_checked: Math.round(th.withProps), runs: th.runs });
+    say(`\nrandom explorer, default configuration, ${th.runs} fixed schedules (seed 1): ${fmt(th.raw)} steps/s stepping alone, ${fmt(th.withProps)} steps/s checking every property`);
+    say('  time to the first counterexample of each seeded variant (virtuos verify --variant V --seed 1 --property P, process start, shrinking and minimising included):');
+    for (const v of VARIANTS.filter((x) => !x.config?.posix && !x.config?.isolation && !x.config?.recovery)) {
+      const prop = v.breaks[0];
+      const args = ['--variant', v.name, '--seed', '1', '--property', prop, '--runs', quick ? '4000' : '20000', '--out', traces];
+      const r = ours(args);
+      const res = r.results.find((x) => x.property === prop);
+      const row: Row = {
+        size: 'default',
+        bug: v.name,
+        tool: 'virtuos-random',
+        states: null,
+        states_per_s: null,
+        time_to_bug_s: res?.status === 'violated' ? r.wall : null,
+        trace_len: res?.status === 'violated' ? Number(res.traceSteps) : null,
+        property: prop,
+        runs: res ? Number(res.runs) : null,
+      };
+      emit(row);
+      say(`    ${v.name.padEnd(14)} ${prop.padEnd(15)} ${row.time_to_bug_s === null ? `not found in ${args[7]} runs` : `${fmt(row.time_to_bug_s)} s, ${row.runs} runs, trace ${row.trace_len} steps`}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return 0;
+}

@@ -1,0 +1,530 @@
+/**
+ * The visited set of the exhaustive search, in three forms that trade memory for certainty.
+ *
+ * - `full`: every state is kept, so membership is exact. A state is stored packed (StateCodec): the
+ *   words that never changed are left out and each other word takes one, two or four bytes, as its
+ *   values need (about half the words of a dispatch state never change, and most others hold
+ *   indices, control states and small stamps). The stored states double as the breadth-first queue:
+ *   state i is the i-th state found.
+ * - `hashcompact`: only a 64-bit fingerprint of each state is kept (8 bytes a state instead of the
+ *   packed state). Two different states with the same fingerprint are taken to be one, so a state
+ *   can be missed; the probability that any state was missed is at most n(n-1)/2^65 for n states,
+ *   and the summary prints it.
+ * - `bitstate`: a bit array of 2^k bits, each state setting 3 bits (Holzmann's supertrace). The least
+ *   memory, the most omissions; the summary prints the expected number of states missed.
+ *
+ * Every form numbers the states it takes in, in order, so the search can keep a parent index per
+ * state (for the shortest counterexample) whatever the form.
+ */
+
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
+
+/** The width a value needs: 1 byte holds -1..254 (stored plus one), 2 bytes a 16-bit integer, else 4. */
+const fit = (v: number) => (v >= -1 && v <= 254 ? 1 : v >= -32768 && v <= 32767 ? 2 : 4);
+
+/**
+ * How a state is packed: words equal to their value in the first state are left out until they
+ * first change; the others are packed as 4-byte, then 2-byte, then 1-byte fields, each as narrow as
+ * the values seen so far allow. When a state does not fit (a constant word changed, or a value
+ * outgrew its field) the owner re-packs everything with a wider layout (`widenFor`); this happens a
+ * few dozen times early in a search and rarely after.
+ */
+export class StateCodec {
+  readonly words: number;
+  readonly base: Int32Array;
+  /** per word: 0 constant (equal to base), else its field width in bytes */
+  readonly kind: Uint8Array;
+  /** the words still equal to base in every state seen */
+  private cz = new Int32Array(0);
+  private c4 = new Int32Array(0);
+  private c2 = new Int32Array(0);
+  private c1 = new Int32Array(0);
+  /** byte offsets of the 2-byte and 1-byte fields */
+  private o2 = 0;
+  private o1 = 0;
+  stride = 4;
+
+  constructor(base: Int32Array, kind?: Uint8Array) {
+    this.words = base.length;
+    this.base = base.slice();
+    this.kind = kind ? kind.slice() : new Uint8Array(base.length);
+    this.relayout();
+  }
+
+  private relayout(): void {
+    const by = (w: number) => Int32Array.from(Array.from({ length: this.words }, (_, i) => i).filter((i) => this.kind[i] === w));
+    this.cz = by(0);
+    this.c4 = by(4);
+    this.c2 = by(2);
+    this.c1 = by(1);
+    this.o2 = this.c4.length * 4;
+    this.o1 = this.o2 + this.c2.length * 2;
+    this.stride = (this.o1 + this.c1.length + 3) & ~3 || 4;
+  }
+
+  /** Encode s into out (stride bytes; i16 and i32 are views of the same buffer). False: s does not fit, call widenFor(s). */
+  encode(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
+    const base = this.base;
+    const cz = this.cz;
+    for (let j = 0; j < cz.length; j++) {
+      const i = cz[j];
+      if (s[off + i] !== base[i]) return false;
+    }
+    const c4 = this.c4;
+    for (let j = 0; j < c4.length; j++) i32[j] = s[off + c4[j]];
+    const c2 = this.c2;
+    const h = this.o2 >> 1;
+    for (let j = 0; j < c2.length; j++) {
+      const v = s[off + c2[j]];
+      if (v < -32768 || v > 32767) return false;
+      i16[h + j] = v;
+    }
+    const c1 = this.c1;
+    const o1 = this.o1;
+    for (let j = 0; j < c1.length; j++) {
+      const v = s[off + c1[j]] + 1;
+      if (v < 0 || v > 255) return false;
+      out[o1 + j] = v;
+    }
+    for (let j = o1 + c1.length; j < this.stride; j++) out[j] = 0;
+    return true;
+  }
+
+  /** Widen the layout so that s fits (the caller then re-packs what it holds). */
+  widenFor(s: Int32Array, off = 0): void {
+    let changed = false;
+    for (let i = 0; i < this.words; i++) {
+      const v = s[off + i];
+      if (this.kind[i] === 0 && v === this.base[i]) continue;
+      const need = Math.max(fit(v), fit(this.base[i]));
+      if (need > this.kind[i]) {
+        this.kind[i] = need;
+        changed = true;
+      }
+    }
+    if (changed) this.relayout();
+  }
+
+  decode(b: Uint8Array, off: number, out: Int32Array): void {
+    out.set(this.base);
+    const c4 = this.c4;
+    for (let j = 0; j < c4.length; j++) {
+      const at = off + 4 * j;
+      out[c4[j]] = b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+    }
+    const c2 = this.c2;
+    for (let j = 0; j < c2.length; j++) {
+      const at = off + this.o2 + 2 * j;
+      out[c2[j]] = ((b[at] | (b[at + 1] << 8)) << 16) >> 16;
+    }
+    const c1 = this.c1;
+    const o1 = off + this.o1;
+    for (let j = 0; j < c1.length; j++) out[c1[j]] = b[o1 + j] - 1;
+  }
+
+  /** words packed (not constant) */
+  varying(): number {
+    return this.c4.length + this.c2.length + this.c1.length;
+  }
+}
+
+/** A scratch buffer with the three views `encode` writes through. */
+class Scratch {
+  bytes: Uint8Array;
+  i16: Int16Array;
+  i32: Int32Array;
+  constructor(size: number) {
+    this.bytes = new Uint8Array((size + 7) & ~3);
+    this.i16 = new Int16Array(this.bytes.buffer);
+    this.i32 = new Int32Array(this.bytes.buffer);
+  }
+}
+
+/** A 32-bit hash of the first `words` 32-bit words of an encoded state. */
+export function hashWords(w: Int32Array, at: number, words: number): number {
+  let h = 0x811c9dc5 ^ words;
+  for (let i = 0; i < words; i++) {
+    h = Math.imul(h ^ w[at + i], 0x01000193);
+    h ^= h >>> 15;
+  }
+  return Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
+}
+
+/**
+ * A 64-bit fingerprint of a raw state (independent of any encoding, so that separate runs agree),
+ * as two 32-bit halves from two differently seeded multiply-xorshift passes.
+ */
+export function fingerprint(s: Int32Array, out: Uint32Array, off = 0, words = s.length - off): void {
+  let a = 0x9e3779b9 | 0;
+  let b = 0x85ebca6b | 0;
+  for (let i = 0; i < words; i++) {
+    const w = s[off + i];
+    a = Math.imul(a ^ w, 0x01000193);
+    a ^= a >>> 15;
+    b = Math.imul(b + w + i, 0xc2b2ae35);
+    b ^= b >>> 13;
+  }
+  out[0] = Math.imul(a ^ (a >>> 16), 0x7feb352d) >>> 0;
+  out[1] = Math.imul(b ^ (b >>> 16), 0x846ca68b) >>> 0;
+}
+
+export type StoreKind = 'full' | 'hashcompact' | 'bitstate';
+
+export interface StoreStats {
+  kind: StoreKind;
+  states: number;
+  /** bytes held by the visited set itself (table, arena or bit array) */
+  bytes: number;
+  /** bytes a stored state takes (the packed state, or its fingerprint, or 3 bits) */
+  bytesPerState: number;
+  /** an upper bound (hashcompact) or estimate (bitstate) of the probability / number of missed states; 0 for full */
+  omission: { kind: 'none' } | { kind: 'probability-any-missed'; value: number } | { kind: 'expected-missed'; value: number };
+}
+
+/**
+ * The interface the search uses. `add` returns the new state's number, or ~number (negative) of the
+ * state already visited (for the bitstate form, which keeps no numbers, -1). `get` decodes a stored state; only the full
+ * store can do it (the lossy forms keep their queue elsewhere, see `Frontier` in exhaustive.ts).
+ */
+export interface VisitedSet {
+  readonly kind: StoreKind;
+  readonly size: number;
+  /** the state is the `words` words of s from `off` */
+  add(s: Int32Array, off?: number): number;
+  /** the number of a visited state, or -1; exact only for the full store */
+  find(s: Int32Array): number;
+  stats(): StoreStats;
+}
+
+/**
+ * Exact: the states themselves, packed, in pages; an open-addressing table (linear probing) whose
+ * slots hold a state's number + 1 and its hash side by side, so that a probe touches one cache line.
+ */
+export class FullStore implements VisitedSet {
+  readonly kind = 'full';
+  size = 0;
+  codec: StateCodec;
+  private pageWords: Int32Array[] = [];
+  private pageBytes: Uint8Array[] = [];
+  /** slot j: table[2j] = number + 1 (0: empty), table[2j+1] = hash */
+  private table: Int32Array;
+  private mask: number;
+  private scratch: Scratch;
+  /** times the packing was widened (each re-packs every stored state) */
+  repacks = 0;
+
+  constructor(init: Int32Array, capacityHint = 1 << 16) {
+    this.codec = new StateCodec(init);
+    let cap = 1 << 10;
+    while (cap < capacityHint * 2) cap <<= 1;
+    this.table = new Int32Array(2 * cap);
+    this.mask = cap - 1;
+    this.scratch = new Scratch(this.codec.words * 4);
+  }
+
+  /** Settle the packing on sample states before any is stored, so that fewer re-packs follow. */
+  prewarm(samples: Iterable<Int32Array>): void {
+    if (this.size) return;
+    for (const s of samples) this.codec.widenFor(s);
+  }
+
+  /** Widen the packing for s and re-pack every stored state. */
+  private widen(s: Int32Array, off: number): void {
+    this.repacks++;
+    const old = this.codec;
+    const oldStride = old.stride;
+    const oldPages = this.pageBytes;
+    const codec = new StateCodec(old.base, old.kind);
+    codec.widenFor(s, off);
+    this.codec = codec;
+    const tmp = new Int32Array(codec.words);
+    this.pageWords = [];
+    this.pageBytes = [];
+    const sc = this.scratch;
+    for (let i = 0; i < this.size; i++) {
+      old.decode(oldPages[i >>> PAGE_BITS], (i & (PAGE - 1)) * oldStride, tmp);
+      if (!codec.encode(tmp, sc.bytes, sc.i16, sc.i32)) throw new Error('internal: a widened packing does not fit a stored state');
+      this.place(i);
+    }
+    this.table.fill(0);
+    const words = codec.stride >>> 2;
+    for (let i = 0; i < this.size; i++) {
+      const h = hashWords(this.pageWords[i >>> PAGE_BITS], (i & (PAGE - 1)) * words, words);
+      let j = h & this.mask;
+      while (this.table[2 * j] !== 0) j = (j + 1) & this.mask;
+      this.table[2 * j] = i + 1;
+      this.table[2 * j + 1] = h;
+    }
+  }
+
+  /** Copy the packed scratch state into place i (allocating its page when i starts one). */
+  private place(i: number): void {
+    const words = this.codec.stride >>> 2;
+    const p = i >>> PAGE_BITS;
+    if (p === this.pageWords.length) {
+      const page = new Int32Array(PAGE * words);
+      this.pageWords.push(page);
+      this.pageBytes.push(new Uint8Array(page.buffer));
+    }
+    const pw = this.pageWords[p];
+    const at = (i & (PAGE - 1)) * words;
+    const sw = this.scratch.i32;
+    for (let k = 0; k < words; k++) pw[at + k] = sw[k];
+  }
+
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const table = new Int32Array(2 * cap);
+    const mask = cap - 1;
+    const old = this.table;
+    for (let j = 0; j < old.length; j += 2) {
+      const v = old[j];
+      if (v === 0) continue;
+      const h = old[j + 1];
+      let k = h & mask;
+      while (table[2 * k] !== 0) k = (k + 1) & mask;
+      table[2 * k] = v;
+      table[2 * k + 1] = h;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  /** Pack s into the scratch buffer (widening first if needed); returns its hash. */
+  private pack(s: Int32Array, off: number): number {
+    const sc = this.scratch;
+    while (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.widen(s, off);
+    return hashWords(sc.i32, 0, this.codec.stride >>> 2) | 0;
+  }
+
+  /** The table slot of the packed scratch state: it holds the state's number + 1, or 0 if absent. */
+  private probe(h: number): number {
+    const words = this.codec.stride >>> 2;
+    const sw = this.scratch.i32;
+    const table = this.table;
+    const mask = this.mask;
+    let j = h & mask;
+    for (;;) {
+      const v = table[2 * j];
+      if (v === 0) return j;
+      if (table[2 * j + 1] === h) {
+        const i = v - 1;
+        const pw = this.pageWords[i >>> PAGE_BITS];
+        const at = (i & (PAGE - 1)) * words;
+        let k = 0;
+        while (k < words && pw[at + k] === sw[k]) k++;
+        if (k === words) return j;
+      }
+      j = (j + 1) & mask;
+    }
+  }
+
+  add(s: Int32Array, off = 0): number {
+    const h = this.pack(s, off);
+    const j = this.probe(h);
+    const v = this.table[2 * j];
+    if (v !== 0) return ~(v - 1);
+    const i = this.size++;
+    this.place(i);
+    this.table[2 * j] = i + 1;
+    this.table[2 * j + 1] = h;
+    if (this.size * 2 > this.mask + 1) this.grow();
+    return i;
+  }
+
+  find(s: Int32Array): number {
+    const j = this.probe(this.pack(s, 0));
+    return this.table[2 * j] - 1;
+  }
+
+  /** Decode state i into out. */
+  get(i: number, out: Int32Array): void {
+    this.codec.decode(this.pageBytes[i >>> PAGE_BITS], (i & (PAGE - 1)) * this.codec.stride, out);
+  }
+
+  stats(): StoreStats {
+    const bytes = this.pageWords.length * PAGE * this.codec.stride + this.table.length * 4;
+    return { kind: 'full', states: this.size, bytes, bytesPerState: this.codec.stride, omission: { kind: 'none' } };
+  }
+}
+
+/** 64-bit fingerprints in an open-addressing table; states are numbered in the order they are added. */
+export class HashCompactStore implements VisitedSet {
+  readonly kind = 'hashcompact';
+  size = 0;
+  private lo: Uint32Array;
+  private hi: Uint32Array;
+  private used: Uint8Array;
+  private index: Int32Array;
+  private mask: number;
+  private fp = new Uint32Array(2);
+
+  constructor(private readonly words: number, capacityHint = 1 << 16) {
+    let cap = 1 << 10;
+    while (cap < capacityHint * 2) cap <<= 1;
+    this.lo = new Uint32Array(cap);
+    this.hi = new Uint32Array(cap);
+    this.used = new Uint8Array(cap);
+    this.index = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  private grow(): void {
+    const cap = this.lo.length * 2;
+    const lo = new Uint32Array(cap);
+    const hi = new Uint32Array(cap);
+    const used = new Uint8Array(cap);
+    const index = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < this.lo.length; j++) {
+      if (!this.used[j]) continue;
+      let k = this.lo[j] & mask;
+      while (used[k]) k = (k + 1) & mask;
+      lo[k] = this.lo[j];
+      hi[k] = this.hi[j];
+      used[k] = 1;
+      index[k] = this.index[j];
+    }
+    Object.assign(this, { lo, hi, used, index, mask });
+  }
+
+  private probe(a: number, b: number): number {
+    let j = a & this.mask;
+    while (this.used[j] && !(this.lo[j] === a && this.hi[j] === b)) j = (j + 1) & this.mask;
+    return j;
+  }
+
+  add(s: Int32Array, off = 0): number {
+    fingerprint(s, this.fp, off, this.words);
+    const j = this.probe(this.fp[0], this.fp[1]);
+    if (this.used[j]) return ~this.index[j];
+    this.used[j] = 1;
+    this.lo[j] = this.fp[0];
+    this.hi[j] = this.fp[1];
+    const i = this.size++;
+    this.index[j] = i;
+    if (this.size * 2 > this.lo.length) this.grow();
+    return i;
+  }
+
+  find(s: Int32Array): number {
+    fingerprint(s, this.fp, 0, this.words);
+    const j = this.probe(this.fp[0], this.fp[1]);
+    return this.used[j] ? this.index[j] : -1;
+  }
+
+  stats(): StoreStats {
+    const n = this.size;
+    return { kind: 'hashcompact', states: n, bytes: this.lo.length * 13, bytesPerState: 8, omission: { kind: 'probability-any-missed', value: Math.min(1, (n * (n - 1)) / 2 ** 65) } };
+  }
+}
+
+/** Holzmann's bitstate hashing: 3 bits per state in a 2^bits array; states are numbered as added. */
+export class BitstateStore implements VisitedSet {
+  readonly kind = 'bitstate';
+  size = 0;
+  readonly bits: number;
+  private arr: Uint8Array;
+  private fp = new Uint32Array(2);
+
+  constructor(private readonly words: number, log2Bits: number) {
+    this.bits = log2Bits;
+    this.arr = new Uint8Array(2 ** (log2Bits - 3));
+  }
+
+  private positions(s: Int32Array, off: number): [number, number, number] {
+    fingerprint(s, this.fp, off, this.words);
+    const m = 2 ** this.bits;
+    const a = this.fp[0];
+    const b = (this.fp[1] | 1) >>> 0;
+    // Double hashing (Kirsch-Mitzenmacher): a, a+b, a+2b modulo the array size.
+    return [a % m, (a + b) % m, (a + 2 * b) % m];
+  }
+
+  add(s: Int32Array, off = 0): number {
+    const ps = this.positions(s, off);
+    let fresh = false;
+    for (const p of ps) {
+      const byte = p >>> 3;
+      const bit = 1 << (p & 7);
+      if ((this.arr[byte] & bit) === 0) {
+        fresh = true;
+        this.arr[byte] |= bit;
+      }
+    }
+    return fresh ? this.size++ : -1;
+  }
+
+  find(): number {
+    return -1;
+  }
+
+  stats(): StoreStats {
+    // Expected false positives: each lookup of a new state finds all 3 bits set with probability
+    // about (1 - e^(-3i/m))^3 after i states; summed over the states added.
+    const m = 2 ** this.bits;
+    let missed = 0;
+    const n = this.size;
+    const stepN = Math.max(1, Math.floor(n / 1000));
+    for (let i = 0; i < n; i += stepN) missed += stepN * (1 - Math.exp((-3 * i) / m)) ** 3;
+    return { kind: 'bitstate', states: n, bytes: this.arr.length, bytesPerState: 3 / 8, omission: { kind: 'expected-missed', value: missed } };
+  }
+}
+
+/**
+ * A first-in first-out list of states, packed like the full store (with its own packing): the
+ * breadth-first frontier of the lossy stores, which keep no states of their own. Only one level and
+ * the next are held at a time.
+ */
+export class StateQueue {
+  private codec: StateCodec;
+  private pages: Uint8Array[] = [];
+  length = 0;
+  private scratch: Scratch;
+
+  constructor(private readonly init: Int32Array) {
+    this.codec = new StateCodec(init);
+    this.scratch = new Scratch(init.length * 4);
+  }
+
+  push(s: Int32Array, off = 0): void {
+    const sc = this.scratch;
+    while (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.widen(s.slice(off, off + this.init.length));
+    const stride = this.codec.stride;
+    const i = this.length++;
+    const p = i >>> PAGE_BITS;
+    if (p === this.pages.length) this.pages.push(new Uint8Array(PAGE * stride));
+    this.pages[p].set(sc.bytes.subarray(0, stride), (i & (PAGE - 1)) * stride);
+  }
+
+  get(i: number, out: Int32Array): void {
+    this.codec.decode(this.pages[i >>> PAGE_BITS], (i & (PAGE - 1)) * this.codec.stride, out);
+  }
+
+  private widen(s: Int32Array): void {
+    const states: Int32Array[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const tmp = new Int32Array(this.init.length);
+      this.get(i, tmp);
+      states.push(tmp);
+    }
+    const codec = new StateCodec(this.init, this.codec.kind);
+    codec.widenFor(s);
+    for (const x of states) codec.widenFor(x);
+    this.codec = codec;
+    this.pages = [];
+    this.length = 0;
+    for (const x of states) this.push(x);
+  }
+
+  /** Empty the queue for reuse (keeping its packing, which fits the states seen so far). */
+  clear(): void {
+    this.pages = [];
+    this.length = 0;
+  }
+
+  bytes(): number {
+    return this.pages.length * PAGE * this.codec.stride;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The exhaustive search: the fast stepping it is built on agrees with the reference semantics; it
+ * proves the dispatch properties of a small configuration; it finds every seeded bug with a shortest
+ * counterexample that replays; the lossy stores and the limits report what they covered; unsound
+ * combinations are refused. Sizes are pinned like a model-checking manifest: a change in the model
+ * that changes them should be noticed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { anchorConfig, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
+import type { Branch } from '../model/kit.ts';
+import { enabled, fastStepper, makeSystem, step, stepViaXstate } from '../model/system.ts';
+import { VARIANTS } from '../model/variants.ts';
+import { propertiesFor, propertyByName } from '../properties/index.ts';
+import { CombinationError, exhaustive, type ExhaustiveOptions } from '../scripts/lib/exhaustive.ts';
+import { loadTrace, replay } from '../scripts/lib/trace.ts';
+
+const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
+/** The dispatch model's seeded bugs: the layers have their own test files. */
+const DISPATCH_VARIANTS = VARIANTS.filter((v) => !v.config?.posix && !v.config?.isolation && !v.config?.recovery);
+const out = mkdtempSync(join(tmpdir(), 'virtuos-exhaustive-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** 2 callers x 1 call x 2 entries x 1 worker: 21,811 states; shows lostwake, waiters-early, free-early. */
+const A = (bug: Config['bug'] = null) => anchorConfig(2, 1, 2, 1, 1, bug);
+/** 1 caller x 2 calls x 2 entries x 2 workers: shows nostamp (an ABA needs two workers and a reused entry). */
+const B = (bug: Config['bug'] = null) => anchorConfig(1, 2, 2, 2, 1, bug);
+/** M:N, lock-free queue, wake path, the blocking recv/send pair: shows nospawn. */
+const N = (bug: Config['bug'] = null) => parseConfig({ ...DEFAULT_CONFIG, threads: 2, kernelThreads: 1, calls: 1, entries: 2, workers: 2, bug });
+
+function opts(cfg: Config, variant: string, extra: Partial<ExhaustiveOptions> = {}): ExhaustiveOptions {
+  return { cfg, variant, props: STATE_PROPS, maxStates: 2_000_000, maxDepth: null, store: 'full', symmetry: [], por: false, liveness: 'terminal', outDir: out, writeTraces: false, ...extra };
+}
+
+describe('fast stepping', () => {
+  test('enabledInto/stepInto take the same steps as enabled/step, and as xstate itself, on random schedules', () => {
+    const configs = [DEFAULT_CONFIG, anchorConfig(2, 2), ...DISPATCH_VARIANTS.map((v) => ({ ...DEFAULT_CONFIG, ...(v.config ?? {}), bug: v.name }))];
+    for (const cfg of configs) {
+      const sys = makeSystem(cfg);
+      const st = fastStepper(sys);
+      const acts = new Int32Array(st.maxEnabled);
+      const brs: Branch[] = new Array(st.maxEnabled);
+      const picks = fc.sample(fc.array(fc.nat(1000), { minLength: 150, maxLength: 150 }), { seed: 7, numRuns: 5 });
+      for (const walk of picks) {
+        let s = sys.init;
+        for (const pick of walk) {
+          const ref = enabled(sys, s);
+          const n = st.enabledInto(s, acts, brs);
+          expect(n).toBe(ref.length);
+          for (let k = 0; k < n; k++) {
+            expect(acts[k]).toBe(ref[k].actor);
+            expect(brs[k]).toBe(ref[k].branch);
+          }
+          if (n === 0) break;
+          const ch = ref[pick % n];
+          const next = step(sys, s, ch);
+          const fast = new Int32Array(s.length);
+          st.stepInto(s, ch.actor, ch.branch, fast);
+          expect(Array.from(fast)).toEqual(Array.from(next));
+          expect(Array.from(stepViaXstate(sys, s, ch).s)).toEqual(Array.from(next));
+          const mine = st.actorEnabledInto(s, ch.actor, brs);
+          expect(brs.slice(0, mine)).toEqual(ref.filter((c) => c.actor === ch.actor).map((c) => c.branch));
+          s = next;
+        }
+      }
+    }
+  });
+});
+
+describe('exhaustive search', () => {
+  test('proves the dispatch properties for a small configuration, and says exactly what it proved', async () => {
+    const s = await exhaustive(opts(A(), 'correct', { liveness: 'cycles' }));
+    expect(s.ok).toBe(true);
+    expect(s.complete).toBe(true);
+    expect(s.limit).toBeNull();
+    expect({ states: s.states, transitions: s.transitions, depth: s.depth, terminal: s.terminalStates }).toEqual({ states: 21_811, transitions: 57_178, depth: 57, terminal: 28 });
+    expect(s.liveness).toEqual({ mode: 'cycles', cyclicComponents: 0, fairComponents: 0 });
+    expect(s.results.map((r) => [r.property, r.status])).toEqual(STATE_PROPS.map((p) => [p.name, 'holds']));
+    expect(s.statement).toMatch(/^PROVED: exactly-once, right-thread, no-lost-wakeup, entry-safety on every reachable state \(21,811 states/);
+    expect(s.statement).toContain('under weak fairness, on every cycle');
+    expect(s.statement).toContain('threads=2');
+  });
+
+  const expected: { variant: string; cfg: Config; property: string; clause: string; steps: number }[] = [
+    { variant: 'nostamp', cfg: B('nostamp'), property: 'entry-safety', clause: 'entry-on-one-stack', steps: 30 },
+    { variant: 'lostwake', cfg: A('lostwake'), property: 'no-lost-wakeup', clause: 'completed-call-in-flight', steps: 17 },
+    { variant: 'waiters-early', cfg: A('waiters-early'), property: 'no-lost-wakeup', clause: 'no-sleeper-with-done-entry', steps: 42 },
+    { variant: 'free-early', cfg: A('free-early'), property: 'entry-safety', clause: 'free-entry-not-held', steps: 18 },
+    { variant: 'nospawn', cfg: N('nospawn'), property: 'no-lost-wakeup', clause: 'all-calls-complete', steps: 31 },
+  ];
+  test('every seeded bug is in the table', () => {
+    expect(expected.map((e) => e.variant).sort()).toEqual(DISPATCH_VARIANTS.map((v) => v.name).sort());
+  });
+
+  test.each(expected)('finds $variant with a shortest counterexample ($steps steps) that replays', async (e) => {
+    const prop = propertyByName(e.property)!;
+    const s = await exhaustive(opts(e.cfg, e.variant, { props: [prop], writeTraces: true }));
+    const r = s.results[0];
+    expect([r.status, r.clause, r.traceSteps]).toEqual(['violated', e.clause, e.steps]);
+    expect(r.trace).toBe(join(out, e.property, `${e.variant}-exhaustive.itf.json`));
+    const t = loadTrace(r.trace!);
+    expect(t.meta.steps).toHaveLength(e.steps);
+    // a terminal-state (deadlock) counterexample ends quiescent, so that replay re-checks liveness there; an invariant's does not
+    expect(t.meta.end.quiescent).toBe(e.clause === 'no-sleeper-with-done-entry' || e.clause === 'all-calls-complete');
+    const rep = replay(t);
+    expect(rep.outcome).toBe('reproduced');
+    expect(rep.verdict).toMatchObject({ property: e.property, clause: e.clause, step: e.steps });
+    // Shortest: no counterexample within one step less (a bounded proof of the bound).
+    const shorter = await exhaustive(opts(e.cfg, e.variant, { props: [prop], maxDepth: e.steps - 1 }));
+    expect(shorter.results[0].status).toBe('holds');
+    expect(shorter.limit).toBe('max-depth');
+  });
+
+  test('the correct model holds where each bug shows', async () => {
+    for (const cfg of [A(), B(), N()]) {
+      const s = await exhaustive(opts(cfg, 'correct', { maxStates: 40_000 }));
+      expect(s.results.filter((r) => r.status === 'violated')).toEqual([]);
+    }
+  });
+
+  test('hash compaction and bitstate find the same violations and state how much they may have missed', async () => {
+    const full = await exhaustive(opts(A('lostwake'), 'lostwake'));
+    const verdicts = (x: typeof full) => x.results.map((r) => [r.property, r.status, r.clause, r.traceSteps]);
+    const hc = await exhaustive(opts(A('lostwake'), 'lostwake', { store: 'hashcompact', writeTraces: true }));
+    expect(verdicts(hc)).toEqual(verdicts(full));
+    expect(hc.states).toBe(full.states);
+    expect(hc.store.omission.kind).toBe('probability-any-missed');
+    expect(hc.statement).toMatch(/probability that some state was missed is at most \d\.\d\de-\d+/);
+    expect(replay(loadTrace(hc.results.find((r) => r.trace)!.trace!)).outcome).toBe('reproduced');
+    const bs = await exhaustive(opts(A('lostwake'), 'lostwake', { store: 'bitstate', bitstateBits: 22 }));
+    expect(verdicts(bs)).toEqual(verdicts(full));
+    expect(bs.states).toBe(full.states);
+    expect(bs.store.omission.kind).toBe('expected-missed');
+    expect(bs.statement).toMatch(/^Hold: .* on the [\d,]+ states the bitstate search visited/);
+    expect(bs.statement).toMatch(/states are expected to have been missed directly .* so this is a partial search/);
+    // A small bit array misses states, and says so.
+    const tiny = await exhaustive(opts(A('lostwake'), 'lostwake', { store: 'bitstate', bitstateBits: 16 }));
+    expect(tiny.states).toBeLessThan(full.states);
+    expect(tiny.store.omission).toMatchObject({ kind: 'expected-missed' });
+    expect((tiny.store.omission as { value: number }).value).toBeGreaterThan(100);
+  });
+
+  test('a depth bound and a state limit say what was covered, and a limited search is not called a proof', async () => {
+    const d = await exhaustive(opts(A(), 'correct', { maxDepth: 10 }));
+    expect([d.limit, d.complete, d.depth]).toEqual(['max-depth', false, 10]);
+    expect(d.statement).toMatch(/^Hold: .* on every state within 10 steps of the initial state/);
+    const m = await exhaustive(opts(A(), 'correct', { maxStates: 1000 }));
+    expect([m.limit, m.complete, m.states]).toEqual(['max-states', false, 1000]);
+    expect(m.statement).toContain('NOT a proof');
+  });
+
+  test('refuses the combinations a reduction cannot preserve, with the reason', async () => {
+    const live = propertyByName('no-lost-wakeup')!;
+    await expect(exhaustive(opts(A(), 'correct', { props: [propertyByName('linearizable')!] }))).rejects.toThrow(/operation history, which is not part of the state/);
+    await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', symmetry: ['workers'] }))).rejects.toThrow(CombinationError);
+    await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', symmetry: ['workers'] }))).rejects.toThrow(/weak fairness is about individual actors/);
+    await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', por: true }))).rejects.toThrow(/partial-order reduction/);
+    await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', store: 'bitstate' }))).rejects.toThrow(/bitstate store/);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * More than one core and more than one machine: worker threads give the same result as one thread
+ * (random and exhaustive mode, down to the bytes of the traces), shards merged by `virtuos merge` give
+ * the verdict of a single run, and the command line refuses what it cannot do soundly (exit 2, one
+ * line naming the problem).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { anchorConfig } from '../model/config.ts';
+import { propertiesFor } from '../properties/index.ts';
+import { main } from '../scripts/cli.ts';
+import { exhaustive, type ExhaustiveOptions } from '../scripts/lib/exhaustive.ts';
+import { chunkRunner } from '../scripts/lib/parallel.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'virtuos-parallel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run the CLI in this process; its stdout lines and exit status. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+
+describe('worker threads', () => {
+  test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {
+    const o = (out: string): ExhaustiveOptions => ({
+      cfg: anchorConfig(2, 1, 2, 1, 1, 'free-early'),
+      variant: 'free-early',
+      props: propertiesFor(anchorConfig(2, 1)).filter((p) => p.invariant || p.final),
+      maxStates: 1_000_000,
+      maxDepth: null,
+      store: 'full',
+      symmetry: [],
+      por: false,
+      liveness: 'terminal',
+      outDir: join(dir, out),
+    });
+    const one = await exhaustive(o('e1'));
+    const runner = await chunkRunner({ cfg: o('').cfg, props: o('').props.map((p) => p.name), symmetry: [], por: false }, 2);
+    const two = await exhaustive(o('e2'), runner).finally(() => runner.close());
+    const pick = (s: typeof one) => [s.states, s.transitions, s.depth, s.terminalStates, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
+    expect(pick(two)).toEqual(pick(one));
+    for (const r of one.results.filter((x) => x.trace)) expect(readFileSync(r.trace!.replace('/e1/', '/e2/'), 'utf8')).toBe(readFileSync(r.trace!, 'utf8'));
+    // With a state limit the stored but unexpanded states are still checked: same verdicts.
+    const lim = await exhaustive({ ...o('e3'), maxStates: 3000 });
+    const runner2 = await chunkRunner({ cfg: o('').cfg, props: o('').props.map((p) => p.name), symmetry: [], por: false }, 2);
+    const lim2 = await exhaustive({ ...o('e4'), maxStates: 3000 }, runner2).finally(() => runner2.close());
+    expect(pick(lim2)).toEqual(pick(lim));
+  });
+});
+
+describe('shards and merge', () => {
+  const save = (name: string, lines: string[]) => {
+    const f = join(dir, name);
+    writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+
+  test('exhaustive mode: shards merged prove what one run proves and find the same shortest counterexample', async () => {
+    const args = ['verify', '--exhaustive', '--anchor', '1x2x2x2', '--variant', 'nostamp', '--json', '--out', join(dir, 'es')];
+    const whole = await cli(...args);
+    const files = [];
+    for (const k of [1, 2]) files.push(save(`e${k}.json`, (await cli(...args, '--shard', `${k}/2`)).out));
+    const m = await cli('merge', ...files, '--json');
+    const merged = JSON.parse(m.out[0]);
+    const single = JSON.parse(whole.out[whole.out.length - 1]);
+    expect(m.code).toBe(whole.code);
+    expect(merged.results.map((r: { property: string; status: string; traceSteps: number | null }) => [r.property, r.status, r.traceSteps])).toEqual(
+      single.results.map((r: { property: string; status: string; traceSteps: number | null }) => [r.property, r.status, r.traceSteps]),
+    );
+    expect(merged.statement).toMatch(/PROVED over 2 shard\(s\) covering every reachable state: exactly-once, right-thread, no-lost-wakeup/);
+  });
+
+  test('merge refuses files that are not shards of one verification, naming the file and field', async () => {
+    const a = save('a.json', (await cli('verify', '--exhaustive', '--anchor', '1x1x1x1', '--shard', '1/2', '--json', '--out', join(dir, 'm'))).out);
+    const b = save('b.json', (await cli('verify', '--exhaustive', '--anchor', '1x1x1x1', '--variant', 'lostwake', '--shard', '2/2', '--json', '--out', join(dir, 'm'))).out);
+    const r = await cli('merge', a, b);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/not shards of one verification/);
+    const junk = save('junk.json', ['not json']);
+    expect((await cli('merge', junk)).err[0]).toMatch(new RegExp(`^virtuos merge: ${junk}: line 1: not JSON \\(`));
+  });
+});
+
+describe('the command line refuses what it cannot do soundly', () => {
+  test.each([
+    [['--exhaustive', '--runs', '5'], '--runs belongs to random mode and has no meaning with --exhaustive'],
+    [['--max-states', '5'], '--max-states needs --exhaustive'],
+    [['--exhaustive', '--property', 'linearizable'], 'linearizable is a property of the operation history, which is not part of the state'],
+    [['--exhaustive', '--anchor', '2x1', '--symmetry', '--liveness', 'cycles'], 'fair-cycle liveness cannot be combined with symmetry reduction'],
+    [['--exhaustive', '--anchor', '2x1', '--por', '--liveness', 'cycles'], 'fair-cycle liveness cannot be combined with partial-order reduction'],
+    [['--exhaustive', '--store', 'bogus'], "--store must be one of full, hashcompact, bitstate, got 'bogus'"],
+    [['--exhaustive', '--shard', '3/2'], '--shard 3/2: K must be between 1 and N'],
+    [['--workers', '2'], '--workers and --shard need --exhaustive in this version'],
+    [['--anchor', '2y1'], "--anchor must be NCxNR[xNENT[xNW[xSPINS]]] (for example 2x2x2x2x1), got '2y1'"],
+  ])('verify %j', async (argv, message) => {
+    const r = await cli('verify', ...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toContain(message);
+    expect(r.out).toEqual([]);
+  });
+});
