@@ -3,9 +3,9 @@
  * domain signals the service domain's event channel because a caller saw WAKE_REQUESTED.
  *
  * It clears the pending bit, loads the wake word and CASes it to move every sleeping worker to
- * running and clear WAKE_REQUESTED and WAKE_IN_PROGRESS, then marks those workers woken. A sleeping
- * worker counted itself in the word with the same CAS that put it to sleep, so the workers it marks
- * are exactly the ones the word counted.
+ * running and clear WAKE_REQUESTED and WAKE_IN_PROGRESS, then wakes every worker on the domain's
+ * wait queue: the sleeping ones (which counted themselves in the word with the CAS that put them to
+ * sleep) and the ones between setting WAKE_REQUESTED and sleeping, which then do not sleep.
  *
  * Simplifications: all sleepers are woken (a wake-up of all workers of the domain, each of which
  * polls its own process's alloc_top), not one chosen worker.
@@ -17,7 +17,8 @@ import { wakeRunning, wakeSleeping, wakeWord } from './layout.ts';
 import { fmtWake } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
 
-const asleepPc = workerPool.stateIndex.get('asleep')!;
+/** Worker states on the domain's wait queue: from setting WAKE_REQUESTED (prepare_to_wait) to waking. */
+const waitingPcs = new Set(['sleepRecheck', 'sleepCommit', 'asleep'].map((n) => workerPool.stateIndex.get(n)!));
 
 export const backend = defineComponent({
   id: 'backend-wake',
@@ -64,7 +65,7 @@ export const backend = defineComponent({
       const w = c.s[c.L.backend.wl];
       c.s[c.L.wake] = wakeWord(wakeRunning(w) + wakeSleeping(w), 0, false, false);
       c.s[c.L.backend.wl] = 0;
-      for (const wk of c.L.worker) if (c.s[wk.pc] === asleepPc) c.s[wk.woken] = 1;
+      for (const wk of c.L.worker) if (waitingPcs.has(c.s[wk.pc])) c.s[wk.woken] = 1;
     },
   },
   events: {
@@ -73,7 +74,7 @@ export const backend = defineComponent({
     BackendWakesWorkers: {
       from: 'backend wake handler',
       to: 'wake page, sleeping workers',
-      description: 'CAS the wake word (sleeping -> running, flags cleared) and wake the sleeping workers',
+      description: 'CAS the wake word (sleeping -> running, flags cleared) and wake the workers on the wait queue',
       label: (c, target) => (target === 'waitEvent' ? `wakes ${wakeSleeping(c.s[c.L.backend.wl])} sleeping worker(s)` : 'fails to CAS the wake word, reloads'),
     },
   },

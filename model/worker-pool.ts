@@ -14,8 +14,12 @@
  * available: the worker whose pop leaves no idle worker spawns a new one (up to `workers`). An idle
  * worker polls `alloc_top`; after `workerPolls` empty polls it sleeps: it loads the wake word, CAS-sets
  * WAKE_REQUESTED, re-checks `alloc_top` (a request pushed meanwhile would otherwise be lost), and
- * CAS-moves itself from running to sleeping, which fails if anyone touched the word since. The
- * backend's event handler (backend.ts) wakes the sleepers. With `wakePath: false` an idle worker
+ * CAS-moves itself from running to sleeping, which fails if anyone touched the word since. From the
+ * moment it sets WAKE_REQUESTED it is on the domain's wait queue (the kernel's prepare_to_wait), so
+ * the backend's event handler (backend.ts) wakes it even before it sleeps, and it then does not
+ * sleep. Without that, the CAS alone is not enough: the wake word has no stamp, and another process's
+ * worker can recreate the exact value loaded (an ABA that the exhaustive search found, leaving a
+ * request unserved with every worker asleep). With `wakePath: false` an idle worker
  * simply waits until `alloc_top` changes, as in the SPIN anchor.
  *
  * Seeded bugs here: `lostwake` (W6 as a plain load then a plain store), `waiters-early` (W9 before
@@ -232,9 +236,10 @@ export const workerPool = defineComponent({
       },
     },
     sleepCommit: {
-      description: 'S4: about to CAS itself from running to sleeping (fails if the word changed)',
+      description: 'S4: about to CAS itself from running to sleeping (fails if the word changed), unless a wake-up already reached it',
       on: {
         WorkerGoesToSleep: [
+          { guard: 'woken', target: 'poll', actions: 'clearWake' },
           { guard: 'wakeUnchanged', target: 'asleep', actions: 'goToSleep' },
           { target: 'poll', actions: 'clearWake' },
         ],
@@ -446,6 +451,7 @@ export const workerPool = defineComponent({
     },
     clearWake: (c) => {
       c.s[me(c).wl] = 0;
+      c.s[me(c).woken] = 0;
     },
     setRequested: (c) => {
       const w = me(c);

@@ -148,3 +148,21 @@ test('trace files are byte-identical for the same seed', () => {
   expect(a.length).toBeGreaterThan(0);
   expect(a).toEqual(b);
 });
+
+describe('regressions', () => {
+  test('two processes: a worker woken while it prepares to sleep does not sleep (the wake-word ABA the exhaustive search found)', () => {
+    // The 55 steps of the shortest counterexample found before the fix, as actor picks: process 2's
+    // worker had set WAKE_REQUESTED, the wake-up for its request came before it slept, and process 1's
+    // worker recreated the wake word it had loaded, so its CAS to sleeping succeeded and nobody served the request.
+    const cfg: Config = { ...DEFAULT_CONFIG, processes: 2, threads: 1, kernelThreads: 1, calls: 1, entries: 1, workers: 1, initialWorkers: 1, blockingPair: false };
+    const sys = makeSystem(cfg);
+    const names = ['T1', 'T1', 'T1', 'T1', 'T1', 'T1', 'T1', 'T2', 'T2', 'T2', 'T2', 'T2', 'T2', 'T2', 'W1', 'T1', 'T1', 'W1', 'W2', 'W2', 'W2', 'W2', 'T2', 'T2', 'T2', 'T2', 'T2', 'T2', 'K2', 'K2', 'K2', 'K2', 'K2', 'B', 'B', 'B', 'W1', 'W1', 'W1', 'W1', 'W1', 'W1', 'W1', 'W1', 'T1', 'T1', 'T1', 'T1', 'T1', 'W1', 'W2', 'W1', 'W1', 'W1', 'W1'];
+    const picks: Pick[] = names.map((n) => [sys.actors.findIndex((a) => a.name === n), 0] as const);
+    expect(picks.every(([a]) => a >= 0)).toBe(true);
+    const r = runSchedule(sys, picks, { props: DISPATCH, record: true });
+    expect(r.violation).toBeNull();
+    expect(r.end.quiescent).toBe(true);
+    // the worker of process 2 was woken between WAKE_REQUESTED and its sleep, and did not sleep
+    expect(r.trace.some((x) => x.choice.event.name === 'WorkerGoesToSleep' && x.choice.branch.targetName === 'poll' && x.before[sys.L.worker[x.choice.actor - sys.actors.findIndex((a) => a.name === 'W1')].woken] === 1)).toBe(true);
+  });
+});
