@@ -393,22 +393,17 @@ describe('performance', () => {
     });
   }
 
-  test('a 300-op history with ~4-way overlap checks in well under 100 ms, ok or illegal', () => {
+  // Speed is measured by the benchmark, not asserted here: the search budget stands for it, so that a
+  // busy machine cannot fail the test. 20,000 nodes is far below the default and still enough.
+  test('a 300-op history with ~4-way overlap is decided within a small search budget, ok or illegal', () => {
     const spec = lifoStackSpecFrom([0, 1, 2, 3, 4, 5, 6, 7]);
     const h = freeStackHistory(7);
     const bad = h.map((o) => (o.id === 290 ? { ...o, input: { op: 'pop' as const }, output: { value: -1 } } : o));
     const overlap = Math.max(...h.map((o) => h.filter((p) => p.call <= o.call && o.call <= p.ret!).length));
     expect(overlap).toBeGreaterThanOrEqual(4);
-    checkLinearizable(spec, freeStackHistory(3));
-    const t0 = performance.now();
-    const ok = checkLinearizable(spec, h);
-    const t1 = performance.now();
-    const illegal = checkLinearizable(spec, bad);
-    const t2 = performance.now();
+    const ok = checkLinearizable(spec, h, { maxNodes: 20_000 });
+    const illegal = checkLinearizable(spec, bad, { maxNodes: 20_000 });
     expect(ok.verdict).toBe('ok');
     expect(illegal.verdict).toBe('illegal');
-    console.log(`300-op history: ok in ${(t1 - t0).toFixed(2)} ms, illegal in ${(t2 - t1).toFixed(2)} ms`);
-    expect(t1 - t0).toBeLessThan(100);
-    expect(t2 - t1).toBeLessThan(100);
   });
 });
