@@ -11,27 +11,13 @@
  */
 import type { Operation } from '../../lib/linearizability.ts';
 import { DIFF_CLOSE_DEFERRED, tagOf } from '../../../model/posix/thread.ts';
-import { procOfSlot } from '../../../model/posix/layout.ts';
+import { procOfSlot, type RecordLayout } from '../../../model/posix/layout.ts';
 import type { RefInput, RefOutput } from '../../../model/posix/reference-kernel.ts';
 import { routeName } from '../../../model/posix/routing.ts';
 import type { System } from '../../../model/system.ts';
 
-export interface CallRecord {
-  slot: number;
-  index: number;
-  inv: number;
-  ret: number;
-  res: number;
-  err: number;
-  data: number;
-  rsv: number;
-  rt: number;
-  gt: number;
-  a0: number;
-  a1: number;
-  flags: number;
-  route: number;
-}
+/** A call's ghost record as values (the fields of RecordLayout), with its thread slot and index in the program. */
+export type CallRecord = { slot: number; index: number } & { [K in keyof RecordLayout]: number };
 
 /** Every call that has been invoked, in slot then program order. */
 export function callRecords(sys: System, s: Int32Array): CallRecord[] {
