@@ -90,6 +90,8 @@ export interface Config {
   crashes: number;
   /** chunks each recovery client transfers */
   chunks: number;
+  /** orderly stops of a running service domain the administrator may make in one run (recovery layer) */
+  adminStops: number;
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
@@ -110,6 +112,7 @@ export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'no
   networkRestarts: [0, 2],
   crashes: [0, 3],
   chunks: [1, 4],
+  adminStops: [0, 2],
 };
 
 /** Field descriptions, used by --help and the generated spec. */
@@ -139,6 +142,7 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   recovery: 'the failure-and-recovery layer: service domains crash (fault injector), the frontend fails calls and tears down, the admin tool cleans and restarts them',
   crashes: 'most crashes of a service domain or its device per run (recovery layer)',
   chunks: 'chunks each client of the recovery layer transfers',
+  adminStops: "orderly stops of a running service domain by the administrator per run (recovery layer): the backend unregisters, storage syncs, the frontend is told; then clean and start as after a crash",
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -166,6 +170,7 @@ export const DEFAULT_CONFIG: Config = {
   recovery: false,
   crashes: 1,
   chunks: 2,
+  adminStops: 0,
 };
 
 /**

@@ -113,6 +113,7 @@ export interface RecoveryLayout {
   feLock: number; // the frontend's lock over its domain table: -1 free, else the domain whose recovery holds it
   crashesLeft: number; // crashes (and device failures) the fault injector may still cause
   crashes: number; // ghost: crashes so far
+  stopsLeft: number; // orderly stops the administrator may still make
   fi: number; // fault injector pc
   at: number; // admin tool pc
 }
@@ -168,7 +169,7 @@ export function layoutRecovery(a: Alloc, cfg: Config): RecoveryLayout {
       synced: a.word(),
       peer: a.word(),
     });
-  return { dom, client, cache: a.words(cfg.chunks), disk: a.words(cfg.chunks), feLock: a.word(), crashesLeft: a.word(), crashes: a.word(), fi: a.word(), at: a.word() };
+  return { dom, client, cache: a.words(cfg.chunks), disk: a.words(cfg.chunks), feLock: a.word(), crashesLeft: a.word(), crashes: a.word(), stopsLeft: a.word(), fi: a.word(), at: a.word() };
 }
 
 /**
@@ -193,6 +194,7 @@ export function initRecovery(R: RecoveryLayout, cfg: Config, s: Int32Array): voi
   }
   s[R.feLock] = -1;
   s[R.crashesLeft] = cfg.crashes;
+  s[R.stopsLeft] = cfg.adminStops;
 }
 
 /** Every word of the layer with a name, for the region map and traces. */
@@ -211,6 +213,6 @@ export function recoveryWords(R: RecoveryLayout, cfg: Config): { at: number; fie
     out.push({ at: R.cache + i, field: `storage.cache[${i}]` });
     out.push({ at: R.disk + i, field: `storage.disk[${i}]` });
   }
-  out.push({ at: R.feLock, field: 'frontend.lock' }, { at: R.crashesLeft, field: 'fault.crashes_left' }, { at: R.crashes, field: 'fault.crashes' }, { at: R.fi, field: 'FI.pc' }, { at: R.at, field: 'AT.pc' });
+  out.push({ at: R.feLock, field: 'frontend.lock' }, { at: R.crashesLeft, field: 'fault.crashes_left' }, { at: R.crashes, field: 'fault.crashes' }, { at: R.stopsLeft, field: 'admin.stops_left' }, { at: R.fi, field: 'FI.pc' }, { at: R.at, field: 'AT.pc' });
   return out;
 }

@@ -40,6 +40,7 @@ export const PERF_BOUNDS: typeof BOUNDS = {
   // nor is the recovery layer
   crashes: BOUNDS.crashes,
   chunks: BOUNDS.chunks,
+  adminStops: BOUNDS.adminStops,
 };
 
 /** DONE checks that make up the caller's spin, and polls that make up an idle worker's polling. */
