@@ -284,13 +284,16 @@ export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped
 const ISOLATION_FIELDS = ['isolation', 'adversary', 'adversarySteps', 'networkProcesses', 'networkRestarts'] as const;
 
 /**
- * The configuration as printed and recorded in traces: while the isolation layer is off, its fields
- * are left out when they hold their defaults, so that the dispatch model's output and traces read as
+ * The configuration as printed and recorded in traces: while the isolation or recovery layer is off,
+ * its fields are left out when they hold their defaults, so that the dispatch model's output and traces read as
  * they did before the layer existed (a missing field reads back as its default).
  */
 export function shownConfig(c: Config): Partial<Config> {
-  if (c.isolation) return c;
   const out: Partial<Config> = { ...c };
-  for (const k of ISOLATION_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
+  if (!c.isolation) for (const k of ISOLATION_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
+  if (!c.recovery) for (const k of RECOVERY_FIELDS) if (out[k] === DEFAULT_CONFIG[k]) delete out[k];
   return out;
 }
+
+/** The recovery layer's own fields, left out the same way while that layer is off. */
+const RECOVERY_FIELDS = ['recovery', 'crashes', 'chunks', 'adminStops'] as const;

@@ -423,7 +423,7 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
     console.log(
       `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
     );
-    console.log(`config: ${Object.entries(cfg).map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
+    console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
   }
   let summary: ExhaustiveSummary;
   let runner = null;

@@ -20,7 +20,7 @@
  * (exhaustive-store.ts) plug in here; `checkCombination` refuses the combinations they cannot preserve.
  */
 import { join } from 'node:path';
-import type { Config } from '../../model/config.ts';
+import { shownConfig, type Config } from '../../model/config.ts';
 import type { Branch } from '../../model/kit.ts';
 import { fastStepper, makeSystem, type FastStepper, type System } from '../../model/system.ts';
 import type { Broken, Property, RunEnd } from '../../properties/property.ts';
@@ -871,7 +871,8 @@ function counterexample(search: Search, p: Property, f: Found, opts: ExhaustiveO
 }
 
 function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
-  const cfg = Object.entries(opts.cfg)
+  const cfg = Object.entries(shownConfig(opts.cfg))
+    .filter(([k]) => k !== 'posix')
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   const held = s.results.filter((r) => r.status === 'holds').map((r) => r.property);
