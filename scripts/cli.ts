@@ -21,7 +21,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 const HELP = `usage: virtuos <command> [options]
 
-An executable model of the VirtuOS dispatch protocol and a verifier for it.
+An executable model of VirtuOS (the dispatch protocol; isolation, POSIX, failure-and-recovery
+layers; a cycle-cost model) and a verifier for it.
 
 commands:
 ${Object.entries(COMMANDS)
