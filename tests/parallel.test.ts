@@ -34,6 +34,21 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
 
 
 describe('worker threads', () => {
+  test('random mode: two workers give the summary and the trace one thread gives (batches)', async () => {
+    const run = async (w: number) => {
+      const r = await cli('verify', '--variant', 'lostwake', '--runs', '1000', '--seed', '3', '--workers', String(w), '--json', '--out', join(dir, `rw${w}`));
+      const last = JSON.parse(r.out.at(-1)!);
+      delete last.timeS;
+      delete last.workers;
+      return { code: r.code, summary: JSON.stringify(last).replaceAll(join(dir, `rw${w}`), 'OUT'), trace: readFileSync(last.results.find((x: { status: string }) => x.status === 'violated').trace, 'utf8') };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.code).toBe(1);
+    expect(two.summary).toBe(one.summary);
+    expect(two.trace).toBe(one.trace);
+  });
+
   test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {
     const o = (out: string): ExhaustiveOptions => ({
       cfg: anchorConfig(2, 1, 2, 1, 1, 'free-early'),
@@ -83,6 +98,17 @@ describe('shards and merge', () => {
     expect(merged.statement).toMatch(/PROVED over 2 shard\(s\) covering every reachable state: exactly-once, right-thread, no-lost-wakeup/);
   });
 
+  test('random mode: shards merged report what one batched run reports', async () => {
+    const whole = JSON.parse((await cli('verify', '--variant', 'lostwake', '--runs', '1500', '--seed', '3', '--workers', '1', '--json', '--out', join(dir, 'rs'))).out.at(-1)!);
+    const files: string[] = [];
+    for (const k of [1, 2, 3]) files.push(save(`rs${k}.json`, (await cli('verify', '--variant', 'lostwake', '--runs', '1500', '--seed', '3', '--shard', `${k}/3`, '--json', '--out', join(dir, 'rs'))).out));
+    const r = await cli('merge', ...files);
+    expect(r.code).toBe(1);
+    const violated = whole.results.filter((x: { status: string }) => x.status === 'violated').map((x: { property: string }) => x.property);
+    for (const p of violated) expect(r.out.join('\n')).toMatch(new RegExp(`${p} +VIOLATED`));
+    expect(r.out.join('\n')).toMatch(/1500 random runs/);
+  });
+
   test('merge refuses files that are not shards of one verification, naming the file and field', async () => {
     const a = save('a.json', (await cli('verify', '--exhaustive', '--anchor', '1x1x1x1', '--shard', '1/2', '--json', '--out', join(dir, 'm'))).out);
     const b = save('b.json', (await cli('verify', '--exhaustive', '--anchor', '1x1x1x1', '--variant', 'lostwake', '--shard', '2/2', '--json', '--out', join(dir, 'm'))).out);
@@ -104,7 +130,6 @@ describe('the command line refuses what it cannot do soundly', () => {
     [['--exhaustive', '--anchor', '2x1', '--por', '--liveness', 'cycles'], 'fair-cycle liveness cannot be combined with partial-order reduction'],
     [['--exhaustive', '--store', 'bogus'], "--store must be one of full, hashcompact, bitstate, got 'bogus'"],
     [['--exhaustive', '--shard', '3/2'], '--shard 3/2: K must be between 1 and N'],
-    [['--workers', '2'], '--workers and --shard need --exhaustive in this version'],
     [['--anchor', '2y1'], "--anchor must be NCxNR[xNENT[xNW[xSPINS]]] (for example 2x2x2x2x1), got '2y1'"],
   ])('verify %j', async (argv, message) => {
     const r = await cli('verify', ...argv);

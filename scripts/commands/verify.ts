@@ -10,6 +10,7 @@ import { PorError } from '../lib/exhaustive-por.ts';
 import type { StoreKind } from '../lib/exhaustive-store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhaustive-symmetry.ts';
 import { chunkRunner } from '../lib/parallel.ts';
+import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../lib/batches.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
 import { DEFAULT_POSIX } from '../../model/posix/config.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
@@ -26,7 +27,7 @@ export const help = `usage: virtuos verify [--property P]... [--variant V] [--co
                       [--seed N] [--runs N | --time S] [--max-picks N]                  (random mode)
                       --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
                                    [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
-                                   [--workers N] [--shard K/N]                          (exhaustive mode)
+                      [--workers N] [--shard K/N]                                      (both)
 
 Random mode (the default) explores random interleavings of the model (fast-check generates and
 shrinks the schedules) and checks the properties on every run. A violation is shrunk and written as
@@ -72,9 +73,12 @@ proved and up to which bound. History properties (linearizable) are left to rand
   --liveness M   cycles: also look for weakly fair cycles (default when no reduction is on);
                  terminal: judge liveness on terminal states only (required with --symmetry/--por)
   --stop-at-first stop at the first violation of any property
-  --workers N    worker threads (default 1); the result is the same as with one
-  --shard K/N    run part K of N (the states below a root level split by hash); combine the parts'
-                 --json output with 'virtuos merge'
+ both:
+  --workers N    worker threads (default 1); the result is the same as with one. In random mode the
+                 runs are then cut into batches of ${BATCH_RUNS} with seeds derived from --seed (a different
+                 sample than one campaign with the same seed, the same for any N)
+  --shard K/N    run part K of N (random: the batches b with b mod N = K-1; exhaustive: the states
+                 below a root level split by hash); combine the parts' --json output with 'virtuos merge'
 
 Exit status: 0 all checked properties hold (in the runs made, or within the stated bound),
 1 a property is violated, 2 bad usage or input (including a combination of options that cannot be
@@ -245,7 +249,6 @@ export async function run(argv: string[]): Promise<number> {
   for (const k of exhaustiveMode ? RANDOM_ONLY : EXHAUSTIVE_ONLY)
     if (values[k] !== undefined) throw new UsageError(exhaustiveMode ? `--${k} belongs to random mode and has no meaning with --exhaustive` : `--${k} needs --exhaustive`);
   // worker threads and shards are implemented for the exhaustive search; random mode runs in one thread
-  if (!exhaustiveMode && (values.workers !== undefined || values.shard !== undefined)) throw new UsageError('--workers and --shard need --exhaustive in this version (random mode runs in one thread)');
   if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
   let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
@@ -300,7 +303,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;
-  const summary = verify({
+  const workers = intOption(values, 'workers', 1, 64, 1);
+  const shard = values.shard !== undefined ? parseShard(values.shard) : null;
+  const batched = values.workers !== undefined || shard !== null;
+  if (batched && timeS !== null) throw new UsageError('--workers and --shard need a run count (--runs), not --time: the batches must be the same whoever runs them');
+  if (batched && !json) console.log(`batched: ${batchCount(runs)} batches of up to ${BATCH_RUNS} runs, seeds derived from ${seed}${shard ? `; this is shard ${shard.k}/${shard.n}` : ''}${workers > 1 ? `; ${workers} worker threads` : ''} (the result is the same for any number of workers)`);
+  const options = {
     cfg,
     variant,
     props,
@@ -309,7 +317,7 @@ export async function run(argv: string[]): Promise<number> {
     timeS,
     outDir,
     maxPicks,
-    onProgress: (p) => {
+    onProgress: (p: { runs: number; steps: number; elapsedS: number; violated: string[] }) => {
       if (json) {
         if (p.runs % 1000 === 0 && p.runs !== lastJsonProgress) {
           lastJsonProgress = p.runs;
@@ -320,7 +328,12 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write(`\r  ${p.runs}${of} runs, ${fmtCount(p.steps)} steps, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
       }
     },
-  });
+  };
+  const summary: VerifySummary & Partial<BatchedSummary> = batched
+    ? await verifyBatched(options, workers, shard, (done, of) => {
+        if (tty) process.stderr.write(`\r  batch ${done}/${of}   `);
+      })
+    : verify(options);
   if (tty) process.stderr.write('\r\x1b[K');
   if (json) {
     for (const r of summary.results) console.log(JSON.stringify({ type: 'result', ...r }));
@@ -328,9 +341,17 @@ export async function run(argv: string[]): Promise<number> {
       JSON.stringify({
         type: 'summary',
         ok: summary.ok,
-        results: summary.results.map((r) => ({ property: r.property, status: r.status, runs: r.runs, steps: r.steps, trace: r.trace })),
+        results: summary.results.map((r) => ({
+          property: r.property,
+          status: r.status,
+          runs: r.runs,
+          steps: r.steps,
+          trace: r.trace,
+          ...(batched ? { clause: r.clause, traceSteps: r.traceSteps, batch: summary.firstBatch?.[r.property] ?? null } : {}),
+        })),
         variant,
         seed,
+        ...(batched ? { mode: 'random', requested: runs, properties: names, config: shownConfig(cfg), shard, batches: summary.batches, workers } : {}),
         runs: summary.runs,
         steps: summary.steps,
         distinctStates: summary.distinctStates,
@@ -345,6 +366,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     console.log(`fair drain bound: ${summary.drainBound} steps after each schedule`);
     printSummary(summary, names);
+    if (shard) console.log(`this was shard ${shard.k}/${shard.n} (${summary.batches?.length ?? 0} batches); combine the shards' --json output with 'virtuos merge'`);
   }
   return summary.ok && scenarioOk ? 0 : 1;
 }

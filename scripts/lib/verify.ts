@@ -39,6 +39,8 @@ export interface VerifyOptions {
   onProgress?: (p: Progress) => void;
   /** write trace files (false in tests that only want verdicts) */
   writeTraces?: boolean;
+  /** also return the sets behind the counts (for merging batches: scripts/lib/batches.ts) */
+  collect?: boolean;
 }
 
 export interface Progress {
@@ -82,6 +84,8 @@ export interface VerifySummary {
   timeS: number;
   results: PropertyResult[];
   coverage: Coverage[];
+  /** the sets behind distinctStates and coverage, when `collect` was asked for */
+  collected?: { distinct: number[]; branches: number[]; states: [number, number][] };
   /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
@@ -103,6 +107,29 @@ export function stateHash(s: Int32Array): number {
     h2 ^= h2 >>> 13;
   }
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
+/** Every branch of every machine, numbered in a fixed order (the same in every thread). */
+let branchIds: Map<Branch, number> | null = null;
+export function branchIndex(): Map<Branch, number> {
+  if (!branchIds) {
+    branchIds = new Map();
+    for (const comp of COMPONENTS) for (const st of comp.states) for (const ev of st.events) for (const br of ev.branches) branchIds.set(br, branchIds.size);
+  }
+  return branchIds;
+}
+
+/** Coverage of each machine that has actors in `sys`, from the visited states (per component) and branches. */
+export function coverageOf(sys: System, visitedStates: Set<number>[], visitedBranches: Set<Branch>): Coverage[] {
+  return COMPONENTS.map((comp, ci) => {
+    const branches = comp.states.flatMap((st) => st.events.flatMap((e) => e.branches));
+    return {
+      machine: comp.spec.id,
+      states: [visitedStates[ci].size, comp.states.length] as [number, number],
+      transitions: [branches.filter((b) => visitedBranches.has(b)).length, branches.length] as [number, number],
+      unvisitedStates: comp.states.filter((_, i) => !visitedStates[ci].has(i)).map((st) => st.name),
+    };
+  }).filter((c, ci) => sys.actors.some((a) => a.comp === ci));
 }
 
 export function defaultMaxPicks(cfg: Config): number {
@@ -328,18 +355,18 @@ export function verify(opts: VerifyOptions): VerifySummary {
     remaining = remaining.filter((p) => p !== prop);
   }
 
-  const coverage: Coverage[] = COMPONENTS.map((comp, ci) => {
-    const branches = comp.states.flatMap((st) => st.events.flatMap((e) => e.branches));
-    return {
-      machine: comp.spec.id,
-      states: [visitedStates[ci].size, comp.states.length] as [number, number],
-      transitions: [branches.filter((b) => visitedBranches.has(b)).length, branches.length] as [number, number],
-      unvisitedStates: comp.states.filter((_, i) => !visitedStates[ci].has(i)).map((st) => st.name),
-    };
-  }).filter((c, ci) => sys.actors.some((a) => a.comp === ci));
+  const coverage = coverageOf(sys, visitedStates, visitedBranches);
+  const collected = opts.collect
+    ? {
+        distinct: [...distinct],
+        branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
+        states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
+      }
+    : undefined;
 
   const list = opts.props.map((p) => results.get(p.name)!);
   return {
+    ...(collected ? { collected } : {}),
     ok: list.every((r) => r.status === 'holds'),
     variant: opts.variant,
     seed: opts.seed,

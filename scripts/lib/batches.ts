@@ -1,0 +1,139 @@
+/**
+ * Random mode over several threads or machines: the run budget is cut into batches of BATCH_RUNS
+ * runs, numbered from 0, each an independent verification with its own seed derived from the user's
+ * seed and the batch number. Batches can run in any order, on worker threads (--workers) or on other
+ * machines (--shard K/N runs the batches b with b mod N = K-1), and merging them in batch order gives
+ * the same verdicts, counts and counterexamples whoever ran them. A property's counterexample is the
+ * one of the first batch that broke it; that batch is run once more in this thread to write it.
+ *
+ * A batched verification samples differently from one campaign with the same seed (the batches'
+ * seeds are not the campaign's): both are valid samples; the summary says which it was.
+ */
+import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
+import type { Branch } from '../../model/kit.ts';
+import { propertyByName } from '../../properties/index.ts';
+import { Pool } from './parallel.ts';
+import { branchIndex, coverageOf, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
+
+export const BATCH_RUNS = 500;
+
+export const batchSeed = (seed: number, b: number) => (seed + Math.imul(b + 1, 0x9e3779b9)) | 0;
+export const batchCount = (runs: number) => Math.ceil(runs / BATCH_RUNS);
+export const batchRuns = (runs: number, b: number) => Math.max(0, Math.min(BATCH_RUNS, runs - b * BATCH_RUNS));
+
+/** What a worker thread needs to run batches: plain data. */
+export interface BatchSpec {
+  opts: Omit<VerifyOptions, 'props' | 'onProgress'> & { props: string[] };
+}
+
+export function runBatch(spec: BatchSpec, b: number): VerifySummary {
+  const o = spec.opts;
+  return verify({ ...o, props: o.props.map((n) => propertyByName(n)!), seed: batchSeed(o.seed, b), runs: batchRuns(o.runs, b), timeS: null, writeTraces: false, collect: true });
+}
+
+export interface BatchedSummary extends VerifySummary {
+  batches: number[];
+  shard: { k: number; n: number } | null;
+  /** per violated property, the batch whose counterexample is reported */
+  firstBatch: Record<string, number>;
+}
+
+export async function verifyBatched(opts: VerifyOptions, workers: number, shard: { k: number; n: number } | null, onBatch?: (done: number, of: number) => void): Promise<BatchedSummary> {
+  const started = performance.now();
+  const all = Array.from({ length: batchCount(opts.runs) }, (_, b) => b);
+  const mine = shard ? all.filter((b) => b % shard.n === shard.k - 1) : all;
+  const { onProgress: _progress, props, ...rest } = opts;
+  const spec: BatchSpec = { opts: { ...rest, props: props.map((p) => p.name) } };
+  let outs: VerifySummary[];
+  let done = 0;
+  if (workers > 1) {
+    const pool = new Pool(workers, { kind: 'random', spec });
+    await pool.ready;
+    try {
+      outs = await Promise.all(
+        mine.map((b) =>
+          pool.run<VerifySummary>({ batch: b }).then((r) => {
+            onBatch?.(++done, mine.length);
+            return r;
+          }),
+        ),
+      );
+    } finally {
+      await pool.close();
+    }
+  } else {
+    outs = mine.map((b) => {
+      const r = runBatch(spec, b);
+      onBatch?.(++done, mine.length);
+      return r;
+    });
+  }
+  const sys: System = makeSystem(opts.cfg);
+  // merge in batch order
+  const results: PropertyResult[] = opts.props.map((p) => ({ property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0 }));
+  const firstBatch: Record<string, number> = {};
+  outs.forEach((o, i) => {
+    for (const r of results) {
+      const x = o.results.find((y) => y.property === r.property)!;
+      r.runs += x.runs;
+      r.steps += x.steps;
+      r.inconclusive += x.inconclusive;
+      if (x.status === 'violated' && r.status === 'holds') {
+        r.status = 'violated';
+        r.clause = x.clause;
+        r.message = x.message;
+        r.traceSteps = x.traceSteps;
+        firstBatch[r.property] = mine[i];
+      }
+    }
+  });
+  // write each reported counterexample by running its batch once more, here
+  if (opts.writeTraces !== false) {
+    for (const r of results) {
+      if (r.status !== 'violated') continue;
+      const b = firstBatch[r.property];
+      const again = verify({ ...opts, props: opts.props.filter((p) => p.name === r.property), seed: batchSeed(opts.seed, b), runs: batchRuns(opts.runs, b), timeS: null, onProgress: undefined });
+      r.trace = again.results[0].trace;
+    }
+  }
+  const distinct = new Set<number>();
+  const branchById = [...branchIndex().keys()];
+  const visitedBranches = new Set<Branch>();
+  const visitedStates = COMPONENTS.map(() => new Set<number>());
+  for (const o of outs) {
+    for (const h of o.collected!.distinct) distinct.add(h);
+    for (const id of o.collected!.branches) visitedBranches.add(branchById[id]);
+    for (const [ci, st] of o.collected!.states) visitedStates[ci].add(st);
+  }
+  const sum = (f: (o: VerifySummary) => number) => outs.reduce((a, o) => a + f(o), 0);
+  const mergeCounts = (a: Record<string, number>, b: Record<string, number>) => {
+    for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+    return a;
+  };
+  const adversary = opts.cfg.adversary
+    ? outs.reduce(
+        (a, o) => ({ steps: a.steps + o.adversary!.steps, scheduled: a.scheduled + o.adversary!.scheduled, runs: a.runs + o.adversary!.runs, byEvent: mergeCounts(a.byEvent, o.adversary!.byEvent), accepted: mergeCounts(a.accepted, o.adversary!.accepted) }),
+        { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> },
+      )
+    : null;
+  return {
+    ok: results.every((r) => r.status === 'holds'),
+    variant: opts.variant,
+    seed: opts.seed,
+    runs: sum((o) => o.runs),
+    steps: sum((o) => o.steps),
+    distinctStates: distinct.size,
+    distinctCapped: outs.some((o) => o.distinctCapped),
+    drainBound: outs[0]?.drainBound ?? 0,
+    maxPicks: outs[0]?.maxPicks ?? 0,
+    timeS: (performance.now() - started) / 1000,
+    results,
+    coverage: coverageOf(sys, visitedStates, visitedBranches),
+    adversary,
+    // the POSIX counters and crash points are per batch and are not merged here
+    crashes: null,
+    batches: mine,
+    shard,
+    firstBatch,
+  };
+}
