@@ -14,6 +14,7 @@ import type { Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { isolationWords, type IsolationRegionKind } from './isolation-layout.ts';
 import { COMPONENTS, type Choice, type System } from './system.ts';
+import { recoveryWords } from './recovery-layout.ts';
 import type { PosixLayout } from './posix/layout.ts';
 
 export interface Footprint {
@@ -73,7 +74,9 @@ export type RegionKind =
   // the POSIX layer: a process's libc translation table (process memory, primary domain), a thread's
   // request slot to a service domain, and a kernel's state (field names start with the domain)
   | 'translation-table' | 'request-slot' | 'domain-kernel'
-  | IsolationRegionKind;
+  | IsolationRegionKind
+  // the failure-and-recovery layer's words (recovery-layout.ts)
+  | 'recovery';
 
 export interface Region {
   kind: RegionKind;
@@ -127,6 +130,9 @@ export function regionMap(sys: System): Region[] {
   actorBlock('B', L.backend);
   if (L.posix) posixRegions(L.posix, put, actorBlock);
   if (L.iso) for (const w of isolationWords(L.iso)) out[w.at] = { kind: w.kind, proc: -1, actor: w.actor, field: w.field };
+  // the recovery layer's words: its actors' control words are registers, the rest is the layer's shared state
+  if (L.rec)
+    for (const w of recoveryWords(L.rec, L.cfg)) out[w.at] = w.field.endsWith('.pc') ? { kind: 'actor', proc: -1, actor: w.field.slice(0, -3), field: w.field } : { kind: 'recovery', proc: -1, actor: '', field: w.field };
   for (let i = 0; i < L.size; i++) if (!out[i]) throw new Error(`regionMap: word ${i} has no region`);
   return out;
 }

@@ -163,3 +163,12 @@ describe("the administrator's orderly stop", () => {
     expect(enabled(sys, sys.init).some((c) => c.event.name.startsWith('AdminStops'))).toBe(false);
   });
 });
+
+test('the footprint region map names every word of the recovery layer', async () => {
+  const { regionMap } = await import('../model/footprint.ts');
+  const sys = makeSystem(parseConfig({ recovery: true }));
+  const map = regionMap(sys);
+  expect(map).toHaveLength(sys.L.size);
+  expect(map.filter((r) => r.kind === 'recovery').length).toBeGreaterThan(0);
+  expect(map.some((r) => r.field === 'AT.pc' && r.kind === 'actor')).toBe(true);
+});
