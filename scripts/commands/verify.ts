@@ -152,7 +152,7 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
   console.log(
     bad
       ? `result: ${bad} of ${s.results.length} properties VIOLATED (variant ${s.variant}, seed ${s.seed})`
-      : `result: all ${s.results.length} properties hold in ${s.runs} random runs (variant ${s.variant}, seed ${s.seed}); sampled, not proved`,
+      : `result: ${s.results.length === 1 ? `${s.results[0].property} holds` : `all ${s.results.length} properties hold`} in ${s.runs} random runs (variant ${s.variant}, seed ${s.seed}); sampled, not proved`,
   );
 }
 
