@@ -87,6 +87,10 @@ export interface Choice {
 }
 
 /** `bounds`: see checkConsistent; exploration always uses the default. */
+/** T1, K2, W1...; a one-of-a-kind actor (the frontend F, the backend B, the hypervisor XS...) is its bare prefix. */
+const numbered = new Set(['T', 'K', 'W']);
+const actorName = (prefix: string, n: number, i: number) => (n === 1 && !numbered.has(prefix) ? prefix : `${prefix}${i + 1}`);
+
 export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System {
   checkConsistent(cfg, bounds);
   const L = makeLayout(cfg);
@@ -99,7 +103,7 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   for (const ci of order) {
     const comp = COMPONENTS[ci];
     const n = !!cfg.posix === POSIX_COMPONENTS.has(comp) ? comp.spec.count(L) : 0;
-    for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: n === 1 && comp.spec.prefix !== 'T' && comp.spec.prefix !== 'K' && comp.spec.prefix !== 'W' ? comp.spec.prefix : `${comp.spec.prefix}${i + 1}`, pcAt: comp.spec.pc(L, i) });
+    for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: actorName(comp.spec.prefix, n, i), pcAt: comp.spec.pc(L, i) });
   }
   const init = initialState(L);
   let heldFrom = actors.length;
@@ -166,24 +170,14 @@ const noEmit = () => {};
 
 /** Every step that can happen next, in a fixed order (actor, then event). */
 export function enabled(sys: System, s: Int32Array): Choice[] {
-  const out: Choice[] = [];
-  const ctx: Ctx = { s, me: 0, L: sys.L, emit: noEmit };
-  const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : sys.actors.length;
-  for (let a = 0; a < last; a++) {
-    const actor = sys.actors[a];
-    const comp = COMPONENTS[actor.comp];
-    ctx.me = actor.me;
-    if (comp.spec.runnable && !comp.spec.runnable(ctx)) continue;
-    const st = comp.states[s[actor.pcAt]];
-    for (const ev of st.events) {
-      for (const br of ev.branches) {
-        if (br.guard === null || br.guard(ctx)) {
-          out.push({ actor: a, event: ev, branch: br });
-          break;
-        }
-      }
-    }
-  }
+  // One rule for what can move (the gate, runnable, the first branch whose guard holds): the
+  // stepper's; this only turns its answer into Choice objects.
+  const st = fastStepper(sys);
+  const actors = new Int32Array(st.maxEnabled);
+  const branches: Branch[] = new Array(st.maxEnabled);
+  const k = st.enabledInto(s, actors, branches);
+  const out: Choice[] = new Array(k);
+  for (let i = 0; i < k; i++) out[i] = st.choice(s, actors[i], branches[i]);
   return out;
 }
 
