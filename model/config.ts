@@ -35,6 +35,7 @@ export const BUGS = [
   'refcount-leak',
   'storage-waits-network',
   'fsync-early',
+  'ring-left-mapped',
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -236,6 +237,8 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
       }
     }
   }
+  // the recovery layer runs on the isolation layer's hypervisor: switching it on switches that on too
+  if (out.recovery && !('isolation' in (raw as Record<string, unknown>)) && !base.isolation) out.isolation = true;
   checkConsistent(out);
   return out;
 }
@@ -270,12 +273,13 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
     throw new ConfigError('readyQueue', "must be 'lockfree' with isolation: the atomic abstraction trusts its length word, which a compromised domain mapping the queue may overwrite");
   if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
   if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
-  if (c.recovery && c.isolation) throw new ConfigError('recovery', 'cannot be combined with isolation yet: the recovery layer has its own abstract hypervisor (model/recovery-layout.ts)');
+  if (c.recovery && !c.isolation) throw new ConfigError('isolation', "must be true with recovery: the recovery layer runs on the isolation layer's hypervisor, grant tables and event channels");
+  if (c.recovery && c.adversary) throw new ConfigError('adversary', 'cannot be combined with recovery yet: the recovery properties assume the service domains are not compromised');
   if (c.bug !== null && RECOVERY_BUGS.includes(c.bug) && !c.recovery) throw new ConfigError('bug', `${c.bug} is a bug of the recovery layer and needs recovery: true`);
 }
 
 /** Seeded bugs that live in the failure-and-recovery layer. */
-export const RECOVERY_BUGS: readonly Bug[] = ['no-fail-pending', 'stale-completion', 'refcount-leak', 'storage-waits-network', 'fsync-early'];
+export const RECOVERY_BUGS: readonly Bug[] = ['no-fail-pending', 'stale-completion', 'refcount-leak', 'storage-waits-network', 'fsync-early', 'ring-left-mapped'];
 
 /** Seeded bugs that live in the isolation layer. */
 export const ISOLATION_BUGS: readonly Bug[] = ['iommu-stale', 'end-access-mapped', 'wake-writable', 'notify-unchecked', 'evtchn-foreign-send', 'no-quarantine'];

@@ -4,9 +4,11 @@
  * schedule's choice, so the random search explores crash points like any other interleaving, and a
  * replayed trace crashes at the same one.
  *
- * A crash stops the domain's vCPUs at once (its backend takes no further step; what it left in shared
- * memory stays there) and the hypervisor raises the disconnect notification to the primary domain's
- * frontend (in VirtuOS the rendezvous hypercall's DISCONNECT path, triggered by the domain's death).
+ * A crash stops the domain's vCPUs at once: in the same step the hypervisor's lifecycle machine for the
+ * domain (hypervisor.ts) is in `crashed`, so none of the domain's actors (its boot actor, its backend,
+ * its driver) takes a further step, and what it left in memory stays there until the domain is
+ * destroyed. The primary domain's frontend learns of it the way Xen tells dom0 (VIRQ_DOM_EXC): its
+ * connection actor (primary-domain.ts) sees that the domain it is connected to no longer runs.
  * The storage domain's page cache dies with it: only what reached the disk survives. A device failure
  * the driver cannot handle takes the domain down the same way; it is a separate event only so that
  * traces say which it was.
@@ -16,23 +18,22 @@
  *
  * VIRTUOS.md: "Failure and recovery".
  */
+import { LIFE } from './isolation-layout.ts';
 import { defineComponent, type Ctx } from './kit.ts';
-import { DOMAIN_NAMES, domidAt, LIFE_CRASHED, LIFE_RUNNING, NET, STO, type RecoveryLayout } from './recovery-layout.ts';
+import { DOMAIN_NAMES, domainRunning, domidAt, epochOf, NET, slotOf, STO, type RecoveryLayout } from './recovery-layout.ts';
 
 const R = (c: Ctx): RecoveryLayout => c.L.rec!;
 
-/** The crash of domain d: vCPUs stop, the page cache (storage) is lost, the frontend is notified. */
+/** The crash of domain d: vCPUs stop (the hypervisor's lifecycle state is `crashed`), the page cache (storage) is lost. */
 export function crashDomain(c: Ctx, d: number): void {
   const r = R(c);
-  const w = r.dom[d];
-  c.s[w.life] = LIFE_CRASHED;
-  c.s[w.disc] = 1;
+  c.s[c.L.iso!.life[slotOf(d) - 1].pc] = LIFE.crashed;
   c.s[r.crashesLeft]--;
   c.s[r.crashes]++;
   if (d === STO) for (let i = 0; i < c.L.cfg.chunks; i++) c.s[r.cache + i] = c.s[r.disk + i];
 }
 
-const mayCrash = (d: number) => (c: Ctx) => c.s[R(c).dom[d].life] === LIFE_RUNNING && c.s[R(c).crashesLeft] > 0;
+const mayCrash = (d: number) => (c: Ctx) => domainRunning(c.s, c.L.iso!, d) && c.s[R(c).crashesLeft] > 0;
 
 /** The fault injector's events and the domain each crashes. */
 export const CRASH_EVENTS: Record<string, number> = { FaultCrashesNetworkDomain: NET, FaultCrashesStorageDomain: STO, FaultFailsNic: NET, FaultFailsSataController: STO };
@@ -42,7 +43,7 @@ export const faultInjector = defineComponent({
   prefix: 'FI',
   section: 'Failure and recovery',
   description:
-    'The environment: at any step while a service domain runs, and at most `crashes` times per run, it crashes the domain or fails its device; the hypervisor stops the domain and raises the disconnect notification to the frontend.',
+    "The environment: at any step while a service domain runs, and at most `crashes` times per run, it crashes the domain or fails its device; the hypervisor's lifecycle machine for the domain is then in `crashed` (vCPUs stopped), which the frontend sees.",
   initial: 'armed',
   count: (L) => (L.rec ? 1 : 0),
   pc: (L) => L.rec!.fi,
@@ -71,9 +72,9 @@ export const faultInjector = defineComponent({
         ev,
         {
           from: 'environment (fault injector)',
-          to: `${DOMAIN_NAMES[d]} domain, hypervisor, frontend`,
-          description: `${device ? `${what} fails and its driver takes the ${DOMAIN_NAMES[d]} domain down` : `${what} crashes`}: its vCPUs stop and the frontend gets the disconnect notification`,
-          label: (c: Ctx) => `${device ? `fails ${what}, which takes down` : 'crashes'} the ${DOMAIN_NAMES[d]} domain dom${domidAt(d, c.s[R(c).dom[d].epoch])}`,
+          to: `${DOMAIN_NAMES[d]} domain, hypervisor`,
+          description: `${device ? `${what} fails and its driver takes the ${DOMAIN_NAMES[d]} domain down` : `${what} crashes`}: the hypervisor stops its vCPUs (lifecycle crashed)`,
+          label: (c: Ctx) => `${device ? `fails ${what}, which takes down` : 'crashes'} the ${DOMAIN_NAMES[d]} domain dom${domidAt(d, epochOf(c.s, c.L.iso!, d))}`,
         },
       ];
     }),

@@ -19,8 +19,14 @@
  * hypercalls made inside the callers' steps (grant-table.ts, event-channel.ts, rendezvous.ts). The DMA
  * check of the IOMMU is here.
  *
- * Simplifications: the storage domain does not crash (its recovery belongs to the failure-and-recovery
- * model); a crash happens only to a connected domain (not during boot, which would only add refused boot
+ * With the failure-and-recovery layer on (recovery.ts), crashes come from its fault injector, which may
+ * crash either domain at any step while it runs; the administrator's tool then asks the toolstack to
+ * destroy the domain (clean) and to restart it (start), so both lifecycle actors wait for its request
+ * instead of destroying and restarting on their own; and a domain stopped in order shuts itself down
+ * (SCHEDOP_shutdown: `halted`). Destroying a domain also wipes what the layer keeps in its memory (its
+ * backend's state, its notify ring, its shadow processes).
+ *
+ * Simplifications: without the recovery layer the storage domain does not crash; a crash happens only to a connected domain (not during boot, which would only add refused boot
  * steps, which the adversary already causes); domain creation is one step and boots no firmware; the IOMMU context is a set of domain ids
  * whose frames a device may reach (a real context is a page table of the owner's physical memory).
  *
@@ -49,6 +55,11 @@ import {
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { RV } from './rendezvous.ts';
+import { wipeRecoveryDomain } from './recovery-backend.ts';
+import { REQ_CLEAN, REQ_NONE, REQ_START } from './recovery-layout.ts';
+
+/** The recovery layer's words for a slot (network = 0, storage = 1 there), or null without the layer. */
+const recWords = (c: Ctx, slot: number) => c.L.rec?.dom[slot === NETWORK ? 0 : 1] ?? null;
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 
@@ -136,6 +147,7 @@ function destroyDomain(c: Ctx, slot: number): void {
   // the lifecycle word moves to `destroyed` with this step, so the domain id is dead from here on
   c.s[I.life[slot - 1].pc] = LIFE.destroyed;
   for (const f of I.reservation[slot]) if (c.s[I.frames[f].owner] === domid && !frameMapped(c.s, I, f)) releaseToPool(c.s, I, f);
+  if (c.L.rec) wipeRecoveryDomain(c.s, c.L, slot === NETWORK ? 0 : 1);
 }
 
 function lifecycle(slot: number): Component {
@@ -149,7 +161,8 @@ function lifecycle(slot: number): Component {
     description:
       `The hypervisor and the dom0 toolstack for the ${name} domain: create it (a new domain id, its frames, fresh grant and port tables), ` +
       `pass the ${dev} through to it (IOMMU context switched to the new owner), run it` +
-      (crashable ? '; it may crash, is then destroyed (mappings released, ports closed, device reset and quarantined, unmapped frames freed) and restarted under a new domain id.' : '.'),
+      (crashable ? '; it may crash, is then destroyed (mappings released, ports closed, device reset and quarantined, unmapped frames freed) and restarted under a new domain id' : '') +
+      '; with the recovery layer, destroy and restart wait for the administrator, and a domain may shut itself down (halted).',
     initial: 'absent',
     count: (L) => (L.iso ? 1 : 0),
     pc: (L) => L.iso!.life[slot - 1].pc,
@@ -161,29 +174,50 @@ function lifecycle(slot: number): Component {
       created: { description: 'created and paused; no device yet', on: { ToolstackAssignsDevice: { target: 'running', actions: 'assign' } } },
       running: {
         description: 'its vCPUs run',
-        on: crashable ? { DomainCrashes: { guard: 'inServiceWithRestartsLeft', target: 'crashed' } } : {},
+        on: {
+          ...(crashable ? { DomainCrashes: { guard: 'inServiceWithRestartsLeft', target: 'crashed' } } : {}),
+          DomainShutsDown: { guard: 'shutdownRequested', target: 'halted', actions: 'shutDown' },
+        },
       },
-      crashed: { description: 'crashed: its vCPUs stopped, everything it holds still in place', on: { ToolstackDestroysDomain: { target: 'destroyed', actions: 'destroy' } } },
+      crashed: { description: 'crashed: its vCPUs stopped, everything it holds still in place', on: { ToolstackDestroysDomain: { guard: 'destroyWanted', target: 'destroyed', actions: 'destroy' } } },
       destroyed: {
         description: 'destroyed; frames still mapped by others stay allocated to the dead domain id',
-        on: crashable ? { ToolstackRestartsDomain: { target: 'absent', actions: 'nextGeneration' } } : {},
+        on: { ToolstackRestartsDomain: { guard: 'restartWanted', target: 'absent', actions: 'nextGeneration' } },
+      },
+      halted: {
+        description: 'shut down in order (recovery layer: the administrator stopped it); vCPUs stopped, memory in place',
+        on: { ToolstackDestroysDomain: { guard: 'destroyWanted', target: 'destroyed', actions: 'destroy' } },
       },
     },
     guards: {
       reservationFree: (c) => reservationFree(c.s, iso(c), slot),
+      shutdownRequested: (c) => (recWords(c, slot) ? c.s[recWords(c, slot)!.shutdown] !== 0 : false),
+      destroyWanted: (c) => (recWords(c, slot) ? c.s[recWords(c, slot)!.adminReq] === REQ_CLEAN : true),
+      restartWanted: (c) => (recWords(c, slot) ? c.s[recWords(c, slot)!.adminReq] === REQ_START : crashable),
       inServiceWithRestartsLeft: (c) =>
+        !c.L.rec &&
         c.s[iso(c).gen[slot]] < c.L.cfg.networkRestarts && c.s[iso(c).rvState[sysidOf(slot)]] === RV.CONNECTED && c.s[iso(c).rvDomid[sysidOf(slot)]] === currentDomid(c.s, iso(c), slot),
     },
     guardDocs: {
       reservationFree: "every frame of the domain's reservation is back in the free pool (no mapping of the previous incarnation's pages is left)",
-      inServiceWithRestartsLeft: 'the domain is connected (in service) and has been restarted fewer than networkRestarts times',
+      inServiceWithRestartsLeft: 'the domain is connected (in service) and has been restarted fewer than networkRestarts times (without the recovery layer, whose fault injector crashes domains instead)',
+      shutdownRequested: 'the domain has asked to be shut down (recovery layer: its backend, after an orderly stop)',
+      destroyWanted: "without the recovery layer: always (the toolstack destroys a crashed domain); with it: the administrator's clean asked for it",
+      restartWanted: "without the recovery layer: for the network domain, always; with it: the administrator's start asked for it",
     },
     actions: {
       create: (c) => createDomain(c, slot),
       assign: (c) => assignDevice(c.s, c.L, deviceOf(slot), currentDomid(c.s, iso(c), slot)),
-      destroy: (c) => destroyDomain(c, slot),
+      destroy: (c) => {
+        destroyDomain(c, slot);
+        if (recWords(c, slot)) c.s[recWords(c, slot)!.adminReq] = REQ_NONE;
+      },
+      shutDown: (c) => {
+        c.s[recWords(c, slot)!.shutdown] = 0;
+      },
       nextGeneration: (c) => {
         c.s[iso(c).gen[slot]]++;
+        if (recWords(c, slot)) c.s[recWords(c, slot)!.adminReq] = REQ_NONE;
       },
     },
     events: {
@@ -202,10 +236,22 @@ function lifecycle(slot: number): Component {
       ToolstackDestroysDomain: {
         from: 'dom0 toolstack (XEN_DOMCTL_destroydomain)',
         to: 'hypervisor',
-        description: 'destroy the crashed domain: release its mappings, close its ports, reset and quarantine its device, free its unmapped frames',
+        description: 'destroy the crashed or halted domain: release its mappings, close its ports, reset and quarantine its device, free its unmapped frames',
         label: (c) => `destroys dom${currentDomid(c.s, iso(c), slot)}`,
       },
-      // only a domain that can crash has these two
+      ToolstackRestartsDomain: {
+        from: 'dom0 toolstack',
+        to: 'hypervisor',
+        description: 'restart the service: the next creation uses a new domain id',
+        label: (c) => `restarts the ${name} service (next domain id dom${currentDomid(c.s, iso(c), slot) + 2})`,
+      },
+      DomainShutsDown: {
+        from: `${name} domain (SCHEDOP_shutdown)`,
+        to: 'hypervisor',
+        description: 'the domain asked to be shut down: the hypervisor stops its vCPUs, its memory stays until it is destroyed',
+        label: (c) => `shuts dom${currentDomid(c.s, iso(c), slot)} down (halted)`,
+      },
+      // only a domain that can crash on its own (without the recovery layer's fault injector) has this one
       ...(crashable
         ? {
           DomainCrashes: {
@@ -213,12 +259,6 @@ function lifecycle(slot: number): Component {
             to: `${name} domain`,
             description: 'the domain crashes; the hypervisor stops its vCPUs and tells dom0',
             label: (c) => `crashes the ${name} domain dom${currentDomid(c.s, iso(c), slot)}`,
-          },
-          ToolstackRestartsDomain: {
-            from: 'dom0 toolstack',
-            to: 'hypervisor',
-            description: 'restart the service: the next creation uses a new domain id',
-            label: (c) => `restarts the ${name} service (next domain id dom${currentDomid(c.s, iso(c), slot) + 2})`,
           },
         }
         : {}),

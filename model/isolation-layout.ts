@@ -334,8 +334,9 @@ export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evt
 /**
  * Lifecycle of a service domain: the control-state indices of the hypervisor's lifecycle machine
  * (hypervisor.ts lists its states in this order and checks it). The primary domain (dom0) is always running.
+ * `crashed` and `halted` (shut down in order, recovery layer) both mean: vCPUs stopped, memory in place.
  */
-export const LIFE = { absent: 0, created: 1, running: 2, crashed: 3, destroyed: 4 } as const;
+export const LIFE = { absent: 0, created: 1, running: 2, crashed: 3, destroyed: 4, halted: 5 } as const;
 
 /** The lifecycle state of a slot. */
 export function lifeOf(s: Int32Array, I: IsolationLayout, slot: number): number {

@@ -19,12 +19,17 @@
  * ready queues), it ends access on the ready-queue grants and CLEANs UP, so that a restarted domain can
  * register again.
  *
- * The `wake-writable` seeded bug maps the wake page read-write into processes.
+ * The `wake-writable` seeded bug maps the wake page read-write into processes; `ring-left-mapped`
+ * (recovery layer) leaves the notify ring mapped at the teardown.
+ *
+ * With the failure-and-recovery layer on (recovery-frontend.ts), connecting also registers the
+ * processes, takes the connection's reference and sets RUNNING; and when the domain stops running (or
+ * the administrator asks for a stop) the frontend first clears RUNNING, fails the calls pending in the
+ * incarnation and drops its reference, and DISCONNECTs, unmaps and closes only once the reference
+ * count is zero (the last call in flight has returned).
  *
  * Simplifications: the connection is made for all registered processes at once (VirtuOS adds a process
- * when it first opens the device); each batch of hypercalls is one atomic step; the frontend's RUNNING
- * bit, reference count and the errors returned to waiting callers on a disconnect belong to the
- * failure-and-recovery model, since the storage domain, which carries the dispatch, does not crash here.
+ * when it first opens the device); each batch of hypercalls is one atomic step.
  *
  * VIRTUOS.md: "Components" (primary domain, syscall-frontend), "Memory and isolation", "Failure and recovery".
  */
@@ -48,6 +53,7 @@ import { defineComponent, type Component, type Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
 import { storageDomain } from './service-domain.ts';
+import { connectRecovery, dropConnectionRef, dropIncarnation, failPending, failPendingLabel, noReferences, stopRequested, takeDisconnect } from './recovery-frontend.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 
@@ -80,6 +86,8 @@ function queueGrants(I: IsolationLayout, slot: number, processes: number): [numb
 
 function primaryConnect(slot: number): Component {
   const name = SLOT_NAMES[slot];
+  /** the recovery layer's index of this domain (network = 0, storage = 1) */
+  const d = slot === NETWORK ? 0 : 1;
   const sysid = sysidOf(slot);
   const me = (c: Ctx) => iso(c).connect[slot - 1];
   const dom = (c: Ctx) => c.s[me(c).dom];
@@ -90,7 +98,8 @@ function primaryConnect(slot: number): Component {
   ];
   const domainGone = (c: Ctx) => !running(c.s, iso(c), slot) || currentDomid(c.s, iso(c), slot) !== dom(c);
   const teardown = (c: Ctx) => {
-    for (const m of maps(c).keys()) unmapGrant(c.s, c.L, PRIMARY, m);
+    // the ring-left-mapped seeded bug forgets the notify ring
+    for (const m of maps(c).keys()) if (c.L.cfg.bug !== 'ring-left-mapped' || m !== iso(c).map.ring(slot)) unmapGrant(c.s, c.L, PRIMARY, m);
     for (const [q] of ports(c)) if (c.s[portOf(c.L, PRIMARY, q)!.state] !== PORT_FREE) closePort(c.s, c.L, PRIMARY, q);
   };
   const endQueueGrants = (c: Ctx) => {
@@ -144,7 +153,19 @@ function primaryConnect(slot: number): Component {
           ],
         },
       },
-      connected: { description: 'connected: calls may flow', on: { FrontendDisconnects: { guard: 'domainGone', target: 'cleanup', actions: 'disconnect' } } },
+      connected: {
+        description: 'connected: calls may flow',
+        on: {
+          FrontendDisconnects: { guard: 'domainGoneNoRecovery', target: 'cleanup', actions: 'disconnect' },
+          FrontendTakesDisconnect: { guard: 'goneOrStopping', target: 'failing', actions: 'takeDisconnect' },
+        },
+      },
+      failing: { description: 'recovery layer: RUNNING cleared, lock held; about to fail the calls pending in the incarnation', on: { FrontendFailsPendingCalls: { target: 'dropping', actions: 'failPending' } } },
+      dropping: { description: "recovery layer: about to drop the connection's own reference", on: { FrontendDropsConnectionRef: { target: 'draining', actions: 'dropRef' } } },
+      draining: {
+        description: 'recovery layer: waits for the reference count to reach zero, then disconnects',
+        on: { FrontendDisconnects: { guard: 'noReferences', target: 'cleanup', actions: 'disconnectDrained' } },
+      },
       cancel: { description: 'a step was refused; about to undo and CANCEL', on: { FrontendCancels: { target: 'gaveUp', actions: 'cancel' } } },
       gaveUp: { description: 'gave up on this incarnation of the domain until it is gone', on: { FrontendForgetsDomain: { guard: 'domainDead', target: 'cleanup' } } },
       cleanup: { description: 'disconnected; waits until the hypervisor has destroyed the domain, then cleans up', on: { FrontendCleansUp: { guard: 'domainDead', target: 'idle', actions: 'cleanUp' } } },
@@ -154,8 +175,10 @@ function primaryConnect(slot: number): Component {
       canBindPorts: (c) => ports(c).every(([q, rq]) => canBind(c.s, c.L, PRIMARY, q, dom(c), rq)),
       canMapAll: (c) => [...maps(c)].every(([m, g]) => canMap(c.s, c.L, PRIMARY, m, dom(c), g.ref, g.perm)),
       canGrantQueues: (c) => queueGrants(iso(c), slot, c.L.cfg.processes).every(([ref, f]) => canGrant(c.s, c.L, PRIMARY, ref, f)),
-      mayConnect: (c) => rendezvousCheck(c.s, iso(c), 0, 'CONNECT', sysid) === 'ok',
-      domainGone,
+      mayConnect: (c) => rendezvousCheck(c.s, iso(c), 0, 'CONNECT', sysid) === 'ok' && alive(c.s, iso(c), dom(c)),
+      domainGoneNoRecovery: (c) => !c.L.rec && domainGone(c),
+      goneOrStopping: (c) => !!c.L.rec && (domainGone(c) || stopRequested(c.s, c.L, d)),
+      noReferences: (c) => noReferences(c.s, c.L, d),
       domainDead: (c) => !alive(c.s, iso(c), dom(c)),
     },
     guardDocs: {
@@ -163,8 +186,10 @@ function primaryConnect(slot: number): Component {
       canBindPorts: "the domain's wake and notify ports are unbound for dom0 and the primary's ends are free",
       canMapAll: "every grant to map names dom0, allows the permission, and the frame is still the service domain's",
       canGrantQueues: "the ready-queue grant entries are not mapped",
-      mayConnect: 'the rendezvous accepts CONNECT (still CONNECTING)',
-      domainGone: 'the service domain has stopped running (crashed, destroyed or replaced)',
+      mayConnect: 'the rendezvous accepts CONNECT (still CONNECTING) and the domain it prepared still exists',
+      domainGoneNoRecovery: 'without the recovery layer: the service domain has stopped running (crashed, destroyed or replaced)',
+      goneOrStopping: 'with the recovery layer: the service domain has stopped running (the hypervisor told dom0), or the administrator asked for a stop',
+      noReferences: 'the reference count is zero (no call in flight)',
       domainDead: 'the domain id it connected to no longer exists (destroyed): its own mappings are released',
     },
     actions: {
@@ -183,10 +208,19 @@ function primaryConnect(slot: number): Component {
       },
       connect: (c) => {
         rendezvousOp(c.s, iso(c), 0, 'CONNECT', sysid);
+        if (c.L.rec) connectRecovery(c, d, dom(c));
       },
       disconnect: (c) => {
         rendezvousOp(c.s, iso(c), 0, 'DISCONNECT', sysid);
         teardown(c);
+      },
+      takeDisconnect: (c) => takeDisconnect(c, d),
+      failPending: (c) => failPending(c, d),
+      dropRef: (c) => dropConnectionRef(c, d),
+      disconnectDrained: (c) => {
+        rendezvousOp(c.s, iso(c), 0, 'DISCONNECT', sysid);
+        teardown(c);
+        dropIncarnation(c, d);
       },
       cancel: (c) => {
         teardown(c);
@@ -195,7 +229,10 @@ function primaryConnect(slot: number): Component {
       },
       cleanUp: (c) => {
         endQueueGrants(c);
-        if (rendezvousCheck(c.s, iso(c), 0, 'CLEANUP', sysid) === 'ok') rendezvousOp(c.s, iso(c), 0, 'CLEANUP', sysid);
+        // only a registration that still names the domain it connected to: a restarted domain may
+        // already have registered (after an orderly stop its predecessor UNREGISTERed), and the
+        // hypervisor would accept CLEANUP of that fresh registration too
+        if (c.s[iso(c).rvDomid[sysid]] === dom(c) && rendezvousCheck(c.s, iso(c), 0, 'CLEANUP', sysid) === 'ok') rendezvousOp(c.s, iso(c), 0, 'CLEANUP', sysid);
         c.s[me(c).dom] = -1;
       },
     },
@@ -228,13 +265,33 @@ function primaryConnect(slot: number): Component {
         from: 'syscall-frontend (primary domain)',
         to: 'rendezvous (hypervisor)',
         description: 'CONNECT',
-        label: (c, target) => (target === 'connected' ? `CONNECTs the ${name} service to dom${dom(c)}` : `CONNECT refused (${rendezvousCheck(c.s, iso(c), 0, 'CONNECT', sysid)}): cancels`),
+        label: (c, target) =>
+          target === 'connected' ? `CONNECTs the ${name} service to dom${dom(c)}${c.L.rec ? ' (processes registered, RUNNING set, one reference)' : ''}` : `CONNECT refused (${rendezvousCheck(c.s, iso(c), 0, 'CONNECT', sysid)}): cancels`,
       },
       FrontendDisconnects: {
         from: 'syscall-frontend (primary domain)',
         to: 'rendezvous, grant table, event channels (hypervisor)',
-        description: 'the service domain stopped: DISCONNECT, unmap its pages, close the channels',
-        label: (c) => `DISCONNECTs the ${name} service (dom${dom(c)} stopped), unmaps its pages and closes its channels`,
+        description:
+          'the service domain stopped: DISCONNECT, unmap its pages, close the channels (with the recovery layer: once no reference is left, also dropping the request entries and ready-queue handles of the incarnation)',
+        label: (c) => `DISCONNECTs the ${name} service (dom${dom(c)} ${c.L.rec && running(c.s, iso(c), slot) && currentDomid(c.s, iso(c), slot) === dom(c) ? 'stopping' : 'stopped'}), unmaps its pages and closes its channels`,
+      },
+      FrontendTakesDisconnect: {
+        from: 'hypervisor (dom0 told the domain stopped) or administrator (stop)',
+        to: `frontend (${name})`,
+        description: 'take the disconnect: clear RUNNING under the frontend lock',
+        label: (c) => `takes the ${stopRequested(c.s, c.L, d) && !domainGone(c) ? 'stop' : 'disconnect'} of dom${dom(c)}: RUNNING cleared`,
+      },
+      FrontendFailsPendingCalls: {
+        from: `frontend (${name})`,
+        to: 'waiting callers',
+        description: `complete every call pending in the failed incarnation with ${slot === STORAGE ? 'EIO' : 'ECONNRESET'}, release the lock`,
+        label: (c) => failPendingLabel(c, d),
+      },
+      FrontendDropsConnectionRef: {
+        from: `frontend (${name})`,
+        to: 'reference count',
+        description: "drop the connection's own reference",
+        label: (c) => `drops its connection reference (count ${c.s[c.L.rec!.dom[d].refs]} -> ${c.s[c.L.rec!.dom[d].refs] - 1})`,
       },
       FrontendCancels: {
         from: 'syscall-frontend (primary domain)',
@@ -246,8 +303,11 @@ function primaryConnect(slot: number): Component {
       FrontendCleansUp: {
         from: 'syscall-frontend (primary domain)',
         to: 'rendezvous, grant table (hypervisor)',
-        description: 'end access on the ready-queue grants and CLEANUP, so the service id can register again',
-        label: (c) => `ends the ready-queue grants to dom${dom(c)} and CLEANs UP the ${name} service`,
+        description: 'end access on the ready-queue grants and CLEANUP the registration if it is still the dead domain\'s, so the service id can register again',
+        label: (c) =>
+          c.s[iso(c).rvDomid[sysid]] === dom(c)
+            ? `ends the ready-queue grants to dom${dom(c)} and CLEANs UP the ${name} service`
+            : `ends the ready-queue grants to dom${dom(c)} (the ${name} service is already registered by dom${c.s[iso(c).rvDomid[sysid]]}: no CLEANUP)`,
       },
     },
   });
@@ -255,6 +315,12 @@ function primaryConnect(slot: number): Component {
 
 export const storageConnect = primaryConnect(STORAGE);
 export const networkConnect = primaryConnect(NETWORK);
+
+const letGo = new Set(['idle', 'gaveUp', 'cleanup'].map((n) => storageConnect.stateIndex.get(n)!));
+/** Has the frontend let go of the domain in `slot` (no connection, nothing mapped or bound for it)? The administrator's clean waits for it. */
+export const frontendLetGo = (s: Int32Array, L: Layout, slot: number) => letGo.has(s[L.iso!.connect[slot - 1].pc]);
+/** The frontend's connection to the domain in `slot` is up and serving. */
+export const frontendConnected = (s: Int32Array, L: Layout, slot: number) => s[L.iso!.connect[slot - 1].pc] === storageConnect.stateIndex.get('connected');
 
 const connectedPc = storageConnect.stateIndex.get('connected')!;
 const servingPc = storageDomain.stateIndex.get('running')!;

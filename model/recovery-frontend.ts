@@ -1,167 +1,105 @@
 /**
- * The syscall-frontend's recovery duties in the primary domain, per service domain: the connection
- * (control actor FCN / FCS) with its RUNNING bit and reference count, and the notify thread (FRN / FRS)
- * that turns the domain's notify records into completed calls.
+ * The syscall-frontend's recovery duties in the primary domain, per service domain: its RUNNING bit,
+ * reference count and lock, and the notify thread (FRN / FRS) that turns the domain's notify records
+ * into completed calls.
  *
- * Connection: when a registered incarnation runs, the frontend connects: maps its pages, binds its
- * event channels, registers the processes that use the domain (the backend creates their shadow
- * processes), takes the connection's own reference and sets RUNNING. On the disconnect notification it
- * clears RUNNING and, holding its lock over the domain table only for that, fails every call pending in
- * that incarnation (EIO for storage, ECONNRESET for network: model/recovery.ts), then drops the
- * connection's reference. Every call in flight holds a reference of its own, taken when it is submitted
- * and dropped when the caller returns; when the count reaches zero the frontend tears the connection
- * down (unmaps the pages, closes its channel ends, drops queued handles and ring records of that
- * incarnation) and DISCONNECTs, after which the administrator's clean may destroy the domain.
+ * The connection itself is the isolation layer's frontend actor (PS / PN in primary-domain.ts: PREPARE,
+ * bind, map, grant the ready queues, CONNECT; DISCONNECT, unmap, close; CLEANUP); with the recovery
+ * layer on it runs the functions below at its steps. On connecting it registers the processes that use
+ * the domain (the backend creates their shadow processes), takes the connection's own reference and
+ * sets RUNNING. When the domain it is connected to stops running (the hypervisor's notification of a
+ * crashed or halted domain) or the administrator asks for a stop, it clears RUNNING and, holding its
+ * lock over the domain table only for that, fails every call pending in that incarnation (EIO for
+ * storage, ECONNRESET for network: model/recovery.ts), then drops the connection's reference. Every
+ * call in flight holds a reference of its own, taken when it is submitted and dropped when the caller
+ * returns; when the count reaches zero the frontend DISCONNECTs, unmaps the pages, closes its channel
+ * ends and drops the request entries and queued handles of that incarnation, after which the
+ * administrator's clean may destroy the domain.
  *
- * Notify thread: pops the oldest record while the ring is mapped, and completes the call it names only
- * if the record's incarnation is the connected one, RUNNING is set and the call is pending in that same
- * incarnation; anything else (a record of a failed incarnation, popped before the teardown and held
- * across the restart) is dropped.
+ * Notify thread: pops the oldest record while the primary maps the connected incarnation's notify
+ * ring, and completes the call it names only if the record's incarnation is the connected one, RUNNING
+ * is set and the call is pending in that same incarnation; anything else (a record of a failed
+ * incarnation, popped before the teardown and held across the restart) is dropped.
  *
  * Seeded bugs: `no-fail-pending` skips failing the waiters (they hang); `stale-completion` delivers a
  * record to whatever call of that domain is pending, without comparing incarnations;
  * `storage-waits-network` keeps the frontend's lock from the disconnect until the domain is connected
  * again, so a storage call, which takes the lock to wake its domain, waits for the network domain.
  *
- * Simplifications: connect is one step (the rendezvous PREPARE, bind, map, CONNECT of the isolation
- * layer); the lock is one word that the submit path takes and releases within its one step.
+ * Simplifications: the lock is one word that the submit path takes and releases within its one step.
  *
  * VIRTUOS.md: "Failure and recovery" (RUNNING bit, reference count, teardown), "The dispatch protocol".
  */
+import type { IsolationLayout } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
+import type { Layout } from './layout.ts';
 import { pendingError } from './recovery.ts';
-import {
-  CALL_DONE,
-  CALL_PENDING,
-  clientsOf,
-  domainOfClient,
-  DOMAIN_NAMES,
-  domidAt,
-  LIFE_RUNNING,
-  NET,
-  RV_CONNECTED,
-  RV_DISCONNECTED,
-  RV_REGISTERED,
-  STO,
-  type RecoveryLayout,
-} from './recovery-layout.ts';
+import { CALL_DONE, CALL_PENDING, clientsOf, domainOfClient, DOMAIN_NAMES, domidAt, epochOfDomid, NET, slotOf, STO, type RecoveryLayout } from './recovery-layout.ts';
 
 const R = (c: Ctx): RecoveryLayout => c.L.rec!;
+const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 
-function control(d: number): Component {
-  const name = DOMAIN_NAMES[d];
-  const w = (c: Ctx) => R(c).dom[d];
-  const fe = (c: Ctx) => c.s[w(c).fe];
-  const pendingHere = (c: Ctx) => clientsOf(d).filter((p) => c.s[R(c).client[p].status] === CALL_PENDING && c.s[R(c).client[p].reqEp] === fe(c));
-  return defineComponent({
-    id: `recovery-frontend-${name}-connection`,
-    prefix: d === NET ? 'FCN' : 'FCS',
-    section: 'Failure and recovery',
-    description:
-      `The frontend's connection to the ${name} domain: connect to a registered incarnation (map, bind, register processes, RUNNING set, one reference); ` +
-      'on the disconnect notification clear RUNNING, fail the pending calls, drop its reference, and tear down when the count reaches zero.',
-    // connected to the first incarnation before the run starts (initRecovery)
-    initial: 'connected',
-    count: (L) => (L.rec ? 1 : 0),
-    pc: (L) => L.rec!.dom[d].fc,
-    states: {
-      disconnected: { description: 'no connection; waits for a registered incarnation', on: { FrontendConnects: { guard: 'registeredAndRunning', target: 'connected', actions: 'connect' } } },
-      connected: { description: 'connected, RUNNING set', on: { FrontendTakesDisconnect: { guard: 'disconnectPending', target: 'failing', actions: 'takeDisconnect' } } },
-      failing: { description: 'RUNNING cleared, lock held; about to fail the calls pending in the incarnation', on: { FrontendFailsPendingCalls: { target: 'dropping', actions: 'failPending' } } },
-      dropping: { description: "about to drop the connection's own reference", on: { FrontendDropsConnectionRef: { target: 'draining', actions: 'dropRef' } } },
-      draining: { description: 'waits for the reference count to reach zero', on: { FrontendTearsDown: { guard: 'noReferences', target: 'disconnected', actions: 'tearDown' } } },
-    },
-    guards: {
-      registeredAndRunning: (c) => c.s[w(c).rv] === RV_REGISTERED && c.s[w(c).life] === LIFE_RUNNING,
-      disconnectPending: (c) => c.s[w(c).disc] !== 0,
-      noReferences: (c) => c.s[w(c).refs] === 0,
-    },
-    guardDocs: {
-      registeredAndRunning: 'an incarnation of the domain runs and has registered',
-      disconnectPending: 'the hypervisor raised the disconnect notification',
-      noReferences: 'the reference count is zero (no call in flight)',
-    },
-    actions: {
-      connect: (c) => {
-        const ep = c.s[w(c).epoch];
-        c.s[w(c).fe] = ep;
-        c.s[w(c).map] = ep;
-        c.s[w(c).chan] = ep;
-        c.s[w(c).rv] = RV_CONNECTED;
-        for (const p of clientsOf(d)) c.s[R(c).client[p].shadow] = ep;
-        c.s[w(c).refs] = 1;
-        c.s[w(c).running] = 1;
-        if (c.L.cfg.bug === 'storage-waits-network' && c.s[R(c).feLock] === d) c.s[R(c).feLock] = -1;
-      },
-      takeDisconnect: (c) => {
-        c.s[w(c).disc] = 0;
-        c.s[w(c).running] = 0;
-        c.s[R(c).feLock] = d;
-      },
-      failPending: (c) => {
-        if (c.L.cfg.bug !== 'no-fail-pending')
-          for (const p of pendingHere(c)) {
-            const cl = R(c).client[p];
-            c.s[cl.status] = CALL_DONE;
-            c.s[cl.res] = pendingError(d);
-            c.s[cl.resEp] = -1;
-          }
-        if (c.L.cfg.bug !== 'storage-waits-network') c.s[R(c).feLock] = -1;
-      },
-      dropRef: (c) => {
-        c.s[w(c).refs]--;
-      },
-      tearDown: (c) => {
-        const ep = fe(c);
-        c.s[w(c).map] = -1;
-        c.s[w(c).chan] = -1;
-        for (const p of clientsOf(d)) {
-          const cl = R(c).client[p];
-          if (c.s[cl.rq] === ep) c.s[cl.rq] = -1;
-          if (c.s[cl.entry] === ep) c.s[cl.entry] = -1;
-        }
-        for (let i = 0; i < c.s[w(c).ringLen]; i++) {
-          c.s[w(c).ringThr + i] = 0;
-          c.s[w(c).ringEp + i] = 0;
-        }
-        c.s[w(c).ringLen] = 0;
-        c.s[w(c).fe] = -1;
-        c.s[w(c).rv] = RV_DISCONNECTED;
-      },
-    },
-    events: {
-      FrontendConnects: {
-        from: 'syscall-frontend (primary domain)',
-        to: `${name} domain's pages and ports, rendezvous`,
-        description: 'map the pages, bind the channels, register the processes, CONNECT, set RUNNING with one reference',
-        label: (c) => `connects to dom${domidAt(d, c.s[w(c).epoch])} (maps its pages, binds fresh channels, RUNNING set)`,
-      },
-      FrontendTakesDisconnect: {
-        from: 'hypervisor (disconnect notification)',
-        to: `frontend (${name})`,
-        description: 'take the disconnect notification: clear RUNNING under the frontend lock',
-        label: (c) => `takes the disconnect of dom${domidAt(d, fe(c))}: RUNNING cleared`,
-      },
-      FrontendFailsPendingCalls: {
-        from: `frontend (${name})`,
-        to: 'waiting callers',
-        description: `complete every call pending in the failed incarnation with ${d === STO ? 'EIO' : 'ECONNRESET'}, release the lock`,
-        label: (c) => {
-          const ps = pendingHere(c);
-          const what = c.L.cfg.bug === 'no-fail-pending' ? 'leaves the pending calls waiting (no-fail-pending)' : ps.length ? `fails ${ps.map((p) => `C${p + 1}`).join(', ')} with ${d === STO ? 'EIO' : 'ECONNRESET'}` : 'finds no pending call';
-          return c.L.cfg.bug === 'storage-waits-network' ? `${what}, keeps the frontend lock` : what;
-        },
-      },
-      FrontendDropsConnectionRef: { from: `frontend (${name})`, to: 'reference count', description: "drop the connection's own reference", label: (c) => `drops its connection reference (count ${c.s[w(c).refs]} -> ${c.s[w(c).refs] - 1})` },
-      FrontendTearsDown: {
-        from: `frontend (${name})`,
-        to: 'mappings, event channels, ready queues, notify ring, rendezvous',
-        description: 'with no reference left: unmap, close the channel ends, drop handles and records of the incarnation, DISCONNECT',
-        label: (c) => `tears down the connection to dom${domidAt(d, fe(c))} (unmaps, closes channels, DISCONNECT)`,
-      },
-    },
-  });
+/** The calls pending in the incarnation the frontend serves. */
+export const pendingHere = (c: Ctx, d: number) => clientsOf(d).filter((p) => c.s[R(c).client[p].status] === CALL_PENDING && c.s[R(c).client[p].reqEp] === c.s[R(c).dom[d].fe]);
+
+/** At CONNECT to domain id `domid`: register the processes (shadow processes made), the connection's reference, RUNNING. */
+export function connectRecovery(c: Ctx, d: number, domid: number): void {
+  const w = R(c).dom[d];
+  const ep = epochOfDomid(d, domid);
+  c.s[w.fe] = ep;
+  for (const p of clientsOf(d)) c.s[R(c).client[p].shadow] = ep;
+  c.s[w.refs] = 1;
+  c.s[w.running] = 1;
+  if (c.L.cfg.bug === 'storage-waits-network' && c.s[R(c).feLock] === d) c.s[R(c).feLock] = -1;
 }
+
+/** Has the administrator asked for an orderly stop of domain d? */
+export const stopRequested = (s: Int32Array, L: Layout, d: number) => s[L.rec!.dom[d].stopReq] !== 0;
+
+/** The disconnect (or the stop) taken: RUNNING cleared under the frontend lock. */
+export function takeDisconnect(c: Ctx, d: number): void {
+  c.s[R(c).dom[d].running] = 0;
+  c.s[R(c).feLock] = d;
+}
+
+/** Fail every call pending in the failed incarnation, then release the lock. */
+export function failPending(c: Ctx, d: number): void {
+  if (c.L.cfg.bug !== 'no-fail-pending')
+    for (const p of pendingHere(c, d)) {
+      const cl = R(c).client[p];
+      c.s[cl.status] = CALL_DONE;
+      c.s[cl.res] = pendingError(d);
+      c.s[cl.resEp] = -1;
+    }
+  if (c.L.cfg.bug !== 'storage-waits-network') c.s[R(c).feLock] = -1;
+}
+
+export function failPendingLabel(c: Ctx, d: number): string {
+  const ps = pendingHere(c, d);
+  const what = c.L.cfg.bug === 'no-fail-pending' ? 'leaves the pending calls waiting (no-fail-pending)' : ps.length ? `fails ${ps.map((p) => `C${p + 1}`).join(', ')} with ${d === STO ? 'EIO' : 'ECONNRESET'}` : 'finds no pending call';
+  return c.L.cfg.bug === 'storage-waits-network' ? `${what}, keeps the frontend lock` : what;
+}
+
+export function dropConnectionRef(c: Ctx, d: number): void {
+  c.s[R(c).dom[d].refs]--;
+}
+
+export const noReferences = (s: Int32Array, L: Layout, d: number) => s[L.rec!.dom[d].refs] === 0;
+
+/** At the teardown: drop the request entries and queued ready-queue handles of the incarnation; no incarnation served. */
+export function dropIncarnation(c: Ctx, d: number): void {
+  const w = R(c).dom[d];
+  const ep = c.s[w.fe];
+  for (const p of clientsOf(d)) {
+    const cl = R(c).client[p];
+    if (c.s[cl.rq] === ep) c.s[cl.rq] = -1;
+    if (c.s[cl.entry] === ep) c.s[cl.entry] = -1;
+  }
+  c.s[w.fe] = -1;
+}
+
+/** Is the primary's mapping of domain d's notify ring in place? */
+const ringMapped = (c: Ctx, d: number) => c.s[iso(c).mappings[0][iso(c).map.ring(slotOf(d))].frame] >= 0;
 
 function notify(d: number): Component {
   const name = DOMAIN_NAMES[d];
@@ -196,7 +134,7 @@ function notify(d: number): Component {
       },
     },
     guards: {
-      ringMappedNonEmpty: (c) => c.s[w(c).fe] >= 0 && c.s[w(c).map] === c.s[w(c).fe] && c.s[w(c).ringLen] > 0,
+      ringMappedNonEmpty: (c) => c.s[w(c).fe] >= 0 && ringMapped(c, d) && c.s[w(c).ringLen] > 0,
       deliverable,
     },
     guardDocs: {
@@ -247,6 +185,5 @@ function notify(d: number): Component {
   });
 }
 
-/** Frontend connection and notify actors, indexed by domain (network = 0, storage = 1). */
-export const frontendConnection: readonly Component[] = [control(NET), control(STO)];
+/** Frontend notify actors, indexed by domain (network = 0, storage = 1). */
 export const frontendNotify: readonly Component[] = [notify(NET), notify(STO)];

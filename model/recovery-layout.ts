@@ -2,14 +2,17 @@
  * Where the failure-and-recovery layer's words live, laid out after every other word only when
  * `recovery` is on (so no other layer's layout changes), and the constants its machines share.
  *
- * The layer looks at the system one level above the dispatch protocol: a remote call is one request
- * entry that a client submits, a backend serves and the frontend's notify thread completes; the
- * lock-free stacks and queues that carry it are the dispatch model's business and are verified there.
- * What it adds is what the dispatch model leaves out: each service domain has incarnations (a new
- * domain id after every restart), and every resource a call touches (the frontend's grant mappings,
- * the event channels, the notify ring, request entries, shadow processes, ready-queue handles) is
- * tagged with the incarnation (epoch) that made it, so that a property can ask whether anything of an
- * old incarnation survives the clean-up or reaches a call of the new one.
+ * The layer runs on the isolation layer's hypervisor (recovery implies isolation): a service domain's
+ * incarnations are the hypervisor's domains (a new domain id after every restart, fresh frames, grant
+ * table and ports), its lifecycle is the hypervisor's lifecycle machine, and the frontend's
+ * connection, mappings and event channels are the primary domain's real ones (primary-domain.ts). What
+ * this layer adds are the words the isolation layer has no use for: the frontend's RUNNING bit,
+ * reference count and lock, the administrator's requests, the two client programs and their calls,
+ * and each domain's request path one level above the dispatch protocol (a call is one request entry
+ * that a client submits, a backend serves and the frontend's notify thread completes; the lock-free
+ * stacks and queues that carry it are verified by the dispatch group). Request entries, ready-queue
+ * handles, notify records and shadow processes carry the incarnation (the domain's generation) that
+ * made them, so that a property can ask whether anything of an old incarnation survives.
  *
  * Domains are numbered as in the VirtuOS code (_syscall.h): network = 0, storage = 1. Client C1
  * transfers a file through the storage domain, client C2 a stream through the network domain; each is
@@ -17,7 +20,7 @@
  * shadow process without descriptors is invisible to its process, so the model leaves it out).
  */
 import type { Config } from './config.ts';
-import { domidOf, NETWORK as NETWORK_SLOT, STORAGE as STORAGE_SLOT } from './isolation-layout.ts';
+import { domidOf, LIFE, NETWORK as NETWORK_SLOT, STORAGE as STORAGE_SLOT, type IsolationLayout } from './isolation-layout.ts';
 
 /** Domain indices of the layer, as in _syscall.h. */
 export const NET = 0;
@@ -25,25 +28,26 @@ export const STO = 1;
 export const DOMAINS = 2;
 export const DOMAIN_NAMES = ['network', 'storage'] as const;
 /** Xen domain id of incarnation `epoch` of a domain (the isolation layer's numbering: storage 1, 3, 5...; network 2, 4, 6...). */
-export const domidAt = (d: number, epoch: number) => domidOf(d === STO ? STORAGE_SLOT : NETWORK_SLOT, epoch);
+export const domidAt = (d: number, epoch: number) => domidOf(slotOf(d), epoch);
+/** The incarnation a domain id of domain d belongs to (the inverse of domidAt). */
+export const epochOfDomid = (d: number, domid: number) => (domid - slotOf(d)) / 2;
+/** The isolation layer's domain slot of a domain of this layer. */
+export const slotOf = (d: number) => (d === STO ? STORAGE_SLOT : NETWORK_SLOT);
+/** The incarnation (the hypervisor's generation) of domain d. */
+export const epochOf = (s: Int32Array, I: IsolationLayout, d: number) => s[I.gen[slotOf(d)]];
+/** The hypervisor's lifecycle state of domain d (LIFE in isolation-layout.ts). */
+export const lifeOfDomain = (s: Int32Array, I: IsolationLayout, d: number) => s[I.life[slotOf(d) - 1].pc];
+export const domainRunning = (s: Int32Array, I: IsolationLayout, d: number) => lifeOfDomain(s, I, d) === LIFE.running;
+
+/** The administrator's pending request to the toolstack for a domain (DomainWords.adminReq). */
+export const REQ_NONE = 0;
+export const REQ_CLEAN = 1; // destroy the crashed or halted domain
+export const REQ_START = 2; // create the next incarnation
 
 /** Clients: C1 uses the storage domain, C2 the network domain. */
 export const CLIENTS = 2;
 export const domainOfClient = (p: number) => (p === 0 ? STO : NET);
 export const clientsOf = (d: number) => (d === STO ? [0] : [1]);
-
-/** Lifecycle of a service domain as the hypervisor sees it. */
-export const LIFE_DOWN = 0; // no incarnation runs (cleaned up, not started again yet)
-export const LIFE_RUNNING = 1;
-export const LIFE_CRASHED = 2; // vCPUs stopped; everything it held still in place until the clean-up
-export const LIFE_NAMES = ['down', 'running', 'crashed'];
-
-/** Rendezvous states (syscall-xen), per domain. */
-export const RV_UNREGISTERED = 0;
-export const RV_REGISTERED = 1;
-export const RV_CONNECTED = 2;
-export const RV_DISCONNECTED = 3;
-export const RV_NAMES = ['UNREGISTERED', 'REGISTERED', 'CONNECTED', 'DISCONNECTED'];
 
 /** Operations of a client's program. */
 export const OP_OPEN = 1; // open("/storage/f") or socket()+connect()
@@ -63,21 +67,15 @@ export const CALL_DONE = 2; // a result is there for the client to take
 export const RING = 2;
 
 export interface DomainWords {
-  life: number; // LIFE_*
-  epoch: number; // incarnation number; the domain id is domidAt(d, epoch)
-  rv: number; // rendezvous state RV_*
-  disc: number; // the hypervisor's disconnect notification is pending at the frontend
   running: number; // the frontend's RUNNING bit
   refs: number; // the frontend's reference count (its connection's own, plus one per call in flight)
-  fe: number; // the incarnation the frontend is connected to, -1 none
-  map: number; // incarnation whose granted pages (ring, request areas) the frontend maps, -1 none
-  chan: number; // incarnation the primary's event-channel ends are bound to, -1 none
-  grant: number; // incarnation whose grant-table entries for dom0 exist, -1 none
-  port: number; // incarnation whose own event-channel ports are allocated, -1 none
-  ringLen: number; // records in the notify ring
+  fe: number; // the incarnation the frontend's connection serves calls of, -1 none
+  stopReq: number; // the administrator has asked for an orderly stop of the running incarnation
+  adminReq: number; // the administrator's pending request to the toolstack (REQ_*)
+  shutdown: number; // the domain has asked the hypervisor to shut it down (SCHEDOP_shutdown)
+  ringLen: number; // records in the notify ring (in the domain's notify-ring frame)
   ringThr: number; // [RING] client a record names
   ringEp: number; // [RING] incarnation that pushed the record
-  fc: number; // frontend control actor: pc
   fr: number; // frontend notify actor: pc
   frThr: number; // notify actor: client of the record it holds
   frEp: number; // notify actor: incarnation of the record it holds
@@ -127,21 +125,15 @@ export function layoutRecovery(a: Alloc, cfg: Config): RecoveryLayout {
   const dom: DomainWords[] = [];
   for (let d = 0; d < DOMAINS; d++)
     dom.push({
-      life: a.word(),
-      epoch: a.word(),
-      rv: a.word(),
-      disc: a.word(),
       running: a.word(),
       refs: a.word(),
       fe: a.word(),
-      map: a.word(),
-      chan: a.word(),
-      grant: a.word(),
-      port: a.word(),
+      stopReq: a.word(),
+      adminReq: a.word(),
+      shutdown: a.word(),
       ringLen: a.word(),
       ringThr: a.words(RING),
       ringEp: a.words(RING),
-      fc: a.word(),
       fr: a.word(),
       frThr: a.word(),
       frEp: a.word(),
@@ -173,24 +165,15 @@ export function layoutRecovery(a: Alloc, cfg: Config): RecoveryLayout {
 }
 
 /**
- * Initial words: the system has booted. Both domains run their first incarnation (epoch 0), which has
- * granted its pages, allocated its ports and registered; the frontend is connected to it (pages mapped,
- * channels bound, RUNNING set, its own reference) and the clients' shadow processes exist. No descriptor
- * is open and no call is in flight.
+ * Initial words, before the boot: no connection, no descriptor, no call in flight. The system's
+ * initial state is the one the boot reaches (system.ts runs the hypervisor, the service domains and
+ * the frontend until both domains are connected).
  */
 export function initRecovery(R: RecoveryLayout, cfg: Config, s: Int32Array): void {
-  for (const w of R.dom) {
-    s[w.life] = LIFE_RUNNING;
-    s[w.rv] = RV_CONNECTED;
-    s[w.running] = 1;
-    s[w.refs] = 1;
-    for (const k of ['fe', 'map', 'chan', 'grant', 'port'] as const) s[w[k]] = 0;
-    for (const k of ['frThr', 'frEp', 'bCur'] as const) s[w[k]] = -1;
-  }
+  for (const w of R.dom) for (const k of ['fe', 'frThr', 'frEp', 'bCur'] as const) s[w[k]] = -1;
   for (const c of R.client) {
     s[c.op] = OP_OPEN;
-    s[c.shadow] = 0;
-    for (const k of ['fd', 'reqEp', 'resEp', 'entry', 'rq'] as const) s[c[k]] = -1;
+    for (const k of ['fd', 'reqEp', 'resEp', 'entry', 'rq', 'shadow'] as const) s[c[k]] = -1;
   }
   s[R.feLock] = -1;
   s[R.crashesLeft] = cfg.crashes;

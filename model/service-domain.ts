@@ -80,6 +80,8 @@ function serviceDomain(slot: number): Component {
     initial: 'off',
     count: (L) => (L.iso ? 1 : 0),
     pc: (L) => L.iso!.service[slot - 1].pc,
+    // its steps are the domain's own: none once the hypervisor has stopped its vCPUs (crashed or halted)
+    runnable: (c) => running(c.s, iso(c), slot),
     states: {
       off: { description: 'the domain is not running (not created yet, or destroyed)', on: { DomainBoots: { guard: 'domainRunning', target: 'grant' } } },
       grant: {

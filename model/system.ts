@@ -27,9 +27,9 @@ import { dispatchConnected, networkConnect, storageConnect } from './primary-dom
 import { networkDomain, storageDomain } from './service-domain.ts';
 import { adminTool } from './admin-tool.ts';
 import { faultInjector } from './fault-injector.ts';
-import { recoveryBackend } from './recovery-backend.ts';
+import { recoveryBackend, SERVICE_SERVING } from './recovery-backend.ts';
 import { recoveryClient } from './recovery-client.ts';
-import { frontendConnection, frontendNotify } from './recovery-frontend.ts';
+import { frontendNotify } from './recovery-frontend.ts';
 import { initRecovery } from './recovery-layout.ts';
 
 /** The dispatch protocol's components; with `isolation` on they run only once the storage domain is connected. */
@@ -57,7 +57,9 @@ export const ISOLATION_COMPONENTS: readonly Component[] = [
  * drain (lowest-numbered actor first) lets the clients and the primary's frontend act before the
  * administrator, and the fault injector last: a drain then crashes a domain only when nothing else moves.
  */
-export const RECOVERY_COMPONENTS: readonly Component[] = [recoveryClient, ...recoveryBackend, ...frontendNotify, ...frontendConnection, adminTool, faultInjector];
+export const RECOVERY_COMPONENTS: readonly Component[] = [recoveryClient, ...recoveryBackend, ...frontendNotify, adminTool, faultInjector];
+
+if (storageDomain.stateIndex.get('running') !== SERVICE_SERVING) throw new Error('recovery-backend: SERVICE_SERVING is not the service-domain machine\'s running state');
 
 /** The components, in the order their actors are listed. */
 export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS, ...RECOVERY_COMPONENTS];
@@ -112,15 +114,42 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
     for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
     heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
   }
-  // With the recovery layer on, the dispatch protocol's actors are held for the whole run: the layer
-  // abstracts a call to one request entry (recovery-layout.ts) and the protocol is verified on its own.
+  // With the recovery layer on (which runs on the isolation layer's hypervisor) the dispatch
+  // protocol's actors are held for the whole run: the layer abstracts a call to one request entry
+  // (recovery-layout.ts) and the protocol is verified on its own. The run starts once both service
+  // domains have booted and the frontend has connected to them (bootRecovery).
   if (L.rec) {
     initRecovery(L.rec, cfg, init);
     for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
-    heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
-    return { cfg, L, actors, init, gate: () => false, heldFrom };
+    const sys: System = { cfg, L, actors, init, gate: () => false, heldFrom };
+    sys.init = bootRecovery(sys);
+    return sys;
   }
   return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom };
+}
+
+/** Components whose steps make up the boot of the service domains and the frontend's connection to them. */
+const BOOT_COMPONENTS = new Set<Component>([storageLifecycle, networkLifecycle, storageDomain, networkDomain, storageConnect, networkConnect]);
+/** Most steps the boot may take (it takes about 25). */
+const BOOT_BOUND = 200;
+
+/**
+ * The state the recovery layer's runs start in: the model's own boot (the hypervisor creates both
+ * domains, their backends grant, allocate ports and register, the frontend connects, the domains map the
+ * ready queues), run by a fixed scheduler (the lowest actor first, drivers left alone) until both
+ * domains serve. It is a run of the same step function, so every trace from it replays.
+ */
+function bootRecovery(sys: System): Int32Array {
+  const boot = new Set(sys.actors.flatMap((a, i) => (BOOT_COMPONENTS.has(COMPONENTS[a.comp]) ? [i] : [])));
+  const I = sys.L.iso!;
+  const serving = (s: Int32Array) => [0, 1].every((k) => s[I.service[k].pc] === SERVICE_SERVING);
+  let s = sys.init;
+  for (let n = 0; !serving(s); n++) {
+    const ch = n < BOOT_BOUND ? enabled(sys, s).find((c) => boot.has(c.actor) && !c.event.name.startsWith('Driver')) : undefined;
+    if (!ch) throw new Error(`recovery: the boot did not bring both service domains into service (${n} steps)`);
+    s = step(sys, s, ch);
+  }
+  return s;
 }
 
 function initialState(L: Layout): Int32Array {

@@ -33,7 +33,8 @@ export function propertyByName(name: string): Property | undefined {
 export function propertiesFor(cfg: Config): Property[] {
   // the POSIX layer replaces the dispatch model's actors, so its group is checked alone
   if (cfg.posix) return PROPERTIES.filter((p) => p.group === 'posix');
-  // with the recovery layer on the dispatch protocol's actors are held (system.ts): only the recovery group speaks
-  if (cfg.recovery) return PROPERTIES.filter((p) => p.group === 'recovery');
+  // with the recovery layer on the dispatch protocol's actors are held (system.ts): the recovery group
+  // speaks, and the isolation group's properties about the hypervisor it runs on
+  if (cfg.recovery) return PROPERTIES.filter((p) => (p.group === 'recovery' || p.group === 'isolation') && (!p.applies || p.applies(cfg)));
   return PROPERTIES.filter((p) => p.group !== 'posix' && p.group !== 'recovery' && (!p.applies || p.applies(cfg)));
 }

@@ -14,9 +14,9 @@
  * VIRTUOS.md: "Failure and recovery" (a crash must not take down processes that do not use the domain).
  */
 import { crashOf } from '../../model/fault-injector.ts';
-import { CLIENTS, domainOfClient, DOMAIN_NAMES, LIFE_RUNNING } from '../../model/recovery-layout.ts';
+import { CLIENTS, domainOfClient, DOMAIN_NAMES } from '../../model/recovery-layout.ts';
 import type { Property } from '../property.ts';
-import { clientPc, derivedRun, heldAfterCrash, recoveryOn } from './lib.ts';
+import { clientPc, derivedRun, heldAfterCrash, neverFailed, recoveryOn } from './lib.ts';
 
 /** Fair steps the other domains' processes get to finish in the derived run. */
 export const CONTAIN_BOUND = 600;
@@ -36,8 +36,7 @@ export const containment: Property = {
   invariant: (sys, s) => {
     const R = sys.L.rec!;
     for (let p = 0; p < CLIENTS; p++) {
-      const w = R.dom[domainOfClient(p)];
-      if (s[w.epoch] === 0 && s[w.life] === LIFE_RUNNING && s[w.disc] === 0 && s[R.client[p].errs] > 0)
+      if (neverFailed(sys, s, domainOfClient(p)) && s[R.client[p].errs] > 0)
         return { clause: 'no-foreign-error', message: `C${p + 1} saw an error although the ${DOMAIN_NAMES[domainOfClient(p)]} domain it uses never failed` };
     }
     return null;
@@ -48,10 +47,7 @@ export const containment: Property = {
     const R = sys.L.rec;
     // the processes of other domains that have never failed or been stopped (epoch 0): an earlier
     // outage of their own domain may legitimately still fail their calls (stale descriptors)
-    const others = [...Array(CLIENTS).keys()].filter((p) => {
-      const own = R.dom[domainOfClient(p)];
-      return domainOfClient(p) !== d && after[own.life] === LIFE_RUNNING && after[own.epoch] === 0;
-    });
+    const others = [...Array(CLIENTS).keys()].filter((p) => domainOfClient(p) !== d && neverFailed(sys, after, domainOfClient(p)));
     if (others.length === 0) return null;
     const donePc = clientPc('done');
     const errs = others.map((p) => after[R.client[p].errs]);

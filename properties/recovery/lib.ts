@@ -14,6 +14,9 @@ import { faultInjector } from '../../model/fault-injector.ts';
 import { recoveryBackend } from '../../model/recovery-backend.ts';
 import { recoveryClient } from '../../model/recovery-client.ts';
 import { COMPONENTS, enabled, step, type System } from '../../model/system.ts';
+import { LIFE } from '../../model/isolation-layout.ts';
+import { frontendConnected } from '../../model/primary-domain.ts';
+import { epochOf, lifeOfDomain, slotOf } from '../../model/recovery-layout.ts';
 
 /** Only for configurations with the recovery layer on. */
 export const recoveryOn = (cfg: Config) => cfg.recovery;
@@ -54,4 +57,13 @@ export function derivedRun(sys: System, s: Int32Array, held: Set<number>, bound:
     s = step(sys, s, ch);
   }
   return { s, steps: bound, reached: until(s) };
+}
+
+/**
+ * Has domain d never failed or been stopped in this run so far? Its first incarnation runs, no stop was
+ * asked for, and the frontend's connection to it is up.
+ */
+export function neverFailed(sys: System, s: Int32Array, d: number): boolean {
+  const I = sys.L.iso!;
+  return epochOf(s, I, d) === 0 && lifeOfDomain(s, I, d) === LIFE.running && s[sys.L.rec!.dom[d].stopReq] === 0 && frontendConnected(s, sys.L, slotOf(d));
 }

@@ -1,21 +1,94 @@
 /**
- * No leak (safety, with one end-of-run clause): nothing of a failed incarnation survives the clean-up.
+ * No leak (safety, with one end-of-run clause): nothing of a failed incarnation survives its teardown
+ * and clean-up. The recovery layer runs on the isolation layer's hypervisor, so the resources judged
+ * here are the hypervisor's own: page frames, grant-table entries, foreign mappings, event-channel
+ * ports and the rendezvous registration, besides the layer's request entries, ready-queue handles,
+ * notify records and shadow processes.
  *
- * - teardown-complete: once the frontend has no connection to a domain, it maps none of the domain's
- *   pages, has no event channel bound to it, and no notify record, request entry or ready-queue handle
- *   of the domain is left;
- * - clean-complete: once the administrator has cleaned a crashed domain, its grant-table entries,
- *   ports and shadow processes are gone and its rendezvous is UNREGISTERED;
- * - only-current-incarnation: every grant, mapping, event channel, request entry, shadow process,
- *   ready-queue handle and notify record of a domain belongs to its current incarnation;
- * - torn-down: at the end of the run no domain is left crashed or cleaned but not restarted (a frontend
- *   whose reference count never reaches zero never lets the domain be cleaned).
+ * - teardown-complete: once the frontend has let go of a domain (no connection, not connecting), the
+ *   primary maps none of the domain's pages, has none of its ports bound or waiting for it, serves no
+ *   incarnation of it, and no request entry or ready-queue handle of the domain is left;
+ * - clean-complete: once the toolstack has destroyed a domain (and until the next incarnation is
+ *   created), every frame of its reservation is back in the free pool unless another domain still maps
+ *   it (Xen keeps such a frame allocated to the dead domain until the last unmap), its grant table and port table
+ *   are empty, and no notify record or shadow process of it is left (its rendezvous registration is
+ *   the frontend's to clean up, which the next incarnation's REGISTER waits for);
+ * - only-current-incarnation: every frame (unless still mapped), primary mapping, primary port and
+ *   primary grant naming a domain names its current incarnation or the one the frontend is still
+ *   connecting to or tearing down, and so does every request entry, shadow process, ready-queue handle
+ *   and notify record;
+ * - torn-down: at the end of the run every domain runs its current incarnation and the frontend is
+ *   connected to it (a frontend whose reference count never reaches zero never lets the domain be cleaned).
  *
- * VIRTUOS.md: "Failure and recovery" (teardown when the count reaches zero; clean).
+ * VIRTUOS.md: "Failure and recovery" (teardown when the count reaches zero; clean), "Memory and isolation".
  */
-import { clientsOf, DOMAIN_NAMES, DOMAINS, domidAt, LIFE_CRASHED, LIFE_DOWN, LIFE_NAMES, RV_UNREGISTERED } from '../../model/recovery-layout.ts';
+import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid, type IsolationLayout } from '../../model/isolation-layout.ts';
+import { frameMapped } from '../../model/grant-table.ts';
+import { frontendConnected, frontendLetGo, frontendMaps } from '../../model/primary-domain.ts';
+import { clientsOf, DOMAIN_NAMES, DOMAINS, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery-layout.ts';
+import type { System } from '../../model/system.ts';
 import type { Property } from '../property.ts';
 import { recoveryOn } from './lib.ts';
+
+const LIFE_NAMES = Object.keys(LIFE);
+
+/** The primary's ports that serve domain slot `slot` (its ends of the wake and notify channels). */
+const primaryPorts = (I: IsolationLayout, slot: number) => [I.port.primaryWake(slot), I.port.primaryNotify(slot)];
+
+/** The first leak found in domain d, as [clause, message], or null. */
+function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null {
+  const I = sys.L.iso!;
+  const R = sys.L.rec!;
+  const w = R.dom[d];
+  const slot = slotOf(d);
+  const name = DOMAIN_NAMES[d];
+  const ep = epochOf(s, I, d);
+  const cur = domidOf(slot, ep);
+  const life = lifeOfDomain(s, I, d);
+  const maps = [...frontendMaps(I, slot, sys.cfg.processes, sys.cfg.bug === 'wake-writable').keys()];
+
+  if (frontendLetGo(s, sys.L, slot)) {
+    const m = maps.find((i) => s[I.mappings[PRIMARY][i].frame] >= 0);
+    if (m !== undefined) return ['teardown-complete', `the frontend has let go of the ${name} domain but still maps its ${I.mappings[PRIMARY][m].role} (granted by dom${s[I.mappings[PRIMARY][m].granter]})`];
+    const q = primaryPorts(I, slot).find((i) => s[I.ports[PRIMARY][i].state] !== PORT_FREE);
+    if (q !== undefined) return ['teardown-complete', `the frontend has let go of the ${name} domain but its ${I.ports[PRIMARY][q].role} port is still allocated`];
+    if (s[w.fe] >= 0) return ['teardown-complete', `the frontend has let go of the ${name} domain but still serves calls of dom${domidAt(d, s[w.fe])}`];
+    for (const p of clientsOf(d))
+      if (s[R.client[p].entry] >= 0 || s[R.client[p].rq] >= 0) return ['teardown-complete', `C${p + 1} still has a request entry or ready-queue handle of the ${name} domain the frontend let go of`];
+  }
+
+  if (life === LIFE.destroyed || life === LIFE.absent) {
+    // a frame another domain still maps stays allocated to the dead domain id until the last unmap (Xen's rule)
+    const f = I.reservation[slot].find((i) => s[I.frames[i].owner] !== FREE && !frameMapped(s, I, i));
+    if (f !== undefined) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} although nothing maps it`];
+    const g = I.grants[slot].findIndex((e) => s[e.frame] >= 0 && !frameMapped(s, I, s[e.frame]));
+    if (g >= 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its grant reference ${g} (${I.grants[slot][g].role}) is still in use for a frame nothing maps`];
+    const q = I.ports[slot].findIndex((p) => s[p.state] !== PORT_FREE);
+    if (q >= 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its ${I.ports[slot][q].role} port is still allocated`];
+    if (s[w.ringLen] > 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its notify ring still holds ${s[w.ringLen]} record(s)`];
+    for (const p of clientsOf(d)) if (s[R.client[p].shadow] >= 0) return ['clean-complete', `C${p + 1}'s shadow process survives the destruction of dom${cur}`];
+  }
+
+  // an old incarnation is any but the current one and the one the frontend is still connecting to or
+  // tearing down (its connection actor's domain): what names that one is the frontend's to release,
+  // and teardown-complete checks it is released once the frontend lets go
+  const handling = s[I.connect[slot - 1].dom];
+  const old = (domid: number) => domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
+  for (const f of I.reservation[slot]) if (old(s[I.frames[f].owner]) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
+  for (const m of maps) if (s[I.mappings[PRIMARY][m].frame] >= 0 && old(s[I.mappings[PRIMARY][m].granter])) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
+  for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && old(s[I.ports[PRIMARY][q].remote])) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
+  for (let p = 0; p < sys.cfg.processes; p++) {
+    if (!I.registered(slot, p)) continue;
+    const e = I.grants[PRIMARY][I.ref.rqTo(slot, p)];
+    if (s[e.frame] >= 0 && old(s[e.grantee])) return ['only-current-incarnation', `the primary's ${e.role} grant still names dom${s[e.grantee]} after the frontend cleaned up`];
+  }
+  const tagged: [string, number][] = [];
+  for (let i = 0; i < s[w.ringLen]; i++) tagged.push(['notify record', s[w.ringEp + i]]);
+  for (const p of clientsOf(d)) tagged.push([`C${p + 1}'s request entry`, s[R.client[p].entry]], [`C${p + 1}'s ready-queue handle`, s[R.client[p].rq]], [`C${p + 1}'s shadow process`, s[R.client[p].shadow]]);
+  const handlingEp = handling >= 0 ? epochOfDomid(d, handling) : -1;
+  for (const [what, x] of tagged) if (x >= 0 && x !== ep && x !== handlingEp) return ['only-current-incarnation', `${what} of dom${domidAt(d, x)} survives into dom${cur}`];
+  return null;
+}
 
 export const noLeak: Property = {
   name: 'no-leak-after-crash',
@@ -23,47 +96,31 @@ export const noLeak: Property = {
   kind: 'safety',
   section: 'Failure and recovery',
   description:
-    'No grant, mapping, event channel, request entry, shadow process, ready-queue handle or notify record of a failed incarnation survives its teardown and clean-up, and every failed incarnation is torn down and cleaned.',
+    "No page frame, grant, mapping, event channel, request entry, shadow process, ready-queue handle or notify record of a failed incarnation survives its teardown and destruction (the hypervisor's own tables are checked), and every failed incarnation is torn down, destroyed and replaced.",
   clauses: {
-    'teardown-complete': 'with no connection to a domain the frontend holds no mapping, channel, record, request entry or ready-queue handle of it',
-    'clean-complete': 'a cleaned domain has no grant, port or shadow process left and its rendezvous is UNREGISTERED',
-    'only-current-incarnation': "every resource of a domain belongs to its current incarnation",
-    'torn-down': 'at the end of the run every failed incarnation has been torn down, cleaned and replaced',
+    'teardown-complete': 'once the frontend has let go of a domain it maps none of its pages, has none of its ports allocated, and no request entry or ready-queue handle of it is left',
+    'clean-complete': 'a destroyed domain has all its frames that nothing maps back in the free pool, empty grant and port tables, no notify record or shadow process left',
+    'only-current-incarnation': 'every frame, mapping, port, request entry, shadow process, ready-queue handle and notify record of a domain belongs to its current incarnation',
+    'torn-down': 'at the end of the run every domain runs its current incarnation with the frontend connected',
   },
   applies: recoveryOn,
   invariant: (sys, s) => {
-    const R = sys.L.rec!;
     for (let d = 0; d < DOMAINS; d++) {
-      const w = R.dom[d];
-      const name = DOMAIN_NAMES[d];
-      const ep = s[w.epoch];
-      const old = (x: number) => x >= 0 && x !== ep;
-      if (s[w.fe] < 0) {
-        if (s[w.map] >= 0 || s[w.chan] >= 0 || s[w.ringLen] > 0) return { clause: 'teardown-complete', message: `the frontend has no ${name} connection but still ${s[w.map] >= 0 ? 'maps its pages' : s[w.chan] >= 0 ? 'has a channel bound' : 'has notify records'}` };
-        for (const p of clientsOf(d)) if (s[R.client[p].entry] >= 0 || s[R.client[p].rq] >= 0) return { clause: 'teardown-complete', message: `C${p + 1} still has a request entry or ready-queue handle of the disconnected ${name} domain` };
-      }
-      if (s[w.life] === LIFE_DOWN) {
-        if (s[w.grant] >= 0 || s[w.port] >= 0 || s[w.rv] !== RV_UNREGISTERED) return { clause: 'clean-complete', message: `the cleaned ${name} domain still has ${s[w.grant] >= 0 ? 'grant entries' : s[w.port] >= 0 ? 'ports' : 'a registration'}` };
-        for (const p of clientsOf(d)) if (s[R.client[p].shadow] >= 0) return { clause: 'clean-complete', message: `C${p + 1}'s shadow process survives the clean-up of the ${name} domain` };
-      }
-      const words: [string, number][] = [
-        ['mapping', s[w.map]],
-        ['event channel', s[w.chan]],
-        ['grant', s[w.grant]],
-        ['port', s[w.port]],
-      ];
-      for (let i = 0; i < s[w.ringLen]; i++) words.push(['notify record', s[w.ringEp + i]]);
-      for (const p of clientsOf(d)) words.push([`C${p + 1}'s request entry`, s[R.client[p].entry]], [`C${p + 1}'s ready-queue handle`, s[R.client[p].rq]], [`C${p + 1}'s shadow process`, s[R.client[p].shadow]]);
-      for (const [what, x] of words) if (old(x)) return { clause: 'only-current-incarnation', message: `${what} of dom${domidAt(d, x)} survives into dom${domidAt(d, ep)}` };
+      const leak = leakOf(sys, s, d);
+      if (leak) return { clause: leak[0], message: leak[1] };
     }
     return null;
   },
   final: (sys, s) => {
-    const R = sys.L.rec!;
+    const I = sys.L.iso!;
     for (let d = 0; d < DOMAINS; d++) {
-      const life = s[R.dom[d].life];
-      if (life === LIFE_CRASHED || life === LIFE_DOWN)
-        return { clause: 'torn-down', message: `the ${DOMAIN_NAMES[d]} domain dom${domidAt(d, s[R.dom[d].epoch])} is still ${LIFE_NAMES[life]} at the end (frontend references: ${s[R.dom[d].refs]})` };
+      const life = lifeOfDomain(s, I, d);
+      const slot = slotOf(d);
+      if (life !== LIFE.running || !frontendConnected(s, sys.L, slot))
+        return {
+          clause: 'torn-down',
+          message: `the ${DOMAIN_NAMES[d]} domain dom${domidAt(d, epochOf(s, I, d))} is ${LIFE_NAMES[life]}${life === LIFE.running ? ' but the frontend is not connected to it' : ''} at the end (frontend references: ${s[sys.L.rec!.dom[d].refs]})`,
+        };
     }
     return null;
   },

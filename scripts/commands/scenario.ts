@@ -38,7 +38,7 @@ export function scenarioTrace(r: ScenarioRun) {
 }
 
 export function scenarioLines(r: ScenarioRun, steps: boolean): string[] {
-  const out = [`scenario ${r.scenario.name}: ${r.scenario.description}`, `config: ${Object.entries(r.sys.cfg).filter(([k]) => ['recovery', 'crashes', 'chunks', 'bug'].includes(k)).map(([k, x]) => `${k}=${x}`).join(' ')}`];
+  const out = [`scenario ${r.scenario.name}: ${r.scenario.description}`, `config: ${Object.entries(r.sys.cfg).filter(([k]) => ['isolation', 'recovery', 'crashes', 'chunks', 'bug'].includes(k)).map(([k, x]) => `${k}=${x}`).join(' ')}`];
   r.phases.forEach((p, i) => {
     out.push(`phase ${i + 1}: ${p.name} (steps ${p.from}-${p.to})`);
     if (steps) for (let n = p.from; n <= p.to; n++) out.push(`  ${String(n).padStart(4)}. ${label(r.sys, r.executed[n - 1].before, r.executed[n - 1].choice)}`);

@@ -252,12 +252,12 @@ export async function run(argv: string[]): Promise<number> {
   if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
   let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
-  if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true });
+  if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true, isolation: true });
   let scenarioOk = true;
   if (values.scenario !== undefined) {
     const sc = scenarioByName(values.scenario);
     if (!sc) throw new UsageError(`unknown scenario '${values.scenario}' (known: ${SCRIPTED_SCENARIOS.map((s) => s.name).join(', ')})`);
-    cfg = parseConfig({ ...sc.config, ...(values.config ? cfg : {}), recovery: true });
+    cfg = parseConfig({ ...sc.config, ...(values.config ? cfg : {}), recovery: true, isolation: true });
     const r = runScenario(makeSystem(cfg), sc);
     scenarioOk = r.ok;
     if (!values.json) for (const line of scenarioLines(r, false)) console.log(line);

@@ -12,7 +12,9 @@
  * domain (a new domain id); C2 reconnects and sends its stream again to the end.
  */
 import { DEFAULT_CONFIG, type Config } from '../../model/config.ts';
-import { CALL_PENDING, LIFE_CRASHED, NET, OP_XFER, STO } from '../../model/recovery-layout.ts';
+import { CALL_PENDING, epochOf, lifeOfDomain, NET, OP_XFER, slotOf, STO } from '../../model/recovery-layout.ts';
+import { currentDomid, LIFE, PORT_INTERDOMAIN, PRIMARY } from '../../model/isolation-layout.ts';
+import { frontendMaps } from '../../model/primary-domain.ts';
 import { enabled, findChoice, step, type Choice, type System } from '../../model/system.ts';
 import { clientPc } from '../../properties/recovery/lib.ts';
 import { propertiesFor } from '../../properties/index.ts';
@@ -69,7 +71,7 @@ const done = clientPc('done');
 export const paperRecovery: ScriptedScenario = {
   name: 'paper-recovery',
   description: 'the seed\'s recovery experiment: a storage and a network transfer; the network domain is killed mid-transfer; storage goes on; the network domain is restarted; the network client reconnects and finishes',
-  config: { ...DEFAULT_CONFIG, recovery: true, crashes: 1, chunks: 3 },
+  config: { ...DEFAULT_CONFIG, isolation: true, recovery: true, crashes: 1, chunks: 3 },
   phases: [
     {
       name: 'both transfers under way',
@@ -82,7 +84,7 @@ export const paperRecovery: ScriptedScenario = {
       name: 'network domain killed',
       hold: [],
       fixed: { actor: 'FI', event: 'FaultCrashesNetworkDomain' },
-      check: (sys, s) => (s[D(sys)[NET].life] === LIFE_CRASHED && s[C(sys)[1].status] === CALL_PENDING ? null : 'the network domain is not crashed with C2 pending in it'),
+      check: (sys, s) => (lifeOfDomain(s, sys.L.iso!, NET) === LIFE.crashed && s[C(sys)[1].status] === CALL_PENDING ? null : 'the network domain is not crashed with C2 pending in it'),
       expect: "the network domain has crashed with C2's send pending in it",
     },
     {
@@ -103,11 +105,17 @@ export const paperRecovery: ScriptedScenario = {
       hold: ['FI'],
       goal: (sys, s) => s[D(sys)[NET].fe] === 1 && s[D(sys)[NET].running] === 1,
       check: (sys, s) => {
-        const w = D(sys)[NET];
-        for (const k of ['map', 'chan', 'grant', 'port'] as const) if (s[w[k]] !== 1) return `network ${k} is not the new incarnation's`;
-        return s[D(sys)[STO].epoch] === 0 ? null : 'the storage domain was restarted too';
+        const I = sys.L.iso!;
+        const slot = slotOf(NET);
+        const dom = currentDomid(s, I, slot);
+        if (dom !== 4) return `the network domain is dom${dom}, not dom4`;
+        for (const [m, g] of frontendMaps(I, slot, sys.cfg.processes, false))
+          if (s[I.mappings[PRIMARY][m].granter] !== dom || s[I.grants[slot][g.ref].grantee] !== 0) return `the primary's ${I.mappings[PRIMARY][m].role} is not mapped from a fresh grant of dom4`;
+        for (const q of [I.port.primaryWake(slot), I.port.primaryNotify(slot)])
+          if (s[I.ports[PRIMARY][q].state] !== PORT_INTERDOMAIN || s[I.ports[PRIMARY][q].remote] !== dom) return `the primary's ${I.ports[PRIMARY][q].role} port is not bound to dom4`;
+        return epochOf(s, I, STO) === 0 ? null : 'the storage domain was restarted too';
       },
-      expect: 'the administrator cleaned dom2 and started dom4; it registered fresh grants and ports; the frontend connected to it and set RUNNING; storage untouched',
+      expect: "the administrator cleaned dom2 (the toolstack destroyed it) and started dom4; dom4 granted fresh pages, allocated fresh ports and registered; the frontend mapped and bound them and set RUNNING; storage untouched",
     },
     {
       name: 'network client reconnects and finishes',

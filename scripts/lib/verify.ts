@@ -247,8 +247,13 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let salt = 0;
   const hash = sys.L.posix ? timelessHash(sys.L.posix) : stateHash;
   let current: Int32Array = sys.init;
+  // In the isolation and recovery layers a step may move another actor's machine (the hypervisor
+  // resets a destroyed domain's actors, a crash puts its lifecycle machine in `crashed`): there every
+  // actor's state is counted after every step, not only the stepping actor's target.
+  const everyActor = sys.L.iso !== null;
   const onState = (s: Int32Array) => {
     current = s;
+    if (everyActor) for (const a of sys.actors) visitedStates[a.comp].add(s[a.pcAt]);
     if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
