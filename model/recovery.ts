@@ -2,9 +2,11 @@
  * The recovery semantics the model chooses. The released VirtuOS code says what the frontend does on a
  * disconnect (clears RUNNING, wakes waiters with an error, tears down when the reference count drops to
  * zero) but not what a program sees; these are the model's answers, each with its reason. The machines
- * that implement them are recovery-frontend.ts (RUNNING bit, references, failing waiters, teardown),
- * recovery-client.ts (the library's side: errors, stale descriptors, local close), recovery-backend.ts
- * (incarnations, registration), fault-injector.ts and admin-tool.ts; the properties in
+ * that implement them are recovery-frontend.ts and primary-domain.ts (RUNNING bit, references, failing
+ * waiters, teardown), recovery-client.ts (the library's side: errors, stale descriptors, local close),
+ * recovery-backend.ts (serving one incarnation, unregistering on a stop), hypervisor.ts and
+ * service-domain.ts (incarnations: destroy, new domain id, fresh grants and ports, registration),
+ * fault-injector.ts and admin-tool.ts; the properties in
  * properties/recovery/ check them. `RECOVERY_SEMANTICS` is rendered into the SPEC.
  */
 import { NET, STO } from './recovery-layout.ts';
@@ -59,13 +61,19 @@ export const RECOVERY_SEMANTICS: { situation: string; outcome: string }[] = [
     situation: 'the frontend takes the disconnect notification',
     outcome:
       'it clears the RUNNING bit, fails every call pending in that incarnation, drops its connection reference; when the last call in flight has returned and dropped its reference (count zero) ' +
-      'it unmaps the domain\'s pages, closes its event-channel ends, drops queued ready-queue handles and notify records of that incarnation and DISCONNECTs.',
+      "it DISCONNECTs, unmaps the domain's pages, closes its event-channel ends and drops the request entries and queued ready-queue handles of that incarnation (its notify records die with the domain's memory).",
   },
   {
     situation: 'the administrator restarts the domain (clean, then start)',
     outcome:
-      'clean is refused while the frontend still holds the old connection; it then destroys the crashed domain (grant table, ports, shadow processes gone) and CLEANs UP the rendezvous. ' +
-      'start creates a new incarnation under a new domain id, whose backend makes fresh grants and ports and registers; the frontend connects to it and sets RUNNING.',
+      'clean is refused while the frontend still holds a connection to the domain; then the toolstack destroys it (its mappings released, ports closed, frames back in the free pool unless another domain still maps them, its memory with the backend, notify ring and shadow processes gone) ' +
+      'and the frontend CLEANs UP the rendezvous if the registration is still the dead domain\'s. start creates a new incarnation under a new domain id, with fresh frames, grant table and ports; its backend grants, allocates ports and registers; the frontend connects to it and sets RUNNING.',
+  },
+  {
+    situation: 'the administrator stops a running domain (stop)',
+    outcome:
+      'the frontend takes it like a disconnect (RUNNING cleared, pending calls failed, DISCONNECT once no call is in flight); then the backend writes the page cache back (storage), destroys its shadow processes and UNREGISTERs, ' +
+      'asks to be shut down, and the hypervisor halts the domain; a completion the backend finishes after the DISCONNECT is dropped. Then clean and start as after a crash.',
   },
   {
     situation: 'a completion or notify record of the old incarnation arrives after the restart',
