@@ -49,6 +49,23 @@ describe('worker threads', () => {
     expect(two.trace).toBe(one.trace);
   });
 
+  test('random mode: the recovery layer\'s crash points and the POSIX counters are merged over the batches, the same for any number of workers', async () => {
+    const summary = async (...argv: string[]) => {
+      const r = await cli('verify', ...argv, '--json', '--out', join(dir, 'merge-counts'));
+      expect(r.code).toBe(0);
+      return JSON.parse(r.out.at(-1)!);
+    };
+    const c1 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '1', '--shard', '1/1');
+    const c2 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '2');
+    expect(c1.crashes.runs).toBe(1000);
+    expect(c1.crashes.points).toBeGreaterThan(0);
+    expect(c2.crashes).toEqual(c1.crashes);
+    const p1 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
+    const p2 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '2');
+    expect(p1.posix.runs).toBe(600);
+    expect(p2.posix).toEqual(p1.posix);
+  });
+
   test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {
     const o = (out: string): ExhaustiveOptions => ({
       cfg: anchorConfig(2, 1, 2, 1, 1, 'free-early'),

@@ -14,6 +14,7 @@ import type { Branch } from '../../model/kit.ts';
 import { propertyByName } from '../../properties/index.ts';
 import { Pool } from './parallel.ts';
 import { branchIndex, coverageOf, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
+import type { PosixSummary } from './posix-stats.ts';
 
 export const BATCH_RUNS = 500;
 
@@ -110,6 +111,26 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
     return a;
   };
+  // crash points are sets (a point is the state a crash was taken in, and the domain): their union
+  const crashPoints = new Set<string>();
+  for (const o of outs) for (const c of o.collected!.crashPoints) crashPoints.add(c);
+  const crashes = opts.cfg.recovery
+    ? outs.reduce(
+        (a, o) => ({ ...a, steps: a.steps + o.crashes!.steps, runs: a.runs + o.crashes!.runs, runsWithCrash: a.runsWithCrash + o.crashes!.runsWithCrash, byEvent: mergeCounts(a.byEvent, o.crashes!.byEvent) }),
+        { steps: 0, points: crashPoints.size, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> },
+      )
+    : null;
+  if (crashes) crashes.perRun = crashes.runs ? Number((crashes.points / crashes.runs).toFixed(2)) : 0;
+  // the POSIX counters are all counts: summed
+  const posix = opts.cfg.posix
+    ? outs.reduce(
+        (a, o) => {
+          const x = o.posix!;
+          return { runs: a.runs + x.runs, calls: mergeCounts(a.calls, x.calls), routes: mergeCounts(a.routes, x.routes), cut: mergeCounts(a.cut, x.cut), applied: mergeCounts(a.applied, x.applied), inconclusive: a.inconclusive + x.inconclusive, reached: mergeCounts(a.reached, x.reached) };
+        },
+        { runs: 0, calls: {}, routes: {}, cut: {}, applied: {}, inconclusive: 0, reached: {} } as PosixSummary,
+      )
+    : undefined;
   const adversary = opts.cfg.adversary
     ? outs.reduce(
         (a, o) => ({ steps: a.steps + o.adversary!.steps, scheduled: a.scheduled + o.adversary!.scheduled, runs: a.runs + o.adversary!.runs, byEvent: mergeCounts(a.byEvent, o.adversary!.byEvent), accepted: mergeCounts(a.accepted, o.adversary!.accepted) }),
@@ -130,8 +151,8 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     results,
     coverage: coverageOf(sys, visitedStates, visitedBranches),
     adversary,
-    // the POSIX counters and crash points are per batch and are not merged here
-    crashes: null,
+    crashes,
+    ...(posix ? { posix } : {}),
     batches: mine,
     shard,
     firstBatch,

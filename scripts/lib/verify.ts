@@ -85,7 +85,7 @@ export interface VerifySummary {
   results: PropertyResult[];
   coverage: Coverage[];
   /** the sets behind distinctStates and coverage, when `collect` was asked for */
-  collected?: { distinct: number[]; branches: number[]; states: [number, number][] };
+  collected?: { distinct: number[]; branches: number[]; states: [number, number][]; crashPoints: string[] };
   /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
@@ -366,6 +366,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
         distinct: [...distinct],
         branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
         states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
+        crashPoints: [...crashPoints],
       }
     : undefined;
 
