@@ -179,7 +179,7 @@ function lifecycle(slot: number): Component {
           DomainShutsDown: { guard: 'shutdownRequested', target: 'halted', actions: 'shutDown' },
         },
       },
-      crashed: { description: 'crashed: its vCPUs stopped, everything it holds still in place', on: { ToolstackDestroysDomain: { guard: 'destroyWanted', target: 'destroyed', actions: 'destroy' } } },
+      crashed: { description: "crashed: its vCPUs stopped, everything it holds still in place (entered by DomainCrashes, or with the recovery layer by the fault injector's step)", on: { ToolstackDestroysDomain: { guard: 'destroyWanted', target: 'destroyed', actions: 'destroy' } } },
       destroyed: {
         description: 'destroyed; frames still mapped by others stay allocated to the dead domain id',
         on: { ToolstackRestartsDomain: { guard: 'restartWanted', target: 'absent', actions: 'nextGeneration' } },
