@@ -274,7 +274,6 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
   if (c.networkProcesses > c.processes) throw new ConfigError('networkProcesses', `${c.networkProcesses} exceeds processes (${c.processes})`);
   if (c.bug !== null && ISOLATION_BUGS.includes(c.bug) && !c.isolation) throw new ConfigError('bug', `${c.bug} is a bug of the isolation layer and needs isolation: true`);
   if (c.recovery && !c.isolation) throw new ConfigError('isolation', "must be true with recovery: the recovery layer runs on the isolation layer's hypervisor, grant tables and event channels");
-  if (c.recovery && c.adversary) throw new ConfigError('adversary', 'cannot be combined with recovery yet: the recovery properties assume the service domains are not compromised');
   if (c.bug !== null && RECOVERY_BUGS.includes(c.bug) && !c.recovery) throw new ConfigError('bug', `${c.bug} is a bug of the recovery layer and needs recovery: true`);
 }
 

@@ -8,7 +8,7 @@ import { makeSystem, stepViaXstate, step, enabled, findChoice, pcName, type Syst
 import { currentDomid, LIFE, NETWORK, SYSID_NETWORK } from '../model/isolation-layout.ts';
 import { RV } from '../model/rendezvous.ts';
 import { VARIANTS } from '../model/variants.ts';
-import { propertyByName } from '../properties/index.ts';
+import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { RECOVERY_PROPERTIES } from '../properties/recovery/index.ts';
 import { main } from '../scripts/cli.ts';
 import { runScenario, paperRecovery } from '../scripts/lib/scenarios.ts';
@@ -86,7 +86,6 @@ describe('recovery layer', () => {
     // the layer runs on the isolation layer's hypervisor: switched on with it, refused without it
     expect(parseConfig({ recovery: true }).isolation).toBe(true);
     expect(() => parseConfig({ recovery: true, isolation: false })).toThrow(/'isolation'/);
-    expect(() => parseConfig({ recovery: true, adversary: true })).toThrow(/'adversary'/);
   });
 });
 
@@ -258,6 +257,16 @@ describe('recovery on the isolation layer\'s hypervisor', () => {
     expect(pcName(sys, end, sys.actors.findIndex((a) => a.name === 'PN'))).toBe('connected');
     expect(currentDomid(end, I, NETWORK)).toBe(4);
     expect(pcName(sys, end, sys.actors.findIndex((a) => a.name === 'C2'))).toBe('done');
+  });
+
+  test('with a compromised network domain too (the adversary), the recovery and isolation groups hold (1000 runs, seed 3)', () => {
+    const withAdversary = parseConfig({ recovery: true, adversary: true });
+    const props = propertiesFor(withAdversary);
+    expect(props.map((p) => p.name)).toEqual(expect.arrayContaining(['confinement', 'memory-isolation', 'containment', 'restoration']));
+    const s = verify({ cfg: withAdversary, variant: 'correct', props, seed: 3, runs: 1000, timeS: null, outDir: '', writeTraces: false });
+    expect(s.results.filter((r) => r.status !== 'holds')).toEqual([]);
+    expect(s.adversary!.steps).toBeGreaterThan(0);
+    expect(s.crashes!.runsWithCrash).toBeGreaterThan(0);
   });
 
   test('crashes during a restart and stops keep the recovery group (2 crashes, 1 stop, 1500 runs, seed 4)', () => {

@@ -52,7 +52,7 @@ proved and up to which bound. History properties (linearizable) are left to rand
                  queue, direct notification, no wake path)
   --isolation    switch the isolation layer on, with the adversary (see docs/isolation.md)
   --recovery     switch the failure-and-recovery layer on, over the isolation layer's hypervisor
-                 (without the adversary); see docs/recovery.md
+                 (with --isolation as well: and the adversary); see docs/recovery.md
   --scenario S   run the named scenario first (see 'virtuos list'), then verify its configuration
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
