@@ -55,15 +55,25 @@ describe('worker threads', () => {
       expect(r.code).toBe(0);
       return JSON.parse(r.out.at(-1)!);
     };
+    // and `virtuos merge` of two shards' summaries gives the same counts
+    const merged = async (...argv: string[]) => {
+      const files = [1, 2].map((k) => join(dir, `counts-${argv[0]}-${k}.json`));
+      for (const [i, f] of files.entries()) writeFileSync(f, JSON.stringify(await summary(...argv, '--shard', `${i + 1}/2`)));
+      const r = await cli('merge', ...files, '--json');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.out.at(-1)!);
+    };
     const c1 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '1', '--shard', '1/1');
     const c2 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '2');
     expect(c1.crashes.runs).toBe(1000);
     expect(c1.crashes.points).toBeGreaterThan(0);
     expect(c2.crashes).toEqual(c1.crashes);
+    expect((await merged('--recovery', '--runs', '1000', '--seed', '2')).crashes).toEqual(c1.crashes);
     const p1 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
     const p2 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '2');
     expect(p1.posix.runs).toBe(600);
     expect(p2.posix).toEqual(p1.posix);
+    expect((await merged('--property', 'compatibility', '--runs', '600', '--seed', '2')).posix).toEqual(p1.posix);
   });
 
   test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {

@@ -1,6 +1,9 @@
 /** `virtuos merge FILES`: combine the --json summaries of the shards of one verification into one verdict. */
 import { readFileSync } from 'node:fs';
 import { parse, UsageError } from '../lib/args.ts';
+import type { PosixSummary } from '../lib/posix-stats.ts';
+import type { VerifySummary } from '../lib/verify.ts';
+import { crashLine, printPosixSummary } from './verify.ts';
 
 export const help = `usage: virtuos merge FILE... [--json]
 
@@ -14,6 +17,8 @@ another shard broke it, so for a violated property they can exceed a single run'
 Exhaustive mode: a property is violated if any shard found a violation, with the shortest
 counterexample among the shards; it is proved only if every shard explored its part completely.
 States are summed over the shards; the parts overlap, so the sum counts visits, not distinct states.
+The recovery layer's crash counts and the POSIX layer's counters are summed over random shards, and
+the crash points united (each shard's --json summary carries its own).
 
 All files must come from the same verification (mode, variant, configuration, properties, seed and
 run budget) and name different shards of the same N.
@@ -71,7 +76,47 @@ export interface Merged {
   shards: number;
   files: string[];
   states: number | null;
+  /** random mode with the recovery layer: crash counts summed, crash points united */
+  crashes: VerifySummary['crashes'];
+  /** random mode with the POSIX layer: its counters summed */
+  posix: PosixSummary | null;
   statement: string;
+}
+
+const addCounts = (a: Record<string, number>, b: Record<string, number> | undefined) => {
+  for (const [k, v] of Object.entries(b ?? {})) a[k] = (a[k] ?? 0) + Number(v);
+  return a;
+};
+
+/** The shards' crash counts, summed, with their crash points united; null unless every shard has them. */
+function mergeCrashes(shards: Shard[]): VerifySummary['crashes'] {
+  if (!shards.every((sh) => sh.s.crashes && Array.isArray(sh.s.crashPointSet))) return null;
+  const points = new Set<string>();
+  const c = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
+  for (const sh of shards) {
+    const x = sh.s.crashes as Json;
+    c.steps += Number(x.steps ?? 0);
+    c.runs += Number(x.runs ?? 0);
+    c.runsWithCrash += Number(x.runsWithCrash ?? 0);
+    addCounts(c.byEvent, x.byEvent as Record<string, number>);
+    for (const p of sh.s.crashPointSet as unknown[]) points.add(String(p));
+  }
+  c.points = points.size;
+  c.perRun = c.runs ? Number((c.points / c.runs).toFixed(2)) : 0;
+  return c;
+}
+
+/** The shards' POSIX counters, summed; null unless every shard has them. */
+function mergePosix(shards: Shard[]): PosixSummary | null {
+  if (!shards.every((sh) => sh.s.posix)) return null;
+  const p: PosixSummary = { runs: 0, calls: {}, routes: {}, cut: {}, applied: {}, inconclusive: 0, reached: {} };
+  for (const sh of shards) {
+    const x = sh.s.posix as Json;
+    p.runs += Number(x.runs ?? 0);
+    p.inconclusive += Number(x.inconclusive ?? 0);
+    for (const k of ['calls', 'routes', 'cut', 'applied', 'reached'] as const) addCounts(p[k], x[k] as Record<string, number>);
+  }
+  return p;
 }
 
 export function merge(files: string[]): Merged {
@@ -138,7 +183,9 @@ export function merge(files: string[]): Merged {
     else if (mode === 'random') parts.push(`Hold in ${what} over ${n} shard(s); sampled, not proved.`);
     else parts.push(`PROVED over ${n} shard(s) covering every reachable state: ${held.join(', ')} (${what}).`);
   }
-  return { ok: violated.length === 0 && missing.length === 0, mode, complete, missing, results, shards: n, files, states, statement: parts.join(' ') };
+  const crashes = mode === 'random' ? mergeCrashes(shards) : null;
+  const posix = mode === 'random' ? mergePosix(shards) : null;
+  return { ok: violated.length === 0 && missing.length === 0, mode, complete, missing, results, shards: n, files, states, crashes, posix, statement: parts.join(' ') };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -149,7 +196,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const m = merge(positionals);
   const violated = m.results.some((r) => r.status === 'violated');
-  if (values.json) console.log(JSON.stringify({ type: 'summary', ok: m.ok, results: m.results, mode: m.mode, merged: { shards: m.shards, files: m.files, missing: m.missing, complete: m.complete }, states: m.states, statement: m.statement }));
+  if (values.json)
+    console.log(
+      JSON.stringify({
+        type: 'summary',
+        ok: m.ok,
+        results: m.results,
+        mode: m.mode,
+        merged: { shards: m.shards, files: m.files, missing: m.missing, complete: m.complete },
+        states: m.states,
+        ...(m.crashes ? { crashes: m.crashes } : {}),
+        ...(m.posix ? { posix: m.posix } : {}),
+        statement: m.statement,
+      }),
+    );
   else {
     const w = Math.max(8, ...m.results.map((r) => r.property.length));
     console.log(`virtuos merge: ${m.files.length} file(s), ${m.mode} mode, ${m.shards} shard(s)${m.missing.length ? `, missing: ${m.missing.join(', ')}` : ''}`);
@@ -157,6 +217,8 @@ export async function run(argv: string[]): Promise<number> {
       console.log(
         `${r.property.padEnd(w)}  ${r.status === 'holds' ? 'holds   ' : 'VIOLATED'}  ${r.status === 'violated' ? `${r.clause}: trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, from ${r.from})` : m.mode === 'random' ? `${r.runs} runs` : ''}`,
       );
+    if (m.posix) printPosixSummary({ posix: m.posix });
+    if (m.crashes) console.log(crashLine(m.crashes));
     console.log(m.statement);
   }
   if (violated) return 1;

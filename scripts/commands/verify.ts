@@ -141,13 +141,7 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
       `adversary: ${s.adversary.steps} steps in ${s.adversary.runs} runs (${per(s.adversary.steps)} per run, ${per(s.adversary.scheduled)} of them picked by the schedule, the rest by the drain)${kinds ? `: ${kinds}` : ''}`,
     );
   }
-  if (s.crashes) {
-    const c = s.crashes;
-    const kinds = Object.entries(c.byEvent).map(([e, n]) => `${e} ${n}`).join(', ');
-    console.log(
-      `crashes: ${c.steps} in ${c.runs} runs (${c.runsWithCrash} runs crashed at least once); ${c.points} distinct crash points (state crashed in, and domain), ${c.perRun} per run${kinds ? `: ${kinds}` : ''}`,
-    );
-  }
+  if (s.crashes) console.log(crashLine(s.crashes));
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -157,7 +151,13 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
   );
 }
 
-function printPosixSummary(s: VerifySummary): void {
+/** The recovery layer's crash counts, one line. */
+export function crashLine(c: NonNullable<VerifySummary['crashes']>): string {
+  const kinds = Object.entries(c.byEvent).map(([e, n]) => `${e} ${n}`).join(', ');
+  return `crashes: ${c.steps} in ${c.runs} runs (${c.runsWithCrash} runs crashed at least once); ${c.points} distinct crash points (state crashed in, and domain), ${c.perRun} per run${kinds ? `: ${kinds}` : ''}`;
+}
+
+export function printPosixSummary(s: Pick<VerifySummary, 'posix'>): void {
   const p = s.posix!;
   const line = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`POSIX programs run: ${p.runs}; calls made, by call: ${line(p.calls)}`);
@@ -361,6 +361,8 @@ export async function run(argv: string[]): Promise<number> {
         ...(summary.posix ? { posix: summary.posix } : {}),
         ...(summary.adversary ? { adversary: summary.adversary } : {}),
         ...(summary.crashes ? { crashes: summary.crashes } : {}),
+        // a shard's crash points themselves, which 'virtuos merge' unites
+        ...(shard && summary.crashPointSet ? { crashPointSet: summary.crashPointSet } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );

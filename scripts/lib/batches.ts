@@ -37,6 +37,8 @@ export interface BatchedSummary extends VerifySummary {
   shard: { k: number; n: number } | null;
   /** per violated property, the batch whose counterexample is reported */
   firstBatch: Record<string, number>;
+  /** with the recovery layer on: the crash points themselves, so that `virtuos merge` can unite the shards' */
+  crashPointSet: string[] | null;
 }
 
 export async function verifyBatched(opts: VerifyOptions, workers: number, shard: { k: number; n: number } | null, onBatch?: (done: number, of: number) => void): Promise<BatchedSummary> {
@@ -152,6 +154,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     coverage: coverageOf(sys, visitedStates, visitedBranches),
     adversary,
     crashes,
+    crashPointSet: crashes ? [...crashPoints] : null,
     ...(posix ? { posix } : {}),
     batches: mine,
     shard,
