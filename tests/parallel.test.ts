@@ -63,12 +63,12 @@ describe('worker threads', () => {
       expect(r.code).toBe(0);
       return JSON.parse(r.out.at(-1)!);
     };
-    const c1 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '1', '--shard', '1/1');
-    const c2 = await summary('--recovery', '--runs', '1000', '--seed', '2', '--workers', '2');
-    expect(c1.crashes.runs).toBe(1000);
+    const c1 = await summary('--recovery', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
+    const c2 = await summary('--recovery', '--runs', '600', '--seed', '2', '--workers', '2');
+    expect(c1.crashes.runs).toBe(600);
     expect(c1.crashes.points).toBeGreaterThan(0);
     expect(c2.crashes).toEqual(c1.crashes);
-    expect((await merged('--recovery', '--runs', '1000', '--seed', '2')).crashes).toEqual(c1.crashes);
+    expect((await merged('--recovery', '--runs', '600', '--seed', '2')).crashes).toEqual(c1.crashes);
     const p1 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
     const p2 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '2');
     expect(p1.posix.runs).toBe(600);
