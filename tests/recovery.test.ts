@@ -259,6 +259,38 @@ describe('recovery on the isolation layer\'s hypervisor', () => {
     expect(pcName(sys, end, sys.actors.findIndex((a) => a.name === 'C2'))).toBe('done');
   });
 
+  // Found by the random search: after a stop, the backend completed a call the frontend had already
+  // failed, queueing a handle on a ready queue the frontend had let go of.
+  test('regression: after the frontend has disconnected a stopping domain, its backend drops the completion', () => {
+    const sys = makeSystem(cfg);
+    const R = sys.L.rec!;
+    const s = run(sys, [
+      ['C1', 'ClientIssuesCall'], ['BS', 'BackendExecutesCall'], ['AT', 'AdminStopsStorage'], ['PS', 'FrontendTakesDisconnect'],
+      ['PS', 'FrontendFailsPendingCalls'], ['PS', 'FrontendDropsConnectionRef'], ['C1', 'ClientReturns'], ['PS', 'FrontendDisconnects'],
+      ['BS', 'BackendCompletesCall'],
+    ]);
+    expect(s[R.client[0].rq]).toBe(-1);
+    expect(s[R.dom[1].ringLen]).toBe(0);
+    expect(propertyByName('no-leak-after-crash')!.invariant!(sys, s)).toBeNull();
+  });
+
+  // Found by the random search: the administrator's clean checks that the frontend has let go, and
+  // the frontend may start connecting to the crashed domain right after; it must not CONNECT once the
+  // toolstack has destroyed it.
+  test('regression: the frontend does not CONNECT to a domain destroyed while it was connecting', () => {
+    const sys = makeSystem(cfg);
+    const s = run(sys, [
+      ['AT', 'AdminStopsNetwork'], ['FI', 'FaultCrashesNetworkDomain'], ['PN', 'FrontendTakesDisconnect'], ['PN', 'FrontendFailsPendingCalls'],
+      ['PN', 'FrontendDropsConnectionRef'], ['PN', 'FrontendDisconnects'], ['AT', 'AdminCleansNetwork'], ['XN', 'ToolstackDestroysDomain'],
+      ['AT', 'AdminStartsNetwork'], ['XN', 'ToolstackRestartsDomain'], ['XN', 'ToolstackCreatesDomain'], ['XN', 'ToolstackAssignsDevice'],
+      ['N', 'DomainBoots'], ['N', 'BackendGrantsSharedPages'], ['PN', 'FrontendCleansUp'], ['N', 'BackendAllocatesPorts'], ['N', 'BackendRegisters'],
+      ['FI', 'FaultCrashesNetworkDomain'], ['AT', 'AdminCleansNetwork'], ['PN', 'FrontendPrepares'], ['PN', 'FrontendBindsPorts'],
+      ['PN', 'FrontendMapsSharedPages'], ['XN', 'ToolstackDestroysDomain'], ['PN', 'FrontendGrantsReadyQueues'], ['PN', 'FrontendConnects'],
+    ]);
+    expect(pcName(sys, s, sys.actors.findIndex((a) => a.name === 'PN'))).toBe('cancel');
+    expect(s[sys.L.rec!.dom[0].running]).toBe(0);
+  });
+
   test('with a compromised network domain too (the adversary), the recovery and isolation groups hold (1000 runs, seed 3)', () => {
     const withAdversary = parseConfig({ recovery: true, adversary: true });
     const props = propertiesFor(withAdversary);
