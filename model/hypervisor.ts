@@ -54,12 +54,12 @@ import {
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
-import { RV } from './rendezvous.ts';
+import { connectedTo } from './rendezvous.ts';
 import { wipeRecoveryDomain } from './recovery-backend.ts';
 import { REQ_CLEAN, REQ_NONE, REQ_START } from './recovery-layout.ts';
 
-/** The recovery layer's words for a slot (network = 0, storage = 1 there), or null without the layer. */
-const recWords = (c: Ctx, slot: number) => c.L.rec?.dom[slot === NETWORK ? 0 : 1] ?? null;
+/** The recovery layer's words for a slot (indexed by service id there), or null without the layer. */
+const recWords = (c: Ctx, slot: number) => c.L.rec?.dom[sysidOf(slot)] ?? null;
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 
@@ -147,7 +147,7 @@ function destroyDomain(c: Ctx, slot: number): void {
   // the lifecycle word moves to `destroyed` with this step, so the domain id is dead from here on
   c.s[I.life[slot - 1].pc] = LIFE.destroyed;
   for (const f of I.reservation[slot]) if (c.s[I.frames[f].owner] === domid && !frameMapped(c.s, I, f)) releaseToPool(c.s, I, f);
-  if (c.L.rec) wipeRecoveryDomain(c.s, c.L, slot === NETWORK ? 0 : 1);
+  if (c.L.rec) wipeRecoveryDomain(c.s, c.L, sysidOf(slot));
 }
 
 function lifecycle(slot: number): Component {
@@ -196,7 +196,7 @@ function lifecycle(slot: number): Component {
       restartWanted: (c) => (recWords(c, slot) ? c.s[recWords(c, slot)!.adminReq] === REQ_START : crashable),
       inServiceWithRestartsLeft: (c) =>
         !c.L.rec &&
-        c.s[iso(c).gen[slot]] < c.L.cfg.networkRestarts && c.s[iso(c).rvState[sysidOf(slot)]] === RV.CONNECTED && c.s[iso(c).rvDomid[sysidOf(slot)]] === currentDomid(c.s, iso(c), slot),
+        c.s[iso(c).gen[slot]] < c.L.cfg.networkRestarts && connectedTo(c.s, iso(c), sysidOf(slot), currentDomid(c.s, iso(c), slot)),
     },
     guardDocs: {
       reservationFree: "every frame of the domain's reservation is back in the free pool (no mapping of the previous incarnation's pages is left)",

@@ -362,6 +362,8 @@ export const DEVICE_IDLE = 0;
 
 /** Control state of a service domain's boot actor before its domain runs (service-domain.ts checks the index). */
 export const SERVICE_OFF = 0;
+/** Control state of a service domain's boot actor once it serves (service-domain.ts checks the index). */
+export const SERVICE_SERVING = 5;
 
 /** A domain runs (its vCPUs execute): only then do its actors take steps. */
 export const running = (s: Int32Array, I: IsolationLayout, slot: number) => lifeOf(s, I, slot) === LIFE.running;

@@ -44,6 +44,7 @@ import {
   PORT_FREE,
   PRIMARY,
   running,
+  SERVICE_SERVING,
   SLOT_NAMES,
   STORAGE,
   sysidOf,
@@ -52,7 +53,6 @@ import {
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
-import { storageDomain } from './service-domain.ts';
 import { connectRecovery, dropConnectionRef, dropIncarnation, failPending, failPendingLabel, noReferences, stopRequested, takeDisconnect } from './recovery-frontend.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
@@ -77,6 +77,9 @@ export function frontendMaps(I: IsolationLayout, slot: number, processes: number
   return out;
 }
 
+/** The primary's ends of a service domain's channels: its wake port, then its notify port. */
+export const primaryPorts = (I: IsolationLayout, slot: number): number[] => [I.port.primaryWake(slot), I.port.primaryNotify(slot)];
+
 /** The ready-queue grants the primary makes to a service domain: [reference, frame]. */
 function queueGrants(I: IsolationLayout, slot: number, processes: number): [number, number][] {
   const out: [number, number][] = [];
@@ -86,16 +89,13 @@ function queueGrants(I: IsolationLayout, slot: number, processes: number): [numb
 
 function primaryConnect(slot: number): Component {
   const name = SLOT_NAMES[slot];
-  /** the recovery layer's index of this domain (network = 0, storage = 1) */
-  const d = slot === NETWORK ? 0 : 1;
+  /** the recovery layer's index of this domain: its service id */
+  const d = sysidOf(slot);
   const sysid = sysidOf(slot);
   const me = (c: Ctx) => iso(c).connect[slot - 1];
   const dom = (c: Ctx) => c.s[me(c).dom];
   const maps = (c: Ctx) => frontendMaps(iso(c), slot, c.L.cfg.processes, c.L.cfg.bug === 'wake-writable');
-  const ports = (c: Ctx): [number, number][] => [
-    [iso(c).port.primaryWake(slot), iso(c).port.wake],
-    [iso(c).port.primaryNotify(slot), iso(c).port.notify],
-  ];
+  const ports = (c: Ctx): [number, number][] => primaryPorts(iso(c), slot).map((q, i) => [q, i === 0 ? iso(c).port.wake : iso(c).port.notify]);
   const domainGone = (c: Ctx) => !running(c.s, iso(c), slot) || currentDomid(c.s, iso(c), slot) !== dom(c);
   const teardown = (c: Ctx) => {
     // the ring-left-mapped seeded bug forgets the notify ring
@@ -316,14 +316,13 @@ function primaryConnect(slot: number): Component {
 export const storageConnect = primaryConnect(STORAGE);
 export const networkConnect = primaryConnect(NETWORK);
 
+const connectedPc = storageConnect.stateIndex.get('connected')!;
 const letGo = new Set(['idle', 'gaveUp', 'cleanup'].map((n) => storageConnect.stateIndex.get(n)!));
 /** Has the frontend let go of the domain in `slot` (no connection, nothing mapped or bound for it)? The administrator's clean waits for it. */
 export const frontendLetGo = (s: Int32Array, L: Layout, slot: number) => letGo.has(s[L.iso!.connect[slot - 1].pc]);
 /** The frontend's connection to the domain in `slot` is up and serving. */
-export const frontendConnected = (s: Int32Array, L: Layout, slot: number) => s[L.iso!.connect[slot - 1].pc] === storageConnect.stateIndex.get('connected');
+export const frontendConnected = (s: Int32Array, L: Layout, slot: number) => s[L.iso!.connect[slot - 1].pc] === connectedPc;
 
-const connectedPc = storageConnect.stateIndex.get('connected')!;
-const servingPc = storageDomain.stateIndex.get('running')!;
 
 /**
  * The dispatch protocol may run once the storage domain is connected: the primary has mapped the
@@ -331,5 +330,5 @@ const servingPc = storageDomain.stateIndex.get('running')!;
  */
 export function dispatchConnected(L: Layout): (s: Int32Array) => boolean {
   const I = L.iso!;
-  return (s) => s[I.connect[STORAGE - 1].pc] === connectedPc && s[I.service[STORAGE - 1].pc] === servingPc;
+  return (s) => s[I.connect[STORAGE - 1].pc] === connectedPc && s[I.service[STORAGE - 1].pc] === SERVICE_SERVING;
 }

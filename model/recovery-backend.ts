@@ -30,9 +30,9 @@
  * VIRTUOS.md: "Failure and recovery" (the backend unregisters and registers afresh), "The dispatch protocol" step 3.
  */
 import { defineComponent, type Component, type Ctx } from './kit.ts';
-import { currentDomid, type IsolationLayout } from './isolation-layout.ts';
+import { currentDomid, SERVICE_SERVING, type IsolationLayout } from './isolation-layout.ts';
 import type { Layout } from './layout.ts';
-import { RV, rendezvousOp } from './rendezvous.ts';
+import { connectedTo, RV, rendezvousOp } from './rendezvous.ts';
 import {
   CALL_PENDING,
   clientsOf,
@@ -60,8 +60,6 @@ export const OPEN_FD = 3;
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 /** Control state of the backend's `serve` (checked below). */
 const BACKEND_SERVE = 0;
-/** Control state of the isolation layer's service-domain actor once it serves (checked in system.ts). */
-export const SERVICE_SERVING = 5;
 
 /** What the destruction of domain d wipes of this layer: the backend's state, the notify ring, the shadow processes, the administrator's stop. */
 export function wipeRecoveryDomain(s: Int32Array, L: Layout, d: number): void {
@@ -85,7 +83,7 @@ function backend(d: number): Component {
   const sysid = d; // the layer numbers domains by service id
   const w = (c: Ctx) => R(c).dom[d];
   const epoch = (c: Ctx) => epochOf(c.s, iso(c), d);
-  const connected = (c: Ctx) => c.s[iso(c).rvState[sysid]] === RV.CONNECTED && c.s[iso(c).rvDomid[sysid]] === currentDomid(c.s, iso(c), slot);
+  const connected = (c: Ctx) => connectedTo(c.s, iso(c), sysid, currentDomid(c.s, iso(c), slot));
   /** The first client with a request for this incarnation that it has not executed yet, or -1. */
   const nextRequest = (c: Ctx) => {
     for (const p of clientsOf(d)) {

@@ -20,9 +20,9 @@
  * shadow process without descriptors is invisible to its process, so the model leaves it out).
  */
 import type { Config } from './config.ts';
-import { domidOf, LIFE, NETWORK as NETWORK_SLOT, STORAGE as STORAGE_SLOT, type IsolationLayout } from './isolation-layout.ts';
+import { domidOf, LIFE, slotOfSysid, type IsolationLayout } from './isolation-layout.ts';
 
-/** Domain indices of the layer, as in _syscall.h. */
+/** Domain indices of the layer: the service ids of _syscall.h (isolation-layout.ts SYSID_*). */
 export const NET = 0;
 export const STO = 1;
 export const DOMAINS = 2;
@@ -31,8 +31,8 @@ export const DOMAIN_NAMES = ['network', 'storage'] as const;
 export const domidAt = (d: number, epoch: number) => domidOf(slotOf(d), epoch);
 /** The incarnation a domain id of domain d belongs to (the inverse of domidAt). */
 export const epochOfDomid = (d: number, domid: number) => (domid - slotOf(d)) / 2;
-/** The isolation layer's domain slot of a domain of this layer. */
-export const slotOf = (d: number) => (d === STO ? STORAGE_SLOT : NETWORK_SLOT);
+/** The isolation layer's domain slot of a domain of this layer (its index is the service id). */
+export const slotOf = slotOfSysid;
 /** The incarnation (the hypervisor's generation) of domain d. */
 export const epochOf = (s: Int32Array, I: IsolationLayout, d: number) => s[I.gen[slotOf(d)]];
 /** The hypervisor's lifecycle state of domain d (LIFE in isolation-layout.ts). */

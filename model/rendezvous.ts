@@ -78,6 +78,9 @@ const NEXT: number[][] = RV_STATES.map((name) => {
   });
 });
 
+/** Does the rendezvous for `sysid` say CONNECTED, to domain `domid`? */
+export const connectedTo = (s: Int32Array, I: IsolationLayout, sysid: number, domid: number) => s[I.rvState[sysid]] === RV.CONNECTED && s[I.rvDomid[sysid]] === domid;
+
 /** Xen's error codes, for labels. */
 export type RvResult = 'ok' | 'EPERM' | 'EINVAL';
 

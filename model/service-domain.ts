@@ -31,13 +31,14 @@ import {
   PERM_RW,
   running,
   SERVICE_OFF,
+  SERVICE_SERVING,
   SLOT_NAMES,
   STORAGE,
   sysidOf,
   type IsolationLayout,
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
-import { RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
+import { connectedTo, RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 
@@ -68,7 +69,7 @@ function serviceDomain(slot: number): Component {
   const domid = (c: Ctx) => currentDomid(c.s, iso(c), slot);
   const dev = (c: Ctx) => iso(c).devices[deviceOf(slot)];
   const devName = DEVICE_NAMES[deviceOf(slot)];
-  const connected = (c: Ctx) => c.s[iso(c).rvState[sysid]] === RV.CONNECTED && c.s[iso(c).rvDomid[sysid]] === domid(c);
+  const connected = (c: Ctx) => connectedTo(c.s, iso(c), sysid, domid(c));
   const canMapQueues = (c: Ctx) => readyQueueMaps(iso(c), slot, c.L.cfg.processes).every(([m, ref]) => canMap(c.s, c.L, slot, m, 0, ref, PERM_RW));
   const comp = defineComponent({
     id: `${name}-domain`,
@@ -218,6 +219,7 @@ function serviceDomain(slot: number): Component {
     },
   });
   if (comp.stateIndex.get('off') !== SERVICE_OFF) throw new Error('service-domain: off must be the first state');
+  if (comp.stateIndex.get('running') !== SERVICE_SERVING) throw new Error('service-domain: SERVICE_SERVING is not the index of running');
   return comp;
 }
 

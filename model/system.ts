@@ -22,12 +22,13 @@ import { posixThread } from './posix/thread.ts';
 import { ADVERSARY_COMPONENTS } from './adversary.ts';
 import { ethernetNic, sataController } from './devices.ts';
 import { initIsolation, networkLifecycle, storageLifecycle } from './hypervisor.ts';
+import { SERVICE_SERVING } from './isolation-layout.ts';
 import { networkFrontend } from './network-frontend.ts';
 import { dispatchConnected, networkConnect, storageConnect } from './primary-domain.ts';
 import { networkDomain, storageDomain } from './service-domain.ts';
 import { adminTool } from './admin-tool.ts';
 import { faultInjector } from './fault-injector.ts';
-import { recoveryBackend, SERVICE_SERVING } from './recovery-backend.ts';
+import { recoveryBackend } from './recovery-backend.ts';
 import { recoveryClient } from './recovery-client.ts';
 import { frontendNotify } from './recovery-frontend.ts';
 import { initRecovery } from './recovery-layout.ts';
@@ -58,8 +59,6 @@ export const ISOLATION_COMPONENTS: readonly Component[] = [
  * administrator, and the fault injector last: a drain then crashes a domain only when nothing else moves.
  */
 export const RECOVERY_COMPONENTS: readonly Component[] = [recoveryClient, ...recoveryBackend, ...frontendNotify, adminTool, faultInjector];
-
-if (storageDomain.stateIndex.get('running') !== SERVICE_SERVING) throw new Error('recovery-backend: SERVICE_SERVING is not the service-domain machine\'s running state');
 
 /** The components, in the order their actors are listed. */
 export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS, ...RECOVERY_COMPONENTS];

@@ -24,18 +24,15 @@
  *
  * VIRTUOS.md: "Failure and recovery" (teardown when the count reaches zero; clean), "Memory and isolation".
  */
-import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid, type IsolationLayout } from '../../model/isolation-layout.ts';
+import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid } from '../../model/isolation-layout.ts';
 import { frameMapped } from '../../model/grant-table.ts';
-import { frontendConnected, frontendLetGo, frontendMaps } from '../../model/primary-domain.ts';
+import { frontendConnected, frontendLetGo, frontendMaps, primaryPorts } from '../../model/primary-domain.ts';
 import { clientsOf, DOMAIN_NAMES, DOMAINS, NET, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery-layout.ts';
 import type { System } from '../../model/system.ts';
 import type { Property } from '../property.ts';
 import { recoveryOn } from './lib.ts';
 
 const LIFE_NAMES = Object.keys(LIFE);
-
-/** The primary's ports that serve domain slot `slot` (its ends of the wake and notify channels). */
-const primaryPorts = (I: IsolationLayout, slot: number) => [I.port.primaryWake(slot), I.port.primaryNotify(slot)];
 
 /** The first leak found in domain d, as [clause, message], or null. */
 function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null {

@@ -1,8 +1,8 @@
 /** `virtuos merge FILES`: combine the --json summaries of the shards of one verification into one verdict. */
 import { readFileSync } from 'node:fs';
 import { parse, UsageError } from '../lib/args.ts';
-import type { PosixSummary } from '../lib/posix-stats.ts';
-import type { VerifySummary } from '../lib/verify.ts';
+import { sumPosixSummaries, type PosixSummary } from '../lib/posix-stats.ts';
+import { sumCrashCounts, type CrashCounts } from '../lib/verify.ts';
 import { crashLine, printPosixSummary } from './verify.ts';
 
 export const help = `usage: virtuos merge FILE... [--json]
@@ -77,46 +77,22 @@ export interface Merged {
   files: string[];
   states: number | null;
   /** random mode with the recovery layer: crash counts summed, crash points united */
-  crashes: VerifySummary['crashes'];
+  crashes: CrashCounts | null;
   /** random mode with the POSIX layer: its counters summed */
   posix: PosixSummary | null;
   statement: string;
 }
 
-const addCounts = (a: Record<string, number>, b: Record<string, number> | undefined) => {
-  for (const [k, v] of Object.entries(b ?? {})) a[k] = (a[k] ?? 0) + Number(v);
-  return a;
-};
-
 /** The shards' crash counts, summed, with their crash points united; null unless every shard has them. */
-function mergeCrashes(shards: Shard[]): VerifySummary['crashes'] {
+function mergeCrashes(shards: Shard[]): CrashCounts | null {
   if (!shards.every((sh) => sh.s.crashes && Array.isArray(sh.s.crashPointSet))) return null;
-  const points = new Set<string>();
-  const c = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
-  for (const sh of shards) {
-    const x = sh.s.crashes as Json;
-    c.steps += Number(x.steps ?? 0);
-    c.runs += Number(x.runs ?? 0);
-    c.runsWithCrash += Number(x.runsWithCrash ?? 0);
-    addCounts(c.byEvent, x.byEvent as Record<string, number>);
-    for (const p of sh.s.crashPointSet as unknown[]) points.add(String(p));
-  }
-  c.points = points.size;
-  c.perRun = c.runs ? Number((c.points / c.runs).toFixed(2)) : 0;
-  return c;
+  const points = new Set(shards.flatMap((sh) => (sh.s.crashPointSet as unknown[]).map(String)));
+  return sumCrashCounts(shards.map((sh) => sh.s.crashes as CrashCounts), points.size);
 }
 
 /** The shards' POSIX counters, summed; null unless every shard has them. */
 function mergePosix(shards: Shard[]): PosixSummary | null {
-  if (!shards.every((sh) => sh.s.posix)) return null;
-  const p: PosixSummary = { runs: 0, calls: {}, routes: {}, cut: {}, applied: {}, inconclusive: 0, reached: {} };
-  for (const sh of shards) {
-    const x = sh.s.posix as Json;
-    p.runs += Number(x.runs ?? 0);
-    p.inconclusive += Number(x.inconclusive ?? 0);
-    for (const k of ['calls', 'routes', 'cut', 'applied', 'reached'] as const) addCounts(p[k], x[k] as Record<string, number>);
-  }
-  return p;
+  return shards.every((sh) => sh.s.posix) ? sumPosixSummaries(shards.map((sh) => sh.s.posix as PosixSummary)) : null;
 }
 
 export function merge(files: string[]): Merged {

@@ -13,8 +13,8 @@ import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import { propertyByName } from '../../properties/index.ts';
 import { Pool } from './parallel.ts';
-import { branchIndex, coverageOf, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
-import type { PosixSummary } from './posix-stats.ts';
+import { addCounts, branchIndex, coverageOf, sumCrashCounts, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
+import { sumPosixSummaries } from './posix-stats.ts';
 
 export const BATCH_RUNS = 500;
 
@@ -109,33 +109,14 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     for (const [ci, st] of o.collected!.states) visitedStates[ci].add(st);
   }
   const sum = (f: (o: VerifySummary) => number) => outs.reduce((a, o) => a + f(o), 0);
-  const mergeCounts = (a: Record<string, number>, b: Record<string, number>) => {
-    for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
-    return a;
-  };
   // crash points are sets (a point is the state a crash was taken in, and the domain): their union
   const crashPoints = new Set<string>();
   for (const o of outs) for (const c of o.collected!.crashPoints) crashPoints.add(c);
-  const crashes = opts.cfg.recovery
-    ? outs.reduce(
-        (a, o) => ({ ...a, steps: a.steps + o.crashes!.steps, runs: a.runs + o.crashes!.runs, runsWithCrash: a.runsWithCrash + o.crashes!.runsWithCrash, byEvent: mergeCounts(a.byEvent, o.crashes!.byEvent) }),
-        { steps: 0, points: crashPoints.size, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> },
-      )
-    : null;
-  if (crashes) crashes.perRun = crashes.runs ? Number((crashes.points / crashes.runs).toFixed(2)) : 0;
-  // the POSIX counters are all counts: summed
-  const posix = opts.cfg.posix
-    ? outs.reduce(
-        (a, o) => {
-          const x = o.posix!;
-          return { runs: a.runs + x.runs, calls: mergeCounts(a.calls, x.calls), routes: mergeCounts(a.routes, x.routes), cut: mergeCounts(a.cut, x.cut), applied: mergeCounts(a.applied, x.applied), inconclusive: a.inconclusive + x.inconclusive, reached: mergeCounts(a.reached, x.reached) };
-        },
-        { runs: 0, calls: {}, routes: {}, cut: {}, applied: {}, inconclusive: 0, reached: {} } as PosixSummary,
-      )
-    : undefined;
+  const crashes = opts.cfg.recovery ? sumCrashCounts(outs.map((o) => o.crashes!), crashPoints.size) : null;
+  const posix = opts.cfg.posix ? sumPosixSummaries(outs.map((o) => o.posix!)) : undefined;
   const adversary = opts.cfg.adversary
     ? outs.reduce(
-        (a, o) => ({ steps: a.steps + o.adversary!.steps, scheduled: a.scheduled + o.adversary!.scheduled, runs: a.runs + o.adversary!.runs, byEvent: mergeCounts(a.byEvent, o.adversary!.byEvent), accepted: mergeCounts(a.accepted, o.adversary!.accepted) }),
+        (a, o) => ({ steps: a.steps + o.adversary!.steps, scheduled: a.scheduled + o.adversary!.scheduled, runs: a.runs + o.adversary!.runs, byEvent: addCounts(a.byEvent, o.adversary!.byEvent), accepted: addCounts(a.accepted, o.adversary!.accepted) }),
         { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> },
       )
     : null;

@@ -29,6 +29,17 @@ export interface PosixSummary {
   reached: Record<string, number>;
 }
 
+/** The counters of several parts (batches or shards), summed. */
+export function sumPosixSummaries(parts: PosixSummary[]): PosixSummary {
+  const p: PosixSummary = { runs: 0, calls: {}, routes: {}, cut: {}, applied: {}, inconclusive: 0, reached: {} };
+  for (const x of parts) {
+    p.runs += x.runs;
+    p.inconclusive += x.inconclusive;
+    for (const k of ['calls', 'routes', 'cut', 'applied', 'reached'] as const) for (const [name, n] of Object.entries(x[k])) p[k][name] = (p[k][name] ?? 0) + n;
+  }
+  return p;
+}
+
 /** The situations counted in `reached`, each with how to see it in a run's final state. */
 const SITUATIONS = [
   'signal taken while waiting',

@@ -14,7 +14,7 @@
 import { DEFAULT_CONFIG, type Config } from '../../model/config.ts';
 import { CALL_PENDING, epochOf, lifeOfDomain, NET, OP_XFER, slotOf, STO } from '../../model/recovery-layout.ts';
 import { currentDomid, LIFE, PORT_INTERDOMAIN, PRIMARY } from '../../model/isolation-layout.ts';
-import { frontendMaps } from '../../model/primary-domain.ts';
+import { frontendMaps, primaryPorts } from '../../model/primary-domain.ts';
 import { enabled, findChoice, step, type Choice, type System } from '../../model/system.ts';
 import { clientPc } from '../../properties/recovery/lib.ts';
 import { propertiesFor } from '../../properties/index.ts';
@@ -111,7 +111,7 @@ export const paperRecovery: ScriptedScenario = {
         if (dom !== 4) return `the network domain is dom${dom}, not dom4`;
         for (const [m, g] of frontendMaps(I, slot, sys.cfg.processes, false))
           if (s[I.mappings[PRIMARY][m].granter] !== dom || s[I.grants[slot][g.ref].grantee] !== 0) return `the primary's ${I.mappings[PRIMARY][m].role} is not mapped from a fresh grant of dom4`;
-        for (const q of [I.port.primaryWake(slot), I.port.primaryNotify(slot)])
+        for (const q of primaryPorts(I, slot))
           if (s[I.ports[PRIMARY][q].state] !== PORT_INTERDOMAIN || s[I.ports[PRIMARY][q].remote] !== dom) return `the primary's ${I.ports[PRIMARY][q].role} port is not bound to dom4`;
         return epochOf(s, I, STO) === 0 ? null : 'the storage domain was restarted too';
       },

@@ -94,6 +94,28 @@ export interface VerifySummary {
   crashes: { steps: number; points: number; runsWithCrash: number; runs: number; perRun: number; byEvent: Record<string, number> } | null;
 }
 
+/** The recovery layer's crash counts of a campaign (VerifySummary.crashes). */
+export type CrashCounts = NonNullable<VerifySummary['crashes']>;
+
+/** Add the counts of b into a (by key); returns a. */
+export function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+  return a;
+}
+
+/** Crash counts of several parts (batches or shards) summed; `points` is the size of the union of their crash points. */
+export function sumCrashCounts(parts: CrashCounts[], points: number): CrashCounts {
+  const c: CrashCounts = { steps: 0, points, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} };
+  for (const x of parts) {
+    c.steps += x.steps;
+    c.runs += x.runs;
+    c.runsWithCrash += x.runsWithCrash;
+    addCounts(c.byEvent, x.byEvent);
+  }
+  c.perRun = c.runs ? Number((points / c.runs).toFixed(2)) : 0;
+  return c;
+}
+
 const DISTINCT_CAP = 2_000_000;
 
 /** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number. */
