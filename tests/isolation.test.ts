@@ -78,8 +78,9 @@ describe('configuration', () => {
     expect(field({ isolation: true, adversary: true, bug: 'wake-writable' })).toBeNull();
   });
 
-  test('a property of the isolation group is refused for a configuration without the layer', async () => {
-    await expect(verifyCommand(['--property', 'memory-isolation', '--runs', '1'])).rejects.toThrow(UsageError);
+  test('a property of the isolation group switches the layer on, and is refused naming the field where the configuration cannot take it', async () => {
+    // the SPIN anchor's configuration notifies directly, which a service domain cannot do
+    await expect(verifyCommand(['--property', 'memory-isolation', '--anchor', '2x1', '--runs', '1'])).rejects.toThrow(/switches its layer on, but then config field 'notify'/);
   });
 
   test('virtuos list shows the group and what each isolation variant breaks', () => {

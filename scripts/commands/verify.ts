@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { anchorConfig, BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
-import { PROPERTIES, propertiesFor, propertyByName } from '../../properties/index.ts';
+import { LAYERS, layerConfig, LayerError, PROPERTIES, propertiesFor, propertyByName, withLayersFor, type Layer } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../lib/args.ts';
 import { checkCombination, CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../lib/exhaustive.ts';
@@ -12,7 +12,6 @@ import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhau
 import { chunkRunner } from '../lib/parallel.ts';
 import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../lib/batches.ts';
 import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
-import { DEFAULT_POSIX } from '../../model/posix/config.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
 import { makeSystem } from '../../model/system.ts';
 import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenarios.ts';
@@ -40,10 +39,12 @@ enabled, looks for weakly fair cycles (livelocks), and writes a shortest counter
 violated property to DIR/<property>/<variant>-exhaustive.itf.json. Its summary says exactly what was
 proved and up to which bound. History properties (linearizable) are left to random mode.
 
-  --property P   check only P (repeatable; default: all that apply to the configuration:
-                 the isolation and recovery groups need their layer on). See 'virtuos list'.
-                 Naming a property of group posix switches the POSIX layer on with its
-                 default bounds (programs are then generated for every run).
+  --property P   check only P (repeatable; default: all that apply to the configuration).
+                 See 'virtuos list'. Naming a property switches its layer on, the same way for
+                 every group: posix the POSIX layer with its default bounds (programs are then
+                 generated for every run), isolation as --isolation, recovery as --recovery.
+                 Groups that cannot share a run are refused with the reason (posix with any
+                 other group; dispatch with recovery).
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
                  the variant's own configuration applies unless --config is given
   --config FILE  JSON object overriding configuration fields (see below)
@@ -53,6 +54,8 @@ proved and up to which bound. History properties (linearizable) are left to rand
   --isolation    switch the isolation layer on, with the adversary (see docs/isolation.md)
   --recovery     switch the failure-and-recovery layer on, over the isolation layer's hypervisor
                  (with --isolation as well: and the adversary); see docs/recovery.md
+  --layer L      one layer alone: dispatch (the foundation, every other layer off), posix,
+                 isolation (with the adversary) or recovery (over the isolation layer's hypervisor)
   --scenario S   run the named scenario first (see 'virtuos list'), then verify its configuration
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
@@ -211,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-picks': { type: 'string' },
       isolation: { type: 'boolean' },
       recovery: { type: 'boolean' },
+      layer: { type: 'string' },
       scenario: { type: 'string' },
       anchor: { type: 'string' },
       json: { type: 'boolean' },
@@ -242,9 +246,6 @@ export async function run(argv: string[]): Promise<number> {
       return p;
     });
     props = named.filter((p, i) => named.indexOf(p) === i);
-    const posixProps = props.filter((p) => p.group === 'posix');
-    if (posixProps.length > 0 && posixProps.length < props.length)
-      throw new UsageError(`properties of group posix (${posixProps.map((p) => p.name).join(', ')}) and of the dispatch model cannot be checked in one run`);
   }
   const exhaustiveMode = values.exhaustive === true;
   for (const k of exhaustiveMode ? RANDOM_ONLY : EXHAUSTIVE_ONLY)
@@ -252,6 +253,11 @@ export async function run(argv: string[]): Promise<number> {
   // worker threads and shards are implemented for the exhaustive search; random mode runs in one thread
   if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
   let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
+  if (values.layer !== undefined) {
+    if (!(LAYERS as readonly string[]).includes(values.layer)) throw new UsageError(`--layer: unknown layer '${values.layer}' (known: ${LAYERS.join(', ')})`);
+    if (values.isolation || values.recovery) throw new UsageError('give --layer or --isolation/--recovery, not both');
+    cfg = layerConfig(cfg, values.layer as Layer);
+  }
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true, isolation: true });
   let scenarioOk = true;
@@ -277,9 +283,15 @@ export async function run(argv: string[]): Promise<number> {
       throw e;
     }
   }
-  if (props && props[0].group === 'posix' && !cfg.posix) cfg = { ...cfg, posix: { ...DEFAULT_POSIX } };
-  if (props && props[0].group !== 'posix' && cfg.posix)
-    throw new UsageError(`property ${props[0].name} checks the dispatch model, but the configuration switches the POSIX layer on (posix is not null)`);
+  if (props) {
+    try {
+      cfg = withLayersFor(cfg, props);
+    } catch (e) {
+      if (e instanceof LayerError) throw new UsageError(`--property ${props.map((p) => p.name).join(', ')}: ${e.message}`);
+      if (e instanceof ConfigError) throw new UsageError(`--property ${props.map((p) => p.name).join(', ')} switches its layer on, but then ${e.message}`);
+      throw e;
+    }
+  }
   for (const p of props ?? [])
     if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --${p.group})`);
   if (!props) props = exhaustiveMode ? propertiesFor(cfg).filter((p) => p.invariant || p.final) : propertiesFor(cfg);
