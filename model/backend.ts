@@ -12,10 +12,21 @@
  *
  * VIRTUOS.md: "The dispatch protocol" step 2, "Workers".
  */
-import { defineComponent } from './kit.ts';
+import { defineComponent, type Ctx } from './kit.ts';
 import { wakeRunning, wakeSleeping, wakeWord } from './layout.ts';
 import { fmtWake } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
+
+/** The dispatch domain this handler serves. */
+const DD = (c: Ctx) => c.L.dd[c.me];
+/** Wake every worker of that domain's shadow processes that is on the domain's wait queue. */
+function wakeWaiting(c: Ctx): void {
+  const n = c.L.cfg.processes * c.L.cfg.workers;
+  for (let w = c.me * n; w < c.me * n + n; w++) {
+    const wk = c.L.worker[w];
+    if (waitingPcs.has(c.s[wk.pc])) c.s[wk.woken] = 1;
+  }
+}
 
 /** Worker states on the domain's wait queue: from setting WAKE_REQUESTED (prepare_to_wait) to waking. */
 const waitingPcs = new Set(['sleepRecheck', 'sleepCommit', 'asleep'].map((n) => workerPool.stateIndex.get(n)!));
@@ -28,8 +39,8 @@ export const backend = defineComponent({
     "The syscall-backend's handler for the service domain's wake event: it clears the pending bit and CASes the wake word to move all sleeping workers " +
     'to running (clearing WAKE_REQUESTED and WAKE_IN_PROGRESS), then wakes them.',
   initial: 'waitEvent',
-  count: (L) => (L.cfg.wakePath ? 1 : 0),
-  pc: (L) => L.backend.pc,
+  count: (L) => (L.cfg.wakePath ? L.dd.length : 0),
+  pc: (L, i) => L.dd[i].backend.pc,
   states: {
     waitEvent: { description: 'blocked until the event channel from the primary domain is pending', on: { BackendTakesWakeEvent: { guard: 'eventPending', target: 'loadWake', actions: 'clearPending' } } },
     loadWake: { description: 'about to load the wake word', on: { BackendLoadsWakeWord: { target: 'casWake', actions: 'loadWake' } } },
@@ -44,8 +55,8 @@ export const backend = defineComponent({
     },
   },
   guards: {
-    eventPending: (c) => c.s[c.L.evtToService] !== 0,
-    wakeUnchanged: (c) => c.s[c.L.wake] === c.s[c.L.backend.wl],
+    eventPending: (c) => c.s[DD(c).evtToService] !== 0,
+    wakeUnchanged: (c) => c.s[DD(c).wake] === c.s[DD(c).backend.wl],
   },
   guardDocs: {
     eventPending: 'the event channel from the primary domain is pending',
@@ -53,29 +64,29 @@ export const backend = defineComponent({
   },
   actions: {
     clearPending: (c) => {
-      c.s[c.L.evtToService] = 0;
+      c.s[DD(c).evtToService] = 0;
     },
     loadWake: (c) => {
-      c.s[c.L.backend.wl] = c.s[c.L.wake];
+      c.s[DD(c).backend.wl] = c.s[DD(c).wake];
     },
     clearLoaded: (c) => {
-      c.s[c.L.backend.wl] = 0;
+      c.s[DD(c).backend.wl] = 0;
     },
     wakeWorkers: (c) => {
-      const w = c.s[c.L.backend.wl];
-      c.s[c.L.wake] = wakeWord(wakeRunning(w) + wakeSleeping(w), 0, false, false);
-      c.s[c.L.backend.wl] = 0;
-      for (const wk of c.L.worker) if (waitingPcs.has(c.s[wk.pc])) c.s[wk.woken] = 1;
+      const w = c.s[DD(c).backend.wl];
+      c.s[DD(c).wake] = wakeWord(wakeRunning(w) + wakeSleeping(w), 0, false, false);
+      c.s[DD(c).backend.wl] = 0;
+      wakeWaiting(c);
     },
   },
   events: {
     BackendTakesWakeEvent: { from: 'backend wake handler', to: 'event channel (primary -> service)', description: 'take the wake event and clear its pending bit', label: () => 'takes the wake event (clears pending)' },
-    BackendLoadsWakeWord: { from: 'backend wake handler', to: 'wake page', description: 'load the wake word', label: (c) => `loads the wake word ${fmtWake(c.s[c.L.wake])}` },
+    BackendLoadsWakeWord: { from: 'backend wake handler', to: 'wake page', description: 'load the wake word', label: (c) => `loads the wake word ${fmtWake(c.s[DD(c).wake])}` },
     BackendWakesWorkers: {
       from: 'backend wake handler',
       to: 'wake page, sleeping workers',
       description: 'CAS the wake word (sleeping -> running, flags cleared) and wake the workers on the wait queue',
-      label: (c, target) => (target === 'waitEvent' ? `wakes ${wakeSleeping(c.s[c.L.backend.wl])} sleeping worker(s)` : 'fails to CAS the wake word, reloads'),
+      label: (c, target) => (target === 'waitEvent' ? `wakes ${wakeSleeping(c.s[DD(c).backend.wl])} sleeping worker(s)` : 'fails to CAS the wake word, reloads'),
     },
   },
 });

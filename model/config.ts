@@ -6,7 +6,7 @@
  * and small, and the README states which bound a verdict holds for.
  */
 
-import { checkPosixConfig, checkPosixConsistent, type PosixConfig } from './posix/config.ts';
+import { checkPosixConfig, checkPosixConsistent, DEFAULT_POSIX, type PosixConfig } from './posix/config.ts';
 import { ProgramError } from './posix/program.ts';
 
 export const BUGS = [
@@ -93,10 +93,16 @@ export interface Config {
   chunks: number;
   /** orderly stops of a running service domain the administrator may make in one run (recovery layer) */
   adminStops: number;
+  /** the composed system (absent: off): every layer at once, each service domain with its own dispatch
+   *  instance per process, POSIX calls carried by the dispatch machines (see systemConfig) */
+  system?: boolean;
+  /** how a POSIX remote call travels (absent: 'dispatch' with `system`, else 'rpc'): 'rpc' the atomic
+   *  exactly-once request slot of the POSIX layer, 'dispatch' the real request stacks, ready queue and workers */
+  transport?: 'rpc' | 'dispatch';
 }
 
 /** Bounds a configuration may take; the exploration gets slow well before the upper ends. */
-export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix' | 'isolation' | 'adversary' | 'recovery'>, [number, number]> = {
+export const BOUNDS: Record<keyof Omit<Config, 'blockingPair' | 'wakePath' | 'notify' | 'readyQueue' | 'bug' | 'posix' | 'isolation' | 'adversary' | 'recovery' | 'system' | 'transport'>, [number, number]> = {
   processes: [1, 3],
   threads: [1, 6],
   kernelThreads: [1, 6],
@@ -144,6 +150,10 @@ export const CONFIG_DOC: Record<keyof Config, string> = {
   crashes: 'most crashes of a service domain or its device per run (recovery layer)',
   chunks: 'chunks each client of the recovery layer transfers',
   adminStops: "orderly stops of a running service domain by the administrator per run (recovery layer): the backend unregisters, storage syncs, the frontend is told; then clean and start as after a crash",
+  system:
+    'the composed system: POSIX programs whose remote calls run through the dispatch machines of the storage or the network domain (one request area, ready queue and shadow process per process and domain), ' +
+    'on the hypervisor with the compromised network domain, with crashes and restarts; processes, threads, calls and networkProcesses are then derived from posix',
+  transport: "how a POSIX remote call travels: 'dispatch' (the request stacks, ready queue and workers of the domain, one memory operation per step; the default with system) or 'rpc' (one request slot served atomically; faster, and the default of the POSIX layer alone)",
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -228,6 +238,12 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
     } else if (k === 'bug') {
       if (value !== null && !(BUGS as readonly unknown[]).includes(value)) throw new ConfigError(key, `must be null or one of ${BUGS.join(', ')}, got ${JSON.stringify(value)}`);
       out.bug = value as Bug | null;
+    } else if (k === 'system') {
+      if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+      out.system = value;
+    } else if (k === 'transport') {
+      if (value !== 'rpc' && value !== 'dispatch') throw new ConfigError(key, `must be "rpc" or "dispatch", got ${JSON.stringify(value)}`);
+      out.transport = value;
     } else if (k === 'posix') {
       try {
         out.posix = value === null ? null : checkPosixConfig(value);
@@ -239,8 +255,49 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
   }
   // the recovery layer runs on the isolation layer's hypervisor: switching it on switches that on too
   if (out.recovery && !('isolation' in (raw as Record<string, unknown>)) && !base.isolation) out.isolation = true;
-  checkConsistent(out);
+  const composed = out.system || (out.posix && out.transport === 'dispatch') ? withDispatchShape(out, raw as Record<string, unknown>) : out;
+  checkConsistent(composed);
+  return composed;
+}
+
+/** The composed system's POSIX bounds when none are given: P1 with two threads, one child, three calls each. */
+export const SYSTEM_POSIX: PosixConfig = { ...DEFAULT_POSIX, calls: 3 };
+
+/**
+ * Requests one thread may carry to one service domain in the composed system (its `calls`): a call
+ * sends at most one request to a domain, except dup2 (the close of the replaced descriptor and the
+ * dup) and exec (the close of every close-on-exec descriptor).
+ */
+export const systemCalls = (c: PosixConfig) => c.calls * Math.max(2, c.descriptors);
+
+/** The fields derived from the POSIX bounds when POSIX calls travel through the dispatch machines (they cannot be set then). */
+export const DISPATCH_DERIVED = ['processes', 'threads', 'calls', 'blockingPair'] as const;
+
+/**
+ * The dispatch shape of POSIX calls carried by the dispatch machines, derived from the POSIX bounds:
+ * a process per program process (P1 and its children), as many threads as P1 has, `systemCalls`
+ * requests per thread and domain, and no scripted recv/send pair (the program makes its own); in the
+ * composed system also every process registered with both service domains and every layer on. Kernel
+ * threads default to one per thread (1:1) unless `raw` sets them.
+ */
+function withDispatchShape(cfg: Config, raw: Record<string, unknown>): Config {
+  for (const k of [...DISPATCH_DERIVED, ...(cfg.system ? ['networkProcesses' as const] : [])])
+    if (k in raw) throw new ConfigError(k, `is derived from posix when POSIX calls travel through the dispatch machines (${cfg.system ? 'system: true' : "transport: 'dispatch'"}) and cannot be set`);
+  const posix = cfg.posix ?? { ...SYSTEM_POSIX };
+  const processes = 1 + posix.forks;
+  const out: Config = { ...cfg, posix, processes, threads: posix.threads, calls: systemCalls(posix), blockingPair: false };
+  if (!('kernelThreads' in raw)) out.kernelThreads = posix.threads;
+  if (cfg.system) {
+    out.networkProcesses = processes;
+    for (const k of ['isolation', 'recovery', 'adversary'] as const) if (!(k in raw)) out[k] = true;
+  }
   return out;
+}
+
+/** The composed system over `base`'s other fields: every layer on (virtuos verify --system, npm run verify). */
+export function systemConfig(base: Config = DEFAULT_CONFIG): Config {
+  const { posix, ...rest } = base;
+  return withDispatchShape({ ...rest, system: true, ...(posix ? { posix } : {}) }, {});
 }
 
 /**
@@ -249,6 +306,7 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
  */
 export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void {
   for (const [k, [lo, hi]] of Object.entries(bounds)) {
+    if (k === 'calls' && transportOf(c) === 'dispatch') continue; // derived from posix (systemCalls), beyond the dispatch model's own range
     const v = c[k as keyof typeof BOUNDS];
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(k, `${v} is out of range ${lo}..${hi}`);
   }
@@ -265,8 +323,13 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
       throw e;
     }
   }
-  if (c.posix && c.isolation) throw new ConfigError('posix', 'the POSIX layer and the isolation layer cannot be switched on together yet');
-  if (c.posix && c.recovery) throw new ConfigError('posix', 'the POSIX layer and the recovery layer cannot be switched on together yet');
+  if (transportOf(c) === 'dispatch') checkDispatchShape(c);
+  if (c.system) checkSystem(c);
+  else {
+    if (c.posix && c.isolation) throw new ConfigError('posix', 'the POSIX layer and the isolation layer are switched on together only in the composed system (system: true)');
+    if (c.posix && c.recovery) throw new ConfigError('posix', 'the POSIX layer and the recovery layer are switched on together only in the composed system (system: true)');
+  }
+  if (c.transport !== undefined && !c.posix) throw new ConfigError('transport', 'says how POSIX calls travel and needs the POSIX layer (posix) on');
   if (c.adversary && !c.isolation) throw new ConfigError('adversary', 'needs isolation: true (the adversary acts through the hypervisor and devices of the isolation layer)');
   if (c.isolation && c.notify !== 'ring') throw new ConfigError('notify', "must be 'ring' with isolation: a worker in the service domain cannot wake primary-domain threads directly");
   if (c.isolation && c.readyQueue !== 'lockfree')
@@ -276,6 +339,23 @@ export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void
   if (c.recovery && !c.isolation) throw new ConfigError('isolation', "must be true with recovery: the recovery layer runs on the isolation layer's hypervisor, grant tables and event channels");
   if (c.bug !== null && RECOVERY_BUGS.includes(c.bug) && !c.recovery) throw new ConfigError('bug', `${c.bug} is a bug of the recovery layer and needs recovery: true`);
 }
+
+/** POSIX calls through the dispatch machines: the dispatch shape is the one derived from the POSIX bounds. */
+function checkDispatchShape(c: Config): void {
+  const p = c.posix!;
+  const derived: Partial<Config> = { processes: 1 + p.forks, threads: p.threads, calls: systemCalls(p), blockingPair: false, ...(c.system ? { networkProcesses: 1 + p.forks } : {}) };
+  for (const [k, v] of Object.entries(derived)) if (c[k as keyof Config] !== v) throw new ConfigError(k, `must be ${v} when POSIX calls travel through the dispatch machines (derived from posix), got ${JSON.stringify(c[k as keyof Config])}`);
+}
+
+/** The composed system's own rules: every layer on. */
+function checkSystem(c: Config): void {
+  if (!c.posix) throw new ConfigError('posix', 'must be set with system: true (the composed system runs POSIX programs)');
+  if (!c.isolation) throw new ConfigError('isolation', 'must be true with system: true (the composed system runs on the hypervisor)');
+  if (!c.recovery) throw new ConfigError('recovery', 'must be true with system: true (crashes and restarts are part of the composed system; crashes: 0 switches them off)');
+}
+
+/** How POSIX remote calls travel in `c` (null: the POSIX layer is off). */
+export const transportOf = (c: Config): 'rpc' | 'dispatch' | null => (c.posix ? (c.transport ?? (c.system ? 'dispatch' : 'rpc')) : null);
 
 /** Seeded bugs that live in the failure-and-recovery layer. */
 export const RECOVERY_BUGS: readonly Bug[] = ['no-fail-pending', 'stale-completion', 'refcount-leak', 'storage-waits-network', 'fsync-early', 'ring-left-mapped'];

@@ -17,6 +17,9 @@
 import { defineComponent, type Ctx } from './kit.ts';
 import { wakeWaitQueue } from './worker-pool.ts';
 
+/** The dispatch domain this notify thread serves (one per dispatch domain whose notify ring is the dispatch model's). */
+const DD = (c: Ctx) => c.L.dd[c.me];
+
 export const frontend = defineComponent({
   id: 'frontend',
   prefix: 'F',
@@ -25,8 +28,9 @@ export const frontend = defineComponent({
     "The syscall-frontend's notify thread in the primary domain: on an event-channel signal from the service domain it clears the pending bit, " +
     'drains the notify ring and wakes the wait queue of each process named by a record.',
   initial: 'waitEvent',
-  count: (L) => (L.cfg.notify === 'ring' ? 1 : 0),
-  pc: (L) => L.frontend.pc,
+  // with the isolation layer the network domain's records go through FN (network-frontend.ts), which checks them
+  count: (L) => (L.cfg.notify === 'ring' ? (L.iso ? 1 : L.dd.length) : 0),
+  pc: (L, i) => L.dd[i].frontend.pc,
   states: {
     waitEvent: { description: 'blocked until the event channel from the service domain is pending', on: { FrontendTakesNotifyEvent: { guard: 'eventPending', target: 'drain', actions: 'clearPending' } } },
     drain: {
@@ -41,8 +45,8 @@ export const frontend = defineComponent({
     wake: { description: 'holds a record; about to wake that process\'s wait queue', on: { FrontendWakesWaitQueue: { target: 'drain', actions: 'wakeProcess' } } },
   },
   guards: {
-    eventPending: (c) => c.s[c.L.evtToPrimary] !== 0,
-    ringNonEmpty: (c) => c.s[c.L.ringLen] > 0,
+    eventPending: (c) => c.s[DD(c).evtToPrimary] !== 0,
+    ringNonEmpty: (c) => c.s[DD(c).ringLen] > 0,
   },
   guardDocs: {
     eventPending: 'the event channel from the service domain is pending',
@@ -50,18 +54,18 @@ export const frontend = defineComponent({
   },
   actions: {
     clearPending: (c) => {
-      c.s[c.L.evtToPrimary] = 0;
+      c.s[DD(c).evtToPrimary] = 0;
     },
     popRecord: (c: Ctx) => {
-      const n = c.s[c.L.ringLen];
-      c.s[c.L.frontend.rec] = c.s[c.L.ring];
-      for (let i = 0; i + 1 < n; i++) c.s[c.L.ring + i] = c.s[c.L.ring + i + 1];
-      c.s[c.L.ring + n - 1] = 0;
-      c.s[c.L.ringLen] = n - 1;
+      const n = c.s[DD(c).ringLen];
+      c.s[DD(c).frontend.rec] = c.s[DD(c).ring];
+      for (let i = 0; i + 1 < n; i++) c.s[DD(c).ring + i] = c.s[DD(c).ring + i + 1];
+      c.s[DD(c).ring + n - 1] = 0;
+      c.s[DD(c).ringLen] = n - 1;
     },
     wakeProcess: (c) => {
-      wakeWaitQueue(c, c.s[c.L.frontend.rec]);
-      c.s[c.L.frontend.rec] = 0;
+      wakeWaitQueue(c, c.s[DD(c).frontend.rec]);
+      c.s[DD(c).frontend.rec] = 0;
     },
   },
   events: {
@@ -70,8 +74,8 @@ export const frontend = defineComponent({
       from: 'frontend notify thread',
       to: 'notify ring',
       description: 'pop the oldest notify record, or go back to waiting when the ring is empty',
-      label: (c, target) => (target === 'wake' ? `pops a notify record for process ${c.s[c.L.ring] + 1}` : 'finds the notify ring empty'),
+      label: (c, target) => (target === 'wake' ? `pops a notify record for process ${c.s[DD(c).ring] + 1}` : 'finds the notify ring empty'),
     },
-    FrontendWakesWaitQueue: { from: 'frontend notify thread', to: 'process wait queue', description: 'wake every kernel thread registered on the process wait queue', label: (c) => `wakes the wait queue of process ${c.s[c.L.frontend.rec] + 1}` },
+    FrontendWakesWaitQueue: { from: 'frontend notify thread', to: 'process wait queue', description: 'wake every kernel thread registered on the process wait queue', label: (c) => `wakes the wait queue of process ${c.s[DD(c).frontend.rec] + 1}` },
   },
 });

@@ -16,6 +16,7 @@
  * fixed reservation, so no domain's allocation can change which frame another domain gets.
  */
 import type { Config } from './config.ts';
+import type { DispatchDomain } from './layout.ts';
 
 /** Domain slots: the roles, not the Xen domain ids (a restarted domain gets a new id in the same slot). */
 export const PRIMARY = 0;
@@ -167,7 +168,10 @@ export interface IsolationLayout {
   /** frame indices by role */
   frame: {
     priv: number[];
+    /** the primary's ready queue of process p (the only one, granted to both service domains, unless each domain has its own instance) */
     rq: number[];
+    /** the ready queue of process p that a service slot maps: with one dispatch instance per domain (the composed system) the network domain's is its own frame */
+    rqFor: (slot: number, p: number) => number;
     wake: number[];
     ring: number[];
     req: number[][];
@@ -187,7 +191,9 @@ export const RING_N_CAPACITY = 2;
 /** Adversary actors: grant tables, memory, event channels, and device/notify/rendezvous. */
 export const ADVERSARY_ACTORS = 4;
 
-export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evtToPrimary: number): IsolationLayout {
+export function layoutIsolation(a: Alloc, cfg: Config, dd: DispatchDomain[]): IsolationLayout {
+  const { evtToService, evtToPrimary } = dd[0];
+  const net = dd[1] ?? null;
   const P = cfg.processes;
   const NP = cfg.networkProcesses;
   const registered = (slot: number, p: number) => slot === STORAGE || (slot === NETWORK && p < NP);
@@ -202,6 +208,8 @@ export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evt
   const priv = [frame('primary kernel', 'private', PRIMARY), frame('storage kernel', 'private', STORAGE), frame('network kernel', 'private', NETWORK)];
   const rq: number[] = [];
   for (let p = 0; p < P; p++) rq.push(frame(`ready queue P${p + 1}`, 'ready-queue', PRIMARY, p));
+  // with an instance per service domain each domain maps its own ready queue of the process (allocated after every other frame, so one instance lays out as before)
+  const rqNet: number[] = [];
   const wake = [-1, frame('storage wake page', 'wake', STORAGE), frame('network wake page', 'wake', NETWORK)];
   const ring = [-1, frame('storage notify ring', 'ring', STORAGE), frame('network notify ring', 'ring', NETWORK)];
   const req: number[][] = [[], [], []];
@@ -213,6 +221,7 @@ export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evt
       data[slot].push(registered(slot, p) ? frame(`${short} data area P${p + 1}`, 'data', slot, p) : -1);
     }
   }
+  if (net) for (let p = 0; p < P; p++) rqNet.push(frame(`ready queue P${p + 1} (network)`, 'ready-queue', PRIMARY, p));
 
   const entry = (role: string): GrantEntry => ({ role, frame: a.word(), grantee: a.word(), perm: a.word(), maps: a.word() });
   const grants: GrantEntry[][] = [[], [], []];
@@ -267,9 +276,9 @@ export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evt
 
   const port = (role: string, pendingAlias: number | null): Port => ({ role, state: a.word(), remote: a.word(), rport: a.word(), pending: pendingAlias ?? a.word() });
   const ports: Port[][] = [
-    [port('storage wake (primary end)', null), port('storage notify (primary end)', evtToPrimary), port('network wake (primary end)', null), port('network notify (primary end)', null)],
+    [port('storage wake (primary end)', null), port('storage notify (primary end)', evtToPrimary), port('network wake (primary end)', null), port('network notify (primary end)', net ? net.evtToPrimary : null)],
     [port('wake', evtToService), port('notify', null)],
-    [port('wake', null), port('notify', null), port('spare', null), port('spare', null)],
+    [port('wake', net ? net.evtToService : null), port('notify', null), port('spare', null), port('spare', null)],
   ];
 
   const rvState = [a.word(), a.word()];
@@ -326,7 +335,7 @@ export function layoutIsolation(a: Alloc, cfg: Config, evtToService: number, evt
       spare: spareMaps,
     },
     port: { wake: 0, notify: 1, primaryWake: (slot) => (slot === STORAGE ? 0 : 2), primaryNotify: (slot) => (slot === STORAGE ? 1 : 3) },
-    frame: { priv, rq, wake, ring, req, data },
+    frame: { priv, rq, rqFor: (slot, p) => (slot === NETWORK && net ? rqNet[p] : rq[p]), wake, ring, req, data },
     registered,
   };
 }

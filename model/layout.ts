@@ -8,7 +8,7 @@
  *
  * This file only assigns word offsets; what the words mean is documented where they are declared.
  */
-import type { Config } from './config.ts';
+import { transportOf, type Config } from './config.ts';
 import { makePosixLayout, type PosixLayout } from './posix/layout.ts';
 import { layoutIsolation, type IsolationLayout } from './isolation-layout.ts';
 import { layoutRecovery, type RecoveryLayout } from './recovery-layout.ts';
@@ -123,15 +123,46 @@ export interface WorkerLayout {
   spawn: number; // set by the spawning worker
 }
 
+/**
+ * One service domain's instance of the dispatch protocol: its wake page, its event channels with the
+ * primary domain, its notify ring and the frontend's and backend's registers for it. The dispatch
+ * model alone has one (the storage domain's); when POSIX calls travel through the dispatch machines
+ * there are two, storage then network, each with its own dispatch processes (a request area, a ready
+ * queue and a shadow process per program process), threads, kernel threads and workers.
+ */
+export interface DispatchDomain {
+  /** the service id of _syscall.h: network 0, storage 1 */
+  service: number;
+  wake: number; // the wake word
+  evtToService: number; // event-channel pending bit: primary -> service domain (wake)
+  evtToPrimary: number; // event-channel pending bit: service -> primary domain (notify)
+  ringLen: number;
+  ring: number; // notify records: the dispatch process each
+  frontend: { pc: number; rec: number };
+  backend: { pc: number; wl: number };
+  /** the incarnation of the service domain this instance's shared regions were set up for (recovery; -1 before the first connection) */
+  epoch: number;
+}
+
+/** Service ids (as _syscall.h numbers them): the dispatch model alone serves the storage domain. */
+export const SERVICE_NETWORK = 0;
+export const SERVICE_STORAGE = 1;
+
+/** Dispatch instances in a configuration: two when POSIX calls travel through the dispatch machines, else one. */
+export const dispatchDomainCount = (cfg: Config) => (transportOf(cfg) === 'dispatch' ? 2 : 1);
+
 export interface Layout {
   cfg: Config;
   size: number;
   /** ready-queue nodes per process (capacity threads+1, plus the dummy) */
   nodes: number;
-  /** total requests: processes x threads x calls */
+  /** total requests: dispatch processes x threads x calls */
   requests: number;
+  /** dispatch processes: the `processes` of each dispatch domain in turn (dispatch process q is process q % processes of dd[q / processes]) */
   proc: ProcessLayout[];
-  // service domain (one): its wake page, event channels and the notify ring
+  /** the dispatch domains (storage first); the words below are dd[0]'s, the dispatch model's one service domain */
+  dd: DispatchDomain[];
+  // service domain (the first): its wake page, event channels and the notify ring
   wake: number; // the wake word
   evtToService: number; // event-channel pending bit: primary -> service domain (wake)
   evtToPrimary: number; // event-channel pending bit: service -> primary domain (notify)
@@ -167,8 +198,9 @@ export function makeLayout(cfg: Config): Layout {
   // Ready-queue capacity: one more handle than threads, so that a handle queued twice (a bug) is
   // still representable and the property sees it instead of the enqueue blocking on a full queue.
   const N = T + 2; // nodes: capacity plus the dummy
+  const D = dispatchDomainCount(cfg);
   const proc: ProcessLayout[] = [];
-  for (let p = 0; p < cfg.processes; p++) {
+  for (let p = 0; p < D * cfg.processes; p++) {
     proc.push({
       freeTop: a.words(2),
       allocTop: a.words(2),
@@ -191,28 +223,42 @@ export function makeLayout(cfg: Config): Layout {
       idleWorkers: a.word(),
     });
   }
-  const wake = a.word();
-  const evtToService = a.word();
-  const evtToPrimary = a.word();
-  const ringLen = a.word();
-  const ring = a.words(cfg.ringCapacity);
-  const requests = cfg.processes * T * cfg.calls;
+  const dd: DispatchDomain[] = [];
+  for (let d = 0; d < D; d++) {
+    const wake = a.word();
+    const evtToService = a.word();
+    const evtToPrimary = a.word();
+    const ringLen = a.word();
+    const ring = a.words(cfg.ringCapacity);
+    dd.push({ service: d === 0 ? SERVICE_STORAGE : SERVICE_NETWORK, wake, evtToService, evtToPrimary, ringLen, ring, frontend: { pc: -1, rec: -1 }, backend: { pc: -1, wl: -1 }, epoch: -1 });
+  }
+  const requests = D * cfg.processes * T * cfg.calls;
   const execd = a.words(requests);
   const seen = a.words(requests);
   const fault = a.word();
   const thread: ThreadLayout[] = [];
-  for (let i = 0; i < cfg.processes * T; i++) thread.push(fields(a, ['pc', 'att', 'e', 'ti', 'ts', 'nx', 'sp', 'k', 'got', 'wl'] as const));
+  for (let i = 0; i < D * cfg.processes * T; i++) thread.push(fields(a, ['pc', 'att', 'e', 'ti', 'ts', 'nx', 'sp', 'k', 'got', 'wl'] as const));
   const kernel: KernelLayout[] = [];
-  for (let i = 0; i < cfg.processes * cfg.kernelThreads; i++)
+  for (let i = 0; i < D * cfg.processes * cfg.kernelThreads; i++)
     kernel.push(fields(a, ['pc', 'cur', 'reg', 'pend', 'hi', 'hs', 'ti', 'ts', 'ni', 'ns', 'v', 'pi', 'ps', 'fn'] as const));
   const worker: WorkerLayout[] = [];
-  for (let i = 0; i < cfg.processes * cfg.workers; i++)
+  for (let i = 0; i < D * cfg.processes * cfg.workers; i++)
     worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const));
-  const frontend = fields(a, ['pc', 'rec'] as const);
-  const backend = fields(a, ['pc', 'wl'] as const);
-  const iso = cfg.isolation ? layoutIsolation(a, cfg, evtToService, evtToPrimary) : null;
+  for (const x of dd) {
+    x.frontend = fields(a, ['pc', 'rec'] as const);
+    x.backend = fields(a, ['pc', 'wl'] as const);
+  }
+  // the second instance's incarnation word only exists with it, so that one instance lays out as before
+  if (D > 1) for (const x of dd) x.epoch = a.word();
+  const { wake, evtToService, evtToPrimary, ringLen, ring, frontend, backend } = dd[0];
+  const iso = cfg.isolation ? layoutIsolation(a, cfg, dd) : null;
   const rec = cfg.recovery ? layoutRecovery(a, cfg) : null;
   const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size) : null;
   const size = posix ? posix.end : a.size;
-  return { cfg, size, nodes: N, requests, proc, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso, rec };
+  return { cfg, size, nodes: N, requests, proc, dd, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso, rec };
 }
+
+/** Dispatch domain index of dispatch process q. */
+export const domainOfProc = (L: Layout, q: number) => Math.floor(q / L.cfg.processes);
+/** Dispatch process of a program process in dispatch domain d. */
+export const dispatchProc = (L: Layout, d: number, p: number) => d * L.cfg.processes + p;

@@ -83,7 +83,7 @@ export const primaryPorts = (I: IsolationLayout, slot: number): number[] => [I.p
 /** The ready-queue grants the primary makes to a service domain: [reference, frame]. */
 function queueGrants(I: IsolationLayout, slot: number, processes: number): [number, number][] {
   const out: [number, number][] = [];
-  for (let p = 0; p < processes; p++) if (I.registered(slot, p)) out.push([I.ref.rqTo(slot, p), I.frame.rq[p]]);
+  for (let p = 0; p < processes; p++) if (I.registered(slot, p)) out.push([I.ref.rqTo(slot, p), I.frame.rqFor(slot, p)]);
   return out;
 }
 

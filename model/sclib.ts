@@ -18,12 +18,14 @@
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED } from './layout.ts';
+import { domainOfProc, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED } from './layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 
 const me = (c: Ctx) => c.L.thread[c.me];
 export const procOfThread = (c: { L: { cfg: { threads: number } }; me: number }) => Math.floor(c.me / c.L.cfg.threads);
 const P = (c: Ctx) => c.L.proc[procOfThread(c)];
+/** the dispatch domain (service domain instance) the thread's calls go to */
+const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOfThread(c))];
 const T = (c: Ctx) => `T${c.me + 1}`;
 
 /** Request number of a thread's k-th call; arguments and results are derived from it. */
@@ -178,8 +180,8 @@ export const sclib = defineComponent({
     freeEarlyAndFreeTopUnchanged: (c) => freeEarly(c) && topUnchanged(c, P(c).freeTop, c.s[me(c).ti], c.s[me(c).ts]),
     allocTopUnchanged: (c) => topUnchanged(c, P(c).allocTop, c.s[me(c).ti], c.s[me(c).ts]),
     allocTopUnchangedWithWakePath: (c) => c.L.cfg.wakePath && topUnchanged(c, P(c).allocTop, c.s[me(c).ti], c.s[me(c).ts]),
-    wakeNeeded: (c) => (c.s[c.L.wake] & (WAKE_REQUESTED | WAKE_IN_PROGRESS)) === WAKE_REQUESTED,
-    wakeWordUnchanged: (c) => c.s[c.L.wake] === c.s[me(c).wl],
+    wakeNeeded: (c) => (c.s[DD(c).wake] & (WAKE_REQUESTED | WAKE_IN_PROGRESS)) === WAKE_REQUESTED,
+    wakeWordUnchanged: (c) => c.s[DD(c).wake] === c.s[me(c).wl],
     entryDone: (c) => c.s[P(c).id + c.s[me(c).e]] === ID_DONE,
     entryNotDone: (c) => c.s[P(c).id + c.s[me(c).e]] !== ID_DONE,
     doneAndFreeEarly: (c) => freeEarly(c) && c.s[P(c).id + c.s[me(c).e]] === ID_DONE,
@@ -248,17 +250,17 @@ export const sclib = defineComponent({
       clearTemps(c);
     },
     loadWakeWord: (c) => {
-      c.s[me(c).wl] = c.s[c.L.wake];
+      c.s[me(c).wl] = c.s[DD(c).wake];
     },
     clearWakeWord: (c) => {
       c.s[me(c).wl] = 0;
     },
     setWakeInProgress: (c) => {
-      c.s[c.L.wake] = c.s[me(c).wl] | WAKE_IN_PROGRESS;
+      c.s[DD(c).wake] = c.s[me(c).wl] | WAKE_IN_PROGRESS;
       c.s[me(c).wl] = 0;
     },
     sendWakeEvent: (c) => {
-      c.s[c.L.evtToService] = 1;
+      c.s[DD(c).evtToService] = 1;
     },
     stopSpinning: (c) => {
       c.s[me(c).sp] = 0;
@@ -346,7 +348,7 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'wake page',
       description: 'load the wake word; trap into the frontend only if WAKE_REQUESTED is set and WAKE_IN_PROGRESS clear',
-      label: (c, target) => `loads the wake word ${fmtWake(c.s[c.L.wake])}${target === 'trapWake' ? ': a worker must be woken, traps into the frontend' : ''}`,
+      label: (c, target) => `loads the wake word ${fmtWake(c.s[DD(c).wake])}${target === 'trapWake' ? ': a worker must be woken, traps into the frontend' : ''}`,
     },
     FrontendSetsWakeInProgress: {
       from: 'syscall-frontend (in the caller\'s trap)',

@@ -169,7 +169,7 @@ function initialState(L: Layout): Int32Array {
     s[p.liveWorkers] = cfg.initialWorkers;
     s[p.idleWorkers] = cfg.initialWorkers;
   }
-  s[L.wake] = cfg.processes * cfg.initialWorkers;
+  for (const d of L.dd) s[d.wake] = cfg.processes * cfg.initialWorkers;
   L.thread.forEach((t, i) => {
     const local = i % cfg.threads;
     s[t.pc] = sclib.stateIndex.get('loadFreeTop')!;
@@ -188,8 +188,10 @@ function initialState(L: Layout): Int32Array {
     s[w.h] = NIL;
     s[w.n] = NIL;
   });
-  s[L.frontend.pc] = frontend.stateIndex.get('waitEvent')!;
-  s[L.backend.pc] = backend.stateIndex.get('waitEvent')!;
+  for (const d of L.dd) {
+    s[d.frontend.pc] = frontend.stateIndex.get('waitEvent')!;
+    s[d.backend.pc] = backend.stateIndex.get('waitEvent')!;
+  }
   if (L.posix) initPosix(s, L.posix);
   return s;
 }

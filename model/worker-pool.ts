@@ -32,7 +32,7 @@
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT } from './layout.ts';
+import { domainOfProc, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT } from './layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
@@ -40,6 +40,8 @@ import { callName, fmtIdx, fmtWake } from './sclib.ts';
 const me = (c: Ctx) => c.L.worker[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.workers);
 const P = (c: Ctx) => c.L.proc[procOf(c)];
+/** the dispatch domain (service domain instance) the worker serves */
+const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOf(c))];
 const lockfree = (c: Ctx) => c.L.cfg.readyQueue === 'lockfree';
 const ring = (c: Ctx) => c.L.cfg.notify === 'ring';
 const early = (c: Ctx) => c.L.cfg.bug === 'waiters-early';
@@ -274,8 +276,8 @@ export const workerPool = defineComponent({
     earlyRing: (c) => early(c) && ring(c),
     noWaiters: (c) => c.s[P(c).waiters] === 0,
     ringNotify: ring,
-    ringHasRoom: (c) => c.s[c.L.ringLen] < c.L.cfg.ringCapacity,
-    wakeUnchanged: (c) => c.s[c.L.wake] === c.s[me(c).wl],
+    ringHasRoom: (c) => c.s[DD(c).ringLen] < c.L.cfg.ringCapacity,
+    wakeUnchanged: (c) => c.s[DD(c).wake] === c.s[me(c).wl],
     woken: (c) => c.s[me(c).woken] !== 0,
     poolTopIsNode: (c) => validNode(c, c.s[me(c).ti]),
     takenIsNode: (c) => validNode(c, c.s[me(c).n]),
@@ -346,7 +348,7 @@ export const workerPool = defineComponent({
       c.s[c.L.worker[slot].spawn] = 1;
       c.s[P(c).liveWorkers]++;
       c.s[P(c).idleWorkers]++;
-      c.s[c.L.wake] += 1; // one more running worker (an atomic add on the wake word)
+      c.s[DD(c).wake] += 1; // one more running worker (an atomic add on the wake word)
     },
     execute: (c) => {
       const w = me(c);
@@ -439,15 +441,15 @@ export const workerPool = defineComponent({
       c.s[w.h] = NIL;
     },
     pushRecord: (c) => {
-      c.s[c.L.ring + c.s[c.L.ringLen]] = procOf(c);
-      c.s[c.L.ringLen]++;
+      c.s[DD(c).ring + c.s[DD(c).ringLen]] = procOf(c);
+      c.s[DD(c).ringLen]++;
     },
     sendNotify: (c) => {
-      c.s[c.L.evtToPrimary] = 1;
+      c.s[DD(c).evtToPrimary] = 1;
     },
     wakeWaiters: (c) => wakeWaitQueue(c, procOf(c)),
     loadWake: (c) => {
-      c.s[me(c).wl] = c.s[c.L.wake];
+      c.s[me(c).wl] = c.s[DD(c).wake];
     },
     clearWake: (c) => {
       c.s[me(c).wl] = 0;
@@ -455,11 +457,11 @@ export const workerPool = defineComponent({
     },
     setRequested: (c) => {
       const w = me(c);
-      c.s[c.L.wake] = c.s[w.wl] | WAKE_REQUESTED;
-      c.s[w.wl] = c.s[c.L.wake];
+      c.s[DD(c).wake] = c.s[w.wl] | WAKE_REQUESTED;
+      c.s[w.wl] = c.s[DD(c).wake];
     },
     goToSleep: (c) => {
-      c.s[c.L.wake] = c.s[me(c).wl] - 1 + (1 << WAKE_SLEEPING_SHIFT);
+      c.s[DD(c).wake] = c.s[me(c).wl] - 1 + (1 << WAKE_SLEEPING_SHIFT);
       c.s[me(c).wl] = 0;
     },
     wakeUp: (c) => {
@@ -544,7 +546,7 @@ export const workerPool = defineComponent({
     WorkerPushesNotifyRecord: { from: 'worker', to: 'notify ring', description: 'W10a: push a notify record naming the process', label: (c) => `pushes a notify record for process ${procOf(c) + 1}` },
     WorkerSendsNotifyEvent: { from: 'worker', to: 'primary domain (event channel)', description: 'W10b: signal the primary domain over the event channel', label: () => 'notifies the primary domain over the event channel' },
     WorkerWakesWaiters: { from: 'worker', to: 'process wait queue', description: 'W10 (direct): wake every kernel thread registered on the process wait queue', label: () => 'wakes the kernel threads in rqueue_wait' },
-    WorkerLoadsWakeWord: { from: 'worker', to: 'wake page', description: 'S1: load the wake word before going to sleep', label: (c) => `loads the wake word ${fmtWake(c.s[c.L.wake])}` },
+    WorkerLoadsWakeWord: { from: 'worker', to: 'wake page', description: 'S1: load the wake word before going to sleep', label: (c) => `loads the wake word ${fmtWake(c.s[DD(c).wake])}` },
     WorkerSetsWakeRequested: {
       from: 'worker',
       to: 'wake page',
