@@ -13,7 +13,7 @@
  * VIRTUOS.md: "The dispatch protocol" step 2, "Workers".
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { wakeRunning, wakeSleeping, wakeWord } from './layout.ts';
+import { wakeRunning, wakeSleeping, wakeWord, dispatchActorName } from './layout.ts';
 import { fmtWake } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
 
@@ -34,6 +34,7 @@ const waitingPcs = new Set(['sleepRecheck', 'sleepCommit', 'asleep'].map((n) => 
 export const backend = defineComponent({
   id: 'backend-wake',
   prefix: 'B',
+  name: (L, i) => dispatchActorName(L, 'B', i),
   section: 'The dispatch protocol',
   description:
     "The syscall-backend's handler for the service domain's wake event: it clears the pending bit and CASes the wake word to move all sleeping workers " +

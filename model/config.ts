@@ -224,7 +224,8 @@ export function parseConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config
     if (k in BOUNDS) {
       const [lo, hi] = BOUNDS[k as keyof typeof BOUNDS];
       if (typeof value !== 'number' || !Number.isInteger(value)) throw new ConfigError(key, `must be an integer, got ${JSON.stringify(value)}`);
-      if (value < lo || value > hi) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
+      // calls may be derived beyond the dispatch model's range (systemCalls); checkConsistent judges it then
+      if (value < lo || (value > hi && k !== 'calls')) throw new ConfigError(key, `${value} is out of range ${lo}..${hi}`);
       (out as unknown as Record<string, unknown>)[k] = value;
     } else if (k === 'blockingPair' || k === 'wakePath' || k === 'isolation' || k === 'adversary' || k === 'recovery') {
       if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
@@ -281,14 +282,16 @@ export const DISPATCH_DERIVED = ['processes', 'threads', 'calls', 'blockingPair'
  * threads default to one per thread (1:1) unless `raw` sets them.
  */
 function withDispatchShape(cfg: Config, raw: Record<string, unknown>): Config {
-  for (const k of [...DISPATCH_DERIVED, ...(cfg.system ? ['networkProcesses' as const] : [])])
-    if (k in raw) throw new ConfigError(k, `is derived from posix when POSIX calls travel through the dispatch machines (${cfg.system ? 'system: true' : "transport: 'dispatch'"}) and cannot be set`);
   const posix = cfg.posix ?? { ...SYSTEM_POSIX };
   const processes = 1 + posix.forks;
   const out: Config = { ...cfg, posix, processes, threads: posix.threads, calls: systemCalls(posix), blockingPair: false };
+  if (cfg.system) out.networkProcesses = processes;
+  // a derived field may be given (a trace records every field) but only with its derived value
+  for (const k of [...DISPATCH_DERIVED, ...(cfg.system ? ['networkProcesses' as const] : [])])
+    if (k in raw && raw[k] !== out[k])
+      throw new ConfigError(k, `is derived from posix when POSIX calls travel through the dispatch machines (${cfg.system ? 'system: true' : "transport: 'dispatch'"}): it must be ${out[k]}, got ${JSON.stringify(raw[k])}`);
   if (!('kernelThreads' in raw)) out.kernelThreads = posix.threads;
   if (cfg.system) {
-    out.networkProcesses = processes;
     for (const k of ['isolation', 'recovery', 'adversary'] as const) if (!(k in raw)) out[k] = true;
   }
   return out;

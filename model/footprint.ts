@@ -11,7 +11,7 @@
  * registers (control state included), or a ghost variable of the properties.
  */
 import type { Ctx } from './kit.ts';
-import type { Layout } from './layout.ts';
+import { dispatchActorName, SERVICE_STORAGE, type Layout } from './layout.ts';
 import { isolationWords, type IsolationRegionKind } from './isolation-layout.ts';
 import { COMPONENTS, type Choice, type System } from './system.ts';
 import { recoveryWords } from './recovery-layout.ts';
@@ -112,22 +112,29 @@ export function regionMap(sys: System): Region[] {
     put(p.liveWorkers, 1, 'shadow-process', pi, '', 'live_workers');
     put(p.idleWorkers, 1, 'shadow-process', pi, '', 'idle_workers');
   });
-  put(L.wake, 1, 'wake-page', -1, '', 'wake');
-  put(L.evtToService, 1, 'event-channel', -1, '', 'to_service');
-  put(L.evtToPrimary, 1, 'event-channel', -1, '', 'to_primary');
-  put(L.ringLen, 1, 'notify-ring', -1, '', 'ring_len');
-  put(L.ring, cfg.ringCapacity, 'notify-ring', -1, '', 'ring');
+  L.dd.forEach((d, di) => {
+    // one instance keeps the dispatch model's names; with two, each word says its domain (/S, /N)
+    const dom = L.dd.length === 1 ? '' : d.service === SERVICE_STORAGE ? '/S' : '/N';
+    put(d.wake, 1, 'wake-page', -1 - di, '', `wake${dom}`);
+    put(d.evtToService, 1, 'event-channel', -1 - di, '', `to_service${dom}`);
+    put(d.evtToPrimary, 1, 'event-channel', -1 - di, '', `to_primary${dom}`);
+    put(d.ringLen, 1, 'notify-ring', -1 - di, '', `ring_len${dom}`);
+    put(d.ring, cfg.ringCapacity, 'notify-ring', -1 - di, '', `ring${dom}`);
+    if (d.epoch >= 0) put(d.epoch, 1, 'shadow-process', -1 - di, '', `incarnation${dom}`);
+  });
   put(L.execd, L.requests, 'ghost', -1, '', 'executions');
   put(L.seen, L.requests, 'ghost', -1, '', 'results_read');
   put(L.fault, 1, 'ghost', -1, '', 'fault');
   const actorBlock = (name: string, o: Record<string, number>) => {
     for (const [k, at] of Object.entries(o)) out[at] = { kind: 'actor', proc: -1, actor: name, field: `${name}.${k}` };
   };
-  L.thread.forEach((t, i) => actorBlock(`T${i + 1}`, t as never));
-  L.kernel.forEach((k, i) => actorBlock(`K${i + 1}`, k as never));
-  L.worker.forEach((w, i) => actorBlock(`W${i + 1}`, w as never));
-  actorBlock('F', L.frontend);
-  actorBlock('B', L.backend);
+  L.thread.forEach((t, i) => actorBlock(dispatchActorName(L, 'T', i), t as never));
+  L.kernel.forEach((k, i) => actorBlock(dispatchActorName(L, 'K', i), k as never));
+  L.worker.forEach((w, i) => actorBlock(dispatchActorName(L, 'W', i), w as never));
+  L.dd.forEach((d, i) => {
+    actorBlock(dispatchActorName(L, 'F', i), d.frontend);
+    actorBlock(dispatchActorName(L, 'B', i), d.backend);
+  });
   if (L.posix) posixRegions(L.posix, put, actorBlock);
   if (L.iso) for (const w of isolationWords(L.iso)) out[w.at] = { kind: w.kind, proc: -1, actor: w.actor, field: w.field };
   // the recovery layer's words: its actors' control words are registers, the rest is the layer's shared state

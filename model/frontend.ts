@@ -14,6 +14,7 @@
  *
  * VIRTUOS.md: "Components" (syscall-frontend), "The dispatch protocol" step 3.
  */
+import { dispatchActorName } from './layout.ts';
 import { defineComponent, type Ctx } from './kit.ts';
 import { wakeWaitQueue } from './worker-pool.ts';
 
@@ -23,6 +24,7 @@ const DD = (c: Ctx) => c.L.dd[c.me];
 export const frontend = defineComponent({
   id: 'frontend',
   prefix: 'F',
+  name: (L, i) => dispatchActorName(L, 'F', i),
   section: 'Components',
   description:
     "The syscall-frontend's notify thread in the primary domain: on an event-channel signal from the service domain it clears the pending bit, " +

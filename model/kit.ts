@@ -77,6 +77,8 @@ export interface ComponentSpec {
   events: Record<string, EventDoc>;
   /** guard documentation (one line each), for the spec */
   guardDocs: Record<string, string>;
+  /** the actor's name in traces, when not its prefix and number */
+  name?: (L: Layout, me: number) => string;
   /** number of actors of this kind in a layout, and where each one's control word lives */
   count: (L: Layout) => number;
   pc: (L: Layout, me: number) => number;

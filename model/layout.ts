@@ -262,3 +262,40 @@ export function makeLayout(cfg: Config): Layout {
 export const domainOfProc = (L: Layout, q: number) => Math.floor(q / L.cfg.processes);
 /** Dispatch process of a program process in dispatch domain d. */
 export const dispatchProc = (L: Layout, d: number, p: number) => d * L.cfg.processes + p;
+
+/** The POSIX thread slot a dispatch thread carries the calls of (transport dispatch), or -1 for one no slot uses (see posix/carry.ts). */
+export function slotOfDispatchThread(L: Layout, t: number): number {
+  const T = L.cfg.threads;
+  const p = Math.floor(t / T) % L.cfg.processes;
+  const local = t % T;
+  if (p === 0) return local;
+  return local === 0 ? T + p - 1 : -1;
+}
+
+/**
+ * Names of the dispatch actors in traces: T1, K1, W1, F and B with one instance. With one instance per
+ * service domain (POSIX calls carried) each name says the domain, /S or /N: a user thread is named
+ * after the POSIX thread whose calls it carries (T1/S carries T1's storage calls; a thread no POSIX
+ * thread uses is U<n>), kernel threads and workers are numbered within their domain.
+ */
+export function dispatchActorName(L: Layout, kind: 'T' | 'K' | 'W' | 'F' | 'B', i: number): string {
+  if (L.dd.length === 1) return kind === 'F' || kind === 'B' ? kind : `${kind}${i + 1}`;
+  const per = { T: L.cfg.threads, K: L.cfg.kernelThreads, W: L.cfg.workers, F: 0, B: 0 }[kind] * L.cfg.processes;
+  const d = per === 0 ? i : Math.floor(i / per);
+  const dom = L.dd[d].service === SERVICE_STORAGE ? 'S' : 'N';
+  if (kind === 'F' || kind === 'B') return `${kind}/${dom}`;
+  if (kind === 'T') {
+    const slot = slotOfDispatchThread(L, i);
+    return slot < 0 ? `U${i + 1}/${dom}` : `T${slot + 1}/${dom}`;
+  }
+  return `${kind}${i - d * per + 1}/${dom}`;
+}
+
+/** A handle (a dispatch thread index) in traces: the thread's name, or T<n> for a value that names no thread. */
+export const threadName = (L: Layout, h: number) => (h >= 0 && h < L.thread.length ? dispatchActorName(L, 'T', h) : `T${h + 1}`);
+
+/** A dispatch process in messages: "process 1" with one instance, "P1/S" (P1's storage instance) with two. */
+export function dispatchProcName(L: Layout, q: number): string {
+  if (L.dd.length === 1) return `process ${q + 1}`;
+  return `P${(q % L.cfg.processes) + 1}/${L.dd[domainOfProc(L, q)].service === SERVICE_STORAGE ? 'S' : 'N'}`;
+}

@@ -23,7 +23,7 @@
  * VIRTUOS.md: "The dispatch protocol", step 4; "Components" (primary domain).
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { NIL } from './layout.ts';
+import { NIL, dispatchActorName, threadName } from './layout.ts';
 import { atomicDequeue, nodeNextAt, validNode } from './ready-queue.ts';
 import { topUnchanged, writeTop } from './request-stack.ts';
 import { fmtIdx, sclib } from './sclib.ts';
@@ -74,6 +74,7 @@ function clear(c: Ctx): void {
 export const primaryKernel = defineComponent({
   id: 'kernel-thread',
   prefix: 'K',
+  name: (L, i) => dispatchActorName(L, 'K', i),
   section: 'The dispatch protocol',
   description:
     'A primary-domain kernel thread of a process under M:N threading: it runs user threads, switches to a runnable one when its thread parks, ' +
@@ -282,7 +283,7 @@ export const primaryKernel = defineComponent({
       from: 'kernel thread (primary domain)',
       to: 'user thread (M:N scheduler)',
       description: 'its user thread left it; switch to the lowest-numbered runnable user thread of the process',
-      label: (c) => `switches to T${runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop) + 1}`,
+      label: (c) => `switches to ${threadName(c.L, runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop))}`,
     },
     KernelThreadEntersRqueueWait: {
       from: 'kernel thread (primary domain)',
@@ -306,12 +307,12 @@ export const primaryKernel = defineComponent({
         target === 'deqLoadHead' ? 're-loads head: it changed, starts over' : target === 'sleep' ? 'finds the ready queue empty and sleeps' : target === 'deqFixTail' ? 're-loads head: tail lags' : 're-loads head: unchanged',
     },
     KernelAdvancesTail: { from: 'kernel thread (primary domain)', to: 'ready queue tail', description: 'D4a: CAS tail forward to its successor (helping a slow enqueuer)', label: (c) => `CASes tail forward to node ${c.s[me(c).ni]}` },
-    KernelReadsHandle: { from: 'kernel thread (primary domain)', to: 'ready queue node', description: 'D5: read the handle from the first real node', label: (c) => `reads handle T${c.s[P(c).nodeValue + c.s[me(c).ni]] + 1} from node ${c.s[me(c).ni]}` },
+    KernelReadsHandle: { from: 'kernel thread (primary domain)', to: 'ready queue node', description: 'D5: read the handle from the first real node', label: (c) => `reads handle ${threadName(c.L, c.s[P(c).nodeValue + c.s[me(c).ni]])} from node ${c.s[me(c).ni]}` },
     KernelSwingsHead: {
       from: 'kernel thread (primary domain)',
       to: 'ready queue head',
       description: 'D6: CAS head to the first real node; success dequeues the handle',
-      label: (c, target) => (target === 'poolLoad' ? `dequeues T${c.s[me(c).v] + 1}'s handle (head CAS succeeds)` : 'fails to CAS head, starts over'),
+      label: (c, target) => (target === 'poolLoad' ? `dequeues ${threadName(c.L, c.s[me(c).v])}'s handle (head CAS succeeds)` : 'fails to CAS head, starts over'),
     },
     KernelLoadsNodePoolTop: { from: 'kernel thread (primary domain)', to: 'ready queue node pool', description: 'P1: load the pool top to free the old dummy', label: (c) => `loads node-pool top {${fmtIdx(c.s[P(c).poolTop])}, ${c.s[P(c).poolTop + 1]}}` },
     KernelLinksFreedNode: { from: 'kernel thread (primary domain)', to: 'ready queue node pool', description: 'P2: link the old dummy to the loaded pool top', label: (c) => `links node ${c.s[me(c).fn]} to ${fmtIdx(c.s[me(c).pi])}` },
@@ -325,14 +326,14 @@ export const primaryKernel = defineComponent({
       from: 'kernel thread (primary domain)',
       to: 'ready queue',
       description: 'C12 (atomic queue): dequeue the head handle, or find the queue empty',
-      label: (c, target) => (target === 'leaveWait' ? `dequeues T${c.s[P(c).rq] + 1}'s handle` : 'finds the ready queue empty and sleeps'),
+      label: (c, target) => (target === 'leaveWait' ? `dequeues ${threadName(c.L, c.s[P(c).rq])}'s handle` : 'finds the ready queue empty and sleeps'),
     },
     KernelThreadWakes: { from: 'kernel thread (primary domain)', to: 'process wait queue', description: 'C13: woken by a notification; consume the pending mark and retry the dequeue', label: () => 'wakes up (notified) and retries the dequeue' },
     KernelThreadLeavesRqueueWait: {
       from: 'kernel thread (primary domain)',
       to: 'ready queue (waiters), user thread',
       description: 'C14: decrement waiters, deregister, and switch to the thread whose handle was dequeued',
-      label: (c) => `leaves rqueue_wait (waiters ${c.s[P(c).waiters]} -> ${c.s[P(c).waiters] - 1}) and switches to T${c.s[me(c).v] + 1}`,
+      label: (c) => `leaves rqueue_wait (waiters ${c.s[P(c).waiters]} -> ${c.s[P(c).waiters] - 1}) and switches to ${threadName(c.L, c.s[me(c).v])}`,
     },
   },
 });

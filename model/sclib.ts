@@ -18,15 +18,17 @@
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { domainOfProc, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED } from './layout.ts';
+import { domainOfProc, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName, threadName } from './layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
+import { reqOfDispatchThread } from './posix/carry.ts';
+import { answerText, isControl, reqOp, requestText, RPC_DONE, submitted } from './posix/service.ts';
 
 const me = (c: Ctx) => c.L.thread[c.me];
 export const procOfThread = (c: { L: { cfg: { threads: number } }; me: number }) => Math.floor(c.me / c.L.cfg.threads);
 const P = (c: Ctx) => c.L.proc[procOfThread(c)];
 /** the dispatch domain (service domain instance) the thread's calls go to */
 const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOfThread(c))];
-const T = (c: Ctx) => `T${c.me + 1}`;
+const T = (c: Ctx) => dispatchActorName(c.L, 'T', c.me);
 
 /** Request number of a thread's k-th call; arguments and results are derived from it. */
 export const requestOf = (cfg: { calls: number }, thread: number, k: number) => thread * cfg.calls + k;
@@ -41,6 +43,15 @@ export function callKind(cfg: { threads: number; blockingPair: boolean }, thread
 export const callName = (id: number) => (id === ID_RECV ? 'recv' : id === ID_SEND ? 'send' : 'write');
 
 const myRequest = (c: Ctx) => requestOf(c.L.cfg, c.me, c.s[me(c).k]);
+/** The thread carries the remote calls of a POSIX thread (transport 'dispatch'). */
+const carries = (c: Ctx) => c.L.posix !== null;
+/** Its POSIX thread has submitted a request to this domain (REGISTER and REMOVE take the backend's control path). */
+const requestWaiting = (c: Ctx) => {
+  const r = reqOfDispatchThread(c.L, c.me);
+  return submitted(c, r) && !isControl(reqOp(c, r));
+};
+/** The call as the entry carries it: the POSIX request, or the dispatch model's own write/send/recv. */
+const callText = (c: Ctx) => (carries(c) ? requestText(c, reqOfDispatchThread(c.L, c.me)) : `${callName(callKind(c.L.cfg, c.me, c.s[me(c).k]))}(${argOf(myRequest(c))})`);
 const freeEarly = (c: Ctx) => c.L.cfg.bug === 'free-early';
 const lastCall = (c: Ctx) => c.s[me(c).k] + 1 >= c.L.cfg.calls;
 
@@ -59,6 +70,7 @@ function detach(c: Ctx): void {
 export const sclib = defineComponent({
   id: 'user-thread',
   prefix: 'T',
+  name: (L, i) => dispatchActorName(L, 'T', i),
   section: 'The dispatch protocol',
   description:
     'A user-level thread of a process, executing the libc-sclib side of remote system calls: it takes a free request entry, ' +
@@ -69,6 +81,15 @@ export const sclib = defineComponent({
   pc: (L, i) => L.thread[i].pc,
   runnable: (c) => c.s[me(c).att] !== NIL,
   states: {
+    idle: {
+      description: 'between the remote calls of its POSIX thread (transport dispatch): waits for the thread to submit a request to this domain, then C1',
+      on: {
+        CallerLoadsFreeTop: [
+          { guard: 'requestAndFreeNonEmpty', target: 'loadNext', actions: 'loadFreeTop' },
+          { guard: 'requestWaiting', target: 'loadFreeTop', actions: 'yieldNoEntry' },
+        ],
+      },
+    },
     loadFreeTop: {
       description: 'C1: about to load free_top to pop a free entry (also where a new or yielded thread waits to be run)',
       on: {
@@ -152,6 +173,7 @@ export const sclib = defineComponent({
       description: 'C15: about to read the result from the entry',
       on: {
         CallerReadsResult: [
+          { guard: 'freeEarlyCarrying', target: 'idle', actions: ['readResult', 'finishCall', 'returnToThread'] },
           { guard: 'freeEarlyAndLastCall', target: 'exited', actions: ['readResult', 'finishCall', 'detach'] },
           { guard: 'freeEarlyVariant', target: 'loadFreeTop', actions: ['readResult', 'finishCall'] },
           { target: 'freeLoadTop', actions: 'readResult' },
@@ -165,6 +187,7 @@ export const sclib = defineComponent({
       on: {
         CallerFreesEntry: [
           { guard: 'freeEarlyAndFreeTopUnchanged', target: 'readResult', actions: 'freeEntry' },
+          { guard: 'freeTopUnchangedCarrying', target: 'idle', actions: ['freeEntry', 'finishCall', 'returnToThread'] },
           { guard: 'freeTopUnchangedLastCall', target: 'exited', actions: ['freeEntry', 'finishCall', 'detach'] },
           { guard: 'freeTopUnchanged', target: 'loadFreeTop', actions: ['freeEntry', 'finishCall'] },
           { target: 'freeLoadTop', actions: 'clearTemps' },
@@ -174,6 +197,10 @@ export const sclib = defineComponent({
     exited: { description: 'all calls done; the thread has exited' },
   },
   guards: {
+    requestAndFreeNonEmpty: (c) => requestWaiting(c) && c.s[P(c).freeTop] !== NIL,
+    requestWaiting,
+    freeTopUnchangedCarrying: (c) => carries(c) && topUnchanged(c, P(c).freeTop, c.s[me(c).ti], c.s[me(c).ts]),
+    freeEarlyCarrying: (c) => freeEarly(c) && carries(c),
     freeStackNonEmpty: (c) => c.s[P(c).freeTop] !== NIL,
     freeTopUnchanged: (c) => topUnchanged(c, P(c).freeTop, c.s[me(c).ti], c.s[me(c).ts]),
     freeTopUnchangedLastCall: (c) => topUnchanged(c, P(c).freeTop, c.s[me(c).ti], c.s[me(c).ts]) && lastCall(c),
@@ -190,6 +217,10 @@ export const sclib = defineComponent({
     freeEarlyAndLastCall: (c) => freeEarly(c) && lastCall(c),
   },
   guardDocs: {
+    requestAndFreeNonEmpty: 'its POSIX thread submitted a request to this domain and free_top.index is not nil',
+    requestWaiting: 'its POSIX thread submitted a request to this domain (free_top is empty: yield)',
+    freeTopUnchangedCarrying: 'the CAS succeeds and the thread carries a POSIX call: it returns to the POSIX thread',
+    freeEarlyCarrying: 'free-early variant, carrying a POSIX call',
     freeStackNonEmpty: 'free_top.index is not nil',
     freeTopUnchanged: 'free_top still equals the loaded {index, stamp} (the index only, under nostamp)',
     freeTopUnchangedLastCall: 'the CAS succeeds and this was the thread\'s last call',
@@ -232,7 +263,7 @@ export const sclib = defineComponent({
       c.s[P(c).seq + e] = c.s[t.k] + 1;
     },
     storeCallId: (c) => {
-      c.s[P(c).id + c.s[me(c).e]] = callKind(c.L.cfg, c.me, c.s[me(c).k]);
+      c.s[P(c).id + c.s[me(c).e]] = carries(c) ? ID_CALL : callKind(c.L.cfg, c.me, c.s[me(c).k]);
     },
     loadAllocTop: (c) => {
       const t = me(c);
@@ -293,6 +324,10 @@ export const sclib = defineComponent({
       c.s[me(c).k]++;
       c.s[me(c).e] = NIL;
     },
+    returnToThread: (c) => {
+      const r = reqOfDispatchThread(c.L, c.me);
+      c.s[c.L.posix!.rpc[r.slot][r.d].st] = RPC_DONE;
+    },
     detach,
   },
   events: {
@@ -300,7 +335,8 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'free_top',
       description: 'C1: load free_top; if the free stack is empty, yield the kernel thread until an entry is freed',
-      label: (c, target) => (target === 'loadNext' ? `loads free_top = ${fmtTop(c.s, P(c).freeTop)}` : 'finds free_top empty and yields its kernel thread'),
+      label: (c, target) =>
+        `${c.s[me(c).pc] === sclibIdle ? `takes ${callText(c)} from its POSIX thread, ` : ''}${target === 'loadNext' ? `loads free_top = ${fmtTop(c.s, P(c).freeTop)}` : 'finds free_top empty and yields its kernel thread'}`,
     },
     CallerLoadsNext: {
       from: 'user thread (libc-sclib)',
@@ -318,13 +354,13 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'request entry',
       description: 'C4: write the argument, the waiting thread\'s handle and the sequence number (a private block copy)',
-      label: (c) => `fills entry ${c.s[me(c).e]}: ${callName(callKind(c.L.cfg, c.me, c.s[me(c).k]))}(${argOf(myRequest(c))}), handle ${T(c)}, seq ${c.s[me(c).k] + 1}`,
+      label: (c) => `fills entry ${c.s[me(c).e]}: ${callText(c)}${carries(c) ? ` (request ${argOf(myRequest(c))})` : ''}, handle ${T(c)}, seq ${c.s[me(c).k] + 1}`,
     },
     CallerStoresCallId: {
       from: 'user thread (libc-sclib)',
       to: 'request entry (call id)',
       description: 'C5: store the call id, after the arguments',
-      label: (c) => `stores call id ${callName(callKind(c.L.cfg, c.me, c.s[me(c).k]))} in entry ${c.s[me(c).e]}`,
+      label: (c) => `stores call id ${carries(c) ? callName(ID_CALL) : callName(callKind(c.L.cfg, c.me, c.s[me(c).k]))} in entry ${c.s[me(c).e]}`,
     },
     CallerLoadsAllocTop: {
       from: 'user thread (libc-sclib)',
@@ -378,13 +414,13 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'itself (M:N switch)',
       description: 'a kernel thread that dequeued this thread\'s handle switches to it',
-      label: (c) => `resumes on K${c.s[me(c).att] + 1}`,
+      label: (c) => `resumes on ${dispatchActorName(c.L, 'K', c.s[me(c).att])}`,
     },
     CallerReadsResult: {
       from: 'user thread (libc-sclib)',
       to: 'request entry (args[0])',
       description: 'C15: read the result back from the entry',
-      label: (c) => `reads result ${c.s[P(c).arg + c.s[me(c).e]]} from entry ${c.s[me(c).e]}`,
+      label: (c) => `reads result ${c.s[P(c).arg + c.s[me(c).e]]} from entry ${c.s[me(c).e]}${carries(c) ? ` (${callText(c)} returns ${answerText(c, reqOfDispatchThread(c.L, c.me))})` : ''}`,
     },
     CallerLoadsFreeTopToFree: {
       from: 'user thread (libc-sclib)',
@@ -402,10 +438,12 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'free_top',
       description: 'C18: double-width CAS of free_top to {entry, stamp+1}; on failure reload',
-      label: (c, target) => `pushes entry ${c.s[me(c).e]} on free_top (CAS ${target === 'freeLoadTop' ? 'fails' : 'succeeds'})${target === 'exited' ? ' and exits' : ''}`,
+      label: (c, target) => `pushes entry ${c.s[me(c).e]} on free_top (CAS ${target === 'freeLoadTop' ? 'fails' : 'succeeds'})${target === 'exited' ? ' and exits' : target === 'idle' ? ' and returns to its POSIX thread' : ''}`,
     },
   },
 });
+
+const sclibIdle = sclib.stateIndex.get('idle')!;
 
 export const fmtIdx = (i: number) => (i === NIL ? 'nil' : String(i));
 export function fmtWake(w: number): string {

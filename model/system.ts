@@ -8,11 +8,11 @@
  */
 import { backend } from './backend.ts';
 import type { Config } from './config.ts';
-import { BOUNDS, checkConsistent } from './config.ts';
+import { BOUNDS, checkConsistent, transportOf } from './config.ts';
 import { frontend } from './frontend.ts';
 import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
 import { xstateStep } from './kit.ts';
-import { makeLayout, NIL, type Layout } from './layout.ts';
+import { makeLayout, NIL, slotOfDispatchThread, type Layout } from './layout.ts';
 import { primaryKernel } from './primary-kernel.ts';
 import { sclib } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
@@ -92,6 +92,13 @@ export interface Choice {
 const numbered = new Set(['T', 'K', 'W']);
 const actorName = (prefix: string, n: number, i: number) => (n === 1 && !numbered.has(prefix) ? prefix : `${prefix}${i + 1}`);
 
+/** With the POSIX layer on its own machines act, and the dispatch machines too when they carry its calls. */
+function hasActors(cfg: Config, comp: Component): boolean {
+  if (POSIX_COMPONENTS.has(comp)) return !!cfg.posix;
+  if (DISPATCH_COMPONENTS.includes(comp)) return !cfg.posix || transportOf(cfg) === 'dispatch';
+  return !cfg.posix || !!cfg.system;
+}
+
 export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System {
   checkConsistent(cfg, bounds);
   const L = makeLayout(cfg);
@@ -103,8 +110,8 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   if (L.iso || L.rec) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
   for (const ci of order) {
     const comp = COMPONENTS[ci];
-    const n = !!cfg.posix === POSIX_COMPONENTS.has(comp) ? comp.spec.count(L) : 0;
-    for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: actorName(comp.spec.prefix, n, i), pcAt: comp.spec.pc(L, i) });
+    const n = hasActors(cfg, comp) ? comp.spec.count(L) : 0;
+    for (let i = 0; i < n; i++) actors.push({ comp: ci, me: i, name: comp.spec.name?.(L, i) ?? actorName(comp.spec.prefix, n, i), pcAt: comp.spec.pc(L, i) });
   }
   const init = initialState(L);
   let heldFrom = actors.length;
@@ -172,8 +179,10 @@ function initialState(L: Layout): Int32Array {
   for (const d of L.dd) s[d.wake] = cfg.processes * cfg.initialWorkers;
   L.thread.forEach((t, i) => {
     const local = i % cfg.threads;
-    s[t.pc] = sclib.stateIndex.get('loadFreeTop')!;
-    s[t.att] = local < cfg.kernelThreads ? Math.floor(i / cfg.threads) * cfg.kernelThreads + local : NIL;
+    // carrying POSIX calls a thread waits for its POSIX thread's requests; one no POSIX thread uses never runs
+    const unused = L.posix !== null && slotOfDispatchThread(L, i) < 0;
+    s[t.pc] = sclib.stateIndex.get(L.posix ? (unused ? 'exited' : 'idle') : 'loadFreeTop')!;
+    s[t.att] = local < cfg.kernelThreads && !unused ? Math.floor(i / cfg.threads) * cfg.kernelThreads + local : NIL;
     s[t.e] = NIL;
   });
   L.kernel.forEach((k, i) => {

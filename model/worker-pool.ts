@@ -32,10 +32,12 @@
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { domainOfProc, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT } from './layout.ts';
+import { domainOfProc, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from './layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
+import { reqOfNumber } from './posix/carry.ts';
+import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, takeUpLabel, type Req } from './posix/service.ts';
 
 const me = (c: Ctx) => c.L.worker[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.workers);
@@ -46,6 +48,17 @@ const lockfree = (c: Ctx) => c.L.cfg.readyQueue === 'lockfree';
 const ring = (c: Ctx) => c.L.cfg.notify === 'ring';
 const early = (c: Ctx) => c.L.cfg.bug === 'waiters-early';
 const kindOf = (c: Ctx) => c.s[P(c).id + c.s[me(c).e]] & ~ID_RQUEUE & 0xff;
+/** The POSIX request the entry being served names (transport dispatch), or null: no POSIX layer, or a corrupted argument. */
+const entryReq = (c: Ctx): Req | null => (c.L.posix ? reqOfNumber(c.L, procOf(c), c.s[P(c).arg + c.s[me(c).e]]) : null);
+/** The POSIX request taken up (its number is in `r` from W4 on). */
+const takenReq = (c: Ctx): Req | null => (c.L.posix ? reqOfNumber(c.L, procOf(c), c.s[me(c).r]) : null);
+/** W4 for a POSIX request: take it up (count its execution) before blocking or answering EINTR. */
+function takeUp(c: Ctx): void {
+  const w = me(c);
+  const r = c.s[P(c).arg + c.s[w.e]];
+  c.s[w.r] = r;
+  if (r >= 1 && r <= c.L.requests) c.s[c.L.execd + r - 1]++;
+}
 
 function clearTemps(c: Ctx): void {
   const w = me(c);
@@ -81,6 +94,7 @@ const afterEnqueue = [
 export const workerPool = defineComponent({
   id: 'worker',
   prefix: 'W',
+  name: (L, i) => dispatchActorName(L, 'W', i),
   section: 'The dispatch protocol',
   description:
     'A kernel worker thread of a shadow process in the service domain: it pops requests from alloc_top, executes them, exchanges the call id with DONE, ' +
@@ -121,7 +135,24 @@ export const workerPool = defineComponent({
         ],
       },
     },
-    execute: { description: 'W4: about to load the argument and run the system call (a recv waits here for a send)', on: { WorkerExecutesCall: { guard: 'canExecute', target: 'writeResult', actions: 'execute' } } },
+    execute: {
+      description: 'W4: about to load the argument and run the system call (a recv waits here for a send; a POSIX call may block in the kernel)',
+      on: {
+        WorkerExecutesCall: [
+          { guard: 'requestMarkedWouldBlock', target: 'writeResult', actions: ['takeUp', 'answerEintr'] },
+          { guard: 'requestBlocks', target: 'blockedInCall', actions: ['takeUp', 'block'] },
+          { guard: 'canExecute', target: 'writeResult', actions: 'execute' },
+        ],
+      },
+    },
+    blockedInCall: {
+      description: 'W4: the POSIX call blocks in the service domain kernel (recv on an empty socket, a poll with nothing ready); the worker is busy',
+      on: {
+        WorkerResumesCall: { guard: 'callCanProceed', target: 'writeResult', actions: 'resumeCall' },
+        WorkerInterrupted: { guard: 'callMarked', target: 'writeResult', actions: 'answerEintr' },
+        WorkerTimesOut: { guard: 'callFinitePoll', target: 'writeResult', actions: 'answerTimeout' },
+      },
+    },
     writeResult: {
       description: 'W5: about to write the result into args[0]',
       on: {
@@ -262,6 +293,17 @@ export const workerPool = defineComponent({
       c.L.cfg.bug !== 'nospawn',
     poolHasRoom: (c) => c.s[P(c).liveWorkers] < c.L.cfg.workers,
     canExecute: (c) => kindOf(c) !== ID_RECV || c.s[P(c).tokens] > 0,
+    requestMarkedWouldBlock: (c) => {
+      const r = entryReq(c);
+      return r !== null && marked(c, r) && blocksAtPickup(c, r);
+    },
+    requestBlocks: (c) => {
+      const r = entryReq(c);
+      return r !== null && blocksAtPickup(c, r);
+    },
+    callCanProceed: (c) => canProceed(c, takenReq(c)!),
+    callMarked: (c) => marked(c, takenReq(c)!),
+    callFinitePoll: (c) => finitePoll(c, takenReq(c)!),
     lostwakeVariant: (c) => c.L.cfg.bug === 'lostwake',
     rqueueSet: (c) => (c.s[P(c).id + c.s[me(c).e]] & ID_RQUEUE) !== 0 && c.s[P(c).id + c.s[me(c).e]] !== ID_DONE,
     loadedRqueue: (c) => (c.s[me(c).old] & ID_RQUEUE) !== 0 && c.s[me(c).old] !== ID_DONE,
@@ -292,6 +334,11 @@ export const workerPool = defineComponent({
     allocTopUnchangedMustSpawn: 'the CAS succeeds, this was the last idle worker, the pool may grow, and the nospawn bug is off',
     poolHasRoom: 'fewer than `workers` workers have been spawned',
     canExecute: 'the call is not a recv, or a send has left a token',
+    requestMarkedWouldBlock: 'the entry names a POSIX request marked by a signal that would block: EINTR at once',
+    requestBlocks: 'the entry names a POSIX request that would block in the kernel',
+    callCanProceed: 'the blocked call can complete (data arrived, a descriptor is ready, or the eventfd was kicked)',
+    callMarked: 'the caller marked the entry (a signal record arrived): the blocked call is interrupted',
+    callFinitePoll: 'the blocked call is a service poll with a finite timeout',
     lostwakeVariant: 'the lostwake seeded bug is on',
     rqueueSet: 'the exchanged-out call id had RQUEUE set',
     loadedRqueue: 'the plainly loaded call id had RQUEUE set',
@@ -358,7 +405,17 @@ export const workerPool = defineComponent({
       const kind = kindOf(c);
       if (kind === ID_SEND) c.s[P(c).tokens]++;
       if (kind === ID_RECV) c.s[P(c).tokens]--;
+      const q = takenReq(c);
+      if (q) serve(c, q, false);
     },
+    takeUp,
+    block: (c) => block(c, takenReq(c)!),
+    resumeCall: (c) => serve(c, takenReq(c)!, false),
+    answerEintr: (c) => {
+      const q = takenReq(c);
+      if (q) answerEintr(c, q, false);
+    },
+    answerTimeout: (c) => answerTimeout(c, takenReq(c)!, false),
     writeResult: (c) => {
       const w = me(c);
       c.s[P(c).arg + c.s[w.e]] = 1000 + c.s[w.r];
@@ -488,13 +545,35 @@ export const workerPool = defineComponent({
       from: 'worker',
       to: 'shadow process (worker pool)',
       description: 'spawn a new worker so that one idle worker stays available; the pool may have filled since the pop',
-      label: (c, target) => (c.s[P(c).liveWorkers] < c.L.cfg.workers ? `spawns W${procOf(c) * c.L.cfg.workers + c.s[P(c).liveWorkers] + 1}` : 'finds the worker pool full and spawns nothing'),
+      label: (c, target) => (c.s[P(c).liveWorkers] < c.L.cfg.workers ? `spawns ${dispatchActorName(c.L, 'W', procOf(c) * c.L.cfg.workers + c.s[P(c).liveWorkers])}` : 'finds the worker pool full and spawns nothing'),
     },
     WorkerExecutesCall: {
       from: 'worker',
       to: 'request entry, the service domain kernel',
-      description: 'W4: load the argument and run the system call (one step; a recv waits for a send)',
-      label: (c) => `executes ${callName(kindOf(c))}(${c.s[P(c).arg + c.s[me(c).e]]}) from entry ${c.s[me(c).e]}`,
+      description: 'W4: load the argument and run the system call (one step; a recv waits for a send; a POSIX call may block, or answer EINTR when marked)',
+      label: (c, target) => {
+        const r = entryReq(c);
+        if (r) return `entry ${c.s[me(c).e]} (request ${c.s[P(c).arg + c.s[me(c).e]]}, T${r.slot + 1}'s): ${takeUpLabel(c, r, target === 'blockedInCall')}`;
+        return `executes ${callName(kindOf(c))}(${c.s[P(c).arg + c.s[me(c).e]]}) from entry ${c.s[me(c).e]}`;
+      },
+    },
+    WorkerResumesCall: {
+      from: 'service domain kernel',
+      to: 'worker',
+      description: 'the POSIX call blocked in the kernel can complete',
+      label: (c) => `wakes: ${requestText(c, takenReq(c)!)} completes: ${outcomeText(c, takenReq(c)!)}`,
+    },
+    WorkerInterrupted: {
+      from: 'signal record (from the caller)',
+      to: 'worker',
+      description: 'the worker blocked on a marked call is interrupted: EINTR',
+      label: (c) => `is interrupted by the signal record: ${requestText(c, takenReq(c)!)} returns EINTR`,
+    },
+    WorkerTimesOut: {
+      from: 'timer',
+      to: 'worker',
+      description: "the blocked service poll's timeout expires: it returns 0",
+      label: (c) => `times out: ${requestText(c, takenReq(c)!)} returns 0`,
     },
     WorkerWritesResult: { from: 'worker', to: 'request entry (args[0])', description: 'W5: write the result into the entry', label: (c) => `writes result ${1000 + c.s[me(c).r]} into entry ${c.s[me(c).e]}` },
     WorkerExchangesDone: {
@@ -510,7 +589,7 @@ export const workerPool = defineComponent({
       description: 'W6b (lostwake bug): plain store of DONE, acting on the earlier load',
       label: (c, target) => `stores DONE into entry ${c.s[me(c).e]} (plain store; loaded id ${target === 'readHandle' ? 'had' : 'had no'} RQUEUE)`,
     },
-    WorkerReadsHandle: { from: 'worker', to: 'request entry (handle)', description: 'W7: read the waiting thread\'s handle', label: (c) => `reads handle T${c.s[P(c).owner + c.s[me(c).e]] + 1} from entry ${c.s[me(c).e]}` },
+    WorkerReadsHandle: { from: 'worker', to: 'request entry (handle)', description: 'W7: read the waiting thread\'s handle', label: (c) => `reads handle ${threadName(c.L, c.s[P(c).owner + c.s[me(c).e]])} from entry ${c.s[me(c).e]}` },
     WorkerReadsWaiters: {
       from: 'worker',
       to: 'ready queue (waiters)',
@@ -525,7 +604,7 @@ export const workerPool = defineComponent({
       description: 'E3: CAS the pool top to take the node',
       label: (c, target) => `takes node ${c.s[me(c).ti]} from the pool (CAS ${target === 'enqInit' ? 'succeeds' : 'fails'})`,
     },
-    WorkerInitialisesNode: { from: 'worker', to: 'ready queue node', description: 'E4: write the handle and a nil next into the private node', label: (c) => `puts T${c.s[me(c).h] + 1}'s handle in node ${c.s[me(c).n]}` },
+    WorkerInitialisesNode: { from: 'worker', to: 'ready queue node', description: 'E4: write the handle and a nil next into the private node', label: (c) => `puts ${threadName(c.L, c.s[me(c).h])}'s handle in node ${c.s[me(c).n]}` },
     WorkerLoadsTail: { from: 'worker', to: 'ready queue tail', description: 'E5: load tail', label: (c) => `loads ready-queue tail {${fmtIdx(c.s[P(c).tail])}, ${c.s[P(c).tail + 1]}}` },
     WorkerLoadsTailNext: { from: 'worker', to: 'ready queue node', description: 'E6: load the loaded tail node\'s next', label: (c) => `loads next of node ${c.s[me(c).qi]} = ${fmtIdx(c.s[nodeNextAt(P(c), c.s[me(c).qi])])}` },
     WorkerRechecksTail: {
@@ -542,7 +621,7 @@ export const workerPool = defineComponent({
     },
     WorkerAdvancesTail: { from: 'worker', to: 'ready queue tail', description: 'E8a: CAS a lagging tail forward', label: (c) => `CASes tail forward to node ${c.s[me(c).ni]}` },
     WorkerSwingsTail: { from: 'worker', to: 'ready queue tail', description: 'E9: CAS tail to the new node; failure means another thread already did', label: (c) => `swings tail to node ${c.s[me(c).n]}` },
-    WorkerEnqueuesHandle: { from: 'worker', to: 'ready queue', description: 'W8 (atomic queue): enqueue the handle in one step', label: (c) => `enqueues T${c.s[me(c).h] + 1}'s handle on the ready queue` },
+    WorkerEnqueuesHandle: { from: 'worker', to: 'ready queue', description: 'W8 (atomic queue): enqueue the handle in one step', label: (c) => `enqueues ${threadName(c.L, c.s[me(c).h])}'s handle on the ready queue` },
     WorkerPushesNotifyRecord: { from: 'worker', to: 'notify ring', description: 'W10a: push a notify record naming the process', label: (c) => `pushes a notify record for process ${procOf(c) + 1}` },
     WorkerSendsNotifyEvent: { from: 'worker', to: 'primary domain (event channel)', description: 'W10b: signal the primary domain over the event channel', label: () => 'notifies the primary domain over the event channel' },
     WorkerWakesWaiters: { from: 'worker', to: 'process wait queue', description: 'W10 (direct): wake every kernel thread registered on the process wait queue', label: () => 'wakes the kernel threads in rqueue_wait' },

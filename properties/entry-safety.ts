@@ -10,7 +10,7 @@
  * VIRTUOS.md: "The dispatch protocol", hazards ("ABA", "a ready-queue handle enqueued twice",
  * "a free entry reused while its result is still being read").
  */
-import { ID_CALL, ID_RECV, ID_RQUEUE, ID_SEND, NIL } from '../model/layout.ts';
+import { dispatchActorName, dispatchProcName, ID_CALL, ID_RECV, ID_RQUEUE, ID_SEND, NIL, threadName } from '../model/layout.ts';
 import { queueContents } from '../model/ready-queue.ts';
 import { walkStack } from '../model/request-stack.ts';
 import type { Property } from './property.ts';
@@ -39,12 +39,12 @@ export const entrySafety: Property = {
   invariant(sys, s) {
     const { L, cfg } = sys;
     if (s[L.fault]) return { clause: 'handle-valid', message: 'a kernel thread dequeued a value that names no thread of its process' };
-    for (let p = 0; p < cfg.processes; p++) {
+    for (let p = 0; p < L.proc.length; p++) {
       const pl = L.proc[p];
       const free = walkStack(s, pl.freeTop, pl.next, cfg.entries);
-      if (free.broken) return { clause: 'stacks-well-formed', message: `process ${p + 1} free_top: ${free.broken}` };
+      if (free.broken) return { clause: 'stacks-well-formed', message: `${dispatchProcName(L, p)} free_top: ${free.broken}` };
       const alloc = walkStack(s, pl.allocTop, pl.next, cfg.entries);
-      if (alloc.broken) return { clause: 'stacks-well-formed', message: `process ${p + 1} alloc_top: ${alloc.broken}` };
+      if (alloc.broken) return { clause: 'stacks-well-formed', message: `${dispatchProcName(L, p)} alloc_top: ${alloc.broken}` };
       const onFree = new Set(free.items);
       for (const e of alloc.items) {
         if (onFree.has(e)) return { clause: 'entry-on-one-stack', message: `entry ${e} is on free_top and on alloc_top` };
@@ -52,22 +52,22 @@ export const entrySafety: Property = {
       }
       for (let t = p * cfg.threads; t < (p + 1) * cfg.threads; t++) {
         const e = s[L.thread[t].e];
-        if (e !== NIL && onFree.has(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while T${t + 1} still holds it` };
+        if (e !== NIL && onFree.has(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${threadName(L, t)} still holds it` };
       }
       const served = new Map<number, number>();
       for (let w = p * cfg.workers; w < (p + 1) * cfg.workers; w++) {
         const e = s[L.worker[w].e];
         if (e === NIL) continue;
-        if (onFree.has(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while W${w + 1} serves it` };
+        if (onFree.has(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${dispatchActorName(L, 'W', w)} serves it` };
         const other = served.get(e);
-        if (other !== undefined) return { clause: 'served-once-at-a-time', message: `W${other + 1} and W${w + 1} both serve entry ${e}` };
+        if (other !== undefined) return { clause: 'served-once-at-a-time', message: `${dispatchActorName(L, 'W', other)} and ${dispatchActorName(L, 'W', w)} both serve entry ${e}` };
         served.set(e, w);
       }
       const q = queueContents(s, pl, L.nodes, cfg.readyQueue === 'atomic');
-      if (q.broken) return { clause: 'handle-queued-once', message: `process ${p + 1} ready queue: ${q.broken}` };
+      if (q.broken) return { clause: 'handle-queued-once', message: `${dispatchProcName(L, p)} ready queue: ${q.broken}` };
       const seen = new Set<number>();
       for (const h of q.items) {
-        if (seen.has(h)) return { clause: 'handle-queued-once', message: `T${h + 1}'s handle is on the ready queue twice` };
+        if (seen.has(h)) return { clause: 'handle-queued-once', message: `${threadName(L, h)}'s handle is on the ready queue twice` };
         seen.add(h);
       }
     }

@@ -9,10 +9,12 @@
  *
  * VIRTUOS.md: "The dispatch protocol", hazards ("a request served twice or never").
  */
+import { threadName } from '../model/layout.ts';
 import { sclib } from '../model/sclib.ts';
 import type { Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
+const idle = sclib.stateIndex.get('idle')!;
 
 export const exactlyOnce: Property = {
   name: 'exactly-once',
@@ -23,7 +25,7 @@ export const exactlyOnce: Property = {
   clauses: {
     'at-most-once': 'no request is executed more than once',
     'executed-before-read': 'a caller reads a result only for a request that was executed',
-    'finished-calls-executed': 'at the end of a run, every call of every exited thread was executed exactly once',
+    'finished-calls-executed': 'at the end of a run, every call of every exited thread (or, carrying POSIX calls, every call a thread has returned) was executed exactly once',
   },
   invariant(sys, s) {
     const L = sys.L;
@@ -37,10 +39,12 @@ export const exactlyOnce: Property = {
   final(sys, s) {
     const L = sys.L;
     for (let t = 0; t < L.thread.length; t++) {
-      if (s[L.thread[t].pc] !== exited) continue;
-      for (let k = 0; k < L.cfg.calls; k++) {
+      // an exited thread made all its calls; a thread idle between the calls of its POSIX thread made k of them
+      const pc = s[L.thread[t].pc];
+      if (pc !== exited && pc !== idle) continue;
+      for (let k = 0; k < s[L.thread[t].k]; k++) {
         const r = t * L.cfg.calls + k;
-        if (s[L.execd + r] !== 1) return { clause: 'finished-calls-executed', message: `T${t + 1} exited but its call ${k + 1} (request ${r + 1}) was executed ${s[L.execd + r]} times` };
+        if (s[L.execd + r] !== 1) return { clause: 'finished-calls-executed', message: `${threadName(L, t)} ${pc === exited ? 'exited' : 'returned'} but its call ${k + 1} (request ${r + 1}) was executed ${s[L.execd + r]} times` };
       }
     }
     return null;

@@ -3,7 +3,7 @@ import { entrySafety } from './entry-safety.ts';
 import { exactlyOnce } from './exactly-once.ts';
 import { linearizable } from './linearizable.ts';
 import { noLostWakeup } from './no-lost-wakeup.ts';
-import { checkConsistent, type Config } from '../model/config.ts';
+import { checkConsistent, transportOf, type Config } from '../model/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import type { Property } from './property.ts';
 import { rightThread } from './right-thread.ts';
@@ -30,14 +30,29 @@ export function propertyByName(name: string): Property | undefined {
   return PROPERTIES.find((p) => p.name === name);
 }
 
+/**
+ * Does a group say something about a configuration? dispatch: while its actors carry calls (the
+ * dispatch model alone, or POSIX calls with the dispatch transport; the recovery layer alone holds
+ * them); posix, isolation, recovery: while their layer is on.
+ */
+export function groupApplies(group: string, cfg: Config): boolean {
+  switch (group) {
+    case 'dispatch':
+      return cfg.posix ? transportOf(cfg) === 'dispatch' : !cfg.recovery;
+    case 'posix':
+      return !!cfg.posix;
+    case 'isolation':
+      return cfg.isolation;
+    case 'recovery':
+      return cfg.recovery;
+    default:
+      return !!cfg.system;
+  }
+}
+
 /** The properties that say something about a configuration (a layer's properties only when it is on). */
 export function propertiesFor(cfg: Config): Property[] {
-  // the POSIX layer replaces the dispatch model's actors, so its group is checked alone
-  if (cfg.posix) return PROPERTIES.filter((p) => p.group === 'posix');
-  // with the recovery layer on the dispatch protocol's actors are held (system.ts): the recovery group
-  // speaks, and the isolation group's properties about the hypervisor it runs on
-  if (cfg.recovery) return PROPERTIES.filter((p) => (p.group === 'recovery' || p.group === 'isolation') && (!p.applies || p.applies(cfg)));
-  return PROPERTIES.filter((p) => p.group !== 'posix' && p.group !== 'recovery' && (!p.applies || p.applies(cfg)));
+  return PROPERTIES.filter((p) => groupApplies(p.group, cfg) && (!p.applies || p.applies(cfg)));
 }
 
 /** The layers a run can be confined to (`verify --layer`), each with the configuration it switches on. */

@@ -24,6 +24,7 @@ import {
 } from './lib/linearizability.ts';
 import type { Property, TimedEvent } from './property.ts';
 import type { System } from '../model/system.ts';
+import { dispatchProcName } from '../model/layout.ts';
 
 type Obj = TimedEvent['obj'];
 
@@ -53,7 +54,7 @@ export function operationsOf(events: TimedEvent[], proc: number, obj: Obj): Oper
 function objects(sys: System): { proc: number; obj: Obj; what: string; spec: SequentialSpec<readonly number[], never, never> }[] {
   const out = [];
   const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
-  for (let p = 0; p < sys.cfg.processes; p++) {
+  for (let p = 0; p < sys.L.proc.length; p++) {
     out.push({ proc: p, obj: 'free' as const, what: 'free_top stack', spec: lifoStackSpecFrom(range(0, sys.cfg.entries)) as never });
     out.push({ proc: p, obj: 'alloc' as const, what: 'alloc_top stack', spec: lifoStackSpecFrom([]) as never });
     if (sys.cfg.readyQueue === 'lockfree') out.push({ proc: p, obj: 'pool' as const, what: 'ready-queue node pool', spec: lifoStackSpecFrom(range(1, sys.L.nodes)) as never });
@@ -83,7 +84,7 @@ export const linearizable: Property = {
       if (r.verdict === 'unknown') unknown = true;
       if (r.verdict === 'illegal') {
         const clause = o.obj === 'free' ? 'free-stack-lifo' : o.obj === 'alloc' ? 'alloc-stack-lifo' : o.obj === 'pool' ? 'node-pool-lifo' : 'ready-queue-fifo';
-        return { clause, message: `process ${o.proc + 1} ${o.what}: ${r.explanation}` };
+        return { clause, message: `${dispatchProcName(sys.L, o.proc)} ${o.what}: ${r.explanation}` };
       }
     }
     return unknown ? 'unknown' : null;

@@ -18,15 +18,26 @@
  *
  * VIRTUOS.md: "The dispatch protocol" step 4, "Workers"; hazards ("a lost wakeup").
  */
-import { ID_DONE, NIL } from '../model/layout.ts';
+import { ID_DONE, NIL, threadName } from '../model/layout.ts';
 import { primaryKernel } from '../model/primary-kernel.ts';
 import { queueContents } from '../model/ready-queue.ts';
 import { sclib } from '../model/sclib.ts';
-import { pcName } from '../model/system.ts';
+import { pcName, type System } from '../model/system.ts';
 import { workerPool } from '../model/worker-pool.ts';
 import type { Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
+const idle = sclib.stateIndex.get('idle')!;
+const blockedInCall = workerPool.stateIndex.get('blockedInCall')!;
+
+/** The call thread t carries blocks in the service domain's kernel: a worker of its process is blocked serving its entry. */
+function blockedInService(sys: System, s: Int32Array, t: number): boolean {
+  const { L, cfg } = sys;
+  const q = Math.floor(t / cfg.threads);
+  const e = s[L.thread[t].e];
+  for (let w = q * cfg.workers; w < (q + 1) * cfg.workers; w++) if (s[L.worker[w].pc] === blockedInCall && s[L.worker[w].e] === e) return true;
+  return false;
+}
 const blocked = sclib.stateIndex.get('blocked')!;
 /** worker states in which `e` is the completed entry whose caller it will wake */
 const workerHoldsEntry = new Set(['readHandle', 'storeDone'].map((n) => workerPool.stateIndex.get(n)!));
@@ -42,7 +53,7 @@ export const noLostWakeup: Property = {
   clauses: {
     'completed-call-in-flight': 'a parked thread whose entry is DONE has its handle on the way: with the worker that completed it, on the ready queue, or with the kernel thread about to run it (checked on every state)',
     'no-sleeper-with-done-entry': 'no thread is left parked while its entry is DONE',
-    'all-calls-complete': 'every thread finishes all its calls',
+    'all-calls-complete': 'every thread finishes all its calls (carrying POSIX calls: returns every call, unless the call blocks for ever in the service domain\'s kernel)',
     'progress-within-bound': 'the fair continuation of a run quiesces within its bound',
   },
   invariant(sys, s) {
@@ -61,7 +72,7 @@ export const noLostWakeup: Property = {
       }
       for (let k = p * cfg.kernelThreads; k < (p + 1) * cfg.kernelThreads && !onItsWay; k++) onItsWay = kernelHoldsHandle.has(s[L.kernel[k].pc]) && s[L.kernel[k].v] === t;
       if (!onItsWay) onItsWay = queueContents(s, pl, L.nodes, cfg.readyQueue === 'atomic').items.includes(t);
-      if (!onItsWay) return { clause: 'completed-call-in-flight', message: `T${t + 1} is parked, its entry ${e} is DONE, and its handle is nowhere on the way back to it (a lost wakeup)` };
+      if (!onItsWay) return { clause: 'completed-call-in-flight', message: `${threadName(L, t)} is parked, its entry ${e} is DONE, and its handle is nowhere on the way back to it (a lost wakeup)` };
     }
     return null;
   },
@@ -72,13 +83,16 @@ export const noLostWakeup: Property = {
       const th = L.thread[t];
       if (s[th.pc] !== blocked || s[th.att] !== -1) continue;
       const p = L.proc[Math.floor(t / L.cfg.threads)];
-      if (s[p.id + s[th.e]] === ID_DONE) return { clause: 'no-sleeper-with-done-entry', message: `T${t + 1} sleeps for ever although its entry ${s[th.e]} is DONE (a lost wakeup)` };
+      if (s[p.id + s[th.e]] === ID_DONE) return { clause: 'no-sleeper-with-done-entry', message: `${threadName(L, t)} sleeps for ever although its entry ${s[th.e]} is DONE (a lost wakeup)` };
     }
     for (let t = 0; t < L.thread.length; t++) {
-      if (s[L.thread[t].pc] !== exited) {
-        const a = sys.actors.findIndex((x) => x.name === `T${t + 1}`);
-        return { clause: 'all-calls-complete', message: `nothing can move, but T${t + 1} is stuck in ${pcName(sys, s, a)} after ${s[L.thread[t].k]} of ${L.cfg.calls} calls` };
-      }
+      const pc = s[L.thread[t].pc];
+      if (pc === exited) continue;
+      // carrying POSIX calls a thread is done when idle; a call its POSIX program blocks for ever (a recv
+      // nobody sends to) legitimately keeps a worker blocked in the service domain's kernel
+      if (L.posix && (pc === idle || blockedInService(sys, s, t))) continue;
+      const a = sys.actors.findIndex((x) => x.name === threadName(L, t));
+      return { clause: 'all-calls-complete', message: `nothing can move, but ${threadName(L, t)} is stuck in ${pcName(sys, s, a)} after ${s[L.thread[t].k]}${L.posix ? '' : ` of ${L.cfg.calls}`} calls` };
     }
     return null;
   },

@@ -9,7 +9,7 @@
  *
  * VIRTUOS.md: "The dispatch protocol", steps 3-5; hazards ("a result delivered to the wrong thread").
  */
-import { ID_DONE } from '../model/layout.ts';
+import { ID_DONE, threadName } from '../model/layout.ts';
 import { resultOf, sclib } from '../model/sclib.ts';
 import type { Property } from './property.ts';
 
@@ -36,9 +36,9 @@ export const rightThread: Property = {
       if (s[th.pc] !== readResult) continue;
       const p = L.proc[Math.floor(t / L.cfg.threads)];
       const e = s[th.e];
-      if (s[p.id + e] !== ID_DONE) return { clause: 'resumed-only-when-done', message: `T${t + 1} is about to read entry ${e}, whose call id is ${s[p.id + e]}, not DONE` };
+      if (s[p.id + e] !== ID_DONE) return { clause: 'resumed-only-when-done', message: `${threadName(L, t)} is about to read entry ${e}, whose call id is ${s[p.id + e]}, not DONE` };
       if (s[p.owner + e] !== t || s[p.seq + e] !== s[th.k] + 1)
-        return { clause: 'resumed-only-when-done', message: `T${t + 1} is about to read entry ${e}, which now belongs to T${s[p.owner + e] + 1} (seq ${s[p.seq + e]})` };
+        return { clause: 'resumed-only-when-done', message: `${threadName(L, t)} is about to read entry ${e}, which now belongs to ${threadName(L, s[p.owner + e])} (seq ${s[p.seq + e]})` };
     }
     return null;
   },

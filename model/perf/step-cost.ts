@@ -215,6 +215,10 @@ const RULES: Record<string, Rule> = {
     },
   },
   WorkerWritesResult: {},
+  // a POSIX call blocked in the service domain's kernel (composed system): the worker is woken to finish it
+  WorkerResumesCall: { more: (x) => x.add('wakeup', 'wakeup') },
+  WorkerInterrupted: { more: (x) => x.add('wakeup', 'wakeup') },
+  WorkerTimesOut: { more: (x) => x.add('wakeup', 'wakeup') },
   WorkerExchangesDone: { atomic: true },
   WorkerLoadsCallId: {},
   WorkerStoresDone: {},

@@ -17,7 +17,7 @@ import { storageWorker } from './domain-worker.ts';
 export const POSIX_VARS = ['processes', 'threads', 'requests', 'kernels', 'history'] as const;
 
 const PSTATE = ['not created', 'registering', 'running', 'exiting', 'exited'];
-const RPCST = ['idle', 'submitted', 'blocked', 'done'];
+const RPCST = ['idle', 'submitted', 'blocked', 'done', 'served'];
 const domName = (d: number) => (d >= 0 && d < 3 ? DOMAINS[d] : String(d));
 
 function kernelView(s: Int32Array, K: KernelLayout): Record<string, Plain> {

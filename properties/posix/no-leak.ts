@@ -17,6 +17,7 @@ import { callCode } from '../../model/posix/program.ts';
 import { LOC, NET, STO } from '../../model/posix/kernel.ts';
 import { slotsOfProc } from '../../model/posix/layout.ts';
 import { storageWorker } from '../../model/posix/domain-worker.ts';
+import { RPC_DONE, RPC_SERVED } from '../../model/posix/service.ts';
 import type { Property } from '../property.ts';
 
 const DOM = ['network', 'storage', 'primary'];
@@ -68,7 +69,7 @@ export const noLeak: Property = {
           if (s[th.odom] === d && s[th.odfd] >= 0) held.add(s[th.odfd]);
           if (d !== LOC) {
             const q = PL.rpc[t][d];
-            if (s[q.st] === 3 && CREATES.has(s[q.op]) && s[q.err] === 0) held.add(s[q.res]);
+            if ((s[q.st] === RPC_DONE || s[q.st] === RPC_SERVED) && CREATES.has(s[q.op]) && s[q.err] === 0) held.add(s[q.res]);
           }
         }
         for (let i = 0; i < K.shape.fds; i++)

@@ -6,6 +6,7 @@ import { POLLIN, kReady, wouldBlock } from '../../../model/posix/kernel.ts';
 import { procOfSlot } from '../../../model/posix/layout.ts';
 import { callOfCode } from '../../../model/posix/program.ts';
 import { posixThread } from '../../../model/posix/thread.ts';
+import { RPC_DONE, RPC_SERVED } from '../../../model/posix/service.ts';
 import type { System } from '../../../model/system.ts';
 
 export const stateName = (sys: System, s: Int32Array, t: number) => posixThread.states[s[sys.L.posix!.thread[t].pc]].name;
@@ -46,7 +47,7 @@ export function pollHasReason(sys: System, s: Int32Array, t: number): string | n
   ];
   for (const [k, [d, dfd]] of positions.entries()) if (d >= 0 && kReady(s, PL.kernel[d], p, dfd) & POLLIN) return `its watched position ${k + 1} is ready in the ${['network', 'storage', 'primary'][d]} domain`;
   const doms = [0, 1].filter((d) => s[th.pmask] & (1 << d));
-  for (const d of doms) if (s[PL.rpc[t][d].st] === 3) return `the ${['network', 'storage'][d]} part has answered`;
-  if (s[th.pdone] && doms.some((d) => s[PL.rpc[t][d].st] !== 3)) return 'the local part has returned but a remote part was never woken';
+  for (const d of doms) if (s[PL.rpc[t][d].st] === RPC_DONE || s[PL.rpc[t][d].st] === RPC_SERVED) return `the ${['network', 'storage'][d]} part has answered`;
+  if (s[th.pdone] && doms.some((d) => s[PL.rpc[t][d].st] !== RPC_DONE)) return 'the local part has returned but a remote part was never woken';
   return null;
 }
