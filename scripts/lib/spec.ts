@@ -86,6 +86,11 @@ export interface SpecSources {
   traces: readonly KeptTrace[];
 }
 
+/** Where `virtuos view` writes the page of a kept trace: `traces/p/x.itf.json` -> `docs/traces/p/x.html`. */
+export function tracePage(path: string): string {
+  return `docs/${path.replace(/(\.itf)?\.json$/, '')}.html`;
+}
+
 /**
  * The trace files under `traces/` that git tracks (committed or staged): a trace `virtuos verify`
  * just wrote is not evidence yet and must not change SPEC.md. Outside a git clone, every file there.
