@@ -230,14 +230,14 @@ describe('kept traces', () => {
     const t = renderSpec({ ...src, traces });
     const prop = sectionOf(t, '### Property `no-lost-wakeup`');
     expect(prop).toContain(
-      '- [lostwake](#variant-lostwake): [traces/no-lost-wakeup/lostwake-10.itf.json](traces/no-lost-wakeup/lostwake-10.itf.json) (all-calls-complete at step 0, 0 steps); ' +
-        '[traces/no-lost-wakeup/lostwake-2.itf.json](traces/no-lost-wakeup/lostwake-2.itf.json) (all-calls-complete at step 0, 0 steps)',
+      '- [lostwake](#variant-lostwake): [traces/no-lost-wakeup/lostwake-10.itf.json](traces/no-lost-wakeup/lostwake-10.itf.json) (all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/lostwake-10.html)); ' +
+        '[traces/no-lost-wakeup/lostwake-2.itf.json](traces/no-lost-wakeup/lostwake-2.itf.json) (all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/lostwake-2.html))',
     );
     expect(prop).toContain('- [free-early](#variant-free-early) (not listed as breaking it): [traces/no-lost-wakeup/free-early-1.itf.json]');
     expect(prop).toContain('- [waiters-early](#variant-waiters-early): no kept trace yet');
     expect(prop).not.toContain('correct-3');
-    expect(sectionOf(t, '### Variant `free-early`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps)');
-    expect(sectionOf(t, '## Kept traces')).toContain('| [traces/no-lost-wakeup/correct-3.itf.json](traces/no-lost-wakeup/correct-3.itf.json) | correct | 7 | holds | 0 |');
+    expect(sectionOf(t, '### Variant `free-early`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/free-early-1.html))');
+    expect(sectionOf(t, '## Kept traces')).toContain('| [traces/no-lost-wakeup/correct-3.itf.json](traces/no-lost-wakeup/correct-3.itf.json) | correct | 7 | holds | 0 | [page](docs/traces/no-lost-wakeup/correct-3.html) |');
   });
 
   test('in a git clone, only the traces git tracks count', () => {

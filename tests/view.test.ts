@@ -106,8 +106,9 @@ describe('virtuos view', () => {
     expect(readFileSync(join(tmp, 'v2.html'), 'utf8').replace(/href="[^"]*itf\.json"/g, '')).toBe(html.replace(/href="[^"]*itf\.json"/g, ''));
   });
 
-  test('without --out a kept trace goes under docs/traces', () => {
+  test('without --out a kept trace goes under docs/traces, where SPEC.md links it', () => {
     expect(tracePage('traces/no-lost-wakeup/lostwake-1.itf.json')).toBe('docs/traces/no-lost-wakeup/lostwake-1.html');
+    expect(readFileSync('SPEC.md', 'utf8')).toContain('[page](docs/traces/no-lost-wakeup/lostwake-1.html)');
   });
 
   test('a malformed trace: exit 2, one line naming the file and the field, nothing written', async () => {
