@@ -51,6 +51,14 @@
     : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, itf(x)]))
     : v;
 
+  // as the trace file lays a state out: whatever fits in a line stays on one
+  const layout = (v, indent = '') => {
+    const flat = JSON.stringify(v);
+    if (typeof v !== 'object' || v === null || flat.length + indent.length <= 100) return flat;
+    const inner = `${indent}  `;
+    const items = Array.isArray(v) ? v.map((x) => inner + layout(x, inner)) : Object.entries(v).map(([k, x]) => `${inner}${JSON.stringify(k)}: ${layout(x, inner)}`);
+    return `${Array.isArray(v) ? '[' : '{'}\n${items.join(',\n')}\n${indent}${Array.isArray(v) ? ']' : '}'}`;
+  };
   const text = (tag, content, cls) => {
     const e = document.createElement(tag);
     e.textContent = content;
@@ -62,7 +70,7 @@
 
   function showItf(n) {
     $('itf-title').textContent = `ITF state ${n} (states[${n}])`;
-    if ($('itf').open) $('itf-json').textContent = JSON.stringify({ '#meta': { index: n }, ...itf(stateAt(n)) }, null, 2);
+    if ($('itf').open) $('itf-json').textContent = layout({ '#meta': { index: n }, ...itf(stateAt(n)) });
   }
 
   function select(n) {
