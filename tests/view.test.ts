@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { afterAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { flatten } from '../model/view.ts';
-import { main } from '../scripts/cli.ts';
 import { tracePage } from '../scripts/lib/spec.ts';
 import { loadTrace, replay } from '../scripts/lib/trace.ts';
 import { drawObjects } from '../scripts/lib/view/objects.ts';
 import { tell } from '../scripts/lib/view/story.ts';
+import { cli } from './lib/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'virtuos-view-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -19,19 +19,6 @@ const LAYERS = {
   recovery: 'traces/restoration/stale-completion-1.itf.json',
   posix: 'traces/poll-correctness/lost-kick-1.itf.json',
 };
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 /** A kept trace with one edit to its JSON, written under tmp. */
 function edited(name: string, from: string, edit: (t: { '#meta': { steps: { event: string; actor: string }[] } }) => void): string {
