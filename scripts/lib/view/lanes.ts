@@ -49,6 +49,7 @@ export function drawLanes(story: Story): Picture {
   const rows = steps.length + (stuck ? 1 : 0);
   const height = rows * ROW + 8;
   const acted = new Set(steps.map((s) => s.lane));
+  const markX = NUM + LABEL + lanes.length * LANE + 8;
 
   const head = [
     `<svg class="lanes-head" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEAD}" viewBox="0 0 ${width} ${HEAD}">`,
@@ -73,17 +74,20 @@ export function drawLanes(story: Story): Picture {
     out.push(`<a href="#itf-${s.n}"><text class="num" x="${NUM - 8}" y="${y + 14}">${v ? '✗ ' : ''}${s.n}</text></a>`);
     out.push(`<text class="label" x="${NUM}" y="${y + 14}">${esc(cut(s.label))}</text>`);
     if (s.lane >= 0) out.push(`<circle class="dot" cx="${laneX(s.lane)}" cy="${rowY(s.n)}" r="${DOT}" fill="${color(s.lane)}"/>`);
-    if (v) out.push(`<text class="mark" x="${NUM + LABEL + lanes.length * LANE + 8}" y="${y + 14}">✗ ${esc(`${verdict.property} (${verdict.clause})`)}</text>`);
+    if (v) out.push(`<text class="mark" x="${markX}" y="${y + 14}">✗ ${esc(`${verdict.property} (${verdict.clause})`)}</text>`);
     out.push('</g>');
     const prev = steps[s.n - 1];
     if (prev && prev.phase !== s.phase) out.push(`<line class="phase" x1="0" y1="${y}" x2="${width}" y2="${y}"/><text class="phase" x="${width - MARK + 8}" y="${y + 14}">drain begins</text>`);
   }
-  if (divergence) {
-    const y = (rows - 1) * ROW;
-    const row = stuck ? rows - 1 : steps.length - 1;
-    if (stuck) out.push(`<g class="row diverged" data-step="${row}" id="step-${row}"><title>${esc(divergence.why)}</title><rect class="bg" x="0" y="${y}" width="${width}" height="${ROW}"/><text class="num" x="${NUM - 8}" y="${y + 14}">${row}</text><text class="label" x="${NUM}" y="${y + 14}">${esc(cut(divergence.recorded ?? ''))}</text>`);
-    else out.push(`<g class="diverged-mark">`);
-    out.push(`<text class="mark" x="${NUM + LABEL + lanes.length * LANE + 8}" y="${y + 14}">diverges here</text></g>`);
+  if (divergence && stuck) {
+    const y = steps.length * ROW;
+    out.push(
+      `<g class="row diverged" data-step="${steps.length}" id="step-${steps.length}"><title>${esc(divergence.why)}</title><rect class="bg" x="0" y="${y}" width="${width}" height="${ROW}"/>` +
+        `<text class="num" x="${NUM - 8}" y="${y + 14}">${steps.length}</text><text class="label" x="${NUM}" y="${y + 14}">${esc(cut(divergence.recorded ?? ''))}</text><text class="mark" x="${markX}" y="${y + 14}">diverges here</text></g>`,
+    );
+  } else if (divergence && steps.length > 0) {
+    // every step reproduced and the verdict did not: the mark goes on the last step
+    out.push(`<text class="mark diverged-mark" x="${markX}" y="${(steps.length - 1) * ROW + 14}">the verdict diverges</text>`);
   }
   for (const m of messages) {
     const a = steps[m.from];

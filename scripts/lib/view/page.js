@@ -5,6 +5,8 @@
   const data = JSON.parse(document.getElementById('data').textContent);
   const steps = data.steps;
   const last = steps.length - 1;
+  // the initial state itself did not reproduce: there is nothing to step through
+  if (last < 0) return;
   const $ = (id) => document.getElementById(id);
   const rows = new Map([...document.querySelectorAll('.lanes-body .row')].map((g) => [Number(g.dataset.step), g]));
   const heads = [...document.querySelectorAll('.lane-head')];

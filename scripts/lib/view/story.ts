@@ -78,7 +78,9 @@ export interface Story {
 function wordName(r: Region, processes: number): string {
   // a POSIX kernel's words are numbered cells of one structure: the kernel is what a reader can name
   if (r.kind === 'domain-kernel') return `the ${r.field.replace(/\[\d+\]$/, '')} kernel`;
-  return processes > 1 && r.proc >= 0 ? `P${r.proc + 1} ${r.field}` : r.field;
+  // a stamped pointer is two words read together: index and stamp
+  const field = r.field.replace(/^(free_top|alloc_top|head|tail|pool_top)\[[01]\]$/, '$1');
+  return processes > 1 && r.proc >= 0 ? `P${r.proc + 1} ${field}` : field;
 }
 
 function shownVerdict(v: { property: string | null; clause: string | null; message: string | null; step: number } | null): ShownVerdict | null {
