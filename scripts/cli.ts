@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   list: { summary: 'list properties, seeded-bug variants and scenarios', load: () => import('./commands/list.ts') },
   verify: { summary: 'explore random interleavings, or every state (--exhaustive), and check properties', load: () => import('./commands/verify.ts') },
   replay: { summary: 're-execute a counterexample trace', load: () => import('./commands/replay.ts') },
+  view: { summary: 'write a trace as a self-contained HTML page: swimlanes, shared objects, verdict', load: () => import('./commands/view.ts') },
   spec: { summary: 'generate SPEC.md from the code, or --check that it is current', load: () => import('./commands/spec.ts') },
   perf: { summary: 'performance estimates from the cycle-cost model (VirtuOS, Linux, driver domain)', load: () => import('./commands/perf.ts') },
   scenario: { summary: 'run a named scenario phase by phase and keep its trace', load: () => import('./commands/scenario.ts') },

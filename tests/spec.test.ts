@@ -2,14 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../model/config.ts';
 import type { CostParam } from '../model/costs.ts';
 import type { Component } from '../model/kit.ts';
 import { COMPONENTS, makeSystem } from '../model/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { PROPERTIES } from '../properties/index.ts';
-import { main } from '../scripts/cli.ts';
 import { listing } from '../scripts/commands/list.ts';
 import { writeItf } from '../scripts/lib/itf.ts';
 import {
@@ -29,6 +28,7 @@ import {
   type SpecSources,
 } from '../scripts/lib/spec.ts';
 import { buildTrace, type TraceMeta } from '../scripts/lib/trace.ts';
+import { cli } from './lib/cli.ts';
 
 let src: SpecSources;
 let text: string;
@@ -50,21 +50,6 @@ function sectionOf(doc: string, heading: string): string {
   let end = start + 1;
   while (end < lines.length && !(lines[end].match(/^#+ /) && lines[end].match(/^#+/)![0].length <= level)) end++;
   return lines.slice(start, end).join('\n');
-}
-
-/** Run the CLI in this process, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
 }
 
 describe('the generated text', () => {
@@ -230,14 +215,14 @@ describe('kept traces', () => {
     const t = renderSpec({ ...src, traces });
     const prop = sectionOf(t, '### Property `no-lost-wakeup`');
     expect(prop).toContain(
-      '- [lostwake](#variant-lostwake): [traces/no-lost-wakeup/lostwake-10.itf.json](traces/no-lost-wakeup/lostwake-10.itf.json) (all-calls-complete at step 0, 0 steps); ' +
-        '[traces/no-lost-wakeup/lostwake-2.itf.json](traces/no-lost-wakeup/lostwake-2.itf.json) (all-calls-complete at step 0, 0 steps)',
+      '- [lostwake](#variant-lostwake): [traces/no-lost-wakeup/lostwake-10.itf.json](traces/no-lost-wakeup/lostwake-10.itf.json) (all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/lostwake-10.html)); ' +
+        '[traces/no-lost-wakeup/lostwake-2.itf.json](traces/no-lost-wakeup/lostwake-2.itf.json) (all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/lostwake-2.html))',
     );
     expect(prop).toContain('- [free-early](#variant-free-early) (not listed as breaking it): [traces/no-lost-wakeup/free-early-1.itf.json]');
     expect(prop).toContain('- [waiters-early](#variant-waiters-early): no kept trace yet');
     expect(prop).not.toContain('correct-3');
-    expect(sectionOf(t, '### Variant `free-early`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps)');
-    expect(sectionOf(t, '## Kept traces')).toContain('| [traces/no-lost-wakeup/correct-3.itf.json](traces/no-lost-wakeup/correct-3.itf.json) | correct | 7 | holds | 0 |');
+    expect(sectionOf(t, '### Variant `free-early`')).toContain('(no-lost-wakeup violated: all-calls-complete at step 0, 0 steps; [page](docs/traces/no-lost-wakeup/free-early-1.html))');
+    expect(sectionOf(t, '## Kept traces')).toContain('| [traces/no-lost-wakeup/correct-3.itf.json](traces/no-lost-wakeup/correct-3.itf.json) | correct | 7 | holds | 0 | [page](docs/traces/no-lost-wakeup/correct-3.html) |');
   });
 
   test('in a git clone, only the traces git tracks count', () => {

@@ -86,6 +86,11 @@ export interface SpecSources {
   traces: readonly KeptTrace[];
 }
 
+/** Where `virtuos view` writes the page of a kept trace: `traces/p/x.itf.json` -> `docs/traces/p/x.html`. */
+export function tracePage(path: string): string {
+  return `docs/${path.replace(/(\.itf)?\.json$/, '')}.html`;
+}
+
 /**
  * The trace files under `traces/` that git tracks (committed or staged): a trace `virtuos verify`
  * just wrote is not evidence yet and must not change SPEC.md. Outside a git clone, every file there.
@@ -268,7 +273,7 @@ const TRACES_HEADING = 'Kept traces';
 /** A link to a kept trace with its verdict; under a property the property's name goes without saying. */
 function traceLink(t: KeptTrace, withProperty: boolean): string {
   const what = t.status === 'violated' ? `${withProperty ? `${t.property} violated: ` : ''}${t.clause} at step ${t.step}` : 'holds';
-  return `[${t.path}](${encodeURI(t.path)}) (${what}, ${t.steps} steps)`;
+  return `[${t.path}](${encodeURI(t.path)}) (${what}, ${t.steps} steps; [page](${encodeURI(tracePage(t.path))}))`;
 }
 
 function configRange(src: SpecSources, key: string): string {
@@ -460,11 +465,15 @@ export function renderSpec(src: SpecSources): string {
   out.push(`## ${TRACES_HEADING}`, '');
   if (src.traces.length === 0) out.push('No trace is kept in the repository yet.', '');
   else {
-    out.push('Replay any of them with `virtuos replay FILE`.', '');
-    out.push('| Trace | Variant | Seed | Verdict | Steps |', '|---|---|---|---|---|');
+    out.push(
+      'Replay any of them with `virtuos replay FILE`. Each page is the trace drawn as swimlanes with the shared objects at every step; ' +
+        'pages are generated on demand, not committed: `virtuos view --all` writes them under `docs/traces/`.',
+      '',
+    );
+    out.push('| Trace | Variant | Seed | Verdict | Steps | Page |', '|---|---|---|---|---|---|');
     for (const t of src.traces) {
       const verdict = t.status === 'violated' ? `${t.property} violated (${t.clause}) at step ${t.step}` : 'holds';
-      out.push(`| [${t.path}](${encodeURI(t.path)}) | ${t.variant} | ${t.seed ?? '—'} | ${cell(verdict)} | ${t.steps} |`);
+      out.push(`| [${t.path}](${encodeURI(t.path)}) | ${t.variant} | ${t.seed ?? '—'} | ${cell(verdict)} | ${t.steps} | [page](${encodeURI(tracePage(t.path))}) |`);
     }
     out.push('');
   }

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, shownConfig, type Config } from '../../model/config.ts';
-import { enabled, findChoice, label, makeSystem, step, type System } from '../../model/system.ts';
+import { enabled, findChoice, label, makeSystem, step, type Choice, type System } from '../../model/system.ts';
 import { changes, decode, varsOf } from '../../model/view.ts';
 import { programText } from '../../model/posix/program.ts';
 import { propertyByName } from '../../properties/index.ts';
@@ -159,8 +159,24 @@ function firstDifference(a: Record<string, Plain>, b: Record<string, Plain>): st
   return d.length ? d[0] : '(structure)';
 }
 
+/**
+ * One state replay reached and found equal to the recorded one: the initial state (step 0, no choice)
+ * or the state after step `n`. Handed to an observer so that other views of a trace (the HTML page)
+ * are built from the very execution replay judges, not from a second reading of the file.
+ */
+export interface ReplayedState {
+  sys: System;
+  n: number;
+  /** the step taken, null for the initial state */
+  choice: Choice | null;
+  phase: TraceStep['phase'];
+  before: Int32Array;
+  after: Int32Array;
+  decoded: Record<string, Plain>;
+}
+
 /** Re-execute a loaded trace; the printed lines are the same on every run. */
-export function replay(t: LoadedTrace): ReplayResult {
+export function replay(t: LoadedTrace, observe: (r: ReplayedState) => void = () => {}): ReplayResult {
   const { meta } = t;
   const sys = makeSystem(meta.config);
   const props: Property[] = meta.checked.map((n) => propertyByName(n)!);
@@ -183,6 +199,7 @@ export function replay(t: LoadedTrace): ReplayResult {
     return { outcome: 'diverged', lines, verdict: null, divergence: why, steps: n };
   };
   if (!sameJson(prev, t.itf.states[0])) return diverge(`the initial state differs from the recorded one (${firstDifference(prev, t.itf.states[0])})`, 0);
+  observe({ sys, n: 0, choice: null, phase: 'schedule', before: s, after: s, decoded: prev });
   const events: TimedEvent[] = [];
   let verdict: Violation | null = null;
   const checkInv = (n: number) => {
@@ -214,6 +231,7 @@ export function replay(t: LoadedTrace): ReplayResult {
     const now = decode(sys, s);
     if (!sameJson(now, t.itf.states[n])) return diverge(`the state after this step differs from the recorded one (${firstDifference(now, t.itf.states[n])})`, n);
     for (const c of changes(prev, now)) lines.push(`        ${c}`);
+    observe({ sys, n, choice: ch, phase: st.phase, before, after: s, decoded: now });
     prev = now;
     verdict = checkStep(sys, before, ch, s, props, n, monitors);
   }
