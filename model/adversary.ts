@@ -40,6 +40,7 @@ import {
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import { NIL, type Layout } from './layout.ts';
+import { DIFF_NETWORK_COMPROMISED } from './posix/thread.ts';
 import { RV_OPS, rendezvousCheck, rendezvousOp, type RvOp } from './rendezvous.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
@@ -48,6 +49,22 @@ const ARG_RANGE = 16;
 export const ADVERSARY_VALUES = [0, 1, 2, NIL, 7];
 /** Data the adversary's NIC transfers carry ('A'). */
 export const ADVERSARY_DMA = 65;
+
+/**
+ * Composed system: the network domain's first accepted act makes it compromised for the rest of the
+ * run (a ghost the properties read: what it owes about its own service is no longer judged, and the
+ * POSIX history is checked up to here).
+ */
+function markCompromised(c: Ctx): void {
+  const I = iso(c);
+  if (I.compromised < 0 || c.s[I.compromised]) return;
+  c.s[I.compromised] = 1;
+  const PL = c.L.posix;
+  if (PL && c.s[PL.cut] < 0) {
+    c.s[PL.cut] = c.s[PL.tick]++;
+    c.s[PL.cutWhy] = DIFF_NETWORK_COMPROMISED;
+  }
+}
 
 const active = (c: Ctx) => c.L.cfg.adversary && c.s[iso(c).advLeft] > 0 && running(c.s, iso(c), NETWORK);
 const netDomid = (c: Ctx) => currentDomid(c.s, iso(c), NETWORK);
@@ -121,6 +138,7 @@ function actor(spec: {
   const guardDocs: Record<string, string> = { active: 'the adversary is on, the network domain runs, and the adversary has steps left' };
   const actions: Record<string, (c: Ctx) => void> = {
     spend,
+    compromise: markCompromised,
     nextArgument: (c) => {
       c.s[me(c).arg] = (c.s[me(c).arg] + 1) % spec.range(c.L);
     },
@@ -147,7 +165,7 @@ function actor(spec: {
     guardDocs[ok] = `active, and the hypervisor or hardware accepts: ${e.description}`;
     actions[name] = e.act;
     on[name] = [
-      { guard: ok, target: 'attacking', actions: ['spend', name] },
+      { guard: ok, target: 'attacking', actions: ['spend', name, 'compromise'] },
       { guard: 'active', target: 'attacking', actions: 'spend' },
     ];
     events[name] = { from: 'adversary (network domain)', to: e.to, description: e.description, label: (c) => e.label(c, e.ok(c)) };

@@ -13,6 +13,7 @@
  * VIRTUOS.md: "The dispatch protocol" step 2, "Workers".
  */
 import { defineComponent, type Ctx } from './kit.ts';
+import { serviceSideRuns } from './instance.ts';
 import { wakeRunning, wakeSleeping, wakeWord, dispatchActorName } from './layout.ts';
 import { fmtWake } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
@@ -42,6 +43,7 @@ export const backend = defineComponent({
   initial: 'waitEvent',
   count: (L) => (L.cfg.wakePath ? L.dd.length : 0),
   pc: (L, i) => L.dd[i].backend.pc,
+  runnable: (c) => serviceSideRuns(c.s, c.L, c.me),
   states: {
     waitEvent: { description: 'blocked until the event channel from the primary domain is pending', on: { BackendTakesWakeEvent: { guard: 'eventPending', target: 'loadWake', actions: 'clearPending' } } },
     loadWake: { description: 'about to load the wake word', on: { BackendLoadsWakeWord: { target: 'casWake', actions: 'loadWake' } } },

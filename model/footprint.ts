@@ -126,7 +126,7 @@ export function regionMap(sys: System): Region[] {
   put(L.seen, L.requests, 'ghost', -1, '', 'results_read');
   put(L.fault, 1, 'ghost', -1, '', 'fault');
   const actorBlock = (name: string, o: Record<string, number>) => {
-    for (const [k, at] of Object.entries(o)) out[at] = { kind: 'actor', proc: -1, actor: name, field: `${name}.${k}` };
+    for (const [k, at] of Object.entries(o)) if (at >= 0) out[at] = { kind: 'actor', proc: -1, actor: name, field: `${name}.${k}` };
   };
   L.thread.forEach((t, i) => actorBlock(dispatchActorName(L, 'T', i), t as never));
   L.kernel.forEach((k, i) => actorBlock(dispatchActorName(L, 'K', i), k as never));
@@ -154,12 +154,15 @@ function posixRegions(PL: PosixLayout, put: Put, actorBlock: (name: string, o: R
     put(lc.bitmap, 1, 'translation-table', p, '', 'bitmap');
     put(lc.pstate, 1, 'translation-table', p, '', 'process_state');
     put(lc.live, 1, 'translation-table', p, '', 'live_threads');
+    if (lc.ep >= 0) put(lc.ep, D, 'translation-table', p, '', 'incarnation');
+    if (lc.gep >= 0) put(lc.gep, D, 'ghost', p, '', `P${p + 1}.descriptor_incarnation`);
   });
   PL.thread.forEach((th, t) => actorBlock(`T${t + 1}`, th as never));
   PL.rpc.forEach((row, t) =>
     row.forEach((q, d) => {
       const dom = d === 0 ? 'network' : 'storage';
       for (const [k, at] of Object.entries(q)) {
+        if (at < 0) continue; // a word of the composed system only
         if (k === 'wpc') put(at, 1, 'actor', -1, `${d === 0 ? 'N' : 'S'}${t + 1}`, `${d === 0 ? 'N' : 'S'}${t + 1}.pc`);
         else put(at, 1, 'request-slot', t < PL.cfg.threads ? 0 : 1 + t - PL.cfg.threads, `T${t + 1}`, `${dom}.${k}`);
       }

@@ -138,6 +138,8 @@ export interface IsolationLayout {
   /** adversary actors and their argument registers, plus the shared step budget */
   adversary: { pc: number; arg: number; val: number }[];
   advLeft: number;
+  /** composed system, ghost: the compromised network domain has done something the hypervisor or hardware accepted (-1 offset otherwise) */
+  compromised: number;
   /** grant references by role */
   ref: {
     /** primary: ready queue of process p granted to storage / network */
@@ -299,6 +301,7 @@ export function layoutIsolation(a: Alloc, cfg: Config, dd: DispatchDomain[]): Is
   const ringN = { len: a.word(), tgid: a.words(RING_N_CAPACITY), pid: a.words(RING_N_CAPACITY), capacity: RING_N_CAPACITY };
   const adversary = Array.from({ length: ADVERSARY_ACTORS }, () => ({ pc: a.word(), arg: a.word(), val: a.word() }));
   const advLeft = a.word();
+  const compromised = net ? a.word() : -1;
   return {
     frames,
     reservation,
@@ -316,6 +319,7 @@ export function layoutIsolation(a: Alloc, cfg: Config, dd: DispatchDomain[]): Is
     ringN,
     adversary,
     advLeft,
+    compromised,
     ref: {
       rqTo: (slot, p) => (slot === STORAGE ? p : P + p),
       wake: 0,
@@ -445,6 +449,7 @@ export function isolationWords(I: IsolationLayout): IsolationWord[] {
     for (const k of ['pc', 'arg', 'val'] as const) put(I.adversary[i][k], 'actor', `${n}.${k}`, n);
   });
   put(I.advLeft, 'actor', 'adversary.steps_left', 'adversary');
+  if (I.compromised >= 0) put(I.compromised, 'domain', 'network.compromised');
   return out;
 }
 

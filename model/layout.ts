@@ -23,6 +23,9 @@ export const ID_RECV = 3; // recv: blocks in the service domain until a send has
 export const ID_RQUEUE = 0x80; // SYSCALL_ENTRY_RQUEUE: the caller stopped spinning
 export const ID_DONE = 0xff; // SYSCALL_ENTRY_DONE
 
+/** Ghost `seen` of a request whose call failed with its domain (composed system): never read back, never to be executed. */
+export const SEEN_FAILED = -1;
+
 /** Wake word of the service domain, packed into one word so that one CAS changes it. */
 export const WAKE_RUNNING_MASK = 0xff; // running workers
 export const WAKE_SLEEPING_SHIFT = 8; // sleeping workers, 8 bits
@@ -253,7 +256,7 @@ export function makeLayout(cfg: Config): Layout {
   const { wake, evtToService, evtToPrimary, ringLen, ring, frontend, backend } = dd[0];
   const iso = cfg.isolation ? layoutIsolation(a, cfg, dd) : null;
   const rec = cfg.recovery ? layoutRecovery(a, cfg) : null;
-  const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size) : null;
+  const posix = cfg.posix ? makePosixLayout(cfg.posix, a.size, cfg.recovery) : null;
   const size = posix ? posix.end : a.size;
   return { cfg, size, nodes: N, requests, proc, dd, wake, evtToService, evtToPrimary, ringLen, ring, execd, seen, fault, thread, kernel, worker, frontend, backend, posix, iso, rec };
 }

@@ -32,7 +32,10 @@ import { networkDomain, storageDomain } from './service-domain.ts';
 import { backend } from './backend.ts';
 import { frontend } from './frontend.ts';
 import { workerPool } from './worker-pool.ts';
-import { COMPONENTS, type Choice, type System } from './system.ts';
+import { COMPONENTS, type Actor, type Choice, type System } from './system.ts';
+import { domainOfProc, SERVICE_STORAGE } from './layout.ts';
+import { networkWorker, storageWorker } from './posix/domain-worker.ts';
+import { posixThread } from './posix/thread.ts';
 
 /** A word the memory check does not look at: hypervisor state (grant tables, ports, ownership) and ghost variables. */
 export const UNCHECKED = -1;
@@ -69,8 +72,21 @@ const DOMAIN_OF = new Map<Component, number>([
   [networkFrontend, PRIMARY],
   [sataController, mmioOf(0)],
   [ethernetNic, mmioOf(1)],
+  [posixThread, PRIMARY],
+  [storageWorker, STORAGE],
+  [networkWorker, NETWORK],
   ...ADVERSARY_COMPONENTS.map((c) => [c, NETWORK] as [Component, number]),
 ]);
+
+/** The domain an actor acts for: its component's, except a worker or wake handler of the network domain's dispatch instance. */
+function domainOfActor(sys: System, a: Actor): number {
+  const comp = COMPONENTS[a.comp];
+  if (comp === workerPool || comp === backend) {
+    const d = comp === backend ? a.me : domainOfProc(sys.L, Math.floor(a.me / sys.cfg.workers));
+    return sys.L.dd[d].service === SERVICE_STORAGE ? STORAGE : NETWORK;
+  }
+  return DOMAIN_OF.get(comp) ?? UNCHECKED;
+}
 
 /** Is this step process code (a user thread outside the frontend's trap)? */
 export const isProcessCode = (sys: System, ch: Choice) => COMPONENTS[sys.actors[ch.actor].comp] === sclib && !ch.event.name.startsWith('Frontend');
@@ -84,26 +100,34 @@ export function memoryMap(sys: System): MemoryMap {
   const I: IsolationLayout = L.iso!;
   const regions = regionMap(sys);
   const home = new Int32Array(L.size).fill(UNCHECKED);
-  const actorSlot = new Map(sys.actors.map((a) => [a.name, DOMAIN_OF.get(COMPONENTS[a.comp]) ?? UNCHECKED]));
+  const accessor = Int32Array.from(sys.actors, (a) => domainOfActor(sys, a));
+  const actorSlot = new Map(sys.actors.map((a, i) => [a.name, accessor[i]]));
+  const posixActors = new Set(sys.actors.filter((a) => COMPONENTS[a.comp] === posixThread).map((a) => a.name));
+  // a dispatch word's instance: its dispatch process's (q), or the one a per-domain word names (-1 - d)
+  const slotOfInstance = (d: number) => (L.dd[d].service === SERVICE_STORAGE ? STORAGE : NETWORK);
+  const procSlot = (q: number) => slotOfInstance(domainOfProc(L, q));
+  const wordSlot = (proc: number) => slotOfInstance(-1 - proc);
   regions.forEach((r, w) => {
     switch (r.kind) {
       case 'request-area':
-        home[w] = I.frame.req[STORAGE][r.proc];
+        home[w] = I.frame.req[procSlot(r.proc)][r.proc % L.cfg.processes];
         break;
       case 'ready-queue':
-        home[w] = I.frame.rq[r.proc];
+        home[w] = I.frame.rqFor(procSlot(r.proc), r.proc % L.cfg.processes);
         break;
       case 'shadow-process':
-        home[w] = I.frame.priv[STORAGE];
+        home[w] = I.frame.priv[r.proc >= 0 ? procSlot(r.proc) : wordSlot(r.proc)];
         break;
       case 'wake-page':
-        home[w] = I.frame.wake[STORAGE];
+        home[w] = I.frame.wake[wordSlot(r.proc)];
         break;
       case 'notify-ring':
-        home[w] = I.frame.ring[STORAGE];
+        home[w] = I.frame.ring[wordSlot(r.proc)];
         break;
       case 'actor': {
         const slot = actorSlot.get(r.actor);
+        // the POSIX library's registers are read by the call history's ghost bookkeeping from the service side (posix/service.ts markEffect): not checked
+        if (posixActors.has(r.actor)) break;
         if (r.actor === 'adversary') home[w] = registerOf(NETWORK);
         else if (slot !== undefined && slot >= 0) home[w] = registerOf(slot);
         break;
@@ -131,7 +155,6 @@ export function memoryMap(sys: System): MemoryMap {
       home[p.pending] = UNCHECKED;
     }),
   );
-  const accessor = Int32Array.from(sys.actors, (a) => DOMAIN_OF.get(COMPONENTS[a.comp]) ?? UNCHECKED);
   const map = { home, port, accessor };
   cache.set(sys, map);
   return map;

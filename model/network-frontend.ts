@@ -27,6 +27,8 @@ import { NETWORK, PRIMARY, type IsolationLayout } from './isolation-layout.ts';
 import { defineComponent, type Ctx } from './kit.ts';
 import { networkConnect } from './primary-domain.ts';
 import { wakeWaitQueue } from './worker-pool.ts';
+import { dispatchProc, SERVICE_NETWORK } from './layout.ts';
+import { ddOfService } from './instance.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 const connectedPc = networkConnect.stateIndex.get('connected')!;
@@ -109,7 +111,9 @@ export const networkFrontend = defineComponent({
       c.s[r.len] = n - 1;
     },
     wakeProcess: (c) => {
-      wakeWaitQueue(c, recordTarget(iso(c), c.L.cfg, c.s[iso(c).notify.tgid], c.s[iso(c).notify.pid]));
+      // with an instance per domain the record wakes the process's network instance (its own ready queue)
+      const p = recordTarget(iso(c), c.L.cfg, c.s[iso(c).notify.tgid], c.s[iso(c).notify.pid]);
+      wakeWaitQueue(c, c.L.dd.length > 1 ? dispatchProc(c.L, ddOfService(c.L, SERVICE_NETWORK), p) : p);
       c.s[iso(c).notify.tgid] = 0;
       c.s[iso(c).notify.pid] = 0;
     },

@@ -51,11 +51,17 @@ import {
   type IsolationLayout,
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
+import { instanceQuiet } from './incarnation.ts';
+import { primaryKernel } from './primary-kernel.ts';
+import { sclib } from './sclib.ts';
 import type { Layout } from './layout.ts';
 import { RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
 import { connectRecovery, dropConnectionRef, dropIncarnation, failPending, failPendingLabel, noReferences, stopRequested, takeDisconnect } from './recovery-frontend.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
+const idleThreadPc = sclib.stateIndex.get('idle')!;
+const exitedThreadPc = sclib.stateIndex.get('exited')!;
+const runningKernelPc = primaryKernel.stateIndex.get('running')!;
 
 export interface PlannedMap {
   slot: number;
@@ -171,7 +177,7 @@ function primaryConnect(slot: number): Component {
       cleanup: { description: 'disconnected; waits until the hypervisor has destroyed the domain, then cleans up', on: { FrontendCleansUp: { guard: 'domainDead', target: 'idle', actions: 'cleanUp' } } },
     },
     guards: {
-      registered: (c) => c.s[iso(c).rvState[sysid]] === RV.REGISTERED,
+      registered: (c) => c.s[iso(c).rvState[sysid]] === RV.REGISTERED && instanceQuiet(c.s, c.L, sysid, idleThreadPc, exitedThreadPc, runningKernelPc),
       canBindPorts: (c) => ports(c).every(([q, rq]) => canBind(c.s, c.L, PRIMARY, q, dom(c), rq)),
       canMapAll: (c) => [...maps(c)].every(([m, g]) => canMap(c.s, c.L, PRIMARY, m, dom(c), g.ref, g.perm)),
       canGrantQueues: (c) => queueGrants(iso(c), slot, c.L.cfg.processes).every(([ref, f]) => canGrant(c.s, c.L, PRIMARY, ref, f)),
@@ -182,7 +188,7 @@ function primaryConnect(slot: number): Component {
       domainDead: (c) => !alive(c.s, iso(c), dom(c)),
     },
     guardDocs: {
-      registered: `the rendezvous for the ${name} service id is REGISTERED`,
+      registered: `the rendezvous for the ${name} service id is REGISTERED (composed system: and no thread still works in the old dispatch instance)`,
       canBindPorts: "the domain's wake and notify ports are unbound for dom0 and the primary's ends are free",
       canMapAll: "every grant to map names dom0, allows the permission, and the frame is still the service domain's",
       canGrantQueues: "the ready-queue grant entries are not mapped",

@@ -24,7 +24,8 @@
  */
 import { defineComponent, type Ctx } from './kit.ts';
 import { NIL, dispatchActorName, threadName } from './layout.ts';
-import { atomicDequeue, nodeNextAt, validNode } from './ready-queue.ts';
+import { atomicDequeue, nodeNextAt, queueContents, validNode } from './ready-queue.ts';
+import { instanceFailed } from './instance.ts';
 import { topUnchanged, writeTop } from './request-stack.ts';
 import { fmtIdx, sclib } from './sclib.ts';
 
@@ -60,6 +61,32 @@ export function someParked(s: Int32Array, L: Ctx['L'], proc: number, blockedPc: 
   return false;
 }
 
+/** A handle on its way back to thread t of process q: on the ready queue, or dequeued by a kernel thread about to run it. */
+function handleComing(s: Int32Array, L: Ctx['L'], q: number, t: number): boolean {
+  const K = L.cfg.kernelThreads;
+  for (let k = q * K; k < (q + 1) * K; k++) if (holdsHandle.has(s[L.kernel[k].pc]) && s[L.kernel[k].v] === t) return true;
+  return queueContents(s, L.proc[q], L.nodes, L.cfg.readyQueue === 'atomic').items.includes(t);
+}
+
+/**
+ * A thread of process q stranded by its domain's failure (composed system): parked, or yielded for an
+ * entry, with no handle coming back (the workers that would have sent it died with the domain).
+ * Returns the lowest such thread or NIL.
+ */
+export function strandedThread(s: Int32Array, L: Ctx['L'], q: number): number {
+  if (!instanceFailed(s, L, q)) return NIL;
+  const T = L.cfg.threads;
+  for (let t = q * T; t < q * T + T; t++) {
+    const th = L.thread[t];
+    if (s[th.att] !== NIL) continue;
+    if (s[th.pc] === threadPcs.loadFreeTop || (s[th.pc] === threadPcs.blocked && !handleComing(s, L, q, t))) return t;
+  }
+  return NIL;
+}
+
+/** Kernel-thread states in which `v` is a dequeued handle it is about to run (indices checked below). */
+const holdsHandle = new Set<number>();
+
 /** Control states of the user-thread machine that the scheduler looks at. */
 const threadPcs = { loadFreeTop: sclib.stateIndex.get('loadFreeTop')!, blocked: sclib.stateIndex.get('blocked')! };
 
@@ -86,7 +113,10 @@ export const primaryKernel = defineComponent({
     running: {
       description: 'runs a user thread, or has none and looks for work',
       on: {
-        KernelThreadSwitchesToThread: { guard: 'freeAndRunnableThread', target: 'running', actions: 'switchToRunnable' },
+        KernelThreadSwitchesToThread: [
+          { guard: 'freeAndRunnableThread', target: 'running', actions: 'switchToRunnable' },
+          { guard: 'freeAndStrandedThread', target: 'running', actions: 'switchToStranded' },
+        ],
         KernelThreadEntersRqueueWait: [
           { guard: 'freeNoneRunnableSomeParkedLockfree', target: 'deqLoadHead', actions: 'enterRqueueWait' },
           { guard: 'freeNoneRunnableSomeParked', target: 'deqAtomic', actions: 'enterRqueueWait' },
@@ -142,6 +172,7 @@ export const primaryKernel = defineComponent({
       description: 'C13: the queue was empty; asleep on the wait queue until a notification marks it pending',
       on: {
         KernelThreadWakes: [
+          { guard: 'domainFailed', target: 'running', actions: 'leaveFailedWait' },
           { guard: 'pendingLockfree', target: 'deqLoadHead', actions: 'consumePending' },
           { guard: 'pending', target: 'deqAtomic', actions: 'consumePending' },
         ],
@@ -153,6 +184,8 @@ export const primaryKernel = defineComponent({
     },
   },
   guards: {
+    freeAndStrandedThread: (c) => free(c) && strandedThread(c.s, c.L, procOf(c)) !== NIL,
+    domainFailed: (c) => instanceFailed(c.s, c.L, procOf(c)),
     freeAndRunnableThread: (c) => free(c) && runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop) !== NIL,
     freeNoneRunnableSomeParkedLockfree: (c) =>
       lockfree(c) && free(c) && runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop) === NIL && someParked(c.s, c.L, procOf(c), threadPcs.blocked),
@@ -170,6 +203,8 @@ export const primaryKernel = defineComponent({
     pending: (c) => c.s[me(c).pend] !== 0,
   },
   guardDocs: {
+    freeAndStrandedThread: 'its thread has left it, and a thread of the process is stranded by its domain\'s failure (parked or yielded, no handle coming back)',
+    domainFailed: "the frontend has failed the ready queue's domain (RUNNING clear): rqueue_wait returns an error instead of sleeping",
     freeAndRunnableThread: 'its thread has left it and a user thread of the process is runnable',
     freeNoneRunnableSomeParkedLockfree: 'its thread has left it, nothing is runnable, a thread is parked (lockfree queue)',
     freeNoneRunnableSomeParked: 'its thread has left it, nothing is runnable, a thread is parked',
@@ -190,6 +225,18 @@ export const primaryKernel = defineComponent({
       const t = runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop);
       c.s[c.L.thread[t].att] = c.me;
       c.s[me(c).cur] = t;
+    },
+    switchToStranded: (c) => {
+      const t = strandedThread(c.s, c.L, procOf(c));
+      c.s[c.L.thread[t].att] = c.me;
+      c.s[me(c).cur] = t;
+    },
+    leaveFailedWait: (c) => {
+      const k = me(c);
+      c.s[P(c).waiters]--;
+      c.s[k.reg] = 0;
+      c.s[k.pend] = 0;
+      clear(c);
     },
     enterRqueueWait: (c) => {
       c.s[P(c).waiters]++;
@@ -283,7 +330,11 @@ export const primaryKernel = defineComponent({
       from: 'kernel thread (primary domain)',
       to: 'user thread (M:N scheduler)',
       description: 'its user thread left it; switch to the lowest-numbered runnable user thread of the process',
-      label: (c) => `switches to ${threadName(c.L, runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop))}`,
+      label: (c, _t) => {
+        const t = runnableThread(c.s, c.L, procOf(c), threadPcs.loadFreeTop);
+        if (t !== NIL) return `switches to ${threadName(c.L, t)}`;
+        return `switches to ${threadName(c.L, strandedThread(c.s, c.L, procOf(c)))}, stranded by its domain's failure (no handle will come back for it)`;
+      },
     },
     KernelThreadEntersRqueueWait: {
       from: 'kernel thread (primary domain)',
@@ -328,7 +379,12 @@ export const primaryKernel = defineComponent({
       description: 'C12 (atomic queue): dequeue the head handle, or find the queue empty',
       label: (c, target) => (target === 'leaveWait' ? `dequeues ${threadName(c.L, c.s[P(c).rq])}'s handle` : 'finds the ready queue empty and sleeps'),
     },
-    KernelThreadWakes: { from: 'kernel thread (primary domain)', to: 'process wait queue', description: 'C13: woken by a notification; consume the pending mark and retry the dequeue', label: () => 'wakes up (notified) and retries the dequeue' },
+    KernelThreadWakes: {
+      from: 'kernel thread (primary domain)',
+      to: 'process wait queue',
+      description: 'C13: woken by a notification; consume the pending mark and retry the dequeue (composed system: when the domain has failed, rqueue_wait returns instead)',
+      label: (c, target) => (target === 'running' ? `leaves rqueue_wait: the domain has failed (waiters ${c.s[P(c).waiters]} -> ${c.s[P(c).waiters] - 1})` : 'wakes up (notified) and retries the dequeue'),
+    },
     KernelThreadLeavesRqueueWait: {
       from: 'kernel thread (primary domain)',
       to: 'ready queue (waiters), user thread',
@@ -337,3 +393,5 @@ export const primaryKernel = defineComponent({
     },
   },
 });
+
+for (const n of ['deqSwingHead', 'poolLoad', 'poolLink', 'poolCas', 'leaveWait']) holdsHandle.add(primaryKernel.stateIndex.get(n)!);

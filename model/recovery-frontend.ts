@@ -34,6 +34,9 @@ import type { IsolationLayout } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import type { Layout } from './layout.ts';
 import { pendingError } from './recovery.ts';
+import { transportOf } from './config.ts';
+import { loseShadows, setUpPrimarySide } from './incarnation.ts';
+import { answerFailure, isControl, requestText, RPC_BLOCKED, RPC_SUBMITTED, type Req } from './posix/service.ts';
 import { CALL_DONE, CALL_PENDING, clientsOf, domainOfClient, DOMAIN_NAMES, domidAt, epochOfDomid, NET, slotOf, STO, type RecoveryLayout } from './recovery-layout.ts';
 
 const R = (c: Ctx): RecoveryLayout => c.L.rec!;
@@ -51,6 +54,7 @@ export function connectRecovery(c: Ctx, d: number, domid: number): void {
   c.s[w.refs] = 1;
   c.s[w.running] = 1;
   if (c.L.cfg.bug === 'storage-waits-network' && c.s[R(c).feLock] === d) c.s[R(c).feLock] = -1;
+  setUpPrimarySide(c, d, ep);
 }
 
 /** Has the administrator asked for an orderly stop of domain d? */
@@ -60,23 +64,44 @@ export const stopRequested = (s: Int32Array, L: Layout, d: number) => s[L.rec!.d
 export function takeDisconnect(c: Ctx, d: number): void {
   c.s[R(c).dom[d].running] = 0;
   c.s[R(c).feLock] = d;
+  loseShadows(c, d);
 }
 
 /** Fail every call pending in the failed incarnation, then release the lock. */
 export function failPending(c: Ctx, d: number): void {
-  if (c.L.cfg.bug !== 'no-fail-pending')
+  if (c.L.cfg.bug !== 'no-fail-pending') {
     for (const p of pendingHere(c, d)) {
       const cl = R(c).client[p];
       c.s[cl.status] = CALL_DONE;
       c.s[cl.res] = pendingError(d);
       c.s[cl.resEp] = -1;
     }
+    // the POSIX requests the domain's request slots carry (the dispatch machines give up on theirs themselves: sclib.ts)
+    for (const r of pendingSlots(c, d)) answerFailure(c, r, 'pending');
+  }
   if (c.L.cfg.bug !== 'storage-waits-network') c.s[R(c).feLock] = -1;
+}
+
+/**
+ * The composed system's POSIX requests pending in domain d that its request slots carry: with the rpc
+ * transport all of them, with the dispatch transport the control path's (REGISTER, REMOVE).
+ */
+function pendingSlots(c: Ctx, d: number): Req[] {
+  const PL = c.L.posix;
+  if (!c.L.cfg.system || !PL) return [];
+  const out: Req[] = [];
+  for (let slot = 0; slot < PL.slots; slot++) {
+    const q = PL.rpc[slot][d];
+    const st = c.s[q.st];
+    if ((st === RPC_SUBMITTED || st === RPC_BLOCKED) && c.s[q.ref] && (transportOf(c.L.cfg) === 'rpc' || isControl(c.s[q.op]))) out.push({ d, slot });
+  }
+  return out;
 }
 
 export function failPendingLabel(c: Ctx, d: number): string {
   const ps = pendingHere(c, d);
-  const what = c.L.cfg.bug === 'no-fail-pending' ? 'leaves the pending calls waiting (no-fail-pending)' : ps.length ? `fails ${ps.map((p) => `C${p + 1}`).join(', ')} with ${d === STO ? 'EIO' : 'ECONNRESET'}` : 'finds no pending call';
+  const calls = [...ps.map((p) => `C${p + 1}`), ...pendingSlots(c, d).map((r) => `T${r.slot + 1}'s ${requestText(c, r)}`)];
+  const what = c.L.cfg.bug === 'no-fail-pending' ? 'leaves the pending calls waiting (no-fail-pending)' : calls.length ? `fails ${calls.join(', ')} with ${d === STO ? 'EIO' : 'ECONNRESET'}` : 'finds no pending call';
   return c.L.cfg.bug === 'storage-waits-network' ? `${what}, keeps the frontend lock` : what;
 }
 

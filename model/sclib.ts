@@ -18,10 +18,14 @@
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { domainOfProc, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName, threadName } from './layout.ts';
+import { domainOfProc, SEEN_FAILED, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName } from './layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { reqOfDispatchThread } from './posix/carry.ts';
-import { answerText, isControl, reqOp, requestText, RPC_DONE, submitted } from './posix/service.ts';
+import { answerFailure, answerText, dropReference, failureAnswer, isControl, reqOp, requestText, RPC_DONE, submitted } from './posix/service.ts';
+import { errName } from './posix/program.ts';
+import { instanceFailed, signalsViaHypervisor, slotOfService } from './instance.ts';
+import { send } from './event-channel.ts';
+import { PRIMARY } from './isolation-layout.ts';
 
 const me = (c: Ctx) => c.L.thread[c.me];
 export const procOfThread = (c: { L: { cfg: { threads: number } }; me: number }) => Math.floor(c.me / c.L.cfg.threads);
@@ -85,6 +89,7 @@ export const sclib = defineComponent({
       description: 'between the remote calls of its POSIX thread (transport dispatch): waits for the thread to submit a request to this domain, then C1',
       on: {
         CallerLoadsFreeTop: [
+          { guard: 'requestButDomainFailed', target: 'idle', actions: 'failCall' },
           { guard: 'requestAndFreeNonEmpty', target: 'loadNext', actions: 'loadFreeTop' },
           { guard: 'requestWaiting', target: 'loadFreeTop', actions: 'yieldNoEntry' },
         ],
@@ -94,6 +99,7 @@ export const sclib = defineComponent({
       description: 'C1: about to load free_top to pop a free entry (also where a new or yielded thread waits to be run)',
       on: {
         CallerLoadsFreeTop: [
+          { guard: 'domainFailed', target: 'idle', actions: 'failCall' },
           { guard: 'freeStackNonEmpty', target: 'loadNext', actions: 'loadFreeTop' },
           { target: 'loadFreeTop', actions: 'yieldNoEntry' },
         ],
@@ -148,6 +154,7 @@ export const sclib = defineComponent({
         CallerChecksDone: [
           { guard: 'doneAndFreeEarly', target: 'freeLoadTop', actions: 'stopSpinning' },
           { guard: 'entryDone', target: 'readResult', actions: 'stopSpinning' },
+          { guard: 'domainFailed', target: 'idle', actions: ['stopSpinning', 'failCall'] },
           { guard: 'spinsLeft', target: 'spin', actions: 'countSpin' },
           { target: 'setRqueue', actions: 'stopSpinning' },
         ],
@@ -166,7 +173,14 @@ export const sclib = defineComponent({
     blocked: {
       description: 'parked: RQUEUE set, waiting until a kernel thread dequeues its handle and runs it',
       on: {
-        CallerResumes: [{ guard: 'freeEarlyVariant', target: 'freeLoadTop' }, { target: 'readResult' }],
+        CallerResumes: [
+          { guard: 'notDoneDomainFailed', target: 'idle', actions: 'failCall' },
+          // completed before the crash, but the worker died before queueing the handle: the result is
+          // taken, and the entry, which the dead worker still holds, is left with the request area
+          { guard: 'doneDomainFailed', target: 'idle', actions: ['readResult', 'finishCall', 'returnToThread'] },
+          { guard: 'freeEarlyVariant', target: 'freeLoadTop' },
+          { target: 'readResult' },
+        ],
       },
     },
     readResult: {
@@ -197,6 +211,10 @@ export const sclib = defineComponent({
     exited: { description: 'all calls done; the thread has exited' },
   },
   guards: {
+    requestButDomainFailed: (c) => requestWaiting(c) && instanceFailed(c.s, c.L, procOfThread(c)),
+    domainFailed: (c) => instanceFailed(c.s, c.L, procOfThread(c)),
+    doneDomainFailed: (c) => carries(c) && instanceFailed(c.s, c.L, procOfThread(c)),
+    notDoneDomainFailed: (c) => c.s[P(c).id + c.s[me(c).e]] !== ID_DONE && instanceFailed(c.s, c.L, procOfThread(c)),
     requestAndFreeNonEmpty: (c) => requestWaiting(c) && c.s[P(c).freeTop] !== NIL,
     requestWaiting,
     freeTopUnchangedCarrying: (c) => carries(c) && topUnchanged(c, P(c).freeTop, c.s[me(c).ti], c.s[me(c).ts]),
@@ -217,6 +235,10 @@ export const sclib = defineComponent({
     freeEarlyAndLastCall: (c) => freeEarly(c) && lastCall(c),
   },
   guardDocs: {
+    requestButDomainFailed: 'its POSIX thread submitted a request, but the frontend has since failed the domain (RUNNING clear)',
+    domainFailed: 'the frontend has failed the domain the call goes to (RUNNING clear; composed system)',
+    doneDomainFailed: 'carrying a POSIX call, resumed by the kernel after its domain failed, with its entry DONE',
+    notDoneDomainFailed: 'resumed with its entry not DONE because the domain failed (the kernel thread found no handle coming back)',
     requestAndFreeNonEmpty: 'its POSIX thread submitted a request to this domain and free_top.index is not nil',
     requestWaiting: 'its POSIX thread submitted a request to this domain (free_top is empty: yield)',
     freeTopUnchangedCarrying: 'the CAS succeeds and the thread carries a POSIX call: it returns to the POSIX thread',
@@ -291,7 +313,8 @@ export const sclib = defineComponent({
       c.s[me(c).wl] = 0;
     },
     sendWakeEvent: (c) => {
-      c.s[DD(c).evtToService] = 1;
+      if (signalsViaHypervisor(c.L)) send(c.s, c.L, PRIMARY, PRIMARY, c.L.iso!.port.primaryWake(slotOfService(DD(c).service)));
+      else c.s[DD(c).evtToService] = 1;
     },
     stopSpinning: (c) => {
       c.s[me(c).sp] = 0;
@@ -324,9 +347,21 @@ export const sclib = defineComponent({
       c.s[me(c).k]++;
       c.s[me(c).e] = NIL;
     },
+    failCall: (c) => {
+      // the call dies with its domain's incarnation: the entry is abandoned with the request area, and
+      // the POSIX thread gets the crash error (model/recovery.ts)
+      const t = me(c);
+      c.s[c.L.seen + myRequest(c)] = SEEN_FAILED;
+      answerFailure(c, reqOfDispatchThread(c.L, c.me), 'pending');
+      c.s[t.e] = NIL;
+      c.s[t.k]++;
+      c.s[t.sp] = 0;
+      clearTemps(c);
+    },
     returnToThread: (c) => {
       const r = reqOfDispatchThread(c.L, c.me);
       c.s[c.L.posix!.rpc[r.slot][r.d].st] = RPC_DONE;
+      dropReference(c, r);
     },
     detach,
   },
@@ -336,7 +371,9 @@ export const sclib = defineComponent({
       to: 'free_top',
       description: 'C1: load free_top; if the free stack is empty, yield the kernel thread until an entry is freed',
       label: (c, target) =>
-        `${c.s[me(c).pc] === sclibIdle ? `takes ${callText(c)} from its POSIX thread, ` : ''}${target === 'loadNext' ? `loads free_top = ${fmtTop(c.s, P(c).freeTop)}` : 'finds free_top empty and yields its kernel thread'}`,
+        target === 'idle'
+          ? `finds its domain failed: ${callText(c)} returns ${failText(c)}`
+          : `${c.s[me(c).pc] === sclibIdle ? `takes ${callText(c)} from its POSIX thread, ` : ''}${target === 'loadNext' ? `loads free_top = ${fmtTop(c.s, P(c).freeTop)}` : 'finds free_top empty and yields its kernel thread'}`,
     },
     CallerLoadsNext: {
       from: 'user thread (libc-sclib)',
@@ -402,7 +439,10 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'request entry (call id)',
       description: 'C9: load the call id; DONE ends the wait, otherwise spin until the bound',
-      label: (c, target) => `checks entry ${c.s[me(c).e]} for DONE: ${target === 'readResult' || target === 'freeLoadTop' ? 'done' : 'not yet'}`,
+      label: (c, target) =>
+        target === 'idle'
+          ? `checks entry ${c.s[me(c).e]} for DONE: not done, and its domain has failed: abandons the entry, ${callText(c)} returns ${failText(c)}`
+          : `checks entry ${c.s[me(c).e]} for DONE: ${target === 'readResult' || target === 'freeLoadTop' ? 'done' : 'not yet'}`,
     },
     CallerSetsRqueue: {
       from: 'user thread (libc-sclib)',
@@ -414,7 +454,14 @@ export const sclib = defineComponent({
       from: 'user thread (libc-sclib)',
       to: 'itself (M:N switch)',
       description: 'a kernel thread that dequeued this thread\'s handle switches to it',
-      label: (c) => `resumes on ${dispatchActorName(c.L, 'K', c.s[me(c).att])}`,
+      label: (c, target) =>
+        `resumes on ${dispatchActorName(c.L, 'K', c.s[me(c).att])}${
+          target !== 'idle'
+            ? ''
+            : c.s[P(c).id + c.s[me(c).e]] === ID_DONE
+              ? `: its domain has failed, but entry ${c.s[me(c).e]} is DONE: reads result ${c.s[P(c).arg + c.s[me(c).e]]} and leaves the entry with the dead request area (${callText(c)} returns ${answerText(c, reqOfDispatchThread(c.L, c.me))})`
+              : `: its entry is not DONE and its domain has failed: ${callText(c)} returns ${failText(c)}`
+        }`,
     },
     CallerReadsResult: {
       from: 'user thread (libc-sclib)',
@@ -444,6 +491,12 @@ export const sclib = defineComponent({
 });
 
 const sclibIdle = sclib.stateIndex.get('idle')!;
+
+/** The crash error the carried call returns (service.ts failureAnswer). */
+function failText(c: Ctx): string {
+  const a = failureAnswer(c, reqOfDispatchThread(c.L, c.me), 'pending');
+  return a.err ? `-1 ${errName(a.err)}` : String(a.res);
+}
 
 export const fmtIdx = (i: number) => (i === NIL ? 'nil' : String(i));
 export function fmtWake(w: number): string {

@@ -37,6 +37,7 @@ import {
   sysidOf,
   type IsolationLayout,
 } from './isolation-layout.ts';
+import { setUpServiceSide } from './incarnation.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
 import { connectedTo, RV, rendezvousCheck, rendezvousOp } from './rendezvous.ts';
 
@@ -157,6 +158,8 @@ function serviceDomain(slot: number): Component {
     },
     actions: {
       grantAll: (c) => {
+        // composed system: the new incarnation's backend first sets up its request areas, wake page, ring and worker pools
+        setUpServiceSide(c, slot);
         for (const [ref, f] of bootGrants(iso(c), slot, c.L.cfg.processes)) grantAccess(c.s, c.L, slot, ref, f, 0, PERM_RW);
       },
       allocPorts: (c) => {

@@ -12,7 +12,8 @@ import { BOUNDS, checkConsistent, transportOf } from './config.ts';
 import { frontend } from './frontend.ts';
 import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
 import { xstateStep } from './kit.ts';
-import { makeLayout, NIL, slotOfDispatchThread, type Layout } from './layout.ts';
+import { makeLayout, type Layout } from './layout.ts';
+import { initPrimarySide, initServiceSide } from './dispatch-state.ts';
 import { primaryKernel } from './primary-kernel.ts';
 import { sclib } from './sclib.ts';
 import { workerPool } from './worker-pool.ts';
@@ -107,7 +108,8 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   // boots the domains before the dispatch protocol, and lets devices and notify threads act before
   // the dispatch runs to its end, which keeps counterexamples short.
   const order = COMPONENTS.map((_, ci) => ci);
-  if (L.iso || L.rec) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
+  if (cfg.system) order.splice(0, order.length, ...SYSTEM_ORDER.map((c) => COMPONENTS.indexOf(c)));
+  else if (L.iso || L.rec) order.sort((a, b) => Number(a < DISPATCH_COMPONENTS.length) - Number(b < DISPATCH_COMPONENTS.length));
   for (const ci of order) {
     const comp = COMPONENTS[ci];
     const n = hasActors(cfg, comp) ? comp.spec.count(L) : 0;
@@ -115,24 +117,43 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   }
   const init = initialState(L);
   let heldFrom = actors.length;
+  // the isolation and recovery layers' actors start in their machines' initial states (the dispatch
+  // and POSIX actors' are set by initialState)
+  const layered = (a: Actor) => ISOLATION_COMPONENTS.includes(COMPONENTS[a.comp]) || RECOVERY_COMPONENTS.includes(COMPONENTS[a.comp]);
   if (L.iso) {
     initIsolation(L, init);
-    for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
+    for (const a of actors) if (layered(a)) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
     heldFrom = actors.findIndex((a) => a.comp < DISPATCH_COMPONENTS.length);
   }
-  // With the recovery layer on (which runs on the isolation layer's hypervisor) the dispatch
-  // protocol's actors are held for the whole run: the layer abstracts a call to one request entry
-  // (recovery-layout.ts) and the protocol is verified on its own. The run starts once both service
-  // domains have booted and the frontend has connected to them (bootRecovery).
+  // With the recovery layer on (which runs on the isolation layer's hypervisor) the run starts once
+  // both service domains have booted and the frontend has connected to them (bootRecovery). Alone, the
+  // layer holds the dispatch protocol's actors for the whole run: it abstracts a call to one request
+  // entry (recovery-layout.ts) and the protocol is verified on its own; in the composed system they
+  // carry the POSIX calls, and follow the domains' incarnations themselves (incarnation.ts).
   if (L.rec) {
     initRecovery(L.rec, cfg, init);
-    for (const a of actors) if (a.comp >= DISPATCH_COMPONENTS.length) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
-    const sys: System = { cfg, L, actors, init, gate: () => false, heldFrom };
+    for (const a of actors) if (layered(a)) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
+    const sys: System = { cfg, L, actors, init, gate: cfg.system ? null : () => false, heldFrom };
     sys.init = bootRecovery(sys);
     return sys;
   }
   return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom };
 }
+
+/**
+ * The composed system's actors in the order the drain (lowest first) favours: the programs and the
+ * machines carrying their calls, the domains and the frontend, the recovery clients and the frontend's
+ * recovery duties, and last those that only disturb: the adversary, the administrator, the fault injector.
+ */
+const SYSTEM_ORDER: readonly Component[] = [
+  ...POSIX_COMPONENTS,
+  ...DISPATCH_COMPONENTS,
+  ...ISOLATION_COMPONENTS.filter((c) => !ADVERSARY_COMPONENTS.includes(c)),
+  ...RECOVERY_COMPONENTS.filter((c) => c !== adminTool && c !== faultInjector),
+  ...ADVERSARY_COMPONENTS,
+  adminTool,
+  faultInjector,
+];
 
 /** Components whose steps make up the boot of the service domains and the frontend's connection to them. */
 const BOOT_COMPONENTS = new Set<Component>([storageLifecycle, networkLifecycle, storageDomain, networkDomain, storageConnect, networkConnect]);
@@ -159,47 +180,10 @@ function bootRecovery(sys: System): Int32Array {
 }
 
 function initialState(L: Layout): Int32Array {
-  const { cfg } = L;
   const s = new Int32Array(L.size);
-  for (const p of L.proc) {
-    s[p.freeTop] = 0;
-    for (let i = 0; i < cfg.entries; i++) s[p.next + i] = i + 1 < cfg.entries ? i + 1 : NIL;
-    s[p.allocTop] = NIL;
-    s[p.head] = 0;
-    s[p.tail] = 0;
-    for (let n = 0; n < L.nodes; n++) {
-      s[p.nodeNext + 2 * n] = NIL;
-      s[p.poolNext + n] = n === 0 || n + 1 >= L.nodes ? NIL : n + 1;
-      s[p.nodeValue + n] = NIL;
-    }
-    s[p.poolTop] = L.nodes > 1 ? 1 : NIL;
-    s[p.liveWorkers] = cfg.initialWorkers;
-    s[p.idleWorkers] = cfg.initialWorkers;
-  }
-  for (const d of L.dd) s[d.wake] = cfg.processes * cfg.initialWorkers;
-  L.thread.forEach((t, i) => {
-    const local = i % cfg.threads;
-    // carrying POSIX calls a thread waits for its POSIX thread's requests; one no POSIX thread uses never runs
-    const unused = L.posix !== null && slotOfDispatchThread(L, i) < 0;
-    s[t.pc] = sclib.stateIndex.get(L.posix ? (unused ? 'exited' : 'idle') : 'loadFreeTop')!;
-    s[t.att] = local < cfg.kernelThreads && !unused ? Math.floor(i / cfg.threads) * cfg.kernelThreads + local : NIL;
-    s[t.e] = NIL;
-  });
-  L.kernel.forEach((k, i) => {
-    const local = i % cfg.kernelThreads;
-    s[k.pc] = primaryKernel.stateIndex.get('running')!;
-    s[k.cur] = Math.floor(i / cfg.kernelThreads) * cfg.threads + local;
-    s[k.fn] = NIL;
-  });
-  L.worker.forEach((w, i) => {
-    s[w.pc] = workerPool.stateIndex.get(i % cfg.workers < cfg.initialWorkers ? 'poll' : 'unborn')!;
-    s[w.e] = NIL;
-    s[w.h] = NIL;
-    s[w.n] = NIL;
-  });
-  for (const d of L.dd) {
-    s[d.frontend.pc] = frontend.stateIndex.get('waitEvent')!;
-    s[d.backend.pc] = backend.stateIndex.get('waitEvent')!;
+  for (let d = 0; d < L.dd.length; d++) {
+    initServiceSide(s, L, d);
+    initPrimarySide(s, L, d);
   }
   if (L.posix) initPosix(s, L.posix);
   return s;

@@ -32,11 +32,13 @@
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
 import { defineComponent, type Ctx } from './kit.ts';
-import { domainOfProc, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from './layout.ts';
+import { domainOfProc, SERVICE_NETWORK, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from './layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
 import { reqOfNumber } from './posix/carry.ts';
+import { serviceSideRuns, signalsViaHypervisor, slotOfService } from './instance.ts';
+import { send } from './event-channel.ts';
 import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, takeUpLabel, type Req } from './posix/service.ts';
 
 const me = (c: Ctx) => c.L.worker[c.me];
@@ -48,6 +50,8 @@ const lockfree = (c: Ctx) => c.L.cfg.readyQueue === 'lockfree';
 const ring = (c: Ctx) => c.L.cfg.notify === 'ring';
 const early = (c: Ctx) => c.L.cfg.bug === 'waiters-early';
 const kindOf = (c: Ctx) => c.s[P(c).id + c.s[me(c).e]] & ~ID_RQUEUE & 0xff;
+/** With the isolation layer the network domain's instance sends its records through the network notify ring, which FN checks. */
+const onNetworkRing = (c: Ctx) => c.L.iso !== null && DD(c).service === SERVICE_NETWORK;
 /** The POSIX request the entry being served names (transport dispatch), or null: no POSIX layer, or a corrupted argument. */
 const entryReq = (c: Ctx): Req | null => (c.L.posix ? reqOfNumber(c.L, procOf(c), c.s[P(c).arg + c.s[me(c).e]]) : null);
 /** The POSIX request taken up (its number is in `r` from W4 on). */
@@ -103,6 +107,8 @@ export const workerPool = defineComponent({
   initial: 'poll',
   count: (L) => L.worker.length,
   pc: (L, i) => L.worker[i].pc,
+  // composed system: a worker is its domain's incarnation's, and serves only while the frontend has it RUNNING (instance.ts)
+  runnable: (c) => serviceSideRuns(c.s, c.L, domainOfProc(c.L, procOf(c))),
   states: {
     unborn: { description: 'not spawned yet', on: { WorkerStarts: { guard: 'spawned', target: 'poll', actions: 'start' } } },
     poll: {
@@ -318,7 +324,7 @@ export const workerPool = defineComponent({
     earlyRing: (c) => early(c) && ring(c),
     noWaiters: (c) => c.s[P(c).waiters] === 0,
     ringNotify: ring,
-    ringHasRoom: (c) => c.s[DD(c).ringLen] < c.L.cfg.ringCapacity,
+    ringHasRoom: (c) => (onNetworkRing(c) ? c.s[c.L.iso!.ringN.len] < c.L.iso!.ringN.capacity : c.s[DD(c).ringLen] < c.L.cfg.ringCapacity),
     wakeUnchanged: (c) => c.s[DD(c).wake] === c.s[me(c).wl],
     woken: (c) => c.s[me(c).woken] !== 0,
     poolTopIsNode: (c) => validNode(c, c.s[me(c).ti]),
@@ -498,11 +504,23 @@ export const workerPool = defineComponent({
       c.s[w.h] = NIL;
     },
     pushRecord: (c) => {
+      if (onNetworkRing(c)) {
+        // the record names the thread group and its first kernel thread, as the primary checks records from this domain
+        const r = c.L.iso!.ringN;
+        const p = procOf(c) % c.L.cfg.processes;
+        c.s[r.tgid + c.s[r.len]] = p;
+        c.s[r.pid + c.s[r.len]] = p * c.L.cfg.kernelThreads;
+        c.s[r.len]++;
+        return;
+      }
       c.s[DD(c).ring + c.s[DD(c).ringLen]] = procOf(c);
       c.s[DD(c).ringLen]++;
     },
     sendNotify: (c) => {
-      c.s[DD(c).evtToPrimary] = 1;
+      if (signalsViaHypervisor(c.L)) {
+        const slot = slotOfService(DD(c).service);
+        send(c.s, c.L, slot, slot, c.L.iso!.port.notify);
+      } else c.s[DD(c).evtToPrimary] = 1;
     },
     wakeWaiters: (c) => wakeWaitQueue(c, procOf(c)),
     loadWake: (c) => {
@@ -622,7 +640,12 @@ export const workerPool = defineComponent({
     WorkerAdvancesTail: { from: 'worker', to: 'ready queue tail', description: 'E8a: CAS a lagging tail forward', label: (c) => `CASes tail forward to node ${c.s[me(c).ni]}` },
     WorkerSwingsTail: { from: 'worker', to: 'ready queue tail', description: 'E9: CAS tail to the new node; failure means another thread already did', label: (c) => `swings tail to node ${c.s[me(c).n]}` },
     WorkerEnqueuesHandle: { from: 'worker', to: 'ready queue', description: 'W8 (atomic queue): enqueue the handle in one step', label: (c) => `enqueues ${threadName(c.L, c.s[me(c).h])}'s handle on the ready queue` },
-    WorkerPushesNotifyRecord: { from: 'worker', to: 'notify ring', description: 'W10a: push a notify record naming the process', label: (c) => `pushes a notify record for process ${procOf(c) + 1}` },
+    WorkerPushesNotifyRecord: {
+      from: 'worker',
+      to: 'notify ring',
+      description: 'W10a: push a notify record naming the process (the network domain\'s: its thread group and a thread of it)',
+      label: (c) => (onNetworkRing(c) ? `pushes a notify record {tgid P${(procOf(c) % c.L.cfg.processes) + 1}, pid K${(procOf(c) % c.L.cfg.processes) * c.L.cfg.kernelThreads + 1}} on the network notify ring` : `pushes a notify record for process ${procOf(c) + 1}`),
+    },
     WorkerSendsNotifyEvent: { from: 'worker', to: 'primary domain (event channel)', description: 'W10b: signal the primary domain over the event channel', label: () => 'notifies the primary domain over the event channel' },
     WorkerWakesWaiters: { from: 'worker', to: 'process wait queue', description: 'W10 (direct): wake every kernel thread registered on the process wait queue', label: () => 'wakes the kernel threads in rqueue_wait' },
     WorkerLoadsWakeWord: { from: 'worker', to: 'wake page', description: 'S1: load the wake word before going to sleep', label: (c) => `loads the wake word ${fmtWake(c.s[DD(c).wake])}` },

@@ -13,6 +13,7 @@
 import { dispatchActorName, dispatchProcName, ID_CALL, ID_RECV, ID_RQUEUE, ID_SEND, NIL, threadName } from '../model/layout.ts';
 import { queueContents } from '../model/ready-queue.ts';
 import { walkStack } from '../model/request-stack.ts';
+import { procJudged } from '../model/instance.ts';
 import type { Property } from './property.ts';
 
 const submitted = (id: number) => {
@@ -40,6 +41,7 @@ export const entrySafety: Property = {
     const { L, cfg } = sys;
     if (s[L.fault]) return { clause: 'handle-valid', message: 'a kernel thread dequeued a value that names no thread of its process' };
     for (let p = 0; p < L.proc.length; p++) {
+      if (!procJudged(s, L, p)) continue;
       const pl = L.proc[p];
       const free = walkStack(s, pl.freeTop, pl.next, cfg.entries);
       if (free.broken) return { clause: 'stacks-well-formed', message: `${dispatchProcName(L, p)} free_top: ${free.broken}` };

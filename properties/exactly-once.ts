@@ -9,8 +9,9 @@
  *
  * VIRTUOS.md: "The dispatch protocol", hazards ("a request served twice or never").
  */
-import { threadName } from '../model/layout.ts';
+import { SEEN_FAILED, threadName } from '../model/layout.ts';
 import { sclib } from '../model/sclib.ts';
+import { procJudged } from '../model/instance.ts';
 import type { Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
@@ -25,14 +26,15 @@ export const exactlyOnce: Property = {
   clauses: {
     'at-most-once': 'no request is executed more than once',
     'executed-before-read': 'a caller reads a result only for a request that was executed',
-    'finished-calls-executed': 'at the end of a run, every call of every exited thread (or, carrying POSIX calls, every call a thread has returned) was executed exactly once',
+    'finished-calls-executed': 'at the end of a run, every call of every exited thread (or, carrying POSIX calls, every call a thread has returned) was executed exactly once; a call that failed with its domain (composed system) at most once',
   },
   invariant(sys, s) {
     const L = sys.L;
     for (let r = 0; r < L.requests; r++) {
+      if (!procJudged(s, L, Math.floor(r / L.cfg.calls / L.cfg.threads))) continue;
       const n = s[L.execd + r];
       if (n > 1) return { clause: 'at-most-once', message: `request ${r + 1} was executed ${n} times` };
-      if (s[L.seen + r] !== 0 && n !== 1) return { clause: 'executed-before-read', message: `request ${r + 1}'s result was read but the request was executed ${n} times` };
+      if (s[L.seen + r] !== 0 && s[L.seen + r] !== SEEN_FAILED && n !== 1) return { clause: 'executed-before-read', message: `request ${r + 1}'s result was read but the request was executed ${n} times` };
     }
     return null;
   },
@@ -41,10 +43,11 @@ export const exactlyOnce: Property = {
     for (let t = 0; t < L.thread.length; t++) {
       // an exited thread made all its calls; a thread idle between the calls of its POSIX thread made k of them
       const pc = s[L.thread[t].pc];
-      if (pc !== exited && pc !== idle) continue;
+      if ((pc !== exited && pc !== idle) || !procJudged(s, L, Math.floor(t / L.cfg.threads))) continue;
       for (let k = 0; k < s[L.thread[t].k]; k++) {
         const r = t * L.cfg.calls + k;
-        if (s[L.execd + r] !== 1) return { clause: 'finished-calls-executed', message: `${threadName(L, t)} ${pc === exited ? 'exited' : 'returned'} but its call ${k + 1} (request ${r + 1}) was executed ${s[L.execd + r]} times` };
+        // a call that failed with its domain ran at most once (the at-most-once clause judges it)
+        if (s[L.execd + r] !== 1 && s[L.seen + r] !== SEEN_FAILED) return { clause: 'finished-calls-executed', message: `${threadName(L, t)} ${pc === exited ? 'exited' : 'returned'} but its call ${k + 1} (request ${r + 1}) was executed ${s[L.execd + r]} times` };
       }
     }
     return null;

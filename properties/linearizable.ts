@@ -24,7 +24,7 @@ import {
 } from './lib/linearizability.ts';
 import type { Property, TimedEvent } from './property.ts';
 import type { System } from '../model/system.ts';
-import { dispatchProcName } from '../model/layout.ts';
+import { dispatchProcName, domainOfProc, SERVICE_NETWORK } from '../model/layout.ts';
 
 type Obj = TimedEvent['obj'];
 
@@ -55,6 +55,8 @@ function objects(sys: System): { proc: number; obj: Obj; what: string; spec: Seq
   const out = [];
   const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
   for (let p = 0; p < sys.L.proc.length; p++) {
+    // with the adversary on, the compromised network domain's instance owes nothing (its stacks and queue are in its reach)
+    if (sys.cfg.system && sys.cfg.adversary && sys.L.dd[domainOfProc(sys.L, p)].service === SERVICE_NETWORK) continue;
     out.push({ proc: p, obj: 'free' as const, what: 'free_top stack', spec: lifoStackSpecFrom(range(0, sys.cfg.entries)) as never });
     out.push({ proc: p, obj: 'alloc' as const, what: 'alloc_top stack', spec: lifoStackSpecFrom([]) as never });
     if (sys.cfg.readyQueue === 'lockfree') out.push({ proc: p, obj: 'pool' as const, what: 'ready-queue node pool', spec: lifoStackSpecFrom(range(1, sys.L.nodes)) as never });

@@ -24,6 +24,7 @@ import { queueContents } from '../model/ready-queue.ts';
 import { sclib } from '../model/sclib.ts';
 import { pcName, type System } from '../model/system.ts';
 import { workerPool } from '../model/worker-pool.ts';
+import { procJudged } from '../model/instance.ts';
 import type { Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
@@ -62,6 +63,7 @@ export const noLostWakeup: Property = {
       const th = L.thread[t];
       if (s[th.pc] !== blocked || s[th.att] !== NIL) continue;
       const p = Math.floor(t / cfg.threads);
+      if (!procJudged(s, L, p)) continue;
       const pl = L.proc[p];
       const e = s[th.e];
       if (s[pl.id + e] !== ID_DONE) continue;
@@ -81,13 +83,13 @@ export const noLostWakeup: Property = {
     if (end.hitBound) return { clause: 'progress-within-bound', message: `steps were still enabled after ${end.bound} fair steps` };
     for (let t = 0; t < L.thread.length; t++) {
       const th = L.thread[t];
-      if (s[th.pc] !== blocked || s[th.att] !== -1) continue;
+      if (s[th.pc] !== blocked || s[th.att] !== -1 || !procJudged(s, L, Math.floor(t / L.cfg.threads))) continue;
       const p = L.proc[Math.floor(t / L.cfg.threads)];
       if (s[p.id + s[th.e]] === ID_DONE) return { clause: 'no-sleeper-with-done-entry', message: `${threadName(L, t)} sleeps for ever although its entry ${s[th.e]} is DONE (a lost wakeup)` };
     }
     for (let t = 0; t < L.thread.length; t++) {
       const pc = s[L.thread[t].pc];
-      if (pc === exited) continue;
+      if (pc === exited || !procJudged(s, L, Math.floor(t / L.cfg.threads))) continue;
       // carrying POSIX calls a thread is done when idle; a call its POSIX program blocks for ever (a recv
       // nobody sends to) legitimately keeps a worker blocked in the service domain's kernel
       if (L.posix && (pc === idle || blockedInService(sys, s, t))) continue;

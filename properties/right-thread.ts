@@ -9,8 +9,9 @@
  *
  * VIRTUOS.md: "The dispatch protocol", steps 3-5; hazards ("a result delivered to the wrong thread").
  */
-import { ID_DONE, threadName } from '../model/layout.ts';
+import { ID_DONE, SEEN_FAILED, threadName } from '../model/layout.ts';
 import { resultOf, sclib } from '../model/sclib.ts';
+import { procJudged } from '../model/instance.ts';
 import type { Property } from './property.ts';
 
 const readResult = sclib.stateIndex.get('readResult')!;
@@ -28,12 +29,13 @@ export const rightThread: Property = {
   invariant(sys, s) {
     const L = sys.L;
     for (let r = 0; r < L.requests; r++) {
+      if (!procJudged(s, L, Math.floor(r / L.cfg.calls / L.cfg.threads))) continue;
       const got = s[L.seen + r];
-      if (got !== 0 && got !== resultOf(r)) return { clause: 'own-result', message: `request ${r + 1} read back ${got}, but its result is ${resultOf(r)}` };
+      if (got !== 0 && got !== SEEN_FAILED && got !== resultOf(r)) return { clause: 'own-result', message: `request ${r + 1} read back ${got}, but its result is ${resultOf(r)}` };
     }
     for (let t = 0; t < L.thread.length; t++) {
       const th = L.thread[t];
-      if (s[th.pc] !== readResult) continue;
+      if (s[th.pc] !== readResult || !procJudged(s, L, Math.floor(t / L.cfg.threads))) continue;
       const p = L.proc[Math.floor(t / L.cfg.threads)];
       const e = s[th.e];
       if (s[p.id + e] !== ID_DONE) return { clause: 'resumed-only-when-done', message: `${threadName(L, t)} is about to read entry ${e}, whose call id is ${s[p.id + e]}, not DONE` };

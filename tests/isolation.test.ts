@@ -19,7 +19,6 @@ import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { observedWords } from '../properties/isolation/confinement.ts';
 import { listing } from '../scripts/commands/list.ts';
 import { run as verifyCommand } from '../scripts/commands/verify.ts';
-import { UsageError } from '../scripts/lib/args.ts';
 import { runSchedule } from '../scripts/lib/explore.ts';
 import { defaultMaxPicks, scheduleArb, verify } from '../scripts/lib/verify.ts';
 

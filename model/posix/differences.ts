@@ -44,6 +44,22 @@ export const DIFFERENCES: readonly Difference[] = [
     source: 'VIRTUOS.md "close runs remotely when the last reference drops"; uclibc.patch sclib_putref_fd, sclib_replace_lock_fd',
   },
   {
+    name: 'service-domain-failed',
+    treatment: 'cut',
+    description:
+      'composed system: once the frontend takes the failure of a service domain (a crash, or the administrator\'s stop), calls follow the recovery semantics (model/recovery.ts: EIO or ECONNRESET for a call pending in it, EBADF on its descriptors, ENXIO or ENETDOWN when opening while it is down), which one kernel never produces; ' +
+      'the history is checked up to that point, and the cross-layer properties (properties/system/) judge what follows',
+    source: 'VIRTUOS.md "Failure and recovery" (the released code does not say what programs see; model/recovery.ts decides)',
+  },
+  {
+    name: 'network-domain-compromised',
+    treatment: 'cut',
+    description:
+      'composed system with the adversary: once the compromised network domain has done anything the hypervisor or hardware accepts, what its own service returns is whatever it makes it (network calls may be answered wrongly, late or never); ' +
+      'the history is checked up to that point, the network service is not judged after it, and the cross-layer and isolation properties check that nothing else changes',
+    source: 'VIRTUOS.md "Memory and isolation" (a bad service domain can corrupt at most its own process\'s ready queue)',
+  },
+  {
     name: 'close-frees-number-after-remote-close',
     treatment: 'relax',
     description:

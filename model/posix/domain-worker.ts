@@ -22,6 +22,7 @@
  * VIRTUOS.md: "The dispatch protocol" (step 3), "Descriptors, fork, exec, polling, signals".
  */
 import { transportOf } from '../config.ts';
+import { serviceRuns } from '../instance.ts';
 import { defineComponent, type Ctx } from '../kit.ts';
 import { NET, STO } from './kernel.ts';
 import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute, finitePoll, isControl, marked, reqOp, requestText, outcomeText, submitted, takeUpLabel, whoServes, type Req } from './service.ts';
@@ -41,6 +42,8 @@ function makeWorker(d: number) {
     initial: 'idle',
     count: (L) => (L.posix ? L.posix.slots : 0),
     pc: (L, i) => L.posix!.rpc[i][d].wpc,
+    // composed system: the domain's own thread, stepping only while the hypervisor runs it and the frontend has it RUNNING
+    runnable: (c) => serviceRuns(c.s, c.L, d),
     states: {
       idle: {
         description: 'waiting for a request in the slot',

@@ -36,6 +36,20 @@ export function initPosix(s: Int32Array, PL: PosixLayout): void {
     s[p1.dom + fd] = INHERITED[fd];
   }
   s[p1.bitmap] = fullBitmap(c.descriptors) & ~7;
+  // the composed system tags every descriptor with its domain's incarnation (the first, 0; -1 local or free)
+  for (const lc of PL.libc)
+    if (lc.ep >= 0)
+      for (let fd = 0; fd < c.descriptors; fd++) {
+        const ep = lc === p1 && fd < 3 && INHERITED[fd] !== LOC ? 0 : -1;
+        s[lc.ep + fd] = ep;
+        s[lc.gep + fd] = ep;
+      }
+  for (const row of PL.rpc)
+    for (const q of row)
+      if (q.ep >= 0) {
+        s[q.ep] = -1;
+        s[q.gep] = -1;
+      }
   s[p1.pstate] = 2;
   s[p1.live] = nP1;
   for (const d of [NET, STO, LOC]) {

@@ -41,6 +41,8 @@ export const SOCK_OPEN = 1;
 export const SOCK_CONNECTED = 2;
 
 export const EPERM = 1;
+export const EIO = 5;
+export const ENXIO = 6;
 export const ENOENT = 2;
 export const EINTR = 4;
 export const EBADF = 9;
@@ -53,6 +55,8 @@ export const EINVAL = 22;
 export const EMFILE = 24;
 export const EFBIG = 27;
 export const ENOTSOCK = 88;
+export const ENETDOWN = 100;
+export const ECONNRESET = 104;
 export const EISCONN = 106;
 export const ENOTCONN = 107;
 
@@ -482,6 +486,43 @@ export function kExit(s: Int32Array, K: KernelLayout, p: number): void {
   s[K.live(p)] = 0;
   s[K.uid(p)] = 0;
   s[K.alias(p)] = -1;
+}
+
+/**
+ * A service domain's shadow processes die with its incarnation (composed system): every process
+ * there closes everything and is gone. Files stay where they are (the file system is on the disk);
+ * sockets are gone with their connections.
+ */
+export function kWipe(s: Int32Array, K: KernelLayout): void {
+  for (let p = 0; p < K.shape.procs; p++) if (s[K.live(p)]) kExit(s, K, p);
+  for (let t = 0; t < K.shape.threads; t++) {
+    s[K.efdOpen(t)] = 0;
+    s[K.efdCount(t)] = 0;
+  }
+  for (let p = 0; p < K.shape.procs; p++) {
+    s[K.grants(p)] = 0;
+    s[K.rqMapped(p)] = 0;
+  }
+}
+
+/**
+ * A new incarnation's shadow process for a live process, as the frontend registers it: an empty
+ * descriptor table, the process's credentials (`uid`), its threads' eventfds, its grants and ready-queue mapping.
+ */
+export function kRegister(s: Int32Array, K: KernelLayout, p: number, uid: number, threads: readonly number[]): void {
+  s[K.live(p)] = 1;
+  s[K.uid(p)] = uid;
+  s[K.alias(p)] = -1;
+  for (let i = 0; i < K.shape.fds; i++) {
+    s[K.fd(p, i)] = FREE;
+    s[K.cloexec(p, i)] = 0;
+  }
+  s[K.grants(p)] = 3;
+  s[K.rqMapped(p)] = 1;
+  for (const t of threads) {
+    s[K.efdOpen(t)] = 1;
+    s[K.efdCount(t)] = 0;
+  }
 }
 
 /** Descriptors of a process that are open in this kernel. */

@@ -25,6 +25,10 @@ export interface LibcLayout {
   bitmap: number;
   /** 0 not created, 1 registering with the service domains, 2 running, 3 exiting, 4 exited */
   pstate: number;
+  /** composed system (recovery on), per descriptor: the incarnation of its domain it was opened in (-1 local or free) */
+  ep: number;
+  /** ghost, per descriptor: the same, as the model knows it whatever the library does (the restart-descriptors property reads it) */
+  gep: number;
   /** threads of the process that have not finished */
   live: number;
 }
@@ -80,6 +84,8 @@ export interface PThreadLayout {
   old: number;
   odfd: number;
   odom: number;
+  /** composed system: the incarnation the new descriptor (ndfd) was made in, to tag it when installed (-1 offset otherwise) */
+  nep: number;
 }
 
 /** One request slot: a thread's remote call to one service domain. */
@@ -102,6 +108,14 @@ export interface RpcLayout {
   sig: number;
   /** poll: ended by its timeout */
   timed: number;
+  /** composed system (recovery on): the call holds a frontend reference */
+  ref: number;
+  /** composed system: the incarnation of the domain it was submitted to */
+  ep: number;
+  /** composed system, ghost: the descriptor's incarnation as the model knows it (gep), -1 for a call on no descriptor */
+  gep: number;
+  /** composed system, ghost: who wrote the answer: 0 nobody yet, 1 the domain's kernel (served), 2 the frontend or library (failure) */
+  src: number;
 }
 
 /** Ghost record of one call of one thread: what the history checks read. */
@@ -187,7 +201,17 @@ export function kernelShape(c: PosixConfig, domain: number): KernelShape {
   };
 }
 
-export function makePosixLayout(c: PosixConfig, base: number): PosixLayout {
+/** Who wrote a request's answer (RpcLayout.src). */
+export const SRC_NONE = 0;
+export const SRC_DOMAIN = 1;
+export const SRC_FRONTEND = 2;
+
+/**
+ * `recovery`: the composed system's words for crashes and restarts (incarnation tags, references,
+ * answer origins) exist only then, so that the POSIX layer alone lays out as before (they are -1
+ * offsets otherwise, never read).
+ */
+export function makePosixLayout(c: PosixConfig, base: number, recovery = false): PosixLayout {
   let at = base;
   const word = () => at++;
   const words = (n: number) => {
@@ -199,13 +223,13 @@ export function makePosixLayout(c: PosixConfig, base: number): PosixLayout {
   const slots = c.threads + c.forks;
   const procs = 1 + c.forks;
   const libc: LibcLayout[] = [];
-  for (let p = 0; p < procs; p++) libc.push({ cnt: words(D), dfd: words(D), dom: words(D), flags: words(D), bitmap: word(), pstate: word(), live: word() });
+  for (let p = 0; p < procs; p++) libc.push({ cnt: words(D), dfd: words(D), dom: words(D), flags: words(D), bitmap: word(), pstate: word(), live: word(), ep: -1, gep: -1 });
   const names = ['pc', 'ip', 'pend', 'inCall', 'fd', 'fd2', 'dfd', 'dom', 'ndfd', 'cand', 'res', 'err', 'data', 'cont', 'cur', 'tmp', 'tbit', 'tcont', 'pd0', 'pd1', 'pf0', 'pf1', 'pmask', 'ploc', 'pdone', 'ptime', 'pintr', 'old', 'odfd', 'odom'] as const;
   const thread: PThreadLayout[] = [];
   for (let t = 0; t < slots; t++) {
     const o = {} as Record<(typeof names)[number], number>;
     for (const n of names) o[n] = word();
-    thread.push(o);
+    thread.push({ ...o, nep: -1 });
   }
   const rpcNames = ['wpc', 'st', 'op', 'a0', 'a1', 'a2', 'res', 'err', 'data', 'sig', 'timed'] as const;
   const rpc: RpcLayout[][] = [];
@@ -214,7 +238,7 @@ export function makePosixLayout(c: PosixConfig, base: number): PosixLayout {
     for (let d = 0; d < 2; d++) {
       const o = {} as Record<(typeof rpcNames)[number], number>;
       for (const n of rpcNames) o[n] = word();
-      row.push(o);
+      row.push({ ...o, ref: -1, ep: -1, gep: -1, src: -1 });
     }
     rpc.push(row);
   }
@@ -228,6 +252,14 @@ export function makePosixLayout(c: PosixConfig, base: number): PosixLayout {
       row.push(o);
     }
     rec.push(row);
+  }
+  if (recovery) {
+    for (const th of thread) th.nep = word();
+    for (const lc of libc) {
+      lc.ep = words(D);
+      lc.gep = words(D);
+    }
+    for (const row of rpc) for (const q of row) for (const k of ['ref', 'ep', 'gep', 'src'] as const) q[k] = word();
   }
   const tick = word();
   const cut = word();

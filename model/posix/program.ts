@@ -239,8 +239,8 @@ export function slotCode(p: Program | null, threads: number, forks: number): Ins
 }
 
 export const ERRNO: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 4: 'EINTR', 9: 'EBADF', 11: 'EAGAIN', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV',
-  22: 'EINVAL', 24: 'EMFILE', 27: 'EFBIG', 88: 'ENOTSOCK', 106: 'EISCONN', 107: 'ENOTCONN',
+  1: 'EPERM', 2: 'ENOENT', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 9: 'EBADF', 11: 'EAGAIN', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV',
+  22: 'EINVAL', 24: 'EMFILE', 27: 'EFBIG', 88: 'ENOTSOCK', 100: 'ENETDOWN', 104: 'ECONNRESET', 106: 'EISCONN', 107: 'ENOTCONN',
 };
 export const errName = (e: number) => ERRNO[e] ?? `errno ${e}`;
 

@@ -32,10 +32,10 @@
  * VIRTUOS.md: "The dispatch protocol" (step 3), "Descriptors, fork, exec, polling, signals".
  */
 import type { Ctx } from '../kit.ts';
-import { DOMAINS, EINTR, LOC, kExit, kFork, kReady, wouldBlock } from './kernel.ts';
-import { REC_EFFECT, REGISTER, REMOVE, procOfSlot, slotsOfProc, type RpcLayout } from './layout.ts';
+import { DOMAINS, EBADF, ECONNRESET, EINTR, EIO, ENETDOWN, ENXIO, LOC, NET, kExit, kFork, kReady, wouldBlock } from './kernel.ts';
+import { REC_EFFECT, REGISTER, REMOVE, SRC_DOMAIN, SRC_FRONTEND, procOfSlot, slotsOfProc, type RpcLayout } from './layout.ts';
 import { callCode, callOfCode, errName, PATHS } from './program.ts';
-import { executeInKernel, fmtKRes } from './thread.ts';
+import { executeInKernel, fmtKRes } from './execute.ts';
 
 export const POLL = callCode('poll');
 
@@ -101,6 +101,64 @@ function answer(c: Ctx, r: Req, res: number, err: number, data: number, done: bo
   c.s[q.res] = res;
   c.s[q.err] = err;
   c.s[q.data] = data;
+  if (q.src >= 0) c.s[q.src] = SRC_DOMAIN;
+}
+
+/**
+ * Why a request is answered without its domain (composed system, model/recovery.ts): the call was
+ * pending when the domain failed; the domain was not running when the call was made; or the call
+ * names a descriptor of an incarnation that has failed.
+ */
+export type FailureWhy = 'pending' | 'down' | 'stale';
+
+/**
+ * The answer the frontend (or the library) gives a request its domain will never serve, by call:
+ * REGISTER, REMOVE, close and setuid succeed (there is nothing left to undo in the domain; a restarted
+ * domain gets the live processes and their credentials when the frontend registers them); a service
+ * poll reports every watched descriptor ready (POLLERR), so that the poll returns the other domains'
+ * readiness too; opening a file or a socket while the domain is down fails with ENXIO or ENETDOWN; a
+ * call on a descriptor of a failed incarnation with EBADF; a call pending in the crash with EIO
+ * (storage) or ECONNRESET (network).
+ */
+export function failureAnswer(c: Ctx, r: Req, why: FailureWhy): { res: number; err: number; data: number } {
+  const op = reqOp(c, r);
+  const name = isControl(op) ? null : callOfCode(op);
+  if (isControl(op) || name === 'close' || name === 'setuid') return { res: 0, err: 0, data: 0 };
+  if (op === POLL) {
+    const bits = (arg(c, r, 0) >= 0 ? 1 : 0) | (arg(c, r, 1) >= 0 ? 2 : 0);
+    return { res: (bits & 1) + ((bits >> 1) & 1), err: 0, data: bits };
+  }
+  if (why === 'pending') return { res: -1, err: r.d === NET ? ECONNRESET : EIO, data: 0 };
+  if (name === 'open' || name === 'rename' || name === 'link') return { res: -1, err: ENXIO, data: 0 };
+  if (name === 'socket') return { res: -1, err: ENETDOWN, data: 0 };
+  return { res: -1, err: EBADF, data: 0 };
+}
+
+/**
+ * The caller's side has the answer (composed system): the call no longer uses the domain's shared
+ * memory, so its frontend reference goes now, not when the library gets round to the answer (a poll
+ * waiting for another domain's part must not hold this domain's teardown). The refcount-leak seeded
+ * bug keeps the reference of a call that returned an error.
+ */
+export function dropReference(c: Ctx, r: Req): void {
+  const q = Q(c, r);
+  if (q.ref < 0 || !c.s[q.ref] || (bug(c, 'refcount-leak') && c.s[q.err] !== 0)) return;
+  c.s[c.L.rec!.dom[r.d].refs]--;
+  c.s[q.ref] = 0;
+}
+
+/** Answer a request its domain will never serve (see failureAnswer); the slot is done. */
+export function answerFailure(c: Ctx, r: Req, why: FailureWhy): void {
+  const a = failureAnswer(c, r, why);
+  const q = Q(c, r);
+  // a service poll's answer kicks the thread's primary-domain eventfd, whoever gives it
+  if (reqOp(c, r) === POLL && useEfd(c, r)) c.s[PL(c).kernel[LOC].efdCount(r.slot)]++;
+  c.s[q.st] = RPC_DONE;
+  c.s[q.res] = a.res;
+  c.s[q.err] = a.err;
+  c.s[q.data] = a.data;
+  if (q.src >= 0) c.s[q.src] = SRC_FRONTEND;
+  dropReference(c, r);
 }
 /** A service poll that returns consumes this domain's kicks and kicks the thread's primary-domain eventfd. */
 function pollReturns(c: Ctx, r: Req): void {

@@ -35,10 +35,12 @@ import { defineComponent, type Ctx, type MachineState, type TransitionDef } from
 import { CNT_CLOSING, CNT_READY, entryState, lowestFreeBit } from './fd-table.ts';
 import {
   EBADF, EINTR, EINVAL, EMFILE, LOC, NET, POLLIN, STO, DOMAINS,
-  kClose, kConnect, kDup, kExec, kExit, kFork, kMmap, kOpen, kRead, kReady, kRename, kLink, kSetuid, kSocket, kWrite, wouldBlock, type KRes,
+  kClose, kExec, kExit, kFork, kReady, kSetuid, wouldBlock, type KRes,
 } from './kernel.ts';
-import { REC_DEFERRED, REC_EFFECT, REC_SIG_WAITING, REC_TIMEDOUT, REMOVE, REGISTER, procOfSlot, slotsOfProc, type PThreadLayout, type RpcLayout } from './layout.ts';
+import { REC_DEFERRED, REC_EFFECT, REC_SIG_WAITING, REC_TIMEDOUT, REMOVE, REGISTER, SRC_NONE, procOfSlot, slotsOfProc, type PThreadLayout, type RpcLayout } from './layout.ts';
+import { answerFailure, dropReference } from './service.ts';
 import { callCode, errName, fmtFdArg, instrText, type CallName, type FdArg, type Instr } from './program.ts';
+import { executeInKernel, fmtKRes } from './execute.ts';
 import { domainPath, pathDomain, ROUTE_REFUSED_CROSS, ROUTE_REFUSED_MMAP, socketDomain } from './routing.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +93,10 @@ const T_CLOSEFREE = 3;
 const T_REPLACEINSTALL = 4;
 
 export const DIFF_CLOSE_DEFERRED = 1;
+/** A service domain failed (composed system): results follow the recovery semantics from here, not one kernel's. */
+export const DIFF_DOMAIN_FAILED = 2;
+/** The compromised network domain acted (composed system): network calls return whatever it makes them from here. */
+export const DIFF_NETWORK_COMPROMISED = 3;
 
 const route = (c: Ctx, bits: number) => {
   c.s[REC(c).route] |= bits;
@@ -137,40 +143,6 @@ const domName = (d: number) => (d === LOC ? 'primary' : DOMAINS[d]);
 // ---------------------------------------------------------------------------------------------
 // Calls executed in a kernel (shared by the local path here and the service domains' workers)
 
-/** Execute a call's kernel operation in kernel `d` for process `p`. `args` are the request slot's. */
-export function executeInKernel(s: Int32Array, L: Ctx['L'], d: number, p: number, op: number, a0: number, a1: number, a2: number): KRes {
-  const Kd = L.posix!.kernel[d];
-  switch (op) {
-    case callCode('open'):
-      return kOpen(s, Kd, p, a0, (a1 & 1) !== 0, (a1 & 2) !== 0, d);
-    case callCode('socket'):
-      return kSocket(s, Kd, p, d);
-    case callCode('read'):
-      return kRead(s, Kd, p, a0, a1);
-    case callCode('recv'):
-      return kRead(s, Kd, p, a0, a1);
-    case callCode('write'):
-    case callCode('send'):
-      return kWrite(s, Kd, p, a0, a1, a2);
-    case callCode('close'):
-      return kClose(s, Kd, p, a0);
-    case callCode('dup'):
-    case callCode('dup2'):
-      return kDup(s, Kd, p, a0);
-    case callCode('connect'):
-      return kConnect(s, Kd, p, a0);
-    case callCode('mmap'):
-      return kMmap(s, Kd, p, a0);
-    case callCode('rename'):
-      return kRename(s, Kd, a0, a1);
-    case callCode('link'):
-      return kLink(s, Kd, a0, a1);
-    case callCode('setuid'):
-      return kSetuid(s, Kd, p, a0);
-  }
-  throw new Error(`executeInKernel: no kernel operation for call ${op}`);
-}
-
 /** Arguments of the current call's kernel operation: [a0, a1, a2]. */
 function opArgs(c: Ctx): [number, number, number] {
   const i = INS(c)!;
@@ -212,7 +184,14 @@ function keepResult(c: Ctx, r: KRes): void {
   }
 }
 
-function submit(c: Ctx, d: number, op: number, a0: number, a1: number, a2: number): void {
+/**
+ * Submit a request to domain d (`fd`: the libc descriptor it works on, -1 for none). In the composed
+ * system the frontend's recovery semantics (model/recovery.ts) apply here, in the same step: while the
+ * domain is not running, or for a descriptor of an incarnation that has failed, the request is
+ * answered at once without reaching any domain (service.ts failureAnswer); otherwise it takes a
+ * frontend reference, which the caller drops when it collects the answer (freeSlot).
+ */
+function submit(c: Ctx, d: number, op: number, a0: number, a1: number, a2: number, fd = -1): void {
   const q = RPC(c, d);
   c.s[q.st] = 1;
   c.s[q.op] = op;
@@ -224,11 +203,49 @@ function submit(c: Ctx, d: number, op: number, a0: number, a1: number, a2: numbe
   c.s[q.data] = 0;
   c.s[q.sig] = 0;
   c.s[q.timed] = 0;
+  if (q.ref < 0) return;
+  const w = c.L.rec!.dom[d];
+  c.s[q.src] = SRC_NONE;
+  c.s[q.gep] = fd >= 0 ? c.s[LB(c).gep + fd] : -1;
+  if (c.s[w.running] === 0 || staleFd(c, fd)) return answerFailure(c, { d, slot: c.me }, c.s[w.running] === 0 ? 'down' : 'stale');
+  c.s[w.refs]++;
+  c.s[q.ref] = 1;
+  c.s[q.ep] = c.s[w.fe];
 }
+
+/**
+ * The descriptor names an incarnation of its service domain that has failed: its tag is not the
+ * incarnation the frontend serves, or RUNNING is clear (composed system only).
+ */
+function staleFd(c: Ctx, fd: number): boolean {
+  const lc = LB(c);
+  if (lc.ep < 0 || fd < 0 || fd >= nDesc(c)) return false;
+  const d = c.s[lc.dom + fd];
+  if (d === LOC || c.s[lc.dfd + fd] < 0) return false;
+  const w = c.L.rec!.dom[d];
+  return c.s[w.running] === 0 || c.s[lc.ep + fd] !== c.s[w.fe];
+}
+/** Tag a descriptor installed from domain d's answer with the incarnation the call was served in (composed system). */
+function tagDescriptor(c: Ctx, fd: number, d: number): void {
+  const lc = LB(c);
+  if (lc.ep < 0) return;
+  const ep = d === LOC ? -1 : get(c, 'nep');
+  c.s[lc.ep + fd] = ep;
+  c.s[lc.gep + fd] = ep;
+}
+/** A descriptor a call may use: open, and (composed system) of a live incarnation. */
+const usableFd = (c: Ctx, fd: number) => validFd(c, fd) && !staleFd(c, fd);
 
 function freeSlot(c: Ctx, d: number): void {
   const q = RPC(c, d);
+  // a reference still held (an answer of the request slot transport) goes when the caller takes the answer
+  dropReference(c, { d, slot: c.me });
   for (const f of ['st', 'op', 'a0', 'a1', 'a2', 'res', 'err', 'data', 'sig', 'timed'] as const) c.s[q[f]] = 0;
+  if (q.ep >= 0) {
+    c.s[q.ep] = -1;
+    c.s[q.gep] = -1;
+    c.s[q.src] = SRC_NONE;
+  }
 }
 
 const rpcDone = (c: Ctx, d: number) => c.s[RPC(c, d).st] === 3;
@@ -242,6 +259,7 @@ const NEG: (keyof PThreadLayout)[] = ['fd', 'fd2', 'dfd', 'dom', 'ndfd', 'cand',
 export function clearRegisters(s: Int32Array, t: PThreadLayout): void {
   for (const f of CLEAR) s[t[f]] = 0;
   for (const f of NEG) s[t[f]] = -1;
+  if (t.nep >= 0) s[t.nep] = -1;
 }
 
 function begin(c: Ctx): void {
@@ -330,7 +348,7 @@ function split(c: Ctx): void {
   let mask = 0;
   for (let k = 0; k < npos(c); k++) {
     const fd = get(c, k === 0 ? 'fd' : 'fd2');
-    if (validFd(c, fd)) {
+    if (usableFd(c, fd)) {
       c.s[LB(c).cnt + fd]++;
       const d = c.s[LB(c).dom + fd];
       set(c, k === 0 ? 'pd0' : 'pd1', d);
@@ -799,18 +817,18 @@ export const posixThread = defineComponent({
     replacedCloseDone: (c) => rpcDone(c, get(c, 'odom')),
     selectOnBadDescriptor: (c) => {
       if (!callIs(c, 'select')) return false;
-      for (let k = 0; k < npos(c); k++) if (!validFd(c, get(c, k === 0 ? 'fd' : 'fd2'))) return true;
+      for (let k = 0; k < npos(c); k++) if (!usableFd(c, get(c, k === 0 ? 'fd' : 'fd2'))) return true;
       return false;
     },
     nothingToWaitFor: (c) => {
-      for (let k = 0; k < npos(c); k++) if (validFd(c, get(c, k === 0 ? 'fd' : 'fd2'))) return false;
+      for (let k = 0; k < npos(c); k++) if (usableFd(c, get(c, k === 0 ? 'fd' : 'fd2'))) return false;
       return true;
     },
     remotePartsToSubmit: (c) => {
       let mask = 0;
       for (let k = 0; k < npos(c); k++) {
         const fd = get(c, k === 0 ? 'fd' : 'fd2');
-        if (validFd(c, fd)) mask |= 1 << c.s[LB(c).dom + fd];
+        if (usableFd(c, fd)) mask |= 1 << c.s[LB(c).dom + fd];
       }
       return (mask & ((1 << NET) | (1 << STO))) !== 0;
     },
@@ -950,8 +968,16 @@ export const posixThread = defineComponent({
       const q = childOf(c);
       const parent = LB(c);
       const child = P.libc[q];
-      for (let fd = 0; fd < P.cfg.descriptors; fd++)
+      for (let fd = 0; fd < P.cfg.descriptors; fd++) {
         for (const f of ['cnt', 'dfd', 'dom', 'flags'] as const) c.s[child[f] + fd] = c.s[parent[f] + fd];
+        if (child.ep >= 0) {
+          // fork-retags-stale: the child's copy of a remote descriptor is tagged with the incarnation the frontend serves now
+          const d = c.s[parent.dom + fd];
+          const retag = bug(c, 'fork-retags-stale') && d !== LOC && c.s[parent.dfd + fd] >= 0;
+          c.s[child.ep + fd] = retag ? c.s[c.L.rec!.dom[d].fe] : c.s[parent.ep + fd];
+          c.s[child.gep + fd] = c.s[parent.gep + fd];
+        }
+      }
       c.s[child.bitmap] = c.s[parent.bitmap];
       c.s[child.pstate] = 1;
       c.s[child.live] = 1;
@@ -1052,12 +1078,13 @@ export const posixThread = defineComponent({
       const d = targetDomain(c);
       const [a0, a1, a2] = opArgs(c);
       set(c, 'dom', d);
-      submit(c, d, callCode(INS(c)!.call), a0, a1, a2);
+      submit(c, d, callCode(INS(c)!.call), a0, a1, a2, callIs(c, 'open', 'rename', 'link', 'socket') ? -1 : get(c, 'fd'));
       route(c, 1 << d);
     },
     collect: (c) => {
       const q = RPC(c, get(c, 'dom'));
       keepResult(c, { ret: c.s[q.res], err: c.s[q.err], data: c.s[q.data] });
+      if (TH(c).nep >= 0) set(c, 'nep', c.s[q.ep]);
       freeSlot(c, get(c, 'dom'));
     },
     installEntry: (c) => {
@@ -1066,6 +1093,7 @@ export const posixThread = defineComponent({
       c.s[Lc.dfd + fd] = get(c, 'ndfd');
       c.s[Lc.dom + fd] = get(c, 'dom');
       c.s[Lc.flags + fd] = INS(c)!.cloexec ? 1 : 0;
+      tagDescriptor(c, fd, get(c, 'dom'));
       c.s[Lc.cnt + fd] += 2;
       set(c, 'res', fd);
     },
@@ -1097,7 +1125,7 @@ export const posixThread = defineComponent({
       if (callIs(c, 'close')) effect(c);
     },
     submitClose: (c) => {
-      submit(c, get(c, 'dom'), callCode('close'), get(c, 'dfd'), 0, 0);
+      submit(c, get(c, 'dom'), callCode('close'), get(c, 'dfd'), 0, 0, get(c, 'fd'));
       route(c, 1 << get(c, 'dom'));
     },
     collectClose: (c) => freeSlot(c, get(c, 'dom')),
@@ -1126,7 +1154,7 @@ export const posixThread = defineComponent({
       route(c, 1 << LOC);
     },
     submitReplacedClose: (c) => {
-      submit(c, get(c, 'odom'), callCode('close'), get(c, 'odfd'), 0, 0);
+      submit(c, get(c, 'odom'), callCode('close'), get(c, 'odfd'), 0, 0, get(c, 'fd2'));
       route(c, 1 << get(c, 'odom'));
     },
     collectReplacedClose: (c) => freeSlot(c, get(c, 'odom')),
@@ -1137,6 +1165,7 @@ export const posixThread = defineComponent({
       c.s[Lc.dfd + fd2] = get(c, 'ndfd');
       c.s[Lc.dom + fd2] = get(c, 'dom');
       c.s[Lc.flags + fd2] = 0;
+      tagDescriptor(c, fd2, get(c, 'dom'));
       c.s[Lc.cnt + fd2] += 2;
       set(c, 'res', fd2);
       set(c, 'odfd', -1);
@@ -1204,7 +1233,7 @@ export const posixThread = defineComponent({
     submitExecClose: (c) => {
       const fd = get(c, 'cur');
       const d = c.s[LB(c).dom + fd];
-      submit(c, d, callCode('close'), c.s[LB(c).dfd + fd], 0, 0);
+      submit(c, d, callCode('close'), c.s[LB(c).dfd + fd], 0, 0, fd);
       route(c, 1 << d);
     },
     execClearEntry: (c) => {
@@ -1607,14 +1636,6 @@ function callTextPreview(c: Ctx, i: Instr): string {
     default:
       return instrText(i);
   }
-}
-
-export function fmtKRes(call: CallName, r: KRes): string {
-  if (r.block) return 'blocks';
-  if (r.err) return `-1 ${errName(r.err)}`;
-  if (call === 'open' || call === 'socket' || call === 'dup' || call === 'dup2') return `dfd ${r.ret}`;
-  if ((call === 'read' || call === 'recv') && r.ret > 0) return `${r.ret} bytes [${unpack(r.data, r.ret).join(', ')}]`;
-  return String(r.ret);
 }
 
 const unpack = (data: number, n: number) => {

@@ -85,7 +85,7 @@ export function decodePosix(sys: System, s: Int32Array): Record<string, Plain> {
     const ins = PL.code[t][s[th.ip]];
     // Registers are shown only while they hold something (neither 0 nor -1).
     const regs: Record<string, number> = {};
-    for (const [k, at] of Object.entries(th)) if (k !== 'pc' && k !== 'ip' && k !== 'pend' && k !== 'inCall' && s[at] !== 0 && s[at] !== -1) regs[k] = s[at];
+    for (const [k, at] of Object.entries(th)) if (at >= 0 && k !== 'pc' && k !== 'ip' && k !== 'pend' && k !== 'inCall' && s[at] !== 0 && s[at] !== -1) regs[k] = s[at];
     return { name: `T${t + 1}`, process: `P${procOfSlot(PL, t) + 1}`, pc, next_call: ins ? `${s[th.ip] + 1}. ${instrText(ins)}` : '-', in_call: s[th.inCall] !== 0, signal_pending: s[th.pend] !== 0, regs };
   });
   const requests = PL.rpc.map((row, t) => {

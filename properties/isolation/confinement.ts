@@ -20,6 +20,10 @@
  *   and the SATA controller (registers and IOMMU context).
  * Not observed: the network domain's own state, the primary's connection to it (its mappings of network
  * pages, its network ports and notify thread, its ready-queue grants to network), and ghost variables.
+ * In the composed system (a program that uses both domains) not the dispatch protocol or the POSIX
+ * state either: what a program does after a network call may depend on the answer, so there only the
+ * hypervisor-level state of the primary and storage domains is observed, and the storage-unforged
+ * property checks that every storage call returns what the storage domain produced.
  *
  * The exception is wider than "the ready queues and notifications of processes registered with the
  * compromised domain": such a process's ready queue is shared with the storage domain too, so a
@@ -55,7 +59,13 @@ export function observedWords(sys: System): number[] {
     else if (c === 'W') actorProcess.set(a.name, Math.floor(a.me / cfg.workers));
   });
   const out = new Set<number>();
+  // In the composed system a program connects the domains: what it does after a network call (and so
+  // what the storage domain sees of it) may legitimately depend on what the network domain answered.
+  // There the observation is what no program decides: the storage domain's and the primary's
+  // hypervisor-level state below; the storage calls' own results are the storage-unforged property's.
+  const programVisible = cfg.system === true;
   regions.forEach((r, w) => {
+    if (programVisible && !(r.kind === 'actor' && (r.actor === 'XS' || r.actor === 'S' || r.actor === 'PS'))) return;
     switch (r.kind) {
       case 'request-area':
       case 'ready-queue':

@@ -20,7 +20,7 @@
 import { checkLinearizable } from '../lib/linearizability.ts';
 import { referenceSpec } from '../../model/posix/reference-kernel.ts';
 import type { Property } from '../property.ts';
-import { posixHistory } from './lib/history.ts';
+import { posixHistory, tableCorrupt } from './lib/history.ts';
 import { stuckCall } from './lib/waiting.ts';
 
 /** Final states whose reference search ran out of budget (neither holds nor broken); the verifier counts them. */
@@ -42,7 +42,7 @@ export const compatibility: Property = {
   final(sys, s, end) {
     if (!sys.L.posix) return null;
     // After a deferred close the table's counters no longer count users (documented: close-deferred-while-in-use).
-    const corrupt = s[sys.L.posix.cut] >= 0;
+    const corrupt = tableCorrupt(sys, s);
     if (end.quiescent && !corrupt) {
       const stuck = stuckCall(sys, s);
       if (stuck) return { clause: 'no-call-stuck', message: stuck };

@@ -21,6 +21,7 @@
  */
 import { LOC, NET, STO } from '../../model/posix/kernel.ts';
 import type { Property } from '../property.ts';
+import { descriptorJudged, domainJudged } from './lib/scope.ts';
 import { stateName } from './lib/waiting.ts';
 
 const DOM = ['network', 'storage', 'primary'];
@@ -54,7 +55,7 @@ export const forkExecInheritance: Property = {
               return { clause: 'child-sees-parent-descriptors', message: `child P${q + 1}'s descriptor ${fd} has ${f} ${s[child[f] + fd]}, the parent's has ${s[parent[f] + fd]}` };
         for (let fd = 0; fd < D; fd++) {
           const dfd = s[parent.dfd + fd];
-          if (dfd < 0) continue;
+          if (dfd < 0 || !descriptorJudged(sys, s, 0, fd)) continue;
           const d = s[parent.dom + fd];
           const K = PL.kernel[d];
           if (s[K.fd(q, dfd)] !== s[K.fd(0, dfd)])
@@ -71,9 +72,9 @@ export const forkExecInheritance: Property = {
         if (open !== expected) return { clause: 'exec-closes-exactly-cloexec', message: `after exec child P${q + 1}'s open descriptors are {${list(open, D)}}, expected {${list(expected, D)}}` };
         for (const d of [NET, STO, LOC]) {
           const K = PL.kernel[d];
-          if (!s[K.live(q)] || s[K.alias(q)] >= 0) continue;
+          if (!s[K.live(q)] || s[K.alias(q)] >= 0 || !domainJudged(sys, s, d)) continue;
           const held = new Set<number>();
-          for (let fd = 0; fd < D; fd++) if (s[child.dfd + fd] >= 0 && s[child.dom + fd] === d) held.add(s[child.dfd + fd]);
+          for (let fd = 0; fd < D; fd++) if (s[child.dfd + fd] >= 0 && s[child.dom + fd] === d && descriptorJudged(sys, s, q, fd)) held.add(s[child.dfd + fd]);
           for (let i = 0; i < K.shape.fds; i++)
             if ((s[K.fd(q, i)] >= 0) !== held.has(i))
               return { clause: 'exec-closes-cloexec-remotely', message: `after exec the ${DOM[d]} domain ${held.has(i) ? 'lacks' : 'still holds'} descriptor ${i} of child P${q + 1}` };

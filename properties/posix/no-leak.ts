@@ -18,6 +18,8 @@ import { LOC, NET, STO } from '../../model/posix/kernel.ts';
 import { slotsOfProc } from '../../model/posix/layout.ts';
 import { storageWorker } from '../../model/posix/domain-worker.ts';
 import { RPC_DONE, RPC_SERVED } from '../../model/posix/service.ts';
+import { tableCorrupt } from './lib/history.ts';
+import { domainJudged } from './lib/scope.ts';
 import type { Property } from '../property.ts';
 
 const DOM = ['network', 'storage', 'primary'];
@@ -41,6 +43,7 @@ export const noLeak: Property = {
       const pstate = s[PL.libc[p].pstate];
       if (pstate === 4) {
         for (const d of [NET, STO, LOC]) {
+          if (!domainJudged(sys, s, d)) continue;
           const K = PL.kernel[d];
           const where = `P${p + 1} has exited but the ${DOM[d]} domain`;
           if (s[K.live(p)]) return { clause: 'exited-process-leaves-nothing', message: `${where} still has its ${d === LOC ? 'process' : 'shadow process'}` };
@@ -50,15 +53,16 @@ export const noLeak: Property = {
         }
         for (const t of slotsOfProc(PL, p))
           for (const d of [NET, STO]) {
+            if (!domainJudged(sys, s, d)) continue;
             if (s[PL.rpc[t][d].st] !== 0) return { clause: 'exited-process-leaves-nothing', message: `P${p + 1} has exited but T${t + 1}'s request to the ${DOM[d]} domain is still in flight` };
             if (s[PL.rpc[t][d].wpc] !== IDLE) return { clause: 'exited-process-leaves-nothing', message: `P${p + 1} has exited but its ${DOM[d]} worker for T${t + 1} is still running a call` };
           }
       }
       // After a deferred close the table's counters no longer count users (documented: close-deferred-while-in-use).
-      if (pstate !== 2 || s[PL.cut] >= 0) continue;
+      if (pstate !== 2 || tableCorrupt(sys, s)) continue;
       for (const d of [NET, STO, LOC]) {
         const K = PL.kernel[d];
-        if (!s[K.live(p)] || s[K.alias(p)] >= 0) continue;
+        if (!s[K.live(p)] || s[K.alias(p)] >= 0 || !domainJudged(sys, s, d)) continue;
         const held = new Set<number>();
         const lc = PL.libc[p];
         for (let fd = 0; fd < PL.cfg.descriptors; fd++) if (s[lc.cnt + fd] > 0 && s[lc.dom + fd] === d && s[lc.dfd + fd] >= 0) held.add(s[lc.dfd + fd]);

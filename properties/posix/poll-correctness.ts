@@ -24,6 +24,7 @@ import { REC_TIMEDOUT } from '../../model/posix/layout.ts';
 import type { Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { pollHasReason, stateName } from './lib/waiting.ts';
+import { waitsOnUnjudged } from './lib/scope.ts';
 
 export const pollCorrectness: Property = {
   name: 'poll-correctness',
@@ -50,7 +51,7 @@ export const pollCorrectness: Property = {
     if (!PL || !end.quiescent) return null;
     for (let t = 0; t < PL.slots; t++) {
       const st = stateName(sys, s, t);
-      if (st !== 'pollLocalWait' && st !== 'pollAwait') continue;
+      if ((st !== 'pollLocalWait' && st !== 'pollAwait') || waitsOnUnjudged(sys, s, t)) continue;
       const why = pollHasReason(sys, s, t);
       if (why) return { clause: 'no-lost-kick', message: `T${t + 1} waits for ever in ${PL.code[t][s[PL.thread[t].ip]].call} although ${why}` };
     }

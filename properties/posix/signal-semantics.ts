@@ -21,6 +21,7 @@ import { REC_EFFECT, REC_SIG_WAITING } from '../../model/posix/layout.ts';
 import type { Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { stateName } from './lib/waiting.ts';
+import { waitsOnUnjudged } from './lib/scope.ts';
 
 const WAITING = new Set(['await', 'closeAwait', 'replaceAwait', 'execAwait', 'setuidAwait', 'pollAwait', 'localBlocked', 'pollLocalWait']);
 
@@ -53,7 +54,7 @@ export const signalSemantics: Property = {
     if (!PL || !end.quiescent || PL.cfg.program?.restart) return null;
     for (let t = 0; t < PL.slots; t++) {
       const th = PL.thread[t];
-      if (!s[th.inCall] || !WAITING.has(stateName(sys, s, t))) continue;
+      if (!s[th.inCall] || !WAITING.has(stateName(sys, s, t)) || waitsOnUnjudged(sys, s, t)) continue;
       const r = PL.rec[t][s[th.ip]];
       if (s[r.flags] & REC_SIG_WAITING) return { clause: 'interrupted-call-returns', message: `T${t + 1} still waits in ${PL.code[t][s[th.ip]].call} after a signal without SA_RESTART interrupted it` };
     }

@@ -10,8 +10,8 @@
  * carries that setuid's uid as the alternative the reference may judge it under.
  */
 import type { Operation } from '../../lib/linearizability.ts';
-import { DIFF_CLOSE_DEFERRED, tagOf } from '../../../model/posix/thread.ts';
-import { procOfSlot, type RecordLayout } from '../../../model/posix/layout.ts';
+import { DIFF_CLOSE_DEFERRED, DIFF_DOMAIN_FAILED, DIFF_NETWORK_COMPROMISED, tagOf } from '../../../model/posix/thread.ts';
+import { procOfSlot, REC_DEFERRED, type RecordLayout } from '../../../model/posix/layout.ts';
 import type { RefInput, RefOutput } from '../../../model/posix/reference-kernel.ts';
 import { routeName } from '../../../model/posix/routing.ts';
 import type { System } from '../../../model/system.ts';
@@ -31,7 +31,16 @@ export function callRecords(sys: System, s: Int32Array): CallRecord[] {
   return out;
 }
 
-export const CUT_NAMES: Record<number, string> = { [DIFF_CLOSE_DEFERRED]: 'close-deferred-while-in-use' };
+export const CUT_NAMES: Record<number, string> = { [DIFF_CLOSE_DEFERRED]: 'close-deferred-while-in-use', [DIFF_DOMAIN_FAILED]: 'service-domain-failed', [DIFF_NETWORK_COMPROMISED]: 'network-domain-compromised' };
+
+/** After a deferred close the table's counters no longer count users: checks of table consistency stop there (whatever cut the history first). */
+export function tableCorrupt(sys: System, s: Int32Array): boolean {
+  const PL = sys.L.posix!;
+  if (s[PL.cut] < 0) return false;
+  if (s[PL.cutWhy] === DIFF_CLOSE_DEFERRED) return true;
+  for (const row of PL.rec) for (const r of row) if (s[r.flags] & REC_DEFERRED) return true;
+  return false;
+}
 
 export interface PosixHistory {
   ops: Operation<RefInput, RefOutput>[];

@@ -7,6 +7,7 @@ import { procOfSlot } from '../../../model/posix/layout.ts';
 import { callOfCode } from '../../../model/posix/program.ts';
 import { posixThread } from '../../../model/posix/thread.ts';
 import { RPC_DONE, RPC_SERVED } from '../../../model/posix/service.ts';
+import { waitsOnUnjudged } from './scope.ts';
 import type { System } from '../../../model/system.ts';
 
 export const stateName = (sys: System, s: Int32Array, t: number) => posixThread.states[s[sys.L.posix!.thread[t].pc]].name;
@@ -19,6 +20,7 @@ export function stuckCall(sys: System, s: Int32Array): string | null {
     const th = PL.thread[t];
     const p = procOfSlot(PL, t);
     if (name === 'unborn' || name === 'finished' || name === 'exited' || name === 'fetch') continue;
+    if (waitsOnUnjudged(sys, s, t)) continue; // a compromised network domain may never answer
     const call = PL.code[t][s[th.ip]]?.call ?? '-';
     if (name === 'localBlocked' && wouldBlock(s, PL.kernel[2], p, s[th.dfd])) continue;
     if (name === 'pollLocalWait' || name === 'pollAwait') continue; // judged by poll-correctness

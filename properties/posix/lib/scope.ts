@@ -1,0 +1,40 @@
+/**
+ * What the posix properties judge in the composed system, where a service domain may fail and the
+ * network domain may be compromised: a domain is judged while it runs its current incarnation and is
+ * not the compromised network domain; a descriptor while its domain is judged and it belongs to the
+ * domain's current incarnation (a descriptor of a failed incarnation is stale by the recovery
+ * semantics, model/recovery.ts); a thread's wait while every domain it waits on is judged. Outside the
+ * composed system everything is judged.
+ */
+import { serviceJudged } from '../../../model/instance.ts';
+import { LOC } from '../../../model/posix/kernel.ts';
+import { RPC_BLOCKED, RPC_SERVED, RPC_SUBMITTED } from '../../../model/posix/service.ts';
+import type { System } from '../../../model/system.ts';
+
+/** Domain d (NET, STO or LOC) is judged in state s. */
+export function domainJudged(sys: System, s: Int32Array, d: number): boolean {
+  const L = sys.L;
+  if (d === LOC || !L.cfg.system) return true;
+  return s[L.rec!.dom[d].running] === 1 && serviceJudged(s, L, d);
+}
+
+/** Process p's descriptor fd is judged: local, free, or of a judged domain's current incarnation. */
+export function descriptorJudged(sys: System, s: Int32Array, p: number, fd: number): boolean {
+  const L = sys.L;
+  if (!L.cfg.system) return true;
+  const lc = L.posix!.libc[p];
+  const d = s[lc.dom + fd];
+  if (d === LOC || s[lc.dfd + fd] < 0) return true;
+  return domainJudged(sys, s, d) && s[lc.ep + fd] === s[L.rec!.dom[d].fe];
+}
+
+/** Thread slot t waits for (or holds) a request to a domain that is not judged. */
+export function waitsOnUnjudged(sys: System, s: Int32Array, t: number): boolean {
+  if (!sys.L.cfg.system) return false;
+  const row = sys.L.posix!.rpc[t];
+  for (const d of [0, 1]) {
+    const st = s[row[d].st];
+    if ((st === RPC_SUBMITTED || st === RPC_BLOCKED || st === RPC_SERVED) && !domainJudged(sys, s, d)) return true;
+  }
+  return false;
+}
