@@ -39,7 +39,7 @@ import {
   type IsolationLayout,
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
-import { NIL, type Layout } from './layout.ts';
+import { domainOfProc, NIL, SERVICE_STORAGE, type Layout } from './layout.ts';
 import { DIFF_NETWORK_COMPROMISED } from './posix/thread.ts';
 import { RV_OPS, rendezvousCheck, rendezvousOp, type RvOp } from './rendezvous.ts';
 
@@ -87,10 +87,11 @@ export interface Target {
 export function adversaryTargets(L: Layout): Target[] {
   const I = L.iso!;
   const out: Target[] = [];
-  for (let p = 0; p < L.cfg.processes; p++) {
-    if (!I.registered(NETWORK, p)) continue;
-    const pl = L.proc[p];
-    const rq = I.frame.rq[p];
+  // the ready-queue words of every dispatch process whose queue is in a page granted to the network
+  // domain (one instance: the process's only queue; in the composed system the network instance's)
+  const queueWords = (q: number, p: number, frame: number) => {
+    const pl = L.proc[q];
+    const who = L.dd.length > 1 ? `P${p + 1}/${L.dd[domainOfProc(L, q)].service === SERVICE_STORAGE ? 'S' : 'N'}` : `P${p + 1}`;
     const words: [number, string][] = [
       [pl.head, 'head'],
       [pl.tail, 'tail'],
@@ -100,7 +101,15 @@ export function adversaryTargets(L: Layout): Target[] {
       [pl.rq, 'rq[0]'],
     ];
     for (let n = 0; n < L.nodes; n++) words.push([pl.nodeValue + n, `node_value[${n}]`], [pl.nodeNext + 2 * n, `node_next[${n}]`]);
-    for (const [w, n] of words) out.push({ word: w, frame: rq, name: `ready queue P${p + 1} ${n}` });
+    for (const [w, n] of words) out.push({ word: w, frame, name: `ready queue ${who} ${n}` });
+  };
+  for (let p = 0; p < L.cfg.processes; p++) {
+    if (!I.registered(NETWORK, p)) continue;
+    const rq = I.frame.rqFor(NETWORK, p);
+    for (let d = L.dd.length - 1; d >= 0; d--) {
+      const q = d * L.cfg.processes + p;
+      if (I.frame.rqFor(L.dd[d].service === SERVICE_STORAGE ? STORAGE : NETWORK, p) === rq) queueWords(q, p, rq);
+    }
     out.push({ word: I.frames[rq].content, frame: rq, name: `ready queue P${p + 1} content` });
   }
   out.push({ word: L.wake, frame: I.frame.wake[STORAGE], name: 'storage wake word' });
@@ -111,6 +120,22 @@ export function adversaryTargets(L: Layout): Target[] {
   out.push({ word: I.ringN.tgid, frame: ringN, name: 'network notify record 1 tgid' });
   out.push({ word: I.ringN.pid, frame: ringN, name: 'network notify record 1 pid' });
   for (const f of I.reservation[NETWORK]) out.push({ word: I.frames[f].content, frame: f, name: `${I.frames[f].name} content` });
+  // the composed system: the network instance's own request areas and wake word, in its own pages
+  if (L.dd.length > 1) {
+    const d = L.dd.findIndex((x) => x.service !== SERVICE_STORAGE);
+    out.push({ word: L.dd[d].wake, frame: I.frame.wake[NETWORK], name: 'network wake word' });
+    for (let p = 0; p < L.cfg.processes; p++) {
+      const pl = L.proc[d * L.cfg.processes + p];
+      const f = I.frame.req[NETWORK][p];
+      out.push({ word: pl.allocTop, frame: f, name: `network request area P${p + 1} alloc_top` });
+      out.push({ word: pl.freeTop, frame: f, name: `network request area P${p + 1} free_top` });
+      for (let e = 0; e < L.cfg.entries; e++) {
+        out.push({ word: pl.id + e, frame: f, name: `network request area P${p + 1} entry ${e} call id` });
+        out.push({ word: pl.arg + e, frame: f, name: `network request area P${p + 1} entry ${e} argument` });
+        out.push({ word: pl.owner + e, frame: f, name: `network request area P${p + 1} entry ${e} handle` });
+      }
+    }
+  }
   return out;
 }
 

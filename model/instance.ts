@@ -19,6 +19,8 @@ export const slotOfService = (service: number) => (service === SERVICE_STORAGE ?
 /** Dispatch process q's instance has failed: the frontend has cleared RUNNING for its domain. */
 export function instanceFailed(s: Int32Array, L: Layout, q: number): boolean {
   if (!composed(L) || !carried(L)) return false;
+  // crash-fails-all-domains: any domain's RUNNING bit instead of its own
+  if (L.cfg.bug === 'crash-fails-all-domains') return s[L.rec!.dom[0].running] === 0 || s[L.rec!.dom[1].running] === 0;
   return s[L.rec!.dom[L.dd[domainOfProc(L, q)].service].running] === 0;
 }
 
@@ -57,3 +59,17 @@ export const serviceJudged = (s: Int32Array, L: Layout, service: number) => serv
 
 /** The dispatch properties judge dispatch process q in state s: its instance's domain is not the compromised network domain. */
 export const procJudged = (s: Int32Array, L: Layout, q: number) => serviceJudged(s, L, L.dd[domainOfProc(L, q)].service);
+
+/**
+ * Does the actor move for a service the properties no longer judge (composed system)? The compromised
+ * network domain's own actors, and the primary's machines of its dispatch instance (kernel threads
+ * spinning in rqueue_wait on a ready queue it corrupted, threads carrying calls to it).
+ */
+export function actsForUnjudged(s: Int32Array, L: Layout, kind: 'T' | 'K' | 'W' | 'F' | 'B' | null, me: number, isNetworkDomainActor: boolean): boolean {
+  if (!networkCompromised(s, L)) return false;
+  if (isNetworkDomainActor) return true;
+  if (kind === null || !carried(L)) return false;
+  const per = { T: L.cfg.threads, K: L.cfg.kernelThreads, W: L.cfg.workers, F: 0, B: 0 }[kind];
+  const d = per === 0 ? me : domainOfProc(L, Math.floor(me / per));
+  return L.dd[d].service !== SERVICE_STORAGE;
+}

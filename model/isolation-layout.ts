@@ -339,7 +339,8 @@ export function layoutIsolation(a: Alloc, cfg: Config, dd: DispatchDomain[]): Is
       spare: spareMaps,
     },
     port: { wake: 0, notify: 1, primaryWake: (slot) => (slot === STORAGE ? 0 : 2), primaryNotify: (slot) => (slot === STORAGE ? 1 : 3) },
-    frame: { priv, rq, rqFor: (slot, p) => (slot === NETWORK && net ? rqNet[p] : rq[p]), wake, ring, req, data },
+    // shared-ready-queue: the network domain is granted the process's one ready-queue page, as in the released code
+    frame: { priv, rq, rqFor: (slot, p) => (slot === NETWORK && net && cfg.bug !== 'shared-ready-queue' ? rqNet[p] : rq[p]), wake, ring, req, data },
     registered,
   };
 }

@@ -152,6 +152,31 @@ export const VARIANTS: readonly Variant[] = [
     spinFlag: null,
     config: { isolation: true, recovery: true, crashes: 1 },
   },
+  // the composed system's (bugs between layers; each needs POSIX calls, the dispatch machines, the hypervisor and crashes or the adversary at once)
+  {
+    name: 'crash-fails-all-domains',
+    description:
+      "a thread carrying a call decides that its domain has failed by asking whether any service domain's RUNNING bit is clear, not its own domain's: when the network domain crashes, calls pending in the storage domain return EIO too",
+    breaks: ['crash-containment'],
+    spinFlag: null,
+    config: { system: true },
+  },
+  {
+    name: 'fork-retags-stale',
+    description:
+      "fork copies the translation table but tags each inherited remote descriptor with the incarnation the frontend serves now, not the parent's: after a restart a child's descriptor of the dead incarnation becomes live again and its calls reach the new shadow process, where the same number may be another file",
+    breaks: ['restart-descriptors'],
+    spinFlag: null,
+    config: { system: true },
+  },
+  {
+    name: 'shared-ready-queue',
+    description:
+      "each process has one ready-queue page, granted to both service domains (the released code's layout), instead of one per domain: the compromised network domain, which maps it, can put a storage caller's handle on the queue before its entry is DONE, and the caller returns a result the storage domain never produced",
+    breaks: ['storage-unforged', 'right-thread'],
+    spinFlag: null,
+    config: { system: true },
+  },
 ];
 
 export function variantByName(name: string): Variant | undefined {

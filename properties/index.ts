@@ -3,7 +3,7 @@ import { entrySafety } from './entry-safety.ts';
 import { exactlyOnce } from './exactly-once.ts';
 import { linearizable } from './linearizable.ts';
 import { noLostWakeup } from './no-lost-wakeup.ts';
-import { checkConsistent, transportOf, type Config } from '../model/config.ts';
+import { checkConsistent, DEFAULT_CONFIG, systemConfig, transportOf, type Config } from '../model/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import type { Property } from './property.ts';
 import { rightThread } from './right-thread.ts';
@@ -15,6 +15,7 @@ import { signalSemantics } from './posix/signal-semantics.ts';
 
 import { ISOLATION_PROPERTIES } from './isolation/index.ts';
 import { RECOVERY_PROPERTIES } from './recovery/index.ts';
+import { SYSTEM_PROPERTIES } from './system/index.ts';
 
 export const PROPERTIES: readonly Property[] = [
   exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety,
@@ -24,6 +25,8 @@ export const PROPERTIES: readonly Property[] = [
   ...ISOLATION_PROPERTIES,
   // group 'recovery': checked when the recovery layer is on (config field `recovery`)
   ...RECOVERY_PROPERTIES,
+  // group 'system': cross-layer properties of the composed system (config field `system`)
+  ...SYSTEM_PROPERTIES,
 ];
 
 export function propertyByName(name: string): Property | undefined {
@@ -55,37 +58,43 @@ export function propertiesFor(cfg: Config): Property[] {
   return PROPERTIES.filter((p) => groupApplies(p.group, cfg) && (!p.applies || p.applies(cfg)));
 }
 
-/** The layers a run can be confined to (`verify --layer`), each with the configuration it switches on. */
-export const LAYERS = ['dispatch', 'posix', 'isolation', 'recovery'] as const;
+/** The layers a run can be confined to (`verify --layer`), each with the configuration it switches on; `system` is every layer at once. */
+export const LAYERS = ['system', 'dispatch', 'posix', 'isolation', 'recovery'] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /** A combination of properties or layers that cannot be checked soundly in one run, with the reason. */
 export class LayerError extends Error {}
 
-/** The configuration of one layer alone, over `cfg`'s bounds. */
+/** The configuration of one layer alone (or of the composed system), over `cfg`'s bounds. */
 export function layerConfig(cfg: Config, layer: Layer): Config {
-  // the POSIX field is left out rather than null, as in the default configuration and its traces
-  const { posix, ...rest } = cfg;
-  const off: Config = { ...rest, isolation: false, adversary: false, recovery: false };
+  // the POSIX field is left out rather than null, as in the default configuration and its traces; the
+  // composed system's derived fields go back to the dispatch model's defaults
+  const { posix, system, transport, ...rest } = cfg;
+  const own = system ? { ...rest, ...pick(DEFAULT_CONFIG, ['processes', 'threads', 'kernelThreads', 'calls', 'blockingPair', 'networkProcesses']) } : rest;
+  if (layer === 'system') return systemConfig({ ...own, ...(posix ? { posix } : {}) });
+  const off: Config = { ...own, isolation: false, adversary: false, recovery: false };
   if (layer === 'posix') return { ...off, posix: posix ?? { ...DEFAULT_POSIX } };
   if (layer === 'isolation') return { ...off, isolation: true, adversary: true };
   if (layer === 'recovery') return { ...off, isolation: true, recovery: true };
   return off;
 }
 
+const pick = <T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> => Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+
 /**
- * Why groups cannot share a run on `cfg`, or null. These are the combinations the model cannot yet
- * judge soundly: the POSIX layer carries remote calls as an atomic exactly-once RPC and has no
- * dispatch actors, hypervisor or crashes under it; with the recovery layer on, a remote call is one
- * request entry above the dispatch protocol and the dispatch actors are held, so a dispatch property
- * would hold vacuously.
+ * Why groups cannot share a run on `cfg`, or null. Outside the composed system (system: true, where
+ * every group runs) these are the combinations the model cannot judge soundly: the POSIX layer alone
+ * carries remote calls as an atomic RPC with no dispatch actors, hypervisor or crashes under it; with
+ * the recovery layer alone, a remote call is one request entry above the dispatch protocol and the
+ * dispatch actors are held, so a dispatch property would hold vacuously.
  */
 function refusal(cfg: Config, groups: ReadonlySet<string>): string | null {
+  if (cfg.system) return null;
   const others = [...groups].filter((g) => g !== 'posix');
   if (cfg.posix && others.length > 0)
-    return `the ${others.join(' and ')} group${others.length > 1 ? 's' : ''} cannot be checked with the POSIX layer on: it carries remote calls as an atomic RPC, without the dispatch actors, the hypervisor or crashes under it`;
+    return `the ${others.join(' and ')} group${others.length > 1 ? 's' : ''} cannot be checked with the POSIX layer alone: it carries remote calls as an atomic RPC, without the dispatch actors, the hypervisor or crashes under it (--system checks every group together)`;
   if (cfg.recovery && groups.has('dispatch'))
-    return 'the dispatch group cannot be checked with the recovery layer on: a remote call is then one request entry above the dispatch protocol and its actors are held, so the dispatch properties would hold vacuously';
+    return 'the dispatch group cannot be checked with the recovery layer alone: a remote call is then one request entry above the dispatch protocol and its actors are held, so the dispatch properties would hold vacuously (--system checks them together)';
   return null;
 }
 
@@ -93,16 +102,20 @@ function refusal(cfg: Config, groups: ReadonlySet<string>): string | null {
  * The configuration with the layer of every named property switched on, the same way for every
  * group (posix: the POSIX layer with its default bounds; isolation: the isolation layer with the
  * adversary, as --isolation; confinement: the adversary; recovery: the recovery layer over the
- * isolation layer's hypervisor, as --recovery). Throws LayerError when the properties cannot be
- * checked in one run, and ConfigError when the switched configuration breaks a field rule.
+ * isolation layer's hypervisor, as --recovery; system: the composed system). The composed system has
+ * every layer on already. Throws LayerError when the properties cannot be checked in one run, and
+ * ConfigError when the switched configuration breaks a field rule.
  */
 export function withLayersFor(cfg: Config, props: readonly Property[]): Config {
   const groups = new Set(props.map((p) => p.group));
+  if (groups.has('system') && !cfg.system) return withLayersFor(layerConfig(cfg, 'system'), props);
   let out: Config = { ...cfg };
-  if (groups.has('posix') && !out.posix) out = { ...out, posix: { ...DEFAULT_POSIX } };
-  if (groups.has('isolation') && !out.isolation) out = { ...out, isolation: true, adversary: true };
-  if (props.some((p) => p.name === 'confinement')) out = { ...out, isolation: true, adversary: true };
-  if (groups.has('recovery')) out = { ...out, recovery: true, isolation: true };
+  if (!out.system) {
+    if (groups.has('posix') && !out.posix) out = { ...out, posix: { ...DEFAULT_POSIX } };
+    if (groups.has('isolation') && !out.isolation) out = { ...out, isolation: true, adversary: true };
+    if (props.some((p) => p.name === 'confinement')) out = { ...out, isolation: true, adversary: true };
+    if (groups.has('recovery')) out = { ...out, recovery: true, isolation: true };
+  }
   const why = refusal(out, groups);
   if (why) throw new LayerError(why);
   checkConsistent(out);

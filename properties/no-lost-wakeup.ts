@@ -25,7 +25,7 @@ import { sclib } from '../model/sclib.ts';
 import { pcName, type System } from '../model/system.ts';
 import { workerPool } from '../model/worker-pool.ts';
 import { procJudged } from '../model/instance.ts';
-import type { Property } from './property.ts';
+import { boundHitByUnjudged, type Property } from './property.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
 const idle = sclib.stateIndex.get('idle')!;
@@ -80,7 +80,7 @@ export const noLostWakeup: Property = {
   },
   final(sys, s, end) {
     const L = sys.L;
-    if (end.hitBound) return { clause: 'progress-within-bound', message: `steps were still enabled after ${end.bound} fair steps` };
+    if (end.hitBound && !boundHitByUnjudged(sys, s, end)) return { clause: 'progress-within-bound', message: `steps were still enabled after ${end.bound} fair steps` };
     for (let t = 0; t < L.thread.length; t++) {
       const th = L.thread[t];
       if (s[th.pc] !== blocked || s[th.att] !== -1 || !procJudged(s, L, Math.floor(t / L.cfg.threads))) continue;

@@ -14,7 +14,28 @@
  */
 import type { Config } from '../model/config.ts';
 import type { HistEvent } from '../model/kit.ts';
-import type { Choice, System } from '../model/system.ts';
+import { COMPONENTS, enabled, type Choice, type System } from '../model/system.ts';
+import type { Component } from '../model/kit.ts';
+import { actsForUnjudged } from '../model/instance.ts';
+import { sclib } from '../model/sclib.ts';
+import { primaryKernel } from '../model/primary-kernel.ts';
+import { workerPool } from '../model/worker-pool.ts';
+import { frontend } from '../model/frontend.ts';
+import { backend } from '../model/backend.ts';
+import { networkDomain } from '../model/service-domain.ts';
+import { networkFrontend } from '../model/network-frontend.ts';
+import { networkWorker } from '../model/posix/domain-worker.ts';
+import { ADVERSARY_COMPONENTS } from '../model/adversary.ts';
+
+const DISPATCH_KINDS = new Map<Component, 'T' | 'K' | 'W' | 'F' | 'B'>([
+  [sclib, 'T'],
+  [primaryKernel, 'K'],
+  [workerPool, 'W'],
+  [frontend, 'F'],
+  [backend, 'B'],
+]);
+/** The network domain's own machines (its boot actor, its POSIX workers, the adversary) and the primary's notify thread for it. */
+const NETWORK_DOMAIN_COMPONENTS = new Set<Component>([networkDomain, networkWorker, networkFrontend, ...ADVERSARY_COMPONENTS]);
 
 export interface Broken {
   clause: string;
@@ -54,4 +75,20 @@ export interface Property {
   monitor?: (sys: System) => (before: Int32Array, choice: Choice, after: Int32Array) => Broken | null;
   /** the configurations it says something about (absent: all); a layer's property is not run while its layer is off */
   applies?: (cfg: Config) => boolean;
+}
+
+/**
+ * Did the drain hit its bound only because of actors working for a service no longer judged (the
+ * compromised network domain, and the primary's machines of its dispatch instance: a kernel thread
+ * may spin for ever in rqueue_wait on a ready queue that domain corrupted)? Then the bound says
+ * nothing about the judged part of the system.
+ */
+export function boundHitByUnjudged(sys: System, s: Int32Array, end: RunEnd): boolean {
+  if (!end.hitBound || !sys.cfg.system) return false;
+  return enabled(sys, s).every((ch) => {
+    const a = sys.actors[ch.actor];
+    const comp = COMPONENTS[a.comp];
+    const kind = DISPATCH_KINDS.get(comp) ?? null;
+    return actsForUnjudged(s, sys.L, kind, a.me, NETWORK_DOMAIN_COMPONENTS.has(comp));
+  });
 }

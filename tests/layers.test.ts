@@ -40,7 +40,7 @@ describe('--layer: one layer alone', () => {
   test.each(LAYERS.map((l) => [l]))('%s', (layer) => {
     const cfg = layerConfig({ ...DEFAULT_CONFIG, isolation: true, recovery: true }, layer);
     const groups = new Set(propertiesFor(cfg).map((p) => p.group));
-    const expected = { dispatch: ['dispatch'], posix: ['posix'], isolation: ['dispatch', 'isolation'], recovery: ['isolation', 'recovery'] }[layer];
+    const expected = { system: ['dispatch', 'isolation', 'posix', 'recovery', 'system'], dispatch: ['dispatch'], posix: ['posix'], isolation: ['dispatch', 'isolation'], recovery: ['isolation', 'recovery'] }[layer];
     expect([...groups].sort()).toEqual(expected);
   });
 });

@@ -21,7 +21,7 @@
  * VIRTUOS.md: "Descriptors, fork, exec, polling, signals" (select/poll).
  */
 import { REC_TIMEDOUT } from '../../model/posix/layout.ts';
-import type { Property } from '../property.ts';
+import { boundHitByUnjudged, type Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { pollHasReason, stateName } from './lib/waiting.ts';
 import { waitsOnUnjudged } from './lib/scope.ts';
@@ -48,7 +48,7 @@ export const pollCorrectness: Property = {
   },
   final(sys, s, end) {
     const PL = sys.L.posix;
-    if (!PL || !end.quiescent) return null;
+    if (!PL || !(end.quiescent || boundHitByUnjudged(sys, s, end))) return null;
     for (let t = 0; t < PL.slots; t++) {
       const st = stateName(sys, s, t);
       if ((st !== 'pollLocalWait' && st !== 'pollAwait') || waitsOnUnjudged(sys, s, t)) continue;

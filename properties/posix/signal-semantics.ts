@@ -18,7 +18,7 @@
  */
 import { EINTR } from '../../model/posix/kernel.ts';
 import { REC_EFFECT, REC_SIG_WAITING } from '../../model/posix/layout.ts';
-import type { Property } from '../property.ts';
+import { boundHitByUnjudged, type Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { stateName } from './lib/waiting.ts';
 import { waitsOnUnjudged } from './lib/scope.ts';
@@ -51,7 +51,7 @@ export const signalSemantics: Property = {
   },
   final(sys, s, end) {
     const PL = sys.L.posix;
-    if (!PL || !end.quiescent || PL.cfg.program?.restart) return null;
+    if (!PL || !(end.quiescent || boundHitByUnjudged(sys, s, end)) || PL.cfg.program?.restart) return null;
     for (let t = 0; t < PL.slots; t++) {
       const th = PL.thread[t];
       if (!s[th.inCall] || !WAITING.has(stateName(sys, s, t)) || waitsOnUnjudged(sys, s, t)) continue;

@@ -11,7 +11,7 @@ import type { StoreKind } from '../lib/exhaustive-store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhaustive-symmetry.ts';
 import { chunkRunner } from '../lib/parallel.ts';
 import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../lib/batches.ts';
-import { defaultMaxPicks, verify, type VerifySummary } from '../lib/verify.ts';
+import { defaultMaxPicks, verify, type SystemCounts, type VerifySummary } from '../lib/verify.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
 import { makeSystem } from '../../model/system.ts';
 import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenarios.ts';
@@ -145,6 +145,7 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
     );
   }
   if (s.crashes) console.log(crashLine(s.crashes));
+  if (s.system) console.log(systemLine(s.system));
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -152,6 +153,12 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
       ? `result: ${bad} of ${s.results.length} properties VIOLATED (variant ${s.variant}, seed ${s.seed})`
       : `result: ${s.results.length === 1 ? `${s.results[0].property} holds` : `all ${s.results.length} properties hold`} in ${s.runs} random runs (variant ${s.variant}, seed ${s.seed}); sampled, not proved`,
   );
+}
+
+/** The composed system's layers at work, one line: the dispatch machines per domain, restarts. */
+export function systemLine(x: SystemCounts): string {
+  const per = (o: Record<string, number>) => `storage ${o.storage ?? 0}, network ${o.network ?? 0}`;
+  return `composed system: POSIX requests carried by the dispatch machines: ${per(x.carried)}; failed with their domain: ${per(x.failed)}; restarts: ${per(x.restarts)}; reconnections: ${per(x.reconnects)}`;
 }
 
 /** The recovery layer's crash counts, one line. */
@@ -214,6 +221,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-picks': { type: 'string' },
       isolation: { type: 'boolean' },
       recovery: { type: 'boolean' },
+      system: { type: 'boolean' },
       layer: { type: 'string' },
       scenario: { type: 'string' },
       anchor: { type: 'string' },
@@ -253,13 +261,18 @@ export async function run(argv: string[]): Promise<number> {
   // worker threads and shards are implemented for the exhaustive search; random mode runs in one thread
   if (values.config !== undefined && values.anchor !== undefined) throw new UsageError('give --config or --anchor, not both');
   let cfg: Config = values.config ? loadConfigFile(values.config) : values.anchor ? parseAnchor(values.anchor, null) : { ...DEFAULT_CONFIG };
+  const layerFlags = ['layer', 'isolation', 'recovery', 'system'].filter((k) => values[k as 'layer'] !== undefined);
+  if (layerFlags.length > 1) throw new UsageError(`give one of --system, --layer, --isolation/--recovery, not ${layerFlags.map((k) => `--${k}`).join(' and ')}`.replace('--isolation and --recovery', '--isolation with --recovery'));
   if (values.layer !== undefined) {
     if (!(LAYERS as readonly string[]).includes(values.layer)) throw new UsageError(`--layer: unknown layer '${values.layer}' (known: ${LAYERS.join(', ')})`);
-    if (values.isolation || values.recovery) throw new UsageError('give --layer or --isolation/--recovery, not both');
     cfg = layerConfig(cfg, values.layer as Layer);
   }
   if (values.isolation) cfg = { ...cfg, isolation: true, adversary: true };
   if (values.recovery) cfg = parseConfig({ ...cfg, recovery: true, isolation: true });
+  // The composed system is the default: every layer at once, unless a configuration, a size, a layer,
+  // a scenario or a variant's own configuration says otherwise.
+  const composedByDefault = [values.config, values.anchor, values.layer, values.isolation, values.recovery, values.scenario, values.variant].every((v) => v === undefined);
+  if (values.system || composedByDefault) cfg = layerConfig(cfg, 'system');
   let scenarioOk = true;
   if (values.scenario !== undefined) {
     const sc = scenarioByName(values.scenario);
@@ -277,7 +290,9 @@ export async function run(argv: string[]): Promise<number> {
     variant = values.variant;
     const needs = VARIANTS.find((v) => v.name === variant)?.config ?? {};
     try {
-      cfg = parseConfig({ ...cfg, ...(values.config || values.anchor ? {} : needs), bug: variant === 'correct' ? null : (variant as Bug) });
+      // with --system every variant runs on the composed system; otherwise on its own layer's configuration
+      const own = values.config || values.anchor || values.system ? {} : needs;
+      cfg = own.system ? layerConfig({ ...cfg, bug: variant === 'correct' ? null : (variant as Bug) }, 'system') : parseConfig({ ...cfg, ...own, bug: variant === 'correct' ? null : (variant as Bug) });
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(`--variant ${variant}: ${e.message}`);
       throw e;

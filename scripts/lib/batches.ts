@@ -13,7 +13,7 @@ import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import { propertyByName } from '../../properties/index.ts';
 import { Pool } from './parallel.ts';
-import { addCounts, branchIndex, coverageOf, sumCrashCounts, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
+import { addCounts, branchIndex, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
 import { sumPosixSummaries } from './posix-stats.ts';
 
 export const BATCH_RUNS = 500;
@@ -136,6 +136,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     adversary,
     crashes,
     crashPointSet: crashes ? [...crashPoints] : null,
+    ...(opts.cfg.system ? { system: sumSystemCounts(outs.map((o) => o.system!)) } : {}),
     ...(posix ? { posix } : {}),
     batches: mine,
     shard,

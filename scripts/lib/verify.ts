@@ -14,6 +14,8 @@ import type { Config } from '../../model/config.ts';
 import { isAdversary } from '../../model/adversary.ts';
 import { crashOf } from '../../model/fault-injector.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
+import { domainOfProc, SERVICE_STORAGE } from '../../model/layout.ts';
+import { sclib } from '../../model/sclib.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
 import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
@@ -90,8 +92,29 @@ export interface VerifySummary {
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
   adversary: { steps: number; scheduled: number; runs: number; byEvent: Record<string, number>; accepted: Record<string, number> } | null;
+  /**
+   * composed system: what each layer's machines did in the campaign's runs (shrinking runs not counted):
+   * POSIX requests the dispatch machines carried back per service domain, those they failed because
+   * the domain failed, and each domain's restarts and reconnections
+   */
+  system?: SystemCounts;
   /** with the recovery layer on: crashes injected in the campaign's runs (shrinking runs not counted); a crash point is the state a crash was taken in, with the domain crashed */
   crashes: { steps: number; points: number; runsWithCrash: number; runs: number; perRun: number; byEvent: Record<string, number> } | null;
+}
+
+/** The composed system's counts (VerifySummary.system): per service domain, by name. */
+export interface SystemCounts {
+  carried: Record<string, number>;
+  failed: Record<string, number>;
+  restarts: Record<string, number>;
+  reconnects: Record<string, number>;
+}
+
+/** Counts of several parts (batches or shards) summed. */
+export function sumSystemCounts(parts: SystemCounts[]): SystemCounts {
+  const out: SystemCounts = { carried: {}, failed: {}, restarts: {}, reconnects: {} };
+  for (const x of parts) for (const k of ['carried', 'failed', 'restarts', 'reconnects'] as const) addCounts(out[k], x[k]);
+  return out;
 }
 
 /** The recovery layer's crash counts of a campaign (VerifySummary.crashes). */
@@ -282,6 +305,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const crashPoints = new Set<string>();
   let crashedInRun = 0;
   const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
+  const systemCounts: SystemCounts | null = sys.cfg.system ? { carried: { storage: 0, network: 0 }, failed: { storage: 0, network: 0 }, restarts: { storage: 0, network: 0 }, reconnects: { storage: 0, network: 0 } } : null;
+  const sclibComp = COMPONENTS.indexOf(sclib);
+  const serviceOfThread = (me: number) => (sys.L.dd[domainOfProc(sys.L, Math.floor(me / sys.cfg.threads))].service === SERVICE_STORAGE ? 'storage' : 'network');
   const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
@@ -294,6 +320,13 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     const comp = sys.actors[ch.actor].comp;
     visitedStates[comp].add(ch.branch.target);
+    if (systemCounts) {
+      const acts = ch.branch.actionNames;
+      if (comp === sclibComp && acts.includes('returnToThread')) systemCounts.carried[serviceOfThread(sys.actors[ch.actor].me)]++;
+      else if (comp === sclibComp && acts.includes('failCall')) systemCounts.failed[serviceOfThread(sys.actors[ch.actor].me)]++;
+      else if (ch.event.name === 'ToolstackRestartsDomain') systemCounts.restarts[sys.actors[ch.actor].name === 'XS' ? 'storage' : 'network']++;
+      else if (ch.event.name === 'FrontendConnects' && ch.branch.targetName === 'connected') systemCounts.reconnects[sys.actors[ch.actor].name === 'PS' ? 'storage' : 'network']++;
+    }
     if (adversaryComps[comp]) {
       adversary.steps++;
       if (phase === 'schedule') adversary.scheduled++;
@@ -410,6 +443,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
     ...(posixStats ? { posix: posixStats.summary() } : {}),
     adversary: opts.cfg.adversary ? adversary : null,
     crashes: opts.cfg.recovery ? { ...crashes, points: crashPoints.size, perRun: crashes.runs ? Number((crashPoints.size / crashes.runs).toFixed(2)) : 0 } : null,
+    ...(systemCounts ? { system: systemCounts } : {}),
   };
 }
 
