@@ -7,7 +7,7 @@
  */
 
 import { checkPosixConfig, checkPosixConsistent, DEFAULT_POSIX, type PosixConfig } from './posix/config.ts';
-import { ProgramError } from './posix/program.ts';
+import { ProgramError, type Program } from './posix/program.ts';
 
 export const BUGS = [
   'nostamp',
@@ -300,6 +300,29 @@ function withDispatchShape(cfg: Config, raw: Record<string, unknown>): Config {
   }
   return out;
 }
+
+/**
+ * The composed system at the size exhaustive mode explores (random mode generates a program per run;
+ * an exhaustive search needs one): P1 with one thread that reads its storage descriptor and polls its
+ * network and storage descriptors, one kernel thread and one worker per dispatch process, one chunk per
+ * recovery client, a crash, two adversary steps.
+ */
+export function composedExhaustiveConfig(base: Config): Config {
+  const program: Program = {
+    restart: false,
+    threads: [
+      [
+        { call: 'read', fd: 1, n: 1 },
+        { call: 'poll', fds: [0, 1], timeout: false },
+      ],
+    ],
+  };
+  const { posix: _p, system: _s, transport: _t, ...rest } = base;
+  return systemConfig({ ...rest, posix: { threads: 1, forks: 0, calls: 2, descriptors: 3, fileBytes: 1, program }, kernelThreads: 1, workers: 1, initialWorkers: 1, chunks: 1, adversarySteps: 2, crashes: 1 });
+}
+
+/** The depth exhaustive mode explores the composed system to unless --max-depth says otherwise. */
+export const COMPOSED_EXHAUSTIVE_DEPTH = 8;
 
 /** The composed system over `base`'s other fields: every layer on (virtuos verify --system, npm run verify). */
 export function systemConfig(base: Config = DEFAULT_CONFIG): Config {

@@ -174,7 +174,7 @@ export interface Layout {
   // ghost
   execd: number; // executions per request
   seen: number; // result the caller read back, per request (0 = not read yet)
-  fault: number; // a kernel thread dequeued a value that names no thread of its process (only a broken queue does)
+  fault: number; // a kernel thread dequeued a value that names no thread of its process (only a broken queue does): that dispatch process + 1
   thread: ThreadLayout[];
   kernel: KernelLayout[];
   worker: WorkerLayout[];

@@ -91,10 +91,11 @@ function domainOfActor(sys: System, a: Actor): number {
 /** Is this step process code (a user thread outside the frontend's trap)? */
 export const isProcessCode = (sys: System, ch: Choice) => COMPONENTS[sys.actors[ch.actor].comp] === sclib && !ch.event.name.startsWith('Frontend');
 
-const cache = new WeakMap<System, MemoryMap>();
+/** By shape: every program of a shape has the same layout and actors. */
+const cache = new Map<string, MemoryMap>();
 
 export function memoryMap(sys: System): MemoryMap {
-  const hit = cache.get(sys);
+  const hit = cache.get(sys.shape);
   if (hit) return hit;
   const L = sys.L;
   const I: IsolationLayout = L.iso!;
@@ -156,6 +157,7 @@ export function memoryMap(sys: System): MemoryMap {
     }),
   );
   const map = { home, port, accessor };
-  cache.set(sys, map);
+  if (cache.size > 64) cache.clear();
+  cache.set(sys.shape, map);
   return map;
 }

@@ -317,7 +317,7 @@ export const primaryKernel = defineComponent({
       c.s[k.v] = 0;
       const first = procOf(c) * c.L.cfg.threads;
       if (t < first || t >= first + c.L.cfg.threads) {
-        c.s[c.L.fault] = 1;
+        c.s[c.L.fault] = procOf(c) + 1; // ghost: which process's queue gave a bad handle
         c.s[k.cur] = NIL;
         return;
       }

@@ -74,6 +74,12 @@ export interface Actor {
 export interface System {
   cfg: Config;
   L: Layout;
+  /**
+   * The configuration without the POSIX program: systems with the same shape have the same layout,
+   * actors and boot, and differ only in the programs their threads run (tables derived from the
+   * layout are cached by it; the random verifier builds a system per generated program).
+   */
+  shape: string;
   actors: Actor[];
   init: Int32Array;
   /** when not null: the actors from `heldFrom` on (the dispatch protocol's) are held while `gate` is false */
@@ -133,11 +139,11 @@ export function makeSystem(cfg: Config, bounds: typeof BOUNDS = BOUNDS): System 
   if (L.rec) {
     initRecovery(L.rec, cfg, init);
     for (const a of actors) if (layered(a)) init[a.pcAt] = COMPONENTS[a.comp].stateIndex.get(COMPONENTS[a.comp].spec.initial)!;
-    const sys: System = { cfg, L, actors, init, gate: cfg.system ? null : () => false, heldFrom };
+    const sys: System = { cfg, L, actors, init, gate: cfg.system ? null : () => false, heldFrom, shape: shapeOf(cfg) };
     sys.init = bootRecovery(sys);
     return sys;
   }
-  return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom };
+  return { cfg, L, actors, init, gate: L.iso ? dispatchConnected(L) : null, heldFrom, shape: shapeOf(cfg) };
 }
 
 /**
@@ -155,6 +161,9 @@ const SYSTEM_ORDER: readonly Component[] = [
   faultInjector,
 ];
 
+/** The configuration as a key, without the POSIX program (System.shape). */
+export const shapeOf = (cfg: Config) => JSON.stringify(cfg.posix ? { ...cfg, posix: { ...cfg.posix, program: null } } : cfg);
+
 /** Components whose steps make up the boot of the service domains and the frontend's connection to them. */
 const BOOT_COMPONENTS = new Set<Component>([storageLifecycle, networkLifecycle, storageDomain, networkDomain, storageConnect, networkConnect]);
 /** Most steps the boot may take (it takes about 25). */
@@ -167,15 +176,43 @@ const BOOT_BOUND = 200;
  * domains serve. It is a run of the same step function, so every trace from it replays.
  */
 function bootRecovery(sys: System): Int32Array {
+  // the boot takes the same steps for every program of a shape: found once, replayed after that
+  const known = bootSteps.get(sys.shape);
+  if (known) {
+    const st = fastStepper(sys);
+    const brs: Branch[] = new Array(st.maxEnabled);
+    let s = sys.init;
+    for (const [actor, id] of known) {
+      const n = st.actorEnabledInto(s, actor, brs);
+      const br = st.branches[id];
+      if (!brs.slice(0, n).includes(br)) return searchBoot(sys);
+      const next = new Int32Array(s.length);
+      st.stepInto(s, actor, br, next);
+      s = next;
+    }
+    return s;
+  }
+  return searchBoot(sys);
+}
+
+/** The boot's steps per shape: [actor, branch id]. */
+const bootSteps = new Map<string, [number, number][]>();
+
+function searchBoot(sys: System): Int32Array {
   const boot = new Set(sys.actors.flatMap((a, i) => (BOOT_COMPONENTS.has(COMPONENTS[a.comp]) ? [i] : [])));
   const I = sys.L.iso!;
   const serving = (s: Int32Array) => [0, 1].every((k) => s[I.service[k].pc] === SERVICE_SERVING);
+  const st = fastStepper(sys);
+  const taken: [number, number][] = [];
   let s = sys.init;
   for (let n = 0; !serving(s); n++) {
     const ch = n < BOOT_BOUND ? enabled(sys, s).find((c) => boot.has(c.actor) && !c.event.name.startsWith('Driver')) : undefined;
     if (!ch) throw new Error(`recovery: the boot did not bring both service domains into service (${n} steps)`);
+    taken.push([ch.actor, st.branchId.get(ch.branch)!]);
     s = step(sys, s, ch);
   }
+  if (bootSteps.size > 64) bootSteps.clear();
+  bootSteps.set(sys.shape, taken);
   return s;
 }
 

@@ -39,7 +39,7 @@ import { callName, fmtIdx, fmtWake } from './sclib.ts';
 import { reqOfNumber } from './posix/carry.ts';
 import { serviceSideRuns, signalsViaHypervisor, slotOfService } from './instance.ts';
 import { send } from './event-channel.ts';
-import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, takeUpLabel, type Req } from './posix/service.ts';
+import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, RPC_BLOCKED, RPC_SUBMITTED, takeUpLabel, type Req } from './posix/service.ts';
 
 const me = (c: Ctx) => c.L.worker[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.workers);
@@ -52,10 +52,25 @@ const early = (c: Ctx) => c.L.cfg.bug === 'waiters-early';
 const kindOf = (c: Ctx) => c.s[P(c).id + c.s[me(c).e]] & ~ID_RQUEUE & 0xff;
 /** With the isolation layer the network domain's instance sends its records through the network notify ring, which FN checks. */
 const onNetworkRing = (c: Ctx) => c.L.iso !== null && DD(c).service === SERVICE_NETWORK;
-/** The POSIX request the entry being served names (transport dispatch), or null: no POSIX layer, or a corrupted argument. */
-const entryReq = (c: Ctx): Req | null => (c.L.posix ? reqOfNumber(c.L, procOf(c), c.s[P(c).arg + c.s[me(c).e]]) : null);
-/** The POSIX request taken up (its number is in `r` from W4 on). */
-const takenReq = (c: Ctx): Req | null => (c.L.posix ? reqOfNumber(c.L, procOf(c), c.s[me(c).r]) : null);
+/**
+ * The POSIX request a request number names (transport dispatch), if its slot is in state `st`: null
+ * without the POSIX layer, or for a number naming no such request (a corrupted or stale entry: the
+ * compromised network domain may write its own request areas). A worker serves only live requests.
+ */
+function liveReq(c: Ctx, number: number, st: number): Req | null {
+  if (!c.L.posix) return null;
+  const r = reqOfNumber(c.L, procOf(c), number);
+  return r && c.s[c.L.posix.rpc[r.slot][r.d].st] === st ? r : null;
+}
+/** The POSIX request the entry being served names, submitted and not yet served. */
+const entryReq = (c: Ctx): Req | null => liveReq(c, c.s[P(c).arg + c.s[me(c).e]], RPC_SUBMITTED);
+/** The POSIX request taken up at W4 (its number is in `r` from then on): at W4, submitted; once blocked, blocked. */
+const takenReq = (c: Ctx, st = RPC_SUBMITTED): Req | null => liveReq(c, c.s[me(c).r], st);
+/** A guard on the call blocked in the kernel (false if its slot no longer holds it). */
+function blocked(c: Ctx, test: (c: Ctx, r: Req) => boolean): boolean {
+  const r = takenReq(c, RPC_BLOCKED);
+  return r !== null && test(c, r);
+}
 /** W4 for a POSIX request: take it up (count its execution) before blocking or answering EINTR. */
 function takeUp(c: Ctx): void {
   const w = me(c);
@@ -307,9 +322,9 @@ export const workerPool = defineComponent({
       const r = entryReq(c);
       return r !== null && blocksAtPickup(c, r);
     },
-    callCanProceed: (c) => canProceed(c, takenReq(c)!),
-    callMarked: (c) => marked(c, takenReq(c)!),
-    callFinitePoll: (c) => finitePoll(c, takenReq(c)!),
+    callCanProceed: (c) => blocked(c, canProceed),
+    callMarked: (c) => blocked(c, marked),
+    callFinitePoll: (c) => blocked(c, finitePoll),
     lostwakeVariant: (c) => c.L.cfg.bug === 'lostwake',
     rqueueSet: (c) => (c.s[P(c).id + c.s[me(c).e]] & ID_RQUEUE) !== 0 && c.s[P(c).id + c.s[me(c).e]] !== ID_DONE,
     loadedRqueue: (c) => (c.s[me(c).old] & ID_RQUEUE) !== 0 && c.s[me(c).old] !== ID_DONE,
@@ -416,12 +431,12 @@ export const workerPool = defineComponent({
     },
     takeUp,
     block: (c) => block(c, takenReq(c)!),
-    resumeCall: (c) => serve(c, takenReq(c)!, false),
+    resumeCall: (c) => serve(c, takenReq(c, RPC_BLOCKED)!, false),
     answerEintr: (c) => {
-      const q = takenReq(c);
+      const q = takenReq(c) ?? takenReq(c, RPC_BLOCKED);
       if (q) answerEintr(c, q, false);
     },
-    answerTimeout: (c) => answerTimeout(c, takenReq(c)!, false),
+    answerTimeout: (c) => answerTimeout(c, takenReq(c, RPC_BLOCKED)!, false),
     writeResult: (c) => {
       const w = me(c);
       c.s[P(c).arg + c.s[w.e]] = 1000 + c.s[w.r];
@@ -579,19 +594,19 @@ export const workerPool = defineComponent({
       from: 'service domain kernel',
       to: 'worker',
       description: 'the POSIX call blocked in the kernel can complete',
-      label: (c) => `wakes: ${requestText(c, takenReq(c)!)} completes: ${outcomeText(c, takenReq(c)!)}`,
+      label: (c) => `wakes: ${requestText(c, takenReq(c, RPC_BLOCKED)!)} completes: ${outcomeText(c, takenReq(c, RPC_BLOCKED)!)}`,
     },
     WorkerInterrupted: {
       from: 'signal record (from the caller)',
       to: 'worker',
       description: 'the worker blocked on a marked call is interrupted: EINTR',
-      label: (c) => `is interrupted by the signal record: ${requestText(c, takenReq(c)!)} returns EINTR`,
+      label: (c) => `is interrupted by the signal record: ${requestText(c, takenReq(c, RPC_BLOCKED)!)} returns EINTR`,
     },
     WorkerTimesOut: {
       from: 'timer',
       to: 'worker',
       description: "the blocked service poll's timeout expires: it returns 0",
-      label: (c) => `times out: ${requestText(c, takenReq(c)!)} returns 0`,
+      label: (c) => `times out: ${requestText(c, takenReq(c, RPC_BLOCKED)!)} returns 0`,
     },
     WorkerWritesResult: { from: 'worker', to: 'request entry (args[0])', description: 'W5: write the result into the entry', label: (c) => `writes result ${1000 + c.s[me(c).r]} into entry ${c.s[me(c).e]}` },
     WorkerExchangesDone: {

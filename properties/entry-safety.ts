@@ -39,7 +39,7 @@ export const entrySafety: Property = {
   },
   invariant(sys, s) {
     const { L, cfg } = sys;
-    if (s[L.fault]) return { clause: 'handle-valid', message: 'a kernel thread dequeued a value that names no thread of its process' };
+    if (s[L.fault] && procJudged(s, L, s[L.fault] - 1)) return { clause: 'handle-valid', message: `a kernel thread of ${dispatchProcName(L, s[L.fault] - 1)} dequeued a value that names no thread of its process` };
     for (let p = 0; p < L.proc.length; p++) {
       if (!procJudged(s, L, p)) continue;
       const pl = L.proc[p];

@@ -24,7 +24,7 @@ describe('naming a property switches its layer on, the same way for every group'
 
 describe('combinations that cannot be judged soundly are refused with the reason', () => {
   test('posix with any other group', () => {
-    expect(() => withLayersFor(DEFAULT_CONFIG, named('compatibility', 'exactly-once'))).toThrow(/dispatch group cannot be checked with the POSIX layer on: it carries remote calls as an atomic RPC/);
+    expect(() => withLayersFor(DEFAULT_CONFIG, named('compatibility', 'exactly-once'))).toThrow(/dispatch group cannot be checked with the POSIX layer alone: it carries remote calls as an atomic RPC/);
     expect(() => withLayersFor(DEFAULT_CONFIG, named('no-leak', 'memory-isolation', 'containment'))).toThrow(LayerError);
   });
   test('dispatch with recovery (its actors are held: the dispatch properties would hold vacuously)', () => {
@@ -68,12 +68,12 @@ describe('the CLI', () => {
     const r = virtuos('verify', '--recovery', '--property', 'exactly-once', '--runs', '5');
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/--property exactly-once: the dispatch group cannot be checked with the recovery layer on/);
+    expect(r.err).toMatch(/--property exactly-once: the dispatch group cannot be checked with the recovery layer alone/);
     expect(r.out).toBe('');
   });
   test('--layer with --isolation is bad usage', () => {
     const r = virtuos('verify', '--layer', 'posix', '--isolation');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--layer or --isolation\/--recovery, not both/);
+    expect(r.err).toMatch(/give one of --system, --layer, --isolation\/--recovery, not --layer and --isolation/);
   });
 });

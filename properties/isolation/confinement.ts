@@ -40,7 +40,8 @@
 import { isAdversary } from '../../model/adversary.ts';
 import { regionMap } from '../../model/footprint.ts';
 import { NETWORK, PRIMARY, SATA, STORAGE, SYSID_STORAGE } from '../../model/isolation-layout.ts';
-import { COMPONENTS, findChoice, label, step, type System } from '../../model/system.ts';
+import { COMPONENTS, fastStepper, label, type System } from '../../model/system.ts';
+import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../property.ts';
 import { wordName } from './lib.ts';
 
@@ -115,10 +116,13 @@ export function observedWords(sys: System): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-const cache = new WeakMap<System, Int32Array>();
+const cache = new Map<string, Int32Array>();
 function observed(sys: System): Int32Array {
-  let o = cache.get(sys);
-  if (!o) cache.set(sys, (o = Int32Array.from(observedWords(sys))));
+  let o = cache.get(sys.shape);
+  if (!o) {
+    if (cache.size > 64) cache.clear();
+    cache.set(sys.shape, (o = Int32Array.from(observedWords(sys))));
+  }
   return o;
 }
 
@@ -145,6 +149,8 @@ export const confinement: Property = {
     // until the adversary's first step both runs are the same run, so the second starts there
     let clean: Int32Array | null = null;
     let lastAttack = '';
+    const st = fastStepper(sys);
+    const brs: Branch[] = new Array(st.maxEnabled);
     return (before, choice, after) => {
       const actor = sys.actors[choice.actor];
       if (adversarial[actor.comp]) {
@@ -152,8 +158,15 @@ export const confinement: Property = {
         lastAttack = label(sys, before, choice);
       } else if (clean === null) return null;
       else {
-        const same = findChoice(sys, clean, actor.name, choice.event.name);
-        if (same) clean = step(sys, clean, same);
+        // the same actor takes the same event in the run without the adversary, if it can
+        const n = st.actorEnabledInto(clean, choice.actor, brs);
+        for (let i = 0; i < n; i++)
+          if (st.choice(clean, choice.actor, brs[i]).event === choice.event) {
+            const next = new Int32Array(clean.length);
+            st.stepInto(clean, choice.actor, brs[i], next);
+            clean = next;
+            break;
+          }
       }
       const w = firstDifference(words, after, clean);
       if (w < 0) return null;

@@ -18,11 +18,14 @@ export function stepFootprint(sys: System, before: Int32Array, ch: Choice, after
   return fp;
 }
 
-const regions = new WeakMap<System, Region[]>();
+const regions = new Map<string, Region[]>();
 /** The name of a word, e.g. "free_top[0]", "K1.pend", "storage wake page.content". */
 export function wordName(sys: System, w: number): string {
-  let r = regions.get(sys);
-  if (!r) regions.set(sys, (r = regionMap(sys)));
+  let r = regions.get(sys.shape);
+  if (!r) {
+    if (regions.size > 64) regions.clear();
+    regions.set(sys.shape, (r = regionMap(sys)));
+  }
   const reg = r[w];
   return reg.proc >= 0 ? `P${reg.proc + 1} ${reg.field}` : reg.field;
 }

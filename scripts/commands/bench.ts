@@ -22,9 +22,12 @@ import { propertiesFor } from '../../properties/index.ts';
 import { intOption, parse, UsageError } from '../lib/args.ts';
 import fc from 'fast-check';
 import { runSchedule, type Pick } from '../lib/explore.ts';
-import { defaultMaxPicks, scheduleArb } from '../lib/verify.ts';
+import { defaultMaxPicks, scheduleArb, verify } from '../lib/verify.ts';
+import { layerConfig, type Layer } from '../../properties/index.ts';
+import { programArb } from '../lib/posix-programs.ts';
+import type { Program } from '../../model/posix/program.ts';
 
-export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--json]
+export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--layers] [--json]
 
 Runs SPIN (on shared/anchors/virtuos_dispatch.pml) and this verifier on the same model sizes in one
 run and prints, per size and seeded bug, the ratios: states per second, states stored, time to the
@@ -36,6 +39,8 @@ random explorer's steps per second and its time to the first counterexample of e
   --reps N         repeat every measurement N times and report medians (default 1)
   --quick          only 2x1, bugs at 2x1, a shorter random phase (a smoke run, about 30 s)
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
+  --layers         only the random explorer's steps per second on each layer alone and on the
+                   composed system (also the last part of a full run)
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
                    trace_len, ...} (bug null for the correct model)
 
@@ -103,6 +108,28 @@ function fmt(x: number | null | undefined, digits = 2): string {
 }
 const ratio = (a: number | null, b: number | null) => (a && b ? a / b : null);
 
+/**
+ * The random explorer on each layer alone and on the composed system: steps per second stepping alone
+ * (fixed schedules and programs drawn from seed 1), and with every property of the configuration
+ * checked (a `verify` campaign of the same size, seed 1, no traces written).
+ */
+function layerThroughput(runs: number): { layer: Layer; raw: number; checked: number; runs: number; properties: number }[] {
+  return (['dispatch', 'posix', 'isolation', 'recovery', 'system'] as const).map((layer) => {
+    const cfg = layerConfig({ ...DEFAULT_CONFIG }, layer);
+    const base = makeSystem(cfg);
+    const programs = cfg.posix ? (fc.sample(programArb(cfg.posix), { seed: 1, numRuns: runs }) as Program[]) : [];
+    const systems = programs.map((program) => makeSystem({ ...cfg, posix: { ...cfg.posix!, program } }));
+    const scheds = fc.sample(scheduleArb(base.actors.length, defaultMaxPicks(cfg)), { seed: 1, numRuns: runs }) as Pick[][];
+    let steps = 0;
+    const t = performance.now();
+    scheds.forEach((sched, i) => (steps += runSchedule(systems[i] ?? base, sched, { props: [] }).steps));
+    const raw = steps / ((performance.now() - t) / 1000);
+    const props = propertiesFor(cfg);
+    const v = verify({ cfg, variant: 'correct', props, seed: 1, runs, timeS: null, outDir: tmpdir(), writeTraces: false });
+    return { layer, raw, checked: v.steps / Math.max(v.timeS, 1e-3), runs, properties: props.length };
+  });
+}
+
 /** Random explorer on the default configuration: raw stepping, stepping with every property checked. */
 function randomThroughput(runs: number): { raw: number; withProps: number; runs: number } {
   const sys = makeSystem({ ...DEFAULT_CONFIG });
@@ -122,7 +149,7 @@ function randomThroughput(runs: number): { raw: number; withProps: number; runs:
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { sizes: { type: 'string' }, 'bug-size': { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' }, 'no-spin': { type: 'boolean' }, json: { type: 'boolean' } },
+    { sizes: { type: 'string' }, 'bug-size': { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' }, 'no-spin': { type: 'boolean' }, layers: { type: 'boolean' }, json: { type: 'boolean' } },
     { min: 0, max: 0, names: '' },
   );
   if (values.help) {
@@ -144,6 +171,19 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string) => {
     if (!json) console.log(line);
   };
+  const layers = () => {
+    const rowsL = layerThroughput(quick ? 60 : 300);
+    say(`\nrandom explorer on each layer alone and on the composed system (${rowsL[0].runs} runs each, seed 1): steps per second`);
+    say(`  ${'layer'.padEnd(10)} ${'stepping'.padStart(9)} ${'checking'.padStart(9)}  properties`);
+    for (const r of rowsL) {
+      emit({ size: r.layer, bug: null, tool: 'virtuos-random-layer', states: null, states_per_s: null, time_to_bug_s: null, trace_len: null, layer: r.layer, steps_per_s_raw: Math.round(r.raw), steps_per_s_checked: Math.round(r.checked), runs: r.runs, properties: r.properties });
+      say(`  ${r.layer.padEnd(10)} ${fmt(Math.round(r.raw)).padStart(9)} ${fmt(Math.round(r.checked)).padStart(9)}  ${r.properties}`);
+    }
+  };
+  if (values.layers) {
+    layers();
+    return 0;
+  }
   const work = mkdtempSync(join(tmpdir(), 'virtuos-bench-'));
   const traces = join(work, 'traces');
   say(`virtuos bench: SPIN ${noSpin ? `not run: ${noSpin}` : 'vs virtuos'}; sizes ${sizes.join(', ')}, bugs at ${bugSize}, ${reps} rep(s)`);
@@ -256,6 +296,8 @@ export async function run(argv: string[]): Promise<number> {
       emit(row);
       say(`    ${v.name.padEnd(14)} ${prop.padEnd(15)} ${row.time_to_bug_s === null ? `not found in ${args[7]} runs` : `${fmt(row.time_to_bug_s)} s, ${row.runs} runs, trace ${row.trace_len} steps`}`);
     }
+    // 4. Each layer alone and the composed system.
+    layers();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
-import { anchorConfig, BUGS, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
+import { anchorConfig, BUGS, COMPOSED_EXHAUSTIVE_DEPTH, composedExhaustiveConfig, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../model/config.ts';
 import { VARIANTS } from '../../model/variants.ts';
 import { LAYERS, layerConfig, LayerError, PROPERTIES, propertiesFor, propertyByName, withLayersFor, type Layer } from '../../properties/index.ts';
 import type { Property } from '../../properties/property.ts';
@@ -309,6 +309,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   for (const p of props ?? [])
     if (p.applies && !p.applies(cfg)) throw new UsageError(`property '${p.name}' says nothing about this configuration (the ${p.group} group needs its layer on: try --${p.group})`);
+  if (exhaustiveMode && cfg.posix && cfg.posix.program === null) {
+    // an exhaustive search needs a fixed program; the composed system has a small one of its own
+    if (!cfg.system) throw new UsageError('--exhaustive with the POSIX layer needs a fixed program (posix.program in --config); random mode generates one per run');
+    cfg = parseConfig(composedExhaustiveConfig(cfg));
+  }
   if (!props) props = exhaustiveMode ? propertiesFor(cfg).filter((p) => p.invariant || p.final) : propertiesFor(cfg);
   if (exhaustiveMode) {
     const workers = intOption(values, 'workers', 1, 64, 1);
@@ -422,7 +427,8 @@ export function defaultSymmetry(cfg: Config): SymmetryGroup[] {
 async function runExhaustive(values: Record<string, unknown>, c: Common): Promise<number> {
   const { cfg, variant, props, workers, shard, outDir, json } = c;
   const maxStates = intOption(values, 'max-states', 1, 2_000_000_000, DEFAULT_MAX_STATES);
-  const maxDepth = intOption(values, 'max-depth', 0, 1_000_000, null);
+  // the composed system is far beyond an exhaustive search: by default it is bounded by depth (a bounded proof, said so)
+  const maxDepth = cfg.system ? intOption(values, "max-depth", 0, 1_000_000, COMPOSED_EXHAUSTIVE_DEPTH) : intOption(values, "max-depth", 0, 1_000_000, null);
   const store = (values.store ?? 'full') as StoreKind;
   if (!STORES.includes(store)) throw new UsageError(`--store must be one of ${STORES.join(', ')}, got '${values.store}'`);
   if (values['bitstate-bits'] !== undefined && store !== 'bitstate') throw new UsageError('--bitstate-bits needs --store bitstate');
