@@ -9,7 +9,8 @@
  * - AG, grant tables: grant any of its frames to the primary or storage domain; end access on any of
  *   its references; map any reference of the primary's or the storage domain's grant table.
  * - AM, memory: write any value of a small set into a word of a page; the write happens only if its
- *   page tables reach the page (its own frames, frames it mapped read-write), else it faults.
+ *   page tables reach the page (its own frames, frames it mapped read-write), else it faults; run the
+ *   ready-queue enqueue on a queue page it maps with a handle of its choice.
  * - AE, event channels: allocate or bind a port; send on any port number (its own, or one of another
  *   domain's table, which a correct hypervisor refuses); close any of its ports.
  * - AX, device, notify ring, rendezvous: program the NIC to DMA into any frame; push a notify record
@@ -39,7 +40,8 @@ import {
   type IsolationLayout,
 } from './isolation-layout.ts';
 import { defineComponent, type Component, type Ctx } from './kit.ts';
-import { domainOfProc, NIL, SERVICE_STORAGE, type Layout } from './layout.ts';
+import { dispatchProcName, domainOfProc, NIL, SERVICE_STORAGE, threadName, type Layout } from './layout.ts';
+import { enqueueInOneStep } from './ready-queue.ts';
 import { DIFF_NETWORK_COMPROMISED } from './posix/thread.ts';
 import { RV_OPS, rendezvousCheck, rendezvousOp, type RvOp } from './rendezvous.ts';
 
@@ -106,7 +108,8 @@ export function adversaryTargets(L: Layout): Target[] {
   for (let p = 0; p < L.cfg.processes; p++) {
     if (!I.registered(NETWORK, p)) continue;
     const rq = I.frame.rqFor(NETWORK, p);
-    for (let d = L.dd.length - 1; d >= 0; d--) {
+    // another domain's queue in its reach (the released layout: one page per process) is the most damaging: listed first
+    for (let d = 0; d < L.dd.length; d++) {
       const q = d * L.cfg.processes + p;
       if (I.frame.rqFor(L.dd[d].service === SERVICE_STORAGE ? STORAGE : NETWORK, p) === rq) queueWords(q, p, rq);
     }
@@ -290,7 +293,7 @@ export const adversaryMemory = actor({
   id: 'adversary-memory',
   prefix: 'AM',
   index: 1,
-  description: 'The compromised network domain writing memory: any value of a small set into any target word, if its page tables reach the page.',
+  description: 'The compromised network domain writing memory: any value of a small set into any target word, if its page tables reach the page; or running the ready-queue enqueue on a queue page it maps with a forged handle.',
   range: (L) => targets(L).length,
   extra: {
     event: 'AdversaryPicksValue',
@@ -308,6 +311,23 @@ export const adversaryMemory = actor({
         c.s[target(c).word] = value(c);
       },
       label: (c, ok) => `writes ${value(c)} into ${target(c).name}: ${ok ? 'done' : 'page fault'}`,
+    },
+    AdversaryQueuesHandle: {
+      to: 'a ready queue in its reach',
+      description: "run the ready-queue enqueue on a queue page it maps, with a handle of its choice (argument: the queue and the thread): the network domain's own code path, with a forged handle",
+      ok: (c) => {
+        const f = forgeArgs(c);
+        return f !== null && mmuAllows(c.s, c.L, NETWORK, f.frame, true) && c.s[c.L.proc[f.q].poolTop] !== NIL;
+      },
+      act: (c) => {
+        const f = forgeArgs(c)!;
+        enqueueInOneStep(c.s, c.L.proc[f.q], c.L.nodes, f.h, c.L.cfg.stampModulus);
+      },
+      label: (c, ok) => {
+        const f = forgeArgs(c);
+        if (!f) return 'queues a forged handle: no ready queue in its reach';
+        return `queues ${threadName(c.L, f.h)}'s handle on ${dispatchProcName(c.L, f.q)}'s ready queue: ${ok ? 'queued' : 'refused (not a page it maps, or no free node)'}`;
+      },
     },
   },
 });
@@ -401,11 +421,36 @@ function rvArgs(c: Ctx): { op: RvOp; sysid: number } {
 }
 const nic = (c: Ctx) => iso(c).devices[NIC];
 
+/**
+ * The ready queues in the network domain's reach (the pages the primary grants it) and the threads
+ * whose handles could be forged on them: another domain's queue first, the most damaging.
+ */
+function forgeable(L: Layout): { q: number; h: number; frame: number }[] {
+  const I = L.iso!;
+  const out: { q: number; h: number; frame: number }[] = [];
+  for (let d = 0; d < L.dd.length; d++)
+    for (let p = 0; p < L.cfg.processes; p++) {
+      if (!I.registered(NETWORK, p)) continue;
+      const frame = I.frame.rqFor(NETWORK, p);
+      if (I.frame.rqFor(L.dd[d].service === SERVICE_STORAGE ? STORAGE : NETWORK, p) !== frame) continue;
+      const q = d * L.cfg.processes + p;
+      for (let t = 0; t < L.cfg.threads; t++) out.push({ q, h: q * L.cfg.threads + t, frame });
+    }
+  return out;
+}
+const forgeCache = new WeakMap<Layout, ReturnType<typeof forgeable>>();
+function forgeArgs(c: Ctx): { q: number; h: number; frame: number } | null {
+  let list = forgeCache.get(c.L);
+  if (!list) forgeCache.set(c.L, (list = forgeable(c.L)));
+  return list.length ? list[arg(c, 1) % list.length] : null;
+}
+
 export const adversaryDevice = actor({
   id: 'adversary-device',
   prefix: 'AX',
   index: 3,
-  description: 'The compromised network domain driving its NIC to DMA anywhere, pushing notify records with any thread group and pid, and calling the rendezvous hypercall with any operation.',
+  description:
+    'The compromised network domain driving its NIC to DMA anywhere, pushing notify records with any thread group and pid, and calling the rendezvous hypercall with any operation.',
   range: () => ARG_RANGE,
   events: {
     AdversaryProgramsNic: {

@@ -69,3 +69,30 @@ export function atomicDequeue(c: Ctx, p: ProcessLayout): number {
   c.s[p.rqLen] = n - 1;
   return h;
 }
+
+/**
+ * The whole lock-free enqueue in one step, as a compromised domain that maps the queue runs it with a
+ * handle of its choice (adversary.ts): a node from the pool, the handle in it, linked after the last
+ * node, tail swung. Returns false, changing nothing, when the pool is empty or the links lead nowhere
+ * sane within `nodes` hops.
+ */
+export function enqueueInOneStep(s: Int32Array, p: ProcessLayout, nodes: number, h: number, modulus: number): boolean {
+  const n = s[p.poolTop];
+  if (n < 0 || n >= nodes) return false;
+  let last = s[p.tail];
+  for (let hops = 0; last >= 0 && last < nodes && s[nodeNextAt(p, last)] !== NIL; hops++) {
+    if (hops > nodes) return false;
+    last = s[nodeNextAt(p, last)];
+  }
+  if (last < 0 || last >= nodes || last === n) return false;
+  const bump = (at: number, v: number) => {
+    s[at] = v;
+    s[at + 1] = (s[at + 1] + 1) % modulus;
+  };
+  bump(p.poolTop, s[p.poolNext + n]);
+  s[p.nodeValue + n] = h;
+  bump(nodeNextAt(p, n), NIL);
+  bump(nodeNextAt(p, last), n);
+  bump(p.tail, n);
+  return true;
+}

@@ -4,7 +4,7 @@
  * it is expected to break; a test checks that the verifier catches it through one of them.
  * The first four match the flags of the independent SPIN model in shared/anchors.
  */
-import type { Bug, Config } from './config.ts';
+import { systemConfig, type Bug, type Config } from './config.ts';
 import { DEFAULT_POSIX } from './posix/config.ts';
 
 export interface Variant {
@@ -159,7 +159,7 @@ export const VARIANTS: readonly Variant[] = [
       "a thread carrying a call decides that its domain has failed by asking whether any service domain's RUNNING bit is clear, not its own domain's: when the network domain crashes, calls pending in the storage domain return EIO too",
     breaks: ['crash-containment'],
     spinFlag: null,
-    config: { system: true },
+    config: systemConfig(),
   },
   {
     name: 'fork-retags-stale',
@@ -167,7 +167,7 @@ export const VARIANTS: readonly Variant[] = [
       "fork copies the translation table but tags each inherited remote descriptor with the incarnation the frontend serves now, not the parent's: after a restart a child's descriptor of the dead incarnation becomes live again and its calls reach the new shadow process, where the same number may be another file",
     breaks: ['restart-descriptors'],
     spinFlag: null,
-    config: { system: true },
+    config: systemConfig(),
   },
   {
     name: 'shared-ready-queue',
@@ -175,7 +175,7 @@ export const VARIANTS: readonly Variant[] = [
       "each process has one ready-queue page, granted to both service domains (the released code's layout), instead of one per domain: the compromised network domain, which maps it, can put a storage caller's handle on the queue before its entry is DONE, and the caller returns a result the storage domain never produced",
     breaks: ['storage-unforged', 'right-thread'],
     spinFlag: null,
-    config: { system: true },
+    config: systemConfig(),
   },
 ];
 

@@ -8,7 +8,7 @@
  */
 import { serviceJudged } from '../../../model/instance.ts';
 import { LOC } from '../../../model/posix/kernel.ts';
-import { RPC_BLOCKED, RPC_SERVED, RPC_SUBMITTED } from '../../../model/posix/service.ts';
+import { RPC_IDLE } from '../../../model/posix/service.ts';
 import type { System } from '../../../model/system.ts';
 
 /** Domain d (NET, STO or LOC) is judged in state s. */
@@ -28,13 +28,13 @@ export function descriptorJudged(sys: System, s: Int32Array, p: number, fd: numb
   return domainJudged(sys, s, d) && s[lc.ep + fd] === s[L.rec!.dom[d].fe];
 }
 
-/** Thread slot t waits for (or holds) a request to a domain that is not judged. */
+/**
+ * Thread slot t waits for (or holds the answer of) a request to a domain that is not judged: an answer
+ * of the compromised network domain may be anything, and a call that merges it (poll) may wait for ever.
+ */
 export function waitsOnUnjudged(sys: System, s: Int32Array, t: number): boolean {
   if (!sys.L.cfg.system) return false;
   const row = sys.L.posix!.rpc[t];
-  for (const d of [0, 1]) {
-    const st = s[row[d].st];
-    if ((st === RPC_SUBMITTED || st === RPC_BLOCKED || st === RPC_SERVED) && !domainJudged(sys, s, d)) return true;
-  }
+  for (const d of [0, 1]) if (s[row[d].st] !== RPC_IDLE && !domainJudged(sys, s, d)) return true;
   return false;
 }
