@@ -18,15 +18,23 @@ import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenario
 import { scenarioLines } from './scenario.ts';
 
 export const DEFAULT_RUNS = 15000;
+/** The composed system's default: a run is about fifty times a dispatch run's work; this finishes in under a minute on two cores. */
+export const DEFAULT_SYSTEM_RUNS = 2000;
 
 export const DEFAULT_MAX_STATES = 10_000_000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--config FILE | --anchor SIZE] [--json] [--out DIR]
-                      [--isolation] [--recovery] [--scenario NAME]
+                      [--system | --layer L | --isolation | --recovery] [--scenario NAME]
                       [--seed N] [--runs N | --time S] [--max-picks N]                  (random mode)
                       --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
                                    [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
                       [--workers N] [--shard K/N]                                      (both)
+
+What is checked: by default the composed system (every layer at once: POSIX programs whose calls the
+dispatch machines of the storage and the network domain carry, on the hypervisor with the compromised
+network domain, crashes and restarts; docs/system.md), with every property of every group. A
+configuration (--config, --anchor), a layer (--layer, --isolation, --recovery), a scenario or a
+variant's own configuration (--variant without --system) says otherwise.
 
 Random mode (the default) explores random interleavings of the model (fast-check generates and
 shrinks the schedules) and checks the properties on every run. A violation is shrunk and written as
@@ -40,13 +48,15 @@ violated property to DIR/<property>/<variant>-exhaustive.itf.json. Its summary s
 proved and up to which bound. History properties (linearizable) are left to random mode.
 
   --property P   check only P (repeatable; default: all that apply to the configuration).
-                 See 'virtuos list'. Naming a property switches its layer on, the same way for
-                 every group: posix the POSIX layer with its default bounds (programs are then
-                 generated for every run), isolation as --isolation, recovery as --recovery.
-                 Groups that cannot share a run are refused with the reason (posix with any
-                 other group; dispatch with recovery).
+                 See 'virtuos list'. On a layer alone, naming a property switches its layer on,
+                 the same way for every group: posix the POSIX layer with its default bounds
+                 (programs are then generated for every run), isolation as --isolation, recovery as
+                 --recovery, system the composed system. Outside the composed system, groups that
+                 cannot share a run are refused with the reason (posix with any other group;
+                 dispatch with recovery).
   --variant V    run a seeded-bug variant: ${BUGS.join(', ')} (default: the correct model);
-                 the variant's own configuration applies unless --config is given
+                 the variant's own configuration applies unless --config, --anchor or --system
+                 is given (with --system every variant runs on the composed system)
   --config FILE  JSON object overriding configuration fields (see below)
   --anchor SIZE  the configuration of the SPIN model in shared/anchors: NCxNR[xNENT[xNW[xSPINS]]]
                  (callers x calls x entries x workers x DONE checks; 1:1 threads, atomic ready
@@ -54,19 +64,23 @@ proved and up to which bound. History properties (linearizable) are left to rand
   --isolation    switch the isolation layer on, with the adversary (see docs/isolation.md)
   --recovery     switch the failure-and-recovery layer on, over the isolation layer's hypervisor
                  (with --isolation as well: and the adversary); see docs/recovery.md
-  --layer L      one layer alone: dispatch (the foundation, every other layer off), posix,
-                 isolation (with the adversary) or recovery (over the isolation layer's hypervisor)
+  --system       the composed system (the default when no configuration, layer, scenario or
+                 variant says otherwise); see docs/system.md
+  --layer L      system (as --system), or one layer alone: dispatch (the foundation, every other
+                 layer off), posix, isolation (with the adversary) or recovery (over the isolation
+                 layer's hypervisor)
   --scenario S   run the named scenario first (see 'virtuos list'), then verify its configuration
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
   --out DIR      where traces are written (default traces)
  random mode:
   --seed N       seed of every random choice (default: a fresh one, printed)
-  --runs N       number of runs (default ${DEFAULT_RUNS})
+  --runs N       number of runs (default ${DEFAULT_SYSTEM_RUNS} for the composed system, ${DEFAULT_RUNS} otherwise)
   --time S       run for S seconds instead of a run count (the count then varies)
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
  exhaustive mode:
   --max-states N stop after N states (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the summary then says what was covered
-  --max-depth D  explore only states within D steps of the initial state (a bounded proof)
+  --max-depth D  explore only states within D steps of the initial state (a bounded proof; the
+                 composed system: ${COMPOSED_EXHAUSTIVE_DEPTH} by default, on a one-thread program)
   --symmetry     reduce by interchangeable kernel threads, workers and request entries (and user
                  threads in 1:1 configurations); --symmetry-groups LIST chooses among
                  ${SYMMETRY_GROUPS.join(', ')}
@@ -322,7 +336,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.runs !== undefined && values.time !== undefined) throw new UsageError('give --runs or --time, not both');
   const seed = intOption(values, 'seed', -(2 ** 31), 2 ** 31 - 1, null) ?? ((Date.now() ^ (process.pid << 16)) | 0);
-  const runs = intOption(values, 'runs', 1, 100_000_000, DEFAULT_RUNS);
+  const runs = intOption(values, 'runs', 1, 100_000_000, cfg.system ? DEFAULT_SYSTEM_RUNS : DEFAULT_RUNS);
   const timeS = numberOption(values, 'time', 0.1, 86_400);
   const maxPicks = intOption(values, 'max-picks', 0, 100_000, defaultMaxPicks(cfg));
   const outDir = values.out ?? 'traces';
