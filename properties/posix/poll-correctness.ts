@@ -24,7 +24,7 @@ import { REC_TIMEDOUT } from '../../model/posix/layout.ts';
 import { boundHitByUnjudged, type Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { pollHasReason, stateName } from './lib/waiting.ts';
-import { waitsOnUnjudged } from './lib/scope.ts';
+import { routeJudged, waitsOnUnjudged } from './lib/scope.ts';
 
 export const pollCorrectness: Property = {
   name: 'poll-correctness',
@@ -41,7 +41,7 @@ export const pollCorrectness: Property = {
     if (!PL) return null;
     for (const r of callRecords(sys, s)) {
       const call = PL.code[r.slot][r.index].call;
-      if ((call === 'poll' || call === 'select') && r.ret >= 0 && r.err === 0 && r.res === 0 && !(r.flags & REC_TIMEDOUT))
+      if ((call === 'poll' || call === 'select') && r.ret >= 0 && r.err === 0 && r.res === 0 && !(r.flags & REC_TIMEDOUT) && routeJudged(sys, s, r.route))
         return { clause: 'no-spurious-empty-return', message: `T${r.slot + 1}'s ${call} (call ${r.index + 1}) returned 0 without a timeout expiring` };
     }
     return null;

@@ -21,7 +21,7 @@ import { REC_EFFECT, REC_SIG_WAITING } from '../../model/posix/layout.ts';
 import { boundHitByUnjudged, type Property } from '../property.ts';
 import { callRecords } from './lib/history.ts';
 import { stateName } from './lib/waiting.ts';
-import { waitsOnUnjudged } from './lib/scope.ts';
+import { routeJudged, waitsOnUnjudged } from './lib/scope.ts';
 
 const WAITING = new Set(['await', 'closeAwait', 'replaceAwait', 'execAwait', 'setuidAwait', 'pollAwait', 'localBlocked', 'pollLocalWait']);
 
@@ -41,7 +41,7 @@ export const signalSemantics: Property = {
     if (!PL) return null;
     const restart = PL.cfg.program?.restart ?? false;
     for (const r of callRecords(sys, s)) {
-      if (r.ret < 0 || r.err !== EINTR) continue;
+      if (r.ret < 0 || r.err !== EINTR || !routeJudged(sys, s, r.route)) continue;
       const call = PL.code[r.slot][r.index].call;
       if (!(r.flags & REC_SIG_WAITING) || restart)
         return { clause: 'eintr-only-when-signalled', message: `T${r.slot + 1}'s ${call} (call ${r.index + 1}) returned EINTR ${restart ? 'although the handler has SA_RESTART' : 'without a signal while it waited'}` };

@@ -19,6 +19,7 @@ import { errName } from '../../model/posix/program.ts';
 import { callRecords } from '../posix/lib/history.ts';
 import type { Property } from '../property.ts';
 import { hasFailed, systemOn } from './lib.ts';
+import { routeJudged } from '../posix/lib/scope.ts';
 
 const CRASH_ERRORS = new Set([EIO, ECONNRESET, ENXIO, ENETDOWN]);
 
@@ -37,7 +38,7 @@ export const crashContainment: Property = {
   invariant(sys, s) {
     const PL = sys.L.posix!;
     for (const r of callRecords(sys, s)) {
-      if (r.ret < 0 || !CRASH_ERRORS.has(r.err)) continue;
+      if (r.ret < 0 || !CRASH_ERRORS.has(r.err) || !routeJudged(sys, s, r.route)) continue;
       const call = PL.code[r.slot][r.index].call;
       const what = `T${r.slot + 1}'s ${call} (call ${r.index + 1}) returned ${errName(r.err)}`;
       if (call === 'poll' || call === 'select') return { clause: 'poll-survives-a-failed-domain', message: `${what}: a failed domain's part must report its descriptors ready, not fail the call` };

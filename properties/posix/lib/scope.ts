@@ -6,8 +6,8 @@
  * semantics, model/recovery.ts); a thread's wait while every domain it waits on is judged. Outside the
  * composed system everything is judged.
  */
-import { serviceJudged } from '../../../model/instance.ts';
-import { LOC } from '../../../model/posix/kernel.ts';
+import { networkCompromised, serviceJudged } from '../../../model/instance.ts';
+import { LOC, NET } from '../../../model/posix/kernel.ts';
 import { RPC_IDLE } from '../../../model/posix/service.ts';
 import type { System } from '../../../model/system.ts';
 
@@ -38,3 +38,9 @@ export function waitsOnUnjudged(sys: System, s: Int32Array, t: number): boolean 
   for (const d of [0, 1]) if (s[row[d].st] !== RPC_IDLE && !domainJudged(sys, s, d)) return true;
   return false;
 }
+
+/**
+ * A call with this route says something about the model: it did not go to the compromised network
+ * domain, whose answers may be anything (a stale result, a spurious error, an empty poll).
+ */
+export const routeJudged = (sys: System, s: Int32Array, route: number) => !(route & (1 << NET)) || !networkCompromised(s, sys.L);
