@@ -16,7 +16,12 @@
  * fixed reservation, so no domain's allocation can change which frame another domain gets.
  */
 import type { Config } from './config.ts';
-import type { DispatchDomain } from './layout.ts';
+
+/** The event-channel pending words of one dispatch instance (layout.ts DispatchDomain), which its ports share. */
+export interface InstanceChannels {
+  evtToService: number;
+  evtToPrimary: number;
+}
 
 /** Domain slots: the roles, not the Xen domain ids (a restarted domain gets a new id in the same slot). */
 export const PRIMARY = 0;
@@ -193,7 +198,7 @@ export const RING_N_CAPACITY = 2;
 /** Adversary actors: grant tables, memory, event channels, and device/notify/rendezvous. */
 export const ADVERSARY_ACTORS = 4;
 
-export function layoutIsolation(a: Alloc, cfg: Config, dd: DispatchDomain[]): IsolationLayout {
+export function layoutIsolation(a: Alloc, cfg: Config, dd: readonly InstanceChannels[]): IsolationLayout {
   const { evtToService, evtToPrimary } = dd[0];
   const net = dd[1] ?? null;
   const P = cfg.processes;
