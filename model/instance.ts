@@ -73,3 +73,20 @@ export function actsForUnjudged(s: Int32Array, L: Layout, kind: 'T' | 'K' | 'W' 
   const d = per === 0 ? me : domainOfProc(L, Math.floor(me / per));
   return L.dd[d].service !== SERVICE_STORAGE;
 }
+
+/**
+ * The object a history event of dispatch process q belongs to (composed system): the process's stacks
+ * and queue of one incarnation of its domain, numbered q + (dispatch processes) x (incarnation + 1), or
+ * null while the frontend has the domain failed (an operation then belongs to no incarnation that will
+ * be judged: it is left pending in the old one). Elsewhere q itself.
+ */
+export function historyObject(s: Int32Array, L: Layout, q: number): number | null {
+  if (!composed(L) || !carried(L)) return q;
+  const service = L.dd[domainOfProc(L, q)].service;
+  const w = L.rec!.dom[service];
+  if (s[w.running] === 0) return null;
+  return q + L.proc.length * (s[w.fe] + 1);
+}
+
+/** The dispatch process and incarnation a history object names (historyObject's inverse). */
+export const objectOf = (L: Layout, obj: number) => ({ q: obj % L.proc.length, incarnation: Math.floor(obj / L.proc.length) - 1 });

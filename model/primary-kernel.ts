@@ -22,16 +22,22 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 4; "Components" (primary domain).
  */
-import { defineComponent, type Ctx } from './kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from './kit.ts';
 import { NIL, dispatchActorName, threadName } from './layout.ts';
 import { atomicDequeue, nodeNextAt, queueContents, validNode } from './ready-queue.ts';
-import { instanceFailed } from './instance.ts';
+import { instanceFailed, historyObject } from './instance.ts';
 import { topUnchanged, writeTop } from './request-stack.ts';
 import { fmtIdx, sclib } from './sclib.ts';
 
 const me = (c: Ctx) => c.L.kernel[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.kernelThreads);
 const P = (c: Ctx) => c.L.proc[procOf(c)];
+
+/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
+function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  const proc = historyObject(c.s, c.L, procOf(c));
+  if (proc !== null) c.emit({ ...e, proc });
+}
 
 /** The thread this kernel thread ran has left it (parked, yielded or exited). */
 function free(c: Ctx): boolean {
@@ -246,7 +252,7 @@ export const primaryKernel = defineComponent({
     loadHead: (c) => {
       c.s[me(c).hi] = c.s[P(c).head];
       c.s[me(c).hs] = c.s[P(c).head + 1];
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'inv', op: 'deq', value: null });
+      hist(c, { obj: 'rq', kind: 'inv', op: 'deq', value: null });
     },
     loadTail: (c) => {
       c.s[me(c).ti] = c.s[P(c).tail];
@@ -262,7 +268,7 @@ export const primaryKernel = defineComponent({
       c.s[me(c).v] = 0;
     },
     findEmpty: (c) => {
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'deq', value: null });
+      hist(c, { obj: 'rq', kind: 'ret', op: 'deq', value: null });
       clear(c);
     },
     advanceTail: (c) => {
@@ -276,7 +282,7 @@ export const primaryKernel = defineComponent({
     swingHead: (c) => {
       const k = me(c);
       writeTop(c, P(c).head, c.s[k.hs], c.s[k.ni]);
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'deq', value: c.s[k.v] });
+      hist(c, { obj: 'rq', kind: 'ret', op: 'deq', value: c.s[k.v] });
       const old = c.s[k.hi];
       clear(c);
       c.s[k.fn] = old;
@@ -285,7 +291,7 @@ export const primaryKernel = defineComponent({
       const k = me(c);
       c.s[k.pi] = c.s[P(c).poolTop];
       c.s[k.ps] = c.s[P(c).poolTop + 1];
-      c.emit({ obj: 'pool', proc: procOf(c), kind: 'inv', op: 'push', value: c.s[k.fn] });
+      hist(c, { obj: 'pool', kind: 'inv', op: 'push', value: c.s[k.fn] });
     },
     linkFreedNode: (c) => {
       c.s[P(c).poolNext + c.s[me(c).fn]] = c.s[me(c).pi];
@@ -293,7 +299,7 @@ export const primaryKernel = defineComponent({
     pushFreedNode: (c) => {
       const k = me(c);
       writeTop(c, P(c).poolTop, c.s[k.ps], c.s[k.fn]);
-      c.emit({ obj: 'pool', proc: procOf(c), kind: 'ret', op: 'push', value: null });
+      hist(c, { obj: 'pool', kind: 'ret', op: 'push', value: null });
       clear(c);
     },
     clearPoolRegs: (c) => {
@@ -301,9 +307,9 @@ export const primaryKernel = defineComponent({
       c.s[me(c).ps] = 0;
     },
     dequeueAtomic: (c) => {
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'inv', op: 'deq', value: null });
+      hist(c, { obj: 'rq', kind: 'inv', op: 'deq', value: null });
       c.s[me(c).v] = atomicDequeue(c, P(c));
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'deq', value: c.s[me(c).v] });
+      hist(c, { obj: 'rq', kind: 'ret', op: 'deq', value: c.s[me(c).v] });
     },
     consumePending: (c) => {
       c.s[me(c).pend] = 0;

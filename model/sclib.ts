@@ -17,19 +17,25 @@
  *
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
-import { defineComponent, type Ctx } from './kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from './kit.ts';
 import { domainOfProc, SEEN_FAILED, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName } from './layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { reqOfDispatchThread } from './posix/carry.ts';
 import { answerFailure, answerText, dropReference, failureAnswer, isControl, reqOp, requestText, RPC_DONE, submitted } from './posix/service.ts';
 import { errName } from './posix/program.ts';
-import { instanceFailed, signalsViaHypervisor, slotOfService } from './instance.ts';
+import { instanceFailed, signalsViaHypervisor, slotOfService, historyObject } from './instance.ts';
 import { send } from './event-channel.ts';
 import { PRIMARY } from './isolation-layout.ts';
 
 const me = (c: Ctx) => c.L.thread[c.me];
 export const procOfThread = (c: { L: { cfg: { threads: number } }; me: number }) => Math.floor(c.me / c.L.cfg.threads);
 const P = (c: Ctx) => c.L.proc[procOfThread(c)];
+
+/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
+function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  const proc = historyObject(c.s, c.L, procOfThread(c));
+  if (proc !== null) c.emit({ ...e, proc });
+}
 /** the dispatch domain (service domain instance) the thread's calls go to */
 const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOfThread(c))];
 const T = (c: Ctx) => dispatchActorName(c.L, 'T', c.me);
@@ -263,7 +269,7 @@ export const sclib = defineComponent({
       const t = me(c);
       c.s[t.ti] = c.s[P(c).freeTop];
       c.s[t.ts] = c.s[P(c).freeTop + 1];
-      c.emit({ obj: 'free', proc: procOfThread(c), kind: 'inv', op: 'pop', value: null });
+      hist(c, { obj: 'free', kind: 'inv', op: 'pop', value: null });
     },
     yieldNoEntry: detach,
     loadNext: (c) => {
@@ -273,7 +279,7 @@ export const sclib = defineComponent({
       const t = me(c);
       writeTop(c, P(c).freeTop, c.s[t.ts], c.s[t.nx]);
       c.s[t.e] = c.s[t.ti];
-      c.emit({ obj: 'free', proc: procOfThread(c), kind: 'ret', op: 'pop', value: c.s[t.ti] });
+      hist(c, { obj: 'free', kind: 'ret', op: 'pop', value: c.s[t.ti] });
       clearTemps(c);
     },
     clearTemps,
@@ -291,7 +297,7 @@ export const sclib = defineComponent({
       const t = me(c);
       c.s[t.ti] = c.s[P(c).allocTop];
       c.s[t.ts] = c.s[P(c).allocTop + 1];
-      c.emit({ obj: 'alloc', proc: procOfThread(c), kind: 'inv', op: 'push', value: c.s[t.e] });
+      hist(c, { obj: 'alloc', kind: 'inv', op: 'push', value: c.s[t.e] });
     },
     linkEntry: (c) => {
       c.s[P(c).next + c.s[me(c).e]] = c.s[me(c).ti];
@@ -299,7 +305,7 @@ export const sclib = defineComponent({
     pushRequest: (c) => {
       const t = me(c);
       writeTop(c, P(c).allocTop, c.s[t.ts], c.s[t.e]);
-      c.emit({ obj: 'alloc', proc: procOfThread(c), kind: 'ret', op: 'push', value: null });
+      hist(c, { obj: 'alloc', kind: 'ret', op: 'push', value: null });
       clearTemps(c);
     },
     loadWakeWord: (c) => {
@@ -334,12 +340,12 @@ export const sclib = defineComponent({
       const t = me(c);
       c.s[t.ti] = c.s[P(c).freeTop];
       c.s[t.ts] = c.s[P(c).freeTop + 1];
-      c.emit({ obj: 'free', proc: procOfThread(c), kind: 'inv', op: 'push', value: c.s[t.e] });
+      hist(c, { obj: 'free', kind: 'inv', op: 'push', value: c.s[t.e] });
     },
     freeEntry: (c) => {
       const t = me(c);
       writeTop(c, P(c).freeTop, c.s[t.ts], c.s[t.e]);
-      c.emit({ obj: 'free', proc: procOfThread(c), kind: 'ret', op: 'push', value: null });
+      hist(c, { obj: 'free', kind: 'ret', op: 'push', value: null });
       clearTemps(c);
       if (!freeEarly(c)) c.s[t.e] = NIL;
     },

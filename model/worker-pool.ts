@@ -31,19 +31,25 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
-import { defineComponent, type Ctx } from './kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from './kit.ts';
 import { domainOfProc, SERVICE_NETWORK, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from './layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
 import { reqOfNumber } from './posix/carry.ts';
-import { serviceSideRuns, signalsViaHypervisor, slotOfService } from './instance.ts';
+import { serviceSideRuns, signalsViaHypervisor, slotOfService, historyObject } from './instance.ts';
 import { send } from './event-channel.ts';
 import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, RPC_BLOCKED, RPC_SUBMITTED, takeUpLabel, type Req } from './posix/service.ts';
 
 const me = (c: Ctx) => c.L.worker[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.workers);
 const P = (c: Ctx) => c.L.proc[procOf(c)];
+
+/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
+function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  const proc = historyObject(c.s, c.L, procOf(c));
+  if (proc !== null) c.emit({ ...e, proc });
+}
 /** the dispatch domain (service domain instance) the worker serves */
 const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOf(c))];
 const lockfree = (c: Ctx) => c.L.cfg.readyQueue === 'lockfree';
@@ -390,7 +396,7 @@ export const workerPool = defineComponent({
       c.s[w.ti] = c.s[P(c).allocTop];
       c.s[w.ts] = c.s[P(c).allocTop + 1];
       c.s[w.polls] = 0;
-      c.emit({ obj: 'alloc', proc: procOf(c), kind: 'inv', op: 'pop', value: null });
+      hist(c, { obj: 'alloc', kind: 'inv', op: 'pop', value: null });
     },
     countPoll: (c) => {
       c.s[me(c).polls]++;
@@ -406,7 +412,7 @@ export const workerPool = defineComponent({
       writeTop(c, P(c).allocTop, c.s[w.ts], c.s[w.nx]);
       c.s[w.e] = c.s[w.ti];
       c.s[P(c).idleWorkers]--;
-      c.emit({ obj: 'alloc', proc: procOf(c), kind: 'ret', op: 'pop', value: c.s[w.ti] });
+      hist(c, { obj: 'alloc', kind: 'ret', op: 'pop', value: c.s[w.ti] });
       clearTemps(c);
     },
     clearTemps,
@@ -462,7 +468,7 @@ export const workerPool = defineComponent({
       const w = me(c);
       c.s[w.ti] = c.s[P(c).poolTop];
       c.s[w.ts] = c.s[P(c).poolTop + 1];
-      c.emit({ obj: 'pool', proc: procOf(c), kind: 'inv', op: 'pop', value: null });
+      hist(c, { obj: 'pool', kind: 'inv', op: 'pop', value: null });
     },
     loadPoolNext: (c) => {
       c.s[me(c).nx] = c.s[P(c).poolNext + c.s[me(c).ti]];
@@ -471,7 +477,7 @@ export const workerPool = defineComponent({
       const w = me(c);
       writeTop(c, P(c).poolTop, c.s[w.ts], c.s[w.nx]);
       c.s[w.n] = c.s[w.ti];
-      c.emit({ obj: 'pool', proc: procOf(c), kind: 'ret', op: 'pop', value: c.s[w.ti] });
+      hist(c, { obj: 'pool', kind: 'ret', op: 'pop', value: c.s[w.ti] });
       clearTemps(c);
     },
     initNode: (c) => {
@@ -481,7 +487,7 @@ export const workerPool = defineComponent({
       const at = nodeNextAt(P(c), n);
       c.s[at] = NIL;
       c.s[at + 1] = (c.s[at + 1] + 1) % c.L.cfg.stampModulus;
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'inv', op: 'enq', value: c.s[w.h] });
+      hist(c, { obj: 'rq', kind: 'inv', op: 'enq', value: c.s[w.h] });
     },
     loadTail: (c) => {
       const w = me(c);
@@ -506,16 +512,16 @@ export const workerPool = defineComponent({
     swingTail: (c) => {
       const w = me(c);
       if (topUnchanged(c, P(c).tail, c.s[w.qi], c.s[w.qs])) writeTop(c, P(c).tail, c.s[w.qs], c.s[w.n]);
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'enq', value: null });
+      hist(c, { obj: 'rq', kind: 'ret', op: 'enq', value: null });
       c.s[w.h] = NIL;
       c.s[w.n] = NIL;
       clearTemps(c);
     },
     enqueueAtomic: (c) => {
       const w = me(c);
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'inv', op: 'enq', value: c.s[w.h] });
+      hist(c, { obj: 'rq', kind: 'inv', op: 'enq', value: c.s[w.h] });
       atomicEnqueue(c, P(c), c.s[w.h]);
-      c.emit({ obj: 'rq', proc: procOf(c), kind: 'ret', op: 'enq', value: null });
+      hist(c, { obj: 'rq', kind: 'ret', op: 'enq', value: null });
       c.s[w.h] = NIL;
     },
     pushRecord: (c) => {
