@@ -16,6 +16,8 @@ export interface Variant {
   spinFlag: string | null;
   /** configuration fields the bug needs to show (applied over the default configuration by --variant) */
   config?: Partial<Config>;
+  /** why the composed system cannot show the bug at all, when it cannot (verify --system refuses it with this reason) */
+  notInComposedSystem?: string;
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -91,6 +93,8 @@ export const VARIANTS: readonly Variant[] = [
     breaks: ['confinement'],
     spinFlag: null,
     config: { isolation: true, adversary: true },
+    notInComposedSystem:
+      "every process is registered with the network domain there and wakes only its own network instance's kernel threads, so a record that passes the check can already name any process the bug would reach: the bug changes nothing a property could observe (--layer isolation shows it)",
   },
   {
     name: 'evtchn-foreign-send',

@@ -302,7 +302,9 @@ export async function run(argv: string[]): Promise<number> {
     if (values.variant !== 'correct' && !VARIANTS.some((v) => v.name === values.variant))
       throw new UsageError(`unknown variant '${values.variant}' (known: correct, ${VARIANTS.map((v) => v.name).join(', ')})`);
     variant = values.variant;
-    const needs = VARIANTS.find((v) => v.name === variant)?.config ?? {};
+    const v = VARIANTS.find((x) => x.name === variant);
+    if (v?.notInComposedSystem && (values.system || cfg.system)) throw new UsageError(`--variant ${variant} cannot be observed in the composed system: ${v.notInComposedSystem}`);
+    const needs = v?.config ?? {};
     try {
       // with --system every variant runs on the composed system; otherwise on its own layer's configuration
       const own = values.config || values.anchor || values.system ? {} : needs;
