@@ -186,3 +186,12 @@ export const VARIANTS: readonly Variant[] = [
 export function variantByName(name: string): Variant | undefined {
   return VARIANTS.find((v) => v.name === name);
 }
+
+/** The layer a variant's bug lives in, read from the configuration it needs. */
+export function layerOf(v: Variant): 'dispatch' | 'posix' | 'isolation' | 'recovery' | 'system' {
+  if (v.config?.system) return 'system';
+  if (v.config?.recovery) return 'recovery';
+  if (v.config?.isolation) return 'isolation';
+  if (v.config?.posix) return 'posix';
+  return 'dispatch';
+}

@@ -10,14 +10,14 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig } from '../model/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
-import { VARIANTS } from '../model/variants.ts';
+import { layerOf, VARIANTS } from '../model/variants.ts';
 import { findChoice, makeSystem, step } from '../model/system.ts';
 import { compatibility } from '../properties/posix/compatibility.ts';
 import { posixHistory } from '../properties/posix/lib/history.ts';
 import { loadTrace, replay } from '../scripts/lib/trace.ts';
 
 const TRACES = 'traces';
-const posixVariants = VARIANTS.filter((v) => v.config?.posix).map((v) => v.name as string);
+const posixVariants = VARIANTS.filter((v) => layerOf(v) === 'posix').map((v) => v.name as string);
 
 function keptPosixTraces(): string[] {
   const out: string[] = [];
@@ -32,7 +32,7 @@ describe('kept POSIX traces', () => {
   const files = keptPosixTraces();
 
   test('every seeded bug of the layer has a kept trace through a property it names', () => {
-    for (const v of VARIANTS.filter((x) => x.config?.posix)) {
+    for (const v of VARIANTS.filter((x) => layerOf(x) === 'posix')) {
       const mine = files.filter((f) => f.endsWith(`/${v.name}-1.itf.json`));
       expect(mine.length, v.name).toBeGreaterThan(0);
       for (const f of mine) expect(v.breaks).toContain(f.split('/')[1]);

@@ -7,7 +7,7 @@ import { RECOVERY_SEMANTICS } from '../model/recovery.ts';
 import { makeSystem, stepViaXstate, step, enabled, findChoice, pcName, type System } from '../model/system.ts';
 import { currentDomid, LIFE, NETWORK, SYSID_NETWORK } from '../model/isolation-layout.ts';
 import { RV } from '../model/rendezvous.ts';
-import { VARIANTS } from '../model/variants.ts';
+import { layerOf, VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { RECOVERY_PROPERTIES } from '../properties/recovery/index.ts';
 import { main } from '../scripts/cli.ts';
@@ -16,7 +16,7 @@ import { loadTrace, replay } from '../scripts/lib/trace.ts';
 import { verify } from '../scripts/lib/verify.ts';
 
 const RECOVERY = { ...DEFAULT_CONFIG, isolation: true, recovery: true };
-const recoveryVariants = VARIANTS.filter((v) => v.config?.recovery);
+const recoveryVariants = VARIANTS.filter((v) => layerOf(v) === 'recovery');
 
 /** The kept counterexample of each recovery variant: traces/<property>/<variant>-1.itf.json. */
 const KEPT: [variant: string, property: string][] = [
