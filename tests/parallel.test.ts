@@ -69,11 +69,11 @@ describe('worker threads', () => {
     expect(c1.crashes.points).toBeGreaterThan(0);
     expect(c2.crashes).toEqual(c1.crashes);
     expect((await merged('--recovery', '--runs', '600', '--seed', '2')).crashes).toEqual(c1.crashes);
-    const p1 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
-    const p2 = await summary('--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '2');
+    const p1 = await summary('--layer', 'posix', '--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '1', '--shard', '1/1');
+    const p2 = await summary('--layer', 'posix', '--property', 'compatibility', '--runs', '600', '--seed', '2', '--workers', '2');
     expect(p1.posix.runs).toBe(600);
     expect(p2.posix).toEqual(p1.posix);
-    expect((await merged('--property', 'compatibility', '--runs', '600', '--seed', '2')).posix).toEqual(p1.posix);
+    expect((await merged('--layer', 'posix', '--property', 'compatibility', '--runs', '600', '--seed', '2')).posix).toEqual(p1.posix);
   });
 
   test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {

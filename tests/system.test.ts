@@ -103,7 +103,7 @@ describe('the cross-layer bugs are caught only when the layers are together', ()
     for (const layer of LAYERS.filter((l) => l !== 'system')) {
       const cfg = { ...layerConfig({ ...DEFAULT_CONFIG }, layer), bug };
       const props = propertiesFor(cfg);
-      const v = verify({ cfg, variant: bug, props, seed: 1, runs: 150, timeS: null, outDir: '/tmp', writeTraces: false });
+      const v = verify({ cfg, variant: bug, props, seed: 1, runs: 60, timeS: null, outDir: '/tmp', writeTraces: false });
       expect({ layer, ok: v.ok }).toEqual({ layer, ok: true });
     }
     const cfg = { ...systemConfig({ ...DEFAULT_CONFIG }), bug };
