@@ -56,8 +56,8 @@ export interface RunOptions {
   onState?: (s: Int32Array) => void;
   /** called with every step taken, and whether the schedule or the drain took it */
   onStep?: (ch: Choice, phase: Executed['phase']) => void;
-  /** called after every step with the states around it (valid only during the call: the buffers are reused) */
-  onTake?: (actor: number, branch: Branch, before: Int32Array, after: Int32Array) => void;
+  /** called after every step with its position among the actor's enabled steps and the states around it (valid only during the call: the buffers are reused) */
+  onTake?: (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => void;
 }
 
 /** Fair steps allowed after the schedule: generous for the work left in any run of this size. */
@@ -128,6 +128,8 @@ export type Pick = readonly [actor: number, burst: number];
 export interface Driver {
   next(s: Int32Array, st: FastStepper, brs: Branch[]): number;
   choice: number;
+  /** told of every step it chose, with the states around it */
+  stepped?(actor: number, before: Int32Array, after: Int32Array): void;
 }
 
 /** The uniform picks: each [pick, burst] moves actor pick mod n, then up to `burst` more steps while it can. */
@@ -188,14 +190,16 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
   const brs: Branch[] = new Array(st.maxEnabled);
   let taken: Choice | null = null;
   opts.onState?.(s);
-  const take = (actor: number, br: Branch, phase: Executed['phase']) => {
+  const take = (actor: number, choice: number, phase: Executed['phase']) => {
+    const br = brs[choice];
     taken = opts.record || opts.onStep || stepChecks ? st.choice(s, actor, br) : null;
     if (opts.record) trace.push({ choice: taken!, before: s, phase });
     if (fresh) spare = new Int32Array(s.length);
     if (opts.onStep) opts.onStep(taken!, phase);
     emitActor = actor;
     st.stepInto(s, actor, br, spare, emit);
-    opts.onTake?.(actor, br, s, spare);
+    opts.onTake?.(actor, br, choice, s, spare);
+    if (phase === 'schedule') driver.stepped?.(actor, s, spare);
     before = s;
     s = spare;
     spare = before;
@@ -210,7 +214,7 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
   if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
   const nActors = sys.actors.length;
   for (let actor = driver.next(s, st, brs); actor >= 0; actor = driver.next(s, st, brs)) {
-    take(actor, brs[driver.choice], 'schedule');
+    take(actor, driver.choice, 'schedule');
     v = check();
     if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
   }
@@ -225,7 +229,7 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
       // The lowest-numbered actor that can move; in the fair phase, the next one after the last mover.
       const a = st.firstEnabled(s, fair ? (lastActor + 1) % nActors : 0, brs);
       if (a < 0) break;
-      take(a, brs[0], 'drain');
+      take(a, 0, 'drain');
       v = check();
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }

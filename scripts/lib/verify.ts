@@ -7,6 +7,11 @@
  * candidate counts as failing only if it breaks P, so the shrunk counterexample is one of P. The
  * remaining properties then get a fresh campaign with the runs left. Every random choice comes from
  * the printed seed; with --runs the result is the same on every execution.
+ *
+ * What a run is depends on the search strategy (search/strategy.ts: uniform picks, PCT, POS,
+ * swarm, coverage feedback, or their mix); every run's steps are counted into interleaving
+ * coverage (search/coverage.ts), which the feedback strategy steers by and the summary reports per
+ * strategy.
  */
 import fc from 'fast-check';
 import { join } from 'node:path';
@@ -16,12 +21,16 @@ import { crashOf } from '../../model/fault-injector.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
-import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
+import { drainBound, runDriven, runSchedule, type Pick, type RunResult } from './explore.ts';
 import { writeFileAtomic } from './itf.ts';
 import { buildTrace, traceText } from './trace.ts';
 import { programText, type Program } from '../../model/posix/program.ts';
 import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
+import { StepCoverage } from './search/coverage.ts';
+import { driverFor, runConfig, scheduleArb, schedulerMeta, searchArb, searchEnv, STRATEGIES, type RunInput, type StrategyChoice, type StrategyName } from './search/strategy.ts';
+
+export { scheduleArb };
 
 export interface VerifyOptions {
   cfg: Config;
@@ -41,6 +50,10 @@ export interface VerifyOptions {
   writeTraces?: boolean;
   /** also return the sets behind the counts (for merging batches: scripts/lib/batches.ts) */
   collect?: boolean;
+  /** the search strategy (default uniform, what the library did before there were others; the CLI's default is mix) */
+  strategy?: StrategyChoice;
+  /** stop at the first counterexample of any property (the benchmark's time to first counterexample) */
+  stopAtFirst?: boolean;
 }
 
 export interface Progress {
@@ -60,6 +73,8 @@ export interface PropertyResult {
   message: string | null;
   /** length of the shrunk counterexample */
   traceSteps: number | null;
+  /** the strategy whose run found the counterexample */
+  strategy: StrategyName | null;
   /** runs whose history check ran out of budget */
   inconclusive: number;
 }
@@ -69,6 +84,18 @@ export interface Coverage {
   states: [number, number];
   transitions: [number, number];
   unvisitedStates: string[];
+}
+
+/** One strategy's share of a verification. */
+export interface StrategyStats {
+  strategy: StrategyName;
+  runs: number;
+  /** counterexamples its runs found (one per campaign; in a batched run summed over the batches) */
+  found: number;
+  /** the properties whose reported counterexample it found */
+  properties: string[];
+  /** step signatures (search/coverage.ts) its runs reached */
+  coverage: number;
 }
 
 export interface VerifySummary {
@@ -85,7 +112,13 @@ export interface VerifySummary {
   results: PropertyResult[];
   coverage: Coverage[];
   /** the sets behind distinctStates and coverage, when `collect` was asked for */
-  collected?: { distinct: number[]; branches: number[]; states: [number, number][]; crashPoints: string[] };
+  collected?: { distinct: number[]; branches: number[]; states: [number, number][]; crashPoints: string[]; signatures: number[][] };
+  /** the strategy asked for */
+  strategy: StrategyChoice;
+  /** per strategy that ran: runs, counterexamples found, coverage */
+  strategies: StrategyStats[];
+  /** step signatures reached by all strategies together */
+  signatures: number;
   /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
@@ -117,6 +150,9 @@ export function sumCrashCounts(parts: CrashCounts[], points: number): CrashCount
 }
 
 const DISTINCT_CAP = 2_000_000;
+
+/** Most runs fast-check's shrinking may make on a counterexample of a strategy other than uniform. */
+const SHRINK_BUDGET = 1000;
 
 /** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number. */
 export function stateHash(s: Int32Array): number {
@@ -158,10 +194,6 @@ export function defaultMaxPicks(cfg: Config): number {
   if (cfg.posix) return 12 * (cfg.posix.threads + cfg.posix.forks) * cfg.posix.calls;
   // the isolation layer doubles the number of actors, so a schedule needs twice the picks for the same dispatch work
   return 20 * cfg.processes * cfg.threads * cfg.calls * (cfg.isolation ? 2 : 1);
-}
-
-export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick[]> {
-  return fc.array(fc.tuple(fc.nat(actors * 4 - 1), fc.nat(11)), { maxLength: maxPicks, size: 'max' });
 }
 
 /**
@@ -230,11 +262,21 @@ export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget
   return best;
 }
 
+/**
+ * The schedule the minimiser starts from. A uniform run's own picks (what it always started from);
+ * any other strategy's run as the one-step picks it executed, with the choice among each actor's
+ * steps, which repeat it exactly.
+ */
+function startingPicks(sys: System, input: RunInput, driver: ReturnType<typeof driverFor>, prop: Property): Pick[] {
+  if (input.strategy === 'uniform') return input.sched as Pick[];
+  const picks: Pick[] = [];
+  const n = sys.actors.length;
+  runDriven(sys, driver, { props: [prop], onTake: (actor, _br, choice) => picks.push([actor + n * choice, 0]) });
+  return picks;
+}
+
 /** A fresh 32-bit seed for the k-th campaign of one verification, derived from the user's seed. */
 const campaignSeed = (seed: number, k: number) => (seed + Math.imul(k, 0x9e3779b9)) | 0;
-
-/** A run's input: a schedule, or (POSIX layer with generated programs) a program and a schedule. */
-type RunInput = Pick[] | [Program, Pick[]];
 
 export function verify(opts: VerifyOptions): VerifySummary {
   const sys: System = makeSystem(opts.cfg);
@@ -249,13 +291,46 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     return x;
   };
-  const unpack = (input: RunInput): { sys: System; sched: Pick[] } => (generate ? { sys: systemFor((input as [Program, Pick[]])[0]), sched: (input as [Program, Pick[]])[1] } : { sys, sched: input as Pick[] });
+  // a swarm run's narrowed configuration gets its own system, built once per configuration
+  const narrowedSystems = new Map<string, System>();
+  const systemOf = (input: RunInput): System => {
+    if (input.program) return systemFor(input.program);
+    const cfg = runConfig(env, input);
+    if (cfg === opts.cfg) return sys;
+    const key = JSON.stringify(cfg);
+    let x = narrowedSystems.get(key);
+    if (!x) {
+      x = makeSystem(cfg);
+      narrowedSystems.set(key, x);
+    }
+    return x;
+  };
+  const strategy = opts.strategy ?? 'uniform';
+  const env = searchEnv(sys, opts.maxPicks ?? defaultMaxPicks(opts.cfg), generate ? programArb(opts.cfg.posix!) : null);
+  const unpack = (input: RunInput) => {
+    const runSys = systemOf(input);
+    return { sys: runSys, driver: () => driverFor(env, runSys, input) };
+  };
+  const stats = new Map<StrategyName, StrategyStats>();
+  const statsOf = (s: StrategyName) => {
+    let x = stats.get(s);
+    if (!x) {
+      x = { strategy: s, runs: 0, found: 0, properties: [], coverage: 0 };
+      stats.set(s, x);
+    }
+    return x;
+  };
+  const cover = new StepCoverage(STRATEGIES.length, DISTINCT_CAP);
+  // the executed run as one-step picks (actor + n * choice), for the feedback corpus
+  let executed = new Int32Array(1024);
+  let executedLen = 0;
+  let runActors = 0;
   const posixStats = opts.cfg.posix ? posixRunStats() : null;
   const maxPicks = opts.maxPicks ?? defaultMaxPicks(opts.cfg);
   const started = performance.now();
   const deadline = opts.timeS === null ? Infinity : started + opts.timeS * 1000;
   const results = new Map<string, PropertyResult>(
-    opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0 }]),
+    opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0, strategy: null }]),
   );
   const distinct = new Set<number>();
   const visitedBranches = new Set<Branch>();
@@ -283,6 +358,15 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let crashedInRun = 0;
   const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
   const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
+  const onTake = (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => {
+    cover.step(branch, before, after);
+    if (executedLen === executed.length) {
+      const more = new Int32Array(executed.length * 2);
+      more.set(executed);
+      executed = more;
+    }
+    executed[executedLen++] = actor + runActors * choice;
+  };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
     const crashed = crashOf(ch.event.name);
@@ -307,13 +391,26 @@ export function verify(opts: VerifyOptions): VerifySummary {
     const runsLeft = opts.timeS === null ? opts.runs - totalRuns : Number.MAX_SAFE_INTEGER;
     if (runsLeft <= 0 || performance.now() >= deadline) break;
     let focus: Property | null = null;
+    let shrinkRuns = 0;
     const checked = remaining;
     const predicate = (input: RunInput): boolean => {
       const run = unpack(input);
-      if (focus) return runSchedule(run.sys, run.sched, { props: [focus] }).violation?.property !== focus.name;
-      salt = generate ? programSalt((input as [Program, Pick[]])[0]) : 0;
+      if (focus) {
+        // The other strategies' inputs are long (corpus entries) or shrink poorly (priorities): past a
+        // budget, take every further candidate as passing, so that fast-check stops where it got and
+        // the trace minimiser does the shortening. Uniform shrinks as it always did.
+        if (input.strategy !== 'uniform' && ++shrinkRuns > SHRINK_BUDGET) return true;
+        return runDriven(run.sys, run.driver(), { props: [focus] }).violation?.property !== focus.name;
+      }
+      salt = input.program ? programSalt(input.program) : 0;
       crashedInRun = 0;
-      const r: RunResult = runSchedule(run.sys, run.sched, { props: checked, onState, onStep });
+      cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy));
+      executedLen = 0;
+      runActors = run.sys.actors.length;
+      const r: RunResult = runDriven(run.sys, run.driver(), { props: checked, onState, onStep, onTake });
+      statsOf(input.strategy).runs++;
+      // a run that reached something new is worth mutating (unless it ran on a narrowed configuration, where its picks mean other actors)
+      if (cover.fresh > 0 && run.sys.actors.length === sys.actors.length && input.strategy !== 'swarm') env.corpus.add(executed, executedLen, input.program);
       posixStats?.add(run.sys, r.final);
       totalRuns++;
       crashes.runs++;
@@ -337,7 +434,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       }
       return true;
     };
-    const arb: fc.Arbitrary<RunInput> = generate ? fc.tuple(programArb(opts.cfg.posix!), scheduleArb(sys.actors.length, maxPicks)) : scheduleArb(sys.actors.length, maxPicks);
+    const arb = searchArb(env, strategy);
     const out = fc.check(fc.property(arb, predicate), {
       seed: campaignSeed(opts.seed, k),
       numRuns: Math.min(runsLeft, 1_000_000_000),
@@ -351,8 +448,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     if (!out.failed || !focus || !out.counterexample) break;
     const prop: Property = focus;
-    const found = unpack(out.counterexample[0] as RunInput);
-    const sched = minimizeTrace(found.sys, prop, found.sched);
+    const input = out.counterexample[0] as RunInput;
+    const found = unpack(input);
+    const sched = minimizeTrace(found.sys, prop, startingPicks(found.sys, input, found.driver(), prop));
     const r = runSchedule(found.sys, sched, { props: [prop], record: true });
     const v = r.violation!;
     const res = results.get(prop.name)!;
@@ -360,6 +458,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     res.clause = v.clause;
     res.message = v.message;
     res.traceSteps = r.steps;
+    res.strategy = input.strategy;
+    statsOf(input.strategy).found++;
+    statsOf(input.strategy).properties.push(prop.name);
     if (opts.writeTraces !== false) {
       const path = join(opts.outDir, prop.name, `${opts.variant}-${opts.seed}.itf.json`);
       const program = found.sys.cfg.posix?.program;
@@ -374,13 +475,16 @@ export function verify(opts: VerifyOptions): VerifySummary {
           verdict: { status: 'violated', property: prop.name, clause: v.clause, message: v.message, step: v.step },
           end: r.end,
         },
-        program ? { program: programText(program, found.sys.cfg.posix!.threads) } : {},
+        { ...(program ? { program: programText(program, found.sys.cfg.posix!.threads) } : {}), scheduler: schedulerMeta(env, found.sys, input) },
       );
       writeFileAtomic(path, traceText(trace));
       res.trace = path;
     }
     remaining = remaining.filter((p) => p !== prop);
+    if (opts.stopAtFirst) break;
   }
+  const strategyStats = [...stats.values()].sort((a, b) => STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+  for (const x of strategyStats) x.coverage = cover.reached[STRATEGIES.indexOf(x.strategy)];
 
   const coverage = coverageOf(sys, visitedStates, visitedBranches);
   const collected = opts.collect
@@ -389,6 +493,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
         branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
         states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
         crashPoints: [...crashPoints],
+        signatures: ((sets) => strategyStats.map((x) => sets[STRATEGIES.indexOf(x.strategy)]))(cover.sets()),
       }
     : undefined;
 
@@ -407,6 +512,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     timeS: (performance.now() - started) / 1000,
     results: list,
     coverage,
+    strategy,
+    strategies: strategyStats,
+    signatures: cover.seen.size,
     ...(posixStats ? { posix: posixStats.summary() } : {}),
     adversary: opts.cfg.adversary ? adversary : null,
     crashes: opts.cfg.recovery ? { ...crashes, points: crashPoints.size, perRun: crashes.runs ? Number((crashPoints.size / crashes.runs).toFixed(2)) : 0 } : null,
