@@ -348,9 +348,11 @@ export function verify(opts: VerifyOptions): VerifySummary {
   // resets a destroyed domain's actors, a crash puts its lifecycle machine in `crashed`): there every
   // actor's state is counted after every step, not only the stepping actor's target.
   const everyActor = sys.L.iso !== null;
+  // the system of the run in progress (a swarm run's narrowed one numbers its actors differently)
+  let runSys = sys;
   const onState = (s: Int32Array) => {
     current = s;
-    if (everyActor) for (const a of sys.actors) visitedStates[a.comp].add(s[a.pcAt]);
+    if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
     if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
@@ -376,7 +378,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       crashes.byEvent[ch.event.name] = (crashes.byEvent[ch.event.name] ?? 0) + 1;
       if (crashPoints.size < DISTINCT_CAP) crashPoints.add(`${stateHash(current)}:${crashed}`);
     }
-    const comp = sys.actors[ch.actor].comp;
+    const comp = runSys.actors[ch.actor].comp;
     visitedStates[comp].add(ch.branch.target);
     if (adversaryComps[comp]) {
       adversary.steps++;
@@ -404,6 +406,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       }
       salt = input.program ? programSalt(input.program) : 0;
       crashedInRun = 0;
+      runSys = run.sys;
       cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy));
       executedLen = 0;
       runActors = run.sys.actors.length;
