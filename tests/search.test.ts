@@ -1,6 +1,7 @@
 /**
  * The search strategies of random mode: each is deterministic for its seed; the mix shares the budget
- * in its fixed cycle; a swarm run's narrowed configuration is
+ * in its fixed cycle; PCT and POS find the wake-word ABA (woken-unchecked) that uniform picks do not,
+ * and the default strategy's counterexamples of it replay; a swarm run's narrowed configuration is
  * within the user's and is what its trace records; the feedback corpus is built from runs that reached
  * new coverage, and mutating it gives runs that start like its entries; shards merge per strategy.
  */
@@ -26,6 +27,8 @@ const out = mkdtempSync(join(tmpdir(), 'virtuos-search-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const DISPATCH = propertiesFor(DEFAULT_CONFIG);
+const WOKEN = VARIANTS.find((v) => v.name === 'woken-unchecked')!;
+const wokenCfg: Config = { ...DEFAULT_CONFIG, ...WOKEN.config, bug: WOKEN.name };
 
 describe('every strategy is deterministic', () => {
   test.each(STRATEGY_CHOICES)('%s: the same seed gives the same summary', (strategy) => {
@@ -47,6 +50,36 @@ test('the mix shares the budget in its fixed cycle, and reports each member', ()
   for (const c of s.coverage) expect(c.states[0]).toBeLessThanOrEqual(c.states[1]);
   // a signature reached by several members counts once in all
   expect(s.signatures).toBeLessThanOrEqual(s.strategies.reduce((a, x) => a + x.coverage, 0));
+});
+
+describe('the wake-word ABA of two processes (woken-unchecked)', () => {
+  const sys = makeSystem(wokenCfg);
+  const env = searchEnv(sys, defaultMaxPicks(wokenCfg), null);
+  const prop = propertyByName('no-lost-wakeup')!;
+  const firstFind = (strategy: 'pct' | 'pos', seed: number, runs: number) =>
+    (fc.sample(searchArb(env, strategy), { seed, numRuns: runs }) as RunInput[]).findIndex((x) => runDriven(sys, driverFor(env, sys, x), { props: [prop] }).violation !== null) + 1;
+
+  test('PCT finds it on pinned seeds within 150 runs, POS within 50', () => {
+    expect([10, 24, 40].map((seed) => firstFind('pct', seed, 150))).toEqual([109, 135, 120]);
+    expect([14, 15].map((seed) => firstFind('pos', seed, 50))).toEqual([44, 14]);
+  });
+
+  test('the default strategy finds it on several seeds (exit 1 from the CLI), and the traces replay', async () => {
+    // seed 15 is tests/verifier.test.ts's
+    const s = verify({ cfg: wokenCfg, variant: WOKEN.name, props: propertiesFor(wokenCfg), seed: 2, runs: 1000, timeS: null, outDir: join(out, 'woken'), strategy: 'mix', stopAtFirst: true });
+    const r = s.results.find((x) => x.status === 'violated')!;
+    expect([r.property, s.runs]).toEqual(['no-lost-wakeup', 428]);
+    const t = loadTrace(r.trace!);
+    expect(t.itf.meta.scheduler).toMatchObject({ strategy: r.strategy });
+    expect(replay(t).outcome).toBe('reproduced');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(await main(['verify', '--variant', WOKEN.name, '--seed', '24', '--runs', '300', '--property', 'no-lost-wakeup', '--out', join(out, 'cli')])).toBe(1);
+    } finally {
+      log.mockRestore();
+    }
+    expect(replay(loadTrace(join(out, 'cli', 'no-lost-wakeup', `${WOKEN.name}-24.itf.json`))).outcome).toBe('reproduced');
+  });
 });
 
 describe('PCT', () => {
