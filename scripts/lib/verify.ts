@@ -21,7 +21,7 @@ import { crashOf } from '../../model/fault-injector.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
-import { drainBound, runDriven, runSchedule, type Pick, type RunResult } from './explore.ts';
+import { drainBound, runDriven, runSchedule, type Driver, type Pick, type RunResult } from './explore.ts';
 import { writeFileAtomic } from './itf.ts';
 import { buildTrace, traceText } from './trace.ts';
 import { programText, type Program } from '../../model/posix/program.ts';
@@ -267,7 +267,7 @@ export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget
  * any other strategy's run as the one-step picks it executed, with the choice among each actor's
  * steps, which repeat it exactly.
  */
-function startingPicks(sys: System, input: RunInput, driver: ReturnType<typeof driverFor>, prop: Property): Pick[] {
+function startingPicks(sys: System, input: RunInput, driver: Driver, prop: Property): Pick[] {
   if (input.strategy === 'uniform') return input.sched as Pick[];
   const picks: Pick[] = [];
   const n = sys.actors.length;
@@ -326,7 +326,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let executedLen = 0;
   let runActors = 0;
   const posixStats = opts.cfg.posix ? posixRunStats() : null;
-  const maxPicks = opts.maxPicks ?? defaultMaxPicks(opts.cfg);
+  const maxPicks = env.maxPicks;
   const started = performance.now();
   const deadline = opts.timeS === null ? Infinity : started + opts.timeS * 1000;
   const results = new Map<string, PropertyResult>(
@@ -413,7 +413,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       const r: RunResult = runDriven(run.sys, run.driver(), { props: checked, onState, onStep, onTake });
       statsOf(input.strategy).runs++;
       // a run that reached something new is worth mutating (unless it ran on a narrowed configuration, where its picks mean other actors)
-      if (cover.fresh > 0 && run.sys.actors.length === sys.actors.length && input.strategy !== 'swarm') env.corpus.add(executed, executedLen, input.program);
+      if (cover.fresh > 0 && input.strategy !== 'swarm') env.corpus.add(executed, executedLen, input.program);
       posixStats?.add(run.sys, r.final);
       totalRuns++;
       crashes.runs++;

@@ -12,8 +12,8 @@
  * point) or pull them to the window's start (raised). One run in eight is a fresh uniform schedule,
  * so that the corpus never narrows the search to what it already holds.
  *
- * The corpus belongs to one campaign (in batched runs, one batch): it is built only from the runs
- * of that campaign, in order, so it is a function of the seed like everything else. It holds at
+ * The corpus belongs to one verification (in a batched run, one batch): it is built only from its
+ * runs, in order, so it is a function of the seed like everything else. It holds at
  * most CAPACITY entries, each at most MAX_ENTRY picks; a full corpus replaces its oldest entry.
  * Runs on a narrowed swarm configuration are not added: their picks mean other actors.
  */

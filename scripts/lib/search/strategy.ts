@@ -44,7 +44,7 @@ export interface RunInput {
   sched: Schedule;
 }
 
-/** What the strategies need to know of a verification; one per campaign (the corpus is the campaign's). */
+/** What the strategies need to know of a verification; one per verification (the corpus is its own). */
 export interface SearchEnv {
   sys: System;
   cfg: Config;
