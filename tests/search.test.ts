@@ -118,6 +118,11 @@ describe('swarm', () => {
     );
   });
 
+  test('a draw that narrows nothing is the user\'s configuration itself (its system, its distinct states)', () => {
+    const least: Config = { ...DEFAULT_CONFIG, threads: 1, kernelThreads: 1, calls: 1, entries: 1, workers: 1, ringCapacity: 1, blockingPair: false };
+    expect(swarmConfig(least, Array(20).fill(1))).toBe(least);
+  });
+
   test('a counterexample found on a narrowed configuration records it, and replays', () => {
     const cfg: Config = { ...DEFAULT_CONFIG, bug: 'nospawn' };
     const s = verify({ cfg, variant: 'nospawn', props: DISPATCH, seed: 1, runs: 200, timeS: null, outDir: join(out, 'swarm'), strategy: 'swarm', stopAtFirst: true });

@@ -350,10 +350,12 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const everyActor = sys.L.iso !== null;
   // the system of the run in progress (a swarm run's narrowed one numbers its actors differently)
   let runSys = sys;
+  // distinct states are those of the configuration verified: a narrowed one's are not counted
+  let countStates = true;
   const onState = (s: Int32Array) => {
     current = s;
     if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
-    if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
+    if (countStates && distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
   const crashPoints = new Set<string>();
@@ -407,6 +409,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       salt = input.program ? programSalt(input.program) : 0;
       crashedInRun = 0;
       runSys = run.sys;
+      countStates = run.sys.cfg === opts.cfg || !!input.program;
       cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy));
       executedLen = 0;
       runActors = run.sys.actors.length;

@@ -76,6 +76,8 @@ export function swarmConfig(user: Config, narrow: readonly number[]): Config {
     }
   });
   for (;;) {
+    // nothing narrowed: the user's configuration itself (its system, its state count)
+    if (changed.length === 0) return user;
     try {
       checkConsistent(cfg);
       return cfg;
@@ -83,7 +85,6 @@ export function swarmConfig(user: Config, narrow: readonly number[]): Config {
       if (!(e instanceof ConfigError)) throw e;
       const blamed = e.field as keyof Config;
       const back = changed.includes(blamed) ? blamed : changed[0];
-      if (back === undefined) return user;
       (cfg as unknown as Record<string, unknown>)[back] = user[back];
       changed.splice(changed.indexOf(back), 1);
     }
