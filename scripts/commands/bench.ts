@@ -338,10 +338,10 @@ function timeToBugRows(o: { search: StrategyChoice[]; variants: string[]; seeds:
   say(`  ${'median, all variants'.padEnd(22)}${o.search.map((x) => fmt(medianTime(all.filter((r) => r.strategy === x))).replace('Infinity', '-').padStart(w)).join('')}`);
   say(`  ${`found on >= ${need}/${o.seeds.length} seeds`.padEnd(22)}${o.search.map((x) => `${o.variants.filter((v) => all.filter((r) => r.strategy === x && r.variant === v && r.found).length >= need).length}/${o.variants.length}`.padStart(w)).join('')}`);
   for (const strategy of o.search) {
-    say(`  ${strategy}, per seed (seconds, runs, the member that found it):`);
+    say(`  ${strategy}, per seed (seconds, runs up to the one that found it${strategy === 'mix' ? ', the member whose run it was' : ''}):`);
     for (const name of o.variants) {
       const mine = all.filter((r) => r.strategy === strategy && r.variant === name);
-      say(`    ${name.padEnd(22)} ${mine.map((r) => `seed ${r.seed}: ${r.found ? `${fmt(r.seconds)} s, ${r.runs} runs${strategy === 'mix' ? `, ${r.by}` : ''}` : `not found in ${r.runs} runs (${fmt(r.seconds)} s)`}`).join('; ')}`);
+      say(`    ${name.padEnd(22)} ${mine.map((r) => `seed ${r.seed}: ${r.found ? `${fmt(r.seconds)} s, ${r.runs} run${r.runs === 1 ? '' : 's'}${strategy === 'mix' ? `, ${r.by}` : ''}` : `not found in ${r.runs} runs (${fmt(r.seconds)} s)`}`).join('; ')}`);
     }
   }
 }
