@@ -11,7 +11,7 @@
  * about them), all plain arrays that fast-check generates and shrinks (fewer change points, earlier
  * ones, lower ranks). The depth varies per run (1 to MAX_DEPTH), and k is the length of the run the
  * drain alone makes from the initial state, a stand-in for the run length that needs no run of its
- * own. Priorities hold for at most `cap` steps: an actor that spins waiting for a lower one would
+ * own (with a program generated per run, the bound on picks). Priorities hold for at most `cap` steps: an actor that spins waiting for a lower one would
  * otherwise never let it move; the drain (fair round-robin in its second phase) then finishes the run.
  */
 import fc from 'fast-check';
