@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: on the 2-core CI machine that is one file at a time
+    maxWorkers: 2,
   },
 });

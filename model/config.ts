@@ -15,6 +15,7 @@ export const BUGS = [
   'waiters-early',
   'free-early',
   'nospawn',
+  'woken-unchecked',
   // seeded bugs of the POSIX layer (model/posix/)
   'lowest-free-race',
   'dup2-noclose',

@@ -33,6 +33,14 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'waiters-early', description: 'the worker reads waiters before enqueueing the handle: a caller registering in between sleeps although its handle is queued', breaks: ['no-lost-wakeup'], spinFlag: 'WAITERS_EARLY' },
   { name: 'free-early', description: 'the caller pushes its entry back on free_top before reading the result, which another thread may overwrite', breaks: ['right-thread', 'entry-safety'], spinFlag: 'FREE_EARLY' },
   { name: 'nospawn', description: 'the worker pool never spawns: a recv blocked in the only worker leaves the matching send unserved for ever', breaks: ['no-lost-wakeup'], spinFlag: null },
+  {
+    name: 'woken-unchecked',
+    description:
+      "the worker's sleep commit ignores a wake-up that reached it after it set WAKE_REQUESTED: with two processes another process's worker can recreate the wake word it loaded (the word has no stamp), its CAS to sleeping succeeds, and the request the wake-up was for is never served (the ABA the exhaustive search found)",
+    breaks: ['no-lost-wakeup'],
+    spinFlag: null,
+    config: { processes: 2 },
+  },
   // The POSIX layer's seeded bugs (model/posix/); each switches the layer on with its default bounds.
   {
     name: 'lowest-free-race',

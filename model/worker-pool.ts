@@ -23,7 +23,7 @@
  * simply waits until `alloc_top` changes, as in the SPIN anchor.
  *
  * Seeded bugs here: `lostwake` (W6 as a plain load then a plain store), `waiters-early` (W9 before
- * W8), `nospawn` (never spawn).
+ * W8), `nospawn` (never spawn), `woken-unchecked` (S4 ignores a wake-up that came before it).
  *
  * Simplifications: the vCPU-count condition on polling and the scheduler hook that wakes a sleeping
  * worker when a running one blocks are left out (spawning already keeps an idle worker); a call's
@@ -299,7 +299,7 @@ export const workerPool = defineComponent({
       description: 'S4: about to CAS itself from running to sleeping (fails if the word changed), unless a wake-up already reached it',
       on: {
         WorkerGoesToSleep: [
-          { guard: 'woken', target: 'poll', actions: 'clearWake' },
+          { guard: 'wokenHeeded', target: 'poll', actions: 'clearWake' },
           { guard: 'wakeUnchanged', target: 'asleep', actions: 'goToSleep' },
           { target: 'poll', actions: 'clearWake' },
         ],
@@ -348,6 +348,7 @@ export const workerPool = defineComponent({
     ringHasRoom: (c) => (onNetworkRing(c) ? c.s[c.L.iso!.ringN.len] < c.L.iso!.ringN.capacity : c.s[DD(c).ringLen] < c.L.cfg.ringCapacity),
     wakeUnchanged: (c) => c.s[DD(c).wake] === c.s[me(c).wl],
     woken: (c) => c.s[me(c).woken] !== 0,
+    wokenHeeded: (c) => c.s[me(c).woken] !== 0 && c.L.cfg.bug !== 'woken-unchecked',
     poolTopIsNode: (c) => validNode(c, c.s[me(c).ti]),
     takenIsNode: (c) => validNode(c, c.s[me(c).n]),
     tailIsNode: (c) => validNode(c, c.s[me(c).qi]),
@@ -383,6 +384,7 @@ export const workerPool = defineComponent({
     ringHasRoom: 'the notify ring has a free slot',
     wakeUnchanged: 'the wake word still equals the loaded value',
     woken: 'the wake-event handler woke it',
+    wokenHeeded: 'the wake-event handler woke it and the woken-unchecked bug is off',
     poolTopIsNode: 'the loaded pool top is a node (only a broken queue fails this; the worker then stops)',
     takenIsNode: 'the node taken is a node (only a broken queue fails this)',
     tailIsNode: 'the loaded tail is a node (only a broken queue fails this)',
@@ -559,6 +561,9 @@ export const workerPool = defineComponent({
     goToSleep: (c) => {
       c.s[DD(c).wake] = c.s[me(c).wl] - 1 + (1 << WAKE_SLEEPING_SHIFT);
       c.s[me(c).wl] = 0;
+      // No wake-up is pending here in the correct model (the branch before takes it). With woken-unchecked
+      // this is what loses the one the commit ignored: kept, it would wake the sleep at once.
+      c.s[me(c).woken] = 0;
     },
     wakeUp: (c) => {
       c.s[me(c).woken] = 0;

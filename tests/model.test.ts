@@ -47,8 +47,9 @@ describe('the fast step table derived from the xstate machines', () => {
       const sys = makeSystem(cfg);
       const r = rng(0xc0ffee);
       let compared = 0;
-      // the composed system has some sixty actors whose every state xstate resolves on each step: fewer, shorter runs
-      const [runs, steps] = cfg.system ? [3, 150] : [12, 400];
+      // the composed system has some sixty actors whose every state xstate resolves on each step: fewer, shorter runs;
+      // a variant changes a few transitions of the default table: half the runs
+      const [runs, steps] = cfg.system ? [3, 150] : name.startsWith('variant') ? [6, 400] : [12, 400];
       for (let run = 0; run < runs; run++) {
         let s = sys.init;
         for (let i = 0; i < steps; i++) {
@@ -65,7 +66,7 @@ describe('the fast step table derived from the xstate machines', () => {
           compared++;
         }
       }
-      expect(compared).toBeGreaterThan(50);
+      expect(compared).toBeGreaterThan(runs * 4);
     });
   }
 });

@@ -36,7 +36,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
 describe('worker threads', () => {
   test('random mode: two workers give the summary and the trace one thread gives (batches)', async () => {
     const run = async (w: number) => {
-      const r = await cli('verify', '--variant', 'lostwake', '--runs', '1000', '--seed', '3', '--workers', String(w), '--json', '--out', join(dir, `rw${w}`));
+      const r = await cli('verify', '--variant', 'lostwake', '--runs', '600', '--seed', '3', '--workers', String(w), '--json', '--out', join(dir, `rw${w}`));
       const last = JSON.parse(r.out.at(-1)!);
       delete last.timeS;
       delete last.workers;
@@ -126,14 +126,14 @@ describe('shards and merge', () => {
   });
 
   test('random mode: shards merged report what one batched run reports', async () => {
-    const whole = JSON.parse((await cli('verify', '--variant', 'lostwake', '--runs', '1500', '--seed', '3', '--workers', '1', '--json', '--out', join(dir, 'rs'))).out.at(-1)!);
+    const whole = JSON.parse((await cli('verify', '--variant', 'lostwake', '--runs', '1200', '--seed', '3', '--workers', '1', '--json', '--out', join(dir, 'rs'))).out.at(-1)!);
     const files: string[] = [];
-    for (const k of [1, 2, 3]) files.push(save(`rs${k}.json`, (await cli('verify', '--variant', 'lostwake', '--runs', '1500', '--seed', '3', '--shard', `${k}/3`, '--json', '--out', join(dir, 'rs'))).out));
+    for (const k of [1, 2, 3]) files.push(save(`rs${k}.json`, (await cli('verify', '--variant', 'lostwake', '--runs', '1200', '--seed', '3', '--shard', `${k}/3`, '--json', '--out', join(dir, 'rs'))).out));
     const r = await cli('merge', ...files);
     expect(r.code).toBe(1);
     const violated = whole.results.filter((x: { status: string }) => x.status === 'violated').map((x: { property: string }) => x.property);
     for (const p of violated) expect(r.out.join('\n')).toMatch(new RegExp(`${p} +VIOLATED`));
-    expect(r.out.join('\n')).toMatch(/1500 random runs/);
+    expect(r.out.join('\n')).toMatch(/1200 random runs/);
   });
 
   test('merge refuses files that are not shards of one verification, naming the file and field', async () => {

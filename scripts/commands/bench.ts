@@ -1,6 +1,7 @@
 /**
  * `virtuos bench` (also `npm run bench`): the verifier measured against SPIN on the same model sizes,
- * in one run, and the random explorer's own figures.
+ * in one run, and the random explorer's own figures: its throughput, and its time to the first
+ * counterexample of every seeded variant under each search strategy (`--strategies` runs only those).
  *
  * SPIN checks shared/anchors/virtuos_dispatch.pml, an independent Promela model of the dispatch
  * protocol with the same seeded bugs; our side checks `anchorConfig` (model/config.ts), the
@@ -23,16 +24,28 @@ import { intOption, parse, UsageError } from '../lib/args.ts';
 import fc from 'fast-check';
 import { runSchedule, type Pick } from '../lib/explore.ts';
 import { defaultMaxPicks, scheduleArb, verify } from '../lib/verify.ts';
+import { STRATEGY_CHOICES, type StrategyChoice } from '../lib/search/strategy.ts';
+import { ALL_VARIANTS, medianTime, timeToBug, type TimeToBug } from '../lib/search/time-to-bug.ts';
+import { DEFAULT_RUNS } from './verify.ts';
 import { layerConfig, type Layer } from '../../properties/index.ts';
 import { programArb } from '../lib/posix-programs.ts';
 import type { Program } from '../../model/posix/program.ts';
 
 export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--layers] [--json]
+                    [--strategies] [--search LIST] [--variants LIST] [--seeds LIST] [--budget N]
 
 Runs SPIN (on shared/anchors/virtuos_dispatch.pml) and this verifier on the same model sizes in one
 run and prints, per size and seeded bug, the ratios: states per second, states stored, time to the
 first counterexample (SPIN's compile and our start-up included) and counterexample length; then the
-random explorer's steps per second and its time to the first counterexample of each seeded variant.
+random explorer's steps per second and its time to the first counterexample of each seeded variant;
+then, per search strategy, the time to the first counterexample of every seeded variant of every
+layer, in the variant's own configuration, on several seeds (long: an hour or more on two cores).
+
+  --strategies     only the per-strategy rows
+  --search LIST    the strategies measured (default uniform,pct,pos,swarm,feedback,mix)
+  --variants LIST  the variants measured (default all of 'virtuos list')
+  --seeds LIST     the seeds (default 1,2,3,4,5)
+  --budget N       runs before a variant counts as not found (default ${DEFAULT_RUNS}, as 'virtuos verify')
 
   --sizes LIST     sizes for the correct model, NCxNR[xNENT[xNW[xSPINS]]] (default 2x1,2x2)
   --bug-size SIZE  size for the seeded bugs (default 2x2)
@@ -42,7 +55,8 @@ random explorer's steps per second and its time to the first counterexample of e
   --layers         only the random explorer's steps per second on each layer alone and on the
                    composed system (also the last part of a full run)
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
-                   trace_len, ...} (bug null for the correct model)
+                   trace_len, ...} (bug null for the correct model; the strategy rows have tool
+                   virtuos-STRATEGY, size 'own config', seed, runs, found_by)
 
 SPIN: apt-get install -y spin. Its runs use shared/anchors/run.sh (found next to the checkout, or at
 $VIRTUOS_ANCHORS) (gcc -O2; DFS for the correct model;
@@ -149,7 +163,20 @@ function randomThroughput(runs: number): { raw: number; withProps: number; runs:
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
-    { sizes: { type: 'string' }, 'bug-size': { type: 'string' }, reps: { type: 'string' }, quick: { type: 'boolean' }, 'no-spin': { type: 'boolean' }, layers: { type: 'boolean' }, json: { type: 'boolean' } },
+    {
+      sizes: { type: 'string' },
+      'bug-size': { type: 'string' },
+      reps: { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-spin': { type: 'boolean' },
+      layers: { type: 'boolean' },
+      json: { type: 'boolean' },
+      strategies: { type: 'boolean' },
+      search: { type: 'string' },
+      variants: { type: 'string' },
+      seeds: { type: 'string' },
+      budget: { type: 'string' },
+    },
     { min: 0, max: 0, names: '' },
   );
   if (values.help) {
@@ -162,6 +189,16 @@ export async function run(argv: string[]): Promise<number> {
   for (const s of [...sizes, bugSize]) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
   const reps = intOption(values, 'reps', 1, 20, 1);
   const json = values.json === true;
+  const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
+  const search = list(values.search ?? STRATEGY_CHOICES.join(',')) as StrategyChoice[];
+  for (const x of search) if (!STRATEGY_CHOICES.includes(x)) throw new UsageError(`--search: unknown strategy '${x}' (known: ${STRATEGY_CHOICES.join(', ')})`);
+  const variants = list(values.variants ?? ALL_VARIANTS.join(','));
+  for (const x of variants) if (!ALL_VARIANTS.includes(x)) throw new UsageError(`--variants: unknown variant '${x}' (known: ${ALL_VARIANTS.join(', ')})`);
+  const seeds = list(values.seeds ?? (quick ? '1' : '1,2,3,4,5')).map((x) => {
+    if (!/^-?\d+$/.test(x)) throw new UsageError(`--seeds must be a list of integers, got '${x}'`);
+    return Number(x);
+  });
+  const budget = intOption(values, 'budget', 1, 10_000_000, quick ? 2000 : DEFAULT_RUNS);
   const noSpin = values['no-spin'] === true ? 'skipped (--no-spin)' : spinAvailable();
   const rows: Row[] = [];
   const emit = (r: Row) => {
@@ -180,8 +217,13 @@ export async function run(argv: string[]): Promise<number> {
       say(`  ${r.layer.padEnd(10)} ${fmt(Math.round(r.raw)).padStart(9)} ${fmt(Math.round(r.checked)).padStart(9)}  ${r.properties}`);
     }
   };
+  const strategyRows = () => timeToBugRows({ search, variants, seeds, budget }, emit, say);
   if (values.layers) {
     layers();
+    return 0;
+  }
+  if (values.strategies) {
+    strategyRows();
     return 0;
   }
   const work = mkdtempSync(join(tmpdir(), 'virtuos-bench-'));
@@ -298,8 +340,51 @@ export async function run(argv: string[]): Promise<number> {
     }
     // 4. Each layer alone and the composed system.
     layers();
+
+    // 4. Time to the first counterexample per search strategy (the search issue's rows).
+    strategyRows();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return 0;
+}
+
+/**
+ * Per seeded variant and search strategy, the time to the first counterexample on each seed; then
+ * per strategy the variants it found on at least 4 of 5 seeds (or the same share of the seeds given)
+ * and its median time over every variant and seed, not-found counting as never.
+ */
+function timeToBugRows(o: { search: StrategyChoice[]; variants: string[]; seeds: number[]; budget: number }, emit: (r: Row) => void, say: (line: string) => void): void {
+  const need = Math.ceil((4 / 5) * o.seeds.length);
+  say(`\ntime to the first counterexample per search strategy: each variant in its own configuration, every property it checks, a budget of ${o.budget} runs, seeds ${o.seeds.join(', ')}`);
+  say("  (virtuos verify --variant V --strategy S --seed N in this process, shrinking and minimising included; a cell is: seeds found/seeds, median seconds; '-' not found)");
+  const w = 13;
+  say(`  ${'variant'.padEnd(22)}${o.search.map((x) => x.padStart(w)).join('')}`);
+  const all: TimeToBug[] = [];
+  for (const name of o.variants) {
+    const v = VARIANTS.find((x) => x.name === name)!;
+    const cells: string[] = [];
+    for (const strategy of o.search) {
+      const mine: TimeToBug[] = [];
+      for (const seed of o.seeds) {
+        const r = timeToBug(v, strategy, seed, o.budget);
+        mine.push(r);
+        all.push(r);
+        emit({ size: 'own config', bug: v.name, tool: `virtuos-${strategy}`, states: null, states_per_s: null, time_to_bug_s: r.found ? Number(r.seconds.toFixed(3)) : null, trace_len: r.traceSteps, seed, runs: r.runs, property: r.property, found_by: r.by, budget: o.budget });
+      }
+      const found = mine.filter((x) => x.found).length;
+      const med = medianTime(mine);
+      cells.push(`${found}/${mine.length} ${Number.isFinite(med) ? fmt(med) : '-'}`.padStart(w));
+    }
+    say(`  ${v.name.padEnd(22)}${cells.join('')}`);
+  }
+  say(`  ${'median, all variants'.padEnd(22)}${o.search.map((x) => fmt(medianTime(all.filter((r) => r.strategy === x))).replace('Infinity', '-').padStart(w)).join('')}`);
+  say(`  ${`found on >= ${need}/${o.seeds.length} seeds`.padEnd(22)}${o.search.map((x) => `${o.variants.filter((v) => all.filter((r) => r.strategy === x && r.variant === v && r.found).length >= need).length}/${o.variants.length}`.padStart(w)).join('')}`);
+  for (const strategy of o.search) {
+    say(`  ${strategy}, per seed (seconds, runs up to the one that found it${strategy === 'mix' ? ', the member whose run it was' : ''}):`);
+    for (const name of o.variants) {
+      const mine = all.filter((r) => r.strategy === strategy && r.variant === name);
+      say(`    ${name.padEnd(22)} ${mine.map((r) => `seed ${r.seed}: ${r.found ? `${fmt(r.seconds)} s, ${r.runs} run${r.runs === 1 ? '' : 's'}${strategy === 'mix' ? `, ${r.by}` : ''}` : `not found in ${r.runs} runs (${fmt(r.seconds)} s)`}`).join('; ')}`);
+    }
+  }
 }

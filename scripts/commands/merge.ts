@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parse, UsageError } from '../lib/args.ts';
 import { sumPosixSummaries, type PosixSummary } from '../lib/posix-stats.ts';
-import { sumCrashCounts, type CrashCounts } from '../lib/verify.ts';
-import { crashLine, printPosixSummary } from './verify.ts';
+import { sumCrashCounts, type CrashCounts, type PropertyResult, type StrategyStats } from '../lib/verify.ts';
+import { sumStrategies } from '../lib/batches.ts';
+import { crashLine, printPosixSummary, printStrategies } from './verify.ts';
 
 export const help = `usage: virtuos merge FILE... [--json]
 
@@ -18,7 +19,8 @@ Exhaustive mode: a property is violated if any shard found a violation, with the
 counterexample among the shards; it is proved only if every shard explored its part completely.
 States are summed over the shards; the parts overlap, so the sum counts visits, not distinct states.
 The recovery layer's crash counts and the POSIX layer's counters are summed over random shards, and
-the crash points united (each shard's --json summary carries its own).
+the crash points united (each shard's --json summary carries its own); so are the search strategies'
+runs and counterexamples, with their step signatures united.
 
 All files must come from the same verification (mode, variant, configuration, properties, seed and
 run budget) and name different shards of the same N.
@@ -72,7 +74,7 @@ export interface Merged {
   /** every shard present and, in exhaustive mode, complete */
   complete: boolean;
   missing: number[];
-  results: { property: string; status: 'holds' | 'violated'; runs: number | null; steps: number; trace: string | null; clause: string | null; traceSteps: number | null; from: string | null }[];
+  results: { property: string; status: 'holds' | 'violated'; runs: number | null; steps: number; trace: string | null; clause: string | null; traceSteps: number | null; from: string | null; strategy?: string | null }[];
   shards: number;
   files: string[];
   states: number | null;
@@ -80,6 +82,8 @@ export interface Merged {
   crashes: CrashCounts | null;
   /** random mode with the POSIX layer: its counters summed */
   posix: PosixSummary | null;
+  /** random mode: the search strategy, its members' shares summed and their signatures united; null unless every shard has them */
+  strategies: { strategy: string; strategies: StrategyStats[]; signatures: number } | null;
   statement: string;
 }
 
@@ -95,11 +99,22 @@ function mergePosix(shards: Shard[]): PosixSummary | null {
   return shards.every((sh) => sh.s.posix) ? sumPosixSummaries(shards.map((sh) => sh.s.posix as PosixSummary)) : null;
 }
 
+/** The shards' strategy shares, summed, with their step signatures united; null unless every shard has them. */
+function mergeStrategies(shards: Shard[], results: Merged['results']): Merged['strategies'] {
+  if (!shards.every((sh) => Array.isArray(sh.s.strategies) && sh.s.signatureSets)) return null;
+  const m = sumStrategies(
+    shards.map((sh) => sh.s.strategies as StrategyStats[]),
+    shards.map((sh) => sh.s.signatureSets as Record<string, number[]>),
+    results as unknown as PropertyResult[],
+  );
+  return { strategy: String(shards[0].s.strategy), strategies: m.strategies, signatures: m.signatures };
+}
+
 export function merge(files: string[]): Merged {
   const shards = files.map(load);
   const first = shards[0];
   const mode = first.s.mode as 'random' | 'exhaustive';
-  const keys = mode === 'random' ? ['mode', 'variant', 'config', 'properties', 'seed', 'requested'] : ['mode', 'variant', 'config', 'properties', 'requested'];
+  const keys = mode === 'random' ? ['mode', 'variant', 'config', 'properties', 'seed', 'requested', 'strategy'] : ['mode', 'variant', 'config', 'properties', 'requested'];
   for (const sh of shards.slice(1))
     for (const k of keys)
       if (!same(sh.s[k], first.s[k])) throw new UsageError(`${sh.file}: summary.${k} is ${JSON.stringify(sh.s[k])}, but ${first.file} has ${JSON.stringify(first.s[k])}: not shards of one verification`);
@@ -144,6 +159,7 @@ export function merge(files: string[]): Merged {
       clause: best ? ((best.r.clause as string | null) ?? null) : null,
       traceSteps: best ? ((best.r.traceSteps as number | null) ?? null) : null,
       from: best?.file ?? null,
+      ...(mode === 'random' ? { strategy: best ? ((best.r.strategy as string | null) ?? null) : null } : {}),
     };
   });
   const violated = results.filter((r) => r.status === 'violated');
@@ -161,7 +177,8 @@ export function merge(files: string[]): Merged {
   }
   const crashes = mode === 'random' ? mergeCrashes(shards) : null;
   const posix = mode === 'random' ? mergePosix(shards) : null;
-  return { ok: violated.length === 0 && missing.length === 0, mode, complete, missing, results, shards: n, files, states, crashes, posix, statement: parts.join(' ') };
+  const strategies = mode === 'random' ? mergeStrategies(shards, results) : null;
+  return { ok: violated.length === 0 && missing.length === 0, mode, complete, missing, results, shards: n, files, states, crashes, posix, strategies, statement: parts.join(' ') };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -183,6 +200,7 @@ export async function run(argv: string[]): Promise<number> {
         states: m.states,
         ...(m.crashes ? { crashes: m.crashes } : {}),
         ...(m.posix ? { posix: m.posix } : {}),
+        ...(m.strategies ?? {}),
         statement: m.statement,
       }),
     );
@@ -195,6 +213,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     if (m.posix) printPosixSummary({ posix: m.posix });
     if (m.crashes) console.log(crashLine(m.crashes));
+    if (m.strategies) printStrategies(m.strategies);
     console.log(m.statement);
   }
   if (violated) return 1;

@@ -12,6 +12,7 @@ import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../lib/exhau
 import { chunkRunner } from '../lib/parallel.ts';
 import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../lib/batches.ts';
 import { defaultMaxPicks, verify, type SystemCounts, type VerifySummary } from '../lib/verify.ts';
+import { MIX, STRATEGY_CHOICES, type StrategyChoice } from '../lib/search/strategy.ts';
 import { DIFFERENCES } from '../../model/posix/differences.ts';
 import { makeSystem } from '../../model/system.ts';
 import { runScenario, scenarioByName, SCRIPTED_SCENARIOS } from '../lib/scenarios.ts';
@@ -25,7 +26,7 @@ export const DEFAULT_MAX_STATES = 10_000_000;
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--config FILE | --anchor SIZE] [--json] [--out DIR]
                       [--system | --layer L | --isolation | --recovery] [--scenario NAME]
-                      [--seed N] [--runs N | --time S] [--max-picks N]                  (random mode)
+                      [--seed N] [--runs N | --time S] [--max-picks N] [--strategy S]   (random mode)
                       --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
                                    [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
                       [--workers N] [--shard K/N]                                      (both)
@@ -77,6 +78,13 @@ proved and up to which bound. History properties (linearizable) are left to rand
   --runs N       number of runs (default ${DEFAULT_SYSTEM_RUNS} for the composed system, ${DEFAULT_RUNS} otherwise)
   --time S       run for S seconds instead of a run count (the count then varies)
   --max-picks N  most schedule picks per run (default 20 x processes x threads x calls)
+  --strategy S   how runs are drawn (default mix; see docs/search.md):
+                 uniform   random [actor, burst] picks
+                 pct       random actor priorities with up to 5 change points (PCT)
+                 pos       partial-order sampling: racing steps get fresh priorities
+                 swarm     a narrowed configuration and favoured actors per run
+                 feedback  mutations of a corpus of runs that reached new step coverage
+                 mix       the runs take turns: ${mixText()}
  exhaustive mode:
   --max-states N stop after N states (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the summary then says what was covered
   --max-depth D  explore only states within D steps of the initial state (a bounded proof; the
@@ -160,6 +168,7 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
   }
   if (s.crashes) console.log(crashLine(s.crashes));
   if (s.system) console.log(systemLine(s.system));
+  printStrategies(s);
   console.log(`time: ${s.timeS.toFixed(1)} s, ${fmtCount(Math.round(s.steps / Math.max(s.timeS, 1e-3)))} steps/s`);
   const bad = s.results.filter((r) => r.status === 'violated').length;
   console.log(
@@ -173,6 +182,13 @@ export function printSummary(s: VerifySummary, checkedNames: string[]): void {
 export function systemLine(x: SystemCounts): string {
   const per = (o: Record<string, number>) => `storage ${o.storage ?? 0}, network ${o.network ?? 0}`;
   return `composed system: POSIX requests carried by the dispatch machines: ${per(x.carried)}; failed with their domain: ${per(x.failed)}; restarts: ${per(x.restarts)}; reconnections: ${per(x.reconnects)}`;
+}
+
+/** Per strategy: runs, counterexamples found, step coverage. */
+export function printStrategies(s: Pick<VerifySummary, 'strategies' | 'signatures'>): void {
+  console.log(`search strategies (coverage: distinct step signatures, transition x shared words changed x their last writer; ${s.signatures.toLocaleString('en-US')} in all):`);
+  for (const x of s.strategies)
+    console.log(`  ${x.strategy.padEnd(9)} ${String(x.runs).padStart(7)} runs, ${x.found} counterexample${x.found === 1 ? '' : 's'} found${x.properties.length ? ` (reported: ${x.properties.join(', ')})` : ''}, coverage ${x.coverage.toLocaleString('en-US')}`);
 }
 
 /** The recovery layer's crash counts, one line. */
@@ -219,8 +235,15 @@ export function parseAnchor(text: string, bug: Bug | null): Config {
   }
 }
 
+/** "uniform 3, pct 2, ..." out of the cycle's length. */
+function mixText(): string {
+  const counts = new Map<string, number>();
+  for (const s of MIX) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return `${[...counts].map(([s, n]) => `${s} ${n}`).join(', ')} in every ${MIX.length} runs`;
+}
+
 const EXHAUSTIVE_ONLY = ['max-states', 'max-depth', 'symmetry', 'symmetry-groups', 'por', 'store', 'bitstate-bits', 'liveness', 'stop-at-first'] as const;
-const RANDOM_ONLY = ['seed', 'runs', 'time', 'max-picks'] as const;
+const RANDOM_ONLY = ['seed', 'runs', 'time', 'max-picks', 'strategy'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -233,6 +256,7 @@ export async function run(argv: string[]): Promise<number> {
       time: { type: 'string' },
       config: { type: 'string' },
       'max-picks': { type: 'string' },
+      strategy: { type: 'string' },
       isolation: { type: 'boolean' },
       recovery: { type: 'boolean' },
       system: { type: 'boolean' },
@@ -341,13 +365,15 @@ export async function run(argv: string[]): Promise<number> {
   const runs = intOption(values, 'runs', 1, 100_000_000, cfg.system ? DEFAULT_SYSTEM_RUNS : DEFAULT_RUNS);
   const timeS = numberOption(values, 'time', 0.1, 86_400);
   const maxPicks = intOption(values, 'max-picks', 0, 100_000, defaultMaxPicks(cfg));
+  const strategy = (values.strategy ?? 'mix') as StrategyChoice;
+  if (!STRATEGY_CHOICES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGY_CHOICES.join(', ')}, got '${values.strategy}'`);
   const outDir = values.out ?? 'traces';
   const json = values.json === true;
   const names = props.map((p) => p.name);
   const budget = timeS !== null ? `${timeS} s` : `${runs} runs`;
-  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: shownConfig(cfg), maxPicks }));
+  if (json) console.log(JSON.stringify({ type: 'start', variant, seed, runs: timeS === null ? runs : null, time: timeS, properties: names, config: shownConfig(cfg), maxPicks, strategy }));
   else {
-    console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, properties: ${names.join(', ')}`);
+    console.log(`virtuos verify: variant ${variant}, seed ${seed} (repeat with --seed ${seed}), ${budget}, strategy ${strategy}${strategy === 'mix' ? ` (${mixText()})` : ''}, properties: ${names.join(', ')}`);
     console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}${posixConfigText(cfg)}; schedules of up to ${maxPicks} picks`);
   }
   const tty = !json && process.stderr.isTTY;
@@ -366,6 +392,7 @@ export async function run(argv: string[]): Promise<number> {
     timeS,
     outDir,
     maxPicks,
+    strategy,
     onProgress: (p: { runs: number; steps: number; elapsedS: number; violated: string[] }) => {
       if (json) {
         if (p.runs % 1000 === 0 && p.runs !== lastJsonProgress) {
@@ -396,11 +423,14 @@ export async function run(argv: string[]): Promise<number> {
           runs: r.runs,
           steps: r.steps,
           trace: r.trace,
-          ...(batched ? { clause: r.clause, traceSteps: r.traceSteps, batch: summary.firstBatch?.[r.property] ?? null } : {}),
+          ...(batched ? { clause: r.clause, traceSteps: r.traceSteps, batch: summary.firstBatch?.[r.property] ?? null, strategy: r.strategy } : {}),
         })),
         variant,
         seed,
         ...(batched ? { mode: 'random', requested: runs, properties: names, config: shownConfig(cfg), shard, batches: summary.batches, workers } : {}),
+        strategy,
+        strategies: summary.strategies,
+        signatures: summary.signatures,
         runs: summary.runs,
         steps: summary.steps,
         distinctStates: summary.distinctStates,
@@ -411,6 +441,8 @@ export async function run(argv: string[]): Promise<number> {
         ...(summary.crashes ? { crashes: summary.crashes } : {}),
         // a shard's crash points themselves, which 'virtuos merge' unites
         ...(shard && summary.crashPointSet ? { crashPointSet: summary.crashPointSet } : {}),
+        // and its step signatures per strategy, which 'virtuos merge' unites
+        ...(shard && summary.signatureSets ? { signatureSets: summary.signatureSets } : {}),
         timeS: Number(summary.timeS.toFixed(3)),
       }),
     );

@@ -13,7 +13,8 @@ import { COMPONENTS, makeSystem, type System } from '../../model/system.ts';
 import type { Branch } from '../../model/kit.ts';
 import { propertyByName } from '../../properties/index.ts';
 import { Pool } from './parallel.ts';
-import { addCounts, branchIndex, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type VerifyOptions, type VerifySummary } from './verify.ts';
+import { addCounts, branchIndex, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type StrategyStats, type VerifyOptions, type VerifySummary } from './verify.ts';
+import { STRATEGIES } from './search/strategy.ts';
 import { sumPosixSummaries } from './posix-stats.ts';
 
 export const BATCH_RUNS = 500;
@@ -39,6 +40,36 @@ export interface BatchedSummary extends VerifySummary {
   firstBatch: Record<string, number>;
   /** with the recovery layer on: the crash points themselves, so that `virtuos merge` can unite the shards' */
   crashPointSet: string[] | null;
+  /** per strategy, the step signatures its runs reached, so that `virtuos merge` can unite the shards' */
+  signatureSets: Record<string, number[]>;
+}
+
+/**
+ * Strategy shares of several parts (batches or shards) summed, their signature sets united; the
+ * properties are those whose reported counterexample the strategy found.
+ */
+export function sumStrategies(parts: StrategyStats[][], sets: Record<string, number[]>[], results: PropertyResult[]): { strategies: StrategyStats[]; signatures: number; sets: Record<string, number[]> } {
+  const byName = new Map<string, StrategyStats>();
+  const union = new Map<string, Set<number>>();
+  const all = new Set<number>();
+  parts.forEach((list, i) =>
+    list.forEach((x) => {
+      const m = byName.get(x.strategy) ?? { strategy: x.strategy, runs: 0, found: 0, properties: [], coverage: 0 };
+      m.runs += x.runs;
+      m.found += x.found;
+      byName.set(x.strategy, m);
+      const u = union.get(x.strategy) ?? new Set<number>();
+      for (const sig of sets[i][x.strategy] ?? []) {
+        u.add(sig);
+        all.add(sig);
+      }
+      union.set(x.strategy, u);
+    }),
+  );
+  for (const r of results) if (r.strategy) byName.get(r.strategy)?.properties.push(r.property);
+  const strategies = [...byName.values()].sort((a, b) => STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+  for (const x of strategies) x.coverage = union.get(x.strategy)!.size;
+  return { strategies, signatures: all.size, sets: Object.fromEntries([...union].map(([k, v]) => [k, [...v]])) };
 }
 
 export async function verifyBatched(opts: VerifyOptions, workers: number, shard: { k: number; n: number } | null, onBatch?: (done: number, of: number) => void): Promise<BatchedSummary> {
@@ -73,7 +104,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
   }
   const sys: System = makeSystem(opts.cfg);
   // merge in batch order
-  const results: PropertyResult[] = opts.props.map((p) => ({ property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0 }));
+  const results: PropertyResult[] = opts.props.map((p) => ({ property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0, strategy: null }));
   const firstBatch: Record<string, number> = {};
   outs.forEach((o, i) => {
     for (const r of results) {
@@ -86,6 +117,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
         r.clause = x.clause;
         r.message = x.message;
         r.traceSteps = x.traceSteps;
+        r.strategy = x.strategy;
         firstBatch[r.property] = mine[i];
       }
     }
@@ -120,6 +152,11 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
         { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> },
       )
     : null;
+  const shares = sumStrategies(
+    outs.map((o) => o.strategies),
+    outs.map((o) => Object.fromEntries(o.strategies.map((x, i) => [x.strategy, o.collected!.signatures[i]]))),
+    results,
+  );
   return {
     ok: results.every((r) => r.status === 'holds'),
     variant: opts.variant,
@@ -133,6 +170,10 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     timeS: (performance.now() - started) / 1000,
     results,
     coverage: coverageOf(sys, visitedStates, visitedBranches),
+    strategy: opts.strategy ?? 'uniform',
+    strategies: shares.strategies,
+    signatures: shares.signatures,
+    signatureSets: shares.sets,
     adversary,
     crashes,
     crashPointSet: crashes ? [...crashPoints] : null,

@@ -9,6 +9,10 @@
  * random search find races that need one actor preempted while another takes a dozen steps (ABA,
  * lost wakeups).
  *
+ * Other schedulers (scripts/lib/search/: PCT priorities, partial-order sampling, coverage-guided
+ * mutation) drive the same run through a `Driver`, which picks each step of the schedule phase as
+ * the run goes; the uniform picks above are one driver among them.
+ *
  * After the schedule the run is finished by the drain: first the lowest-numbered enabled actor always
  * moves (the shortest way to finish, giving short traces), and if that has not quiesced within the
  * bound, a fair round-robin scheduler (the next enabled actor after the last one that moved) gets
@@ -18,7 +22,7 @@
  * run at the first violation.
  */
 import type { Branch, HistEvent } from '../../model/kit.ts';
-import { fastStepper, type Choice, type System } from '../../model/system.ts';
+import { fastStepper, type Choice, type FastStepper, type System } from '../../model/system.ts';
 import type { Broken, Property, RunEnd, TimedEvent } from '../../properties/property.ts';
 
 export interface Violation extends Broken {
@@ -52,6 +56,8 @@ export interface RunOptions {
   onState?: (s: Int32Array) => void;
   /** called with every step taken, and whether the schedule or the drain took it */
   onStep?: (ch: Choice, phase: Executed['phase']) => void;
+  /** called after every step with its position among the actor's enabled steps and the states around it (valid only during the call: the buffers are reused) */
+  onTake?: (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => void;
 }
 
 /** Fair steps allowed after the schedule: generous for the work left in any run of this size. */
@@ -115,11 +121,55 @@ function checkHistory(sys: System, events: TimedEvent[], props: readonly Propert
 export type Pick = readonly [actor: number, burst: number];
 
 /**
+ * The schedule phase of a run, one step at a time. `next` returns the actor to move, having put
+ * that actor's enabled steps into `brs` and the position of the one to take into `choice`; or -1
+ * when the schedule is over. It must return only an actor that can move.
+ */
+export interface Driver {
+  next(s: Int32Array, st: FastStepper, brs: Branch[]): number;
+  choice: number;
+  /** told of every step it chose, with the states around it */
+  stepped?(actor: number, before: Int32Array, after: Int32Array): void;
+}
+
+/** The uniform picks: each [pick, burst] moves actor pick mod n, then up to `burst` more steps while it can. */
+export function picksDriver(schedule: readonly Pick[], nActors: number): Driver {
+  let i = 0;
+  let b = 0;
+  return {
+    choice: 0,
+    next(s, st, brs) {
+      while (i < schedule.length) {
+        const [pick, burst] = schedule[i];
+        if (b <= burst) {
+          const actor = pick % nActors;
+          const k = st.actorEnabledInto(s, actor, brs);
+          if (k > 0) {
+            b++;
+            // if the actor has several steps, the pick chooses
+            this.choice = Math.floor(pick / nActors) % k;
+            return actor;
+          }
+        }
+        i++;
+        b = 0;
+      }
+      return -1;
+    },
+  };
+}
+
+/**
  * Run a schedule, then the drain. States are computed in place in two alternating buffers (the
  * allocation-free steps of model/system.ts); only a recorded run keeps a copy of every state.
  * History events are produced only when a property needs them.
  */
 export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOptions): RunResult {
+  return runDriven(sys, picksDriver(schedule, sys.actors.length), opts);
+}
+
+/** Run the schedule a driver chooses, then the drain. */
+export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunResult {
   const { props } = opts;
   const st = fastStepper(sys);
   const events: TimedEvent[] = [];
@@ -140,13 +190,16 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   const brs: Branch[] = new Array(st.maxEnabled);
   let taken: Choice | null = null;
   opts.onState?.(s);
-  const take = (actor: number, br: Branch, phase: Executed['phase']) => {
+  const take = (actor: number, choice: number, phase: Executed['phase']) => {
+    const br = brs[choice];
     taken = opts.record || opts.onStep || stepChecks ? st.choice(s, actor, br) : null;
     if (opts.record) trace.push({ choice: taken!, before: s, phase });
     if (fresh) spare = new Int32Array(s.length);
     if (opts.onStep) opts.onStep(taken!, phase);
     emitActor = actor;
     st.stepInto(s, actor, br, spare, emit);
+    opts.onTake?.(actor, br, choice, s, spare);
+    if (phase === 'schedule') driver.stepped?.(actor, s, spare);
     before = s;
     s = spare;
     spare = before;
@@ -160,16 +213,10 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
   let v = checkInvariants(sys, s, props, 0);
   if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
   const nActors = sys.actors.length;
-  for (const [pick, burst] of schedule) {
-    const actor = pick % nActors;
-    for (let b = 0; b <= burst; b++) {
-      // The actor's step, if it can take one (if it has several, the pick chooses).
-      const k = st.actorEnabledInto(s, actor, brs);
-      if (k === 0) break;
-      take(actor, brs[Math.floor(pick / nActors) % k], 'schedule');
-      v = check();
-      if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
-    }
+  for (let actor = driver.next(s, st, brs); actor >= 0; actor = driver.next(s, st, brs)) {
+    take(actor, driver.choice, 'schedule');
+    v = check();
+    if (v) return stop(v, { quiescent: false, hitBound: false, bound: 0 });
   }
   // A history that is not linearizable stays so whatever follows, so check the schedule's own
   // history before the drain: counterexamples then need no drain at all.
@@ -182,7 +229,7 @@ export function runSchedule(sys: System, schedule: readonly Pick[], opts: RunOpt
       // The lowest-numbered actor that can move; in the fair phase, the next one after the last mover.
       const a = st.firstEnabled(s, fair ? (lastActor + 1) % nActors : 0, brs);
       if (a < 0) break;
-      take(a, brs[0], 'drain');
+      take(a, 0, 'drain');
       v = check();
       if (v) return stop(v, { quiescent: false, hitBound: false, bound });
     }

@@ -7,6 +7,11 @@
  * candidate counts as failing only if it breaks P, so the shrunk counterexample is one of P. The
  * remaining properties then get a fresh campaign with the runs left. Every random choice comes from
  * the printed seed; with --runs the result is the same on every execution.
+ *
+ * What a run is depends on the search strategy (search/strategy.ts: uniform picks, PCT, POS,
+ * swarm, coverage feedback, or their mix); every run's steps are counted into interleaving
+ * coverage (search/coverage.ts), which the feedback strategy steers by and the summary reports per
+ * strategy.
  */
 import fc from 'fast-check';
 import { join } from 'node:path';
@@ -18,12 +23,16 @@ import { domainOfProc, SERVICE_STORAGE } from '../../model/layout.ts';
 import { sclib } from '../../model/sclib.ts';
 import type { Branch } from '../../model/kit.ts';
 import type { Property } from '../../properties/property.ts';
-import { drainBound, runSchedule, type Pick, type RunResult } from './explore.ts';
+import { drainBound, runDriven, runSchedule, type Driver, type Pick, type RunResult } from './explore.ts';
 import { writeFileAtomic } from './itf.ts';
 import { buildTrace, traceText } from './trace.ts';
 import { programText, type Program } from '../../model/posix/program.ts';
 import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
+import { StepCoverage } from './search/coverage.ts';
+import { driverFor, runConfig, scheduleArb, schedulerMeta, searchArb, searchEnv, STRATEGIES, type RunInput, type StrategyChoice, type StrategyName } from './search/strategy.ts';
+
+export { scheduleArb };
 
 export interface VerifyOptions {
   cfg: Config;
@@ -43,6 +52,10 @@ export interface VerifyOptions {
   writeTraces?: boolean;
   /** also return the sets behind the counts (for merging batches: scripts/lib/batches.ts) */
   collect?: boolean;
+  /** the search strategy (default uniform, what the library did before there were others; the CLI's default is mix) */
+  strategy?: StrategyChoice;
+  /** stop at the first counterexample of any property (the benchmark's time to first counterexample) */
+  stopAtFirst?: boolean;
 }
 
 export interface Progress {
@@ -62,6 +75,8 @@ export interface PropertyResult {
   message: string | null;
   /** length of the shrunk counterexample */
   traceSteps: number | null;
+  /** the strategy whose run found the counterexample */
+  strategy: StrategyName | null;
   /** runs whose history check ran out of budget */
   inconclusive: number;
 }
@@ -71,6 +86,18 @@ export interface Coverage {
   states: [number, number];
   transitions: [number, number];
   unvisitedStates: string[];
+}
+
+/** One strategy's share of a verification. */
+export interface StrategyStats {
+  strategy: StrategyName;
+  runs: number;
+  /** counterexamples its runs found (one per campaign; in a batched run summed over the batches) */
+  found: number;
+  /** the properties whose reported counterexample it found */
+  properties: string[];
+  /** step signatures (search/coverage.ts) its runs reached */
+  coverage: number;
 }
 
 export interface VerifySummary {
@@ -87,7 +114,13 @@ export interface VerifySummary {
   results: PropertyResult[];
   coverage: Coverage[];
   /** the sets behind distinctStates and coverage, when `collect` was asked for */
-  collected?: { distinct: number[]; branches: number[]; states: [number, number][]; crashPoints: string[] };
+  collected?: { distinct: number[]; branches: number[]; states: [number, number][]; crashPoints: string[]; signatures: number[][] };
+  /** the strategy asked for */
+  strategy: StrategyChoice;
+  /** per strategy that ran: runs, counterexamples found, coverage */
+  strategies: StrategyStats[];
+  /** step signatures reached by all strategies together */
+  signatures: number;
   /** the POSIX layer's counters (calls, routes, documented differences), when the layer is on */
   posix?: PosixSummary;
   /** with the adversary on: its steps in the campaign's runs, by event, and how many the schedules took (the rest the drains); shrinking runs not counted */
@@ -141,6 +174,9 @@ export function sumCrashCounts(parts: CrashCounts[], points: number): CrashCount
 
 const DISTINCT_CAP = 2_000_000;
 
+/** Most runs fast-check's shrinking may make on a counterexample of a strategy other than uniform. */
+const SHRINK_BUDGET = 1000;
+
 /** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number. */
 export function stateHash(s: Int32Array): number {
   let h1 = 0x811c9dc5;
@@ -181,10 +217,6 @@ export function defaultMaxPicks(cfg: Config): number {
   if (cfg.posix) return 12 * (cfg.posix.threads + cfg.posix.forks) * cfg.posix.calls;
   // the isolation layer doubles the number of actors, so a schedule needs twice the picks for the same dispatch work
   return 20 * cfg.processes * cfg.threads * cfg.calls * (cfg.isolation ? 2 : 1);
-}
-
-export function scheduleArb(actors: number, maxPicks: number): fc.Arbitrary<Pick[]> {
-  return fc.array(fc.tuple(fc.nat(actors * 4 - 1), fc.nat(11)), { maxLength: maxPicks, size: 'max' });
 }
 
 /**
@@ -253,11 +285,21 @@ export function minimizeTrace(sys: System, prop: Property, sched: Pick[], budget
   return best;
 }
 
+/**
+ * The schedule the minimiser starts from. A uniform run's own picks (what it always started from);
+ * any other strategy's run as the one-step picks it executed, with the choice among each actor's
+ * steps, which repeat it exactly.
+ */
+function startingPicks(sys: System, input: RunInput, driver: Driver, prop: Property): Pick[] {
+  if (input.strategy === 'uniform') return input.sched as Pick[];
+  const picks: Pick[] = [];
+  const n = sys.actors.length;
+  runDriven(sys, driver, { props: [prop], onTake: (actor, _br, choice) => picks.push([actor + n * choice, 0]) });
+  return picks;
+}
+
 /** A fresh 32-bit seed for the k-th campaign of one verification, derived from the user's seed. */
 const campaignSeed = (seed: number, k: number) => (seed + Math.imul(k, 0x9e3779b9)) | 0;
-
-/** A run's input: a schedule, or (POSIX layer with generated programs) a program and a schedule. */
-type RunInput = Pick[] | [Program, Pick[]];
 
 export function verify(opts: VerifyOptions): VerifySummary {
   const sys: System = makeSystem(opts.cfg);
@@ -272,13 +314,46 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     return x;
   };
-  const unpack = (input: RunInput): { sys: System; sched: Pick[] } => (generate ? { sys: systemFor((input as [Program, Pick[]])[0]), sched: (input as [Program, Pick[]])[1] } : { sys, sched: input as Pick[] });
+  // a swarm run's narrowed configuration gets its own system, built once per configuration
+  const narrowedSystems = new Map<string, System>();
+  const systemOf = (input: RunInput): System => {
+    if (input.program) return systemFor(input.program);
+    const cfg = runConfig(env, input);
+    if (cfg === opts.cfg) return sys;
+    const key = JSON.stringify(cfg);
+    let x = narrowedSystems.get(key);
+    if (!x) {
+      x = makeSystem(cfg);
+      narrowedSystems.set(key, x);
+    }
+    return x;
+  };
+  const strategy = opts.strategy ?? 'uniform';
+  const env = searchEnv(sys, opts.maxPicks ?? defaultMaxPicks(opts.cfg), generate ? programArb(opts.cfg.posix!) : null);
+  const unpack = (input: RunInput) => {
+    const runSys = systemOf(input);
+    return { sys: runSys, driver: () => driverFor(env, runSys, input) };
+  };
+  const stats = new Map<StrategyName, StrategyStats>();
+  const statsOf = (s: StrategyName) => {
+    let x = stats.get(s);
+    if (!x) {
+      x = { strategy: s, runs: 0, found: 0, properties: [], coverage: 0 };
+      stats.set(s, x);
+    }
+    return x;
+  };
+  const cover = new StepCoverage(STRATEGIES.length, DISTINCT_CAP);
+  // the executed run as one-step picks (actor + n * choice), for the feedback corpus
+  let executed = new Int32Array(1024);
+  let executedLen = 0;
+  let runActors = 0;
   const posixStats = opts.cfg.posix ? posixRunStats() : null;
-  const maxPicks = opts.maxPicks ?? defaultMaxPicks(opts.cfg);
+  const maxPicks = env.maxPicks;
   const started = performance.now();
   const deadline = opts.timeS === null ? Infinity : started + opts.timeS * 1000;
   const results = new Map<string, PropertyResult>(
-    opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0 }]),
+    opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0, strategy: null }]),
   );
   const distinct = new Set<number>();
   const visitedBranches = new Set<Branch>();
@@ -296,10 +371,14 @@ export function verify(opts: VerifyOptions): VerifySummary {
   // resets a destroyed domain's actors, a crash puts its lifecycle machine in `crashed`): there every
   // actor's state is counted after every step, not only the stepping actor's target.
   const everyActor = sys.L.iso !== null;
+  // the system of the run in progress (a swarm run's narrowed one numbers its actors differently)
+  let runSys = sys;
+  // distinct states are those of the configuration verified: a narrowed one's are not counted
+  let countStates = true;
   const onState = (s: Int32Array) => {
     current = s;
-    if (everyActor) for (const a of sys.actors) visitedStates[a.comp].add(s[a.pcAt]);
-    if (distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
+    if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
+    if (countStates && distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
   const crashPoints = new Set<string>();
@@ -307,25 +386,34 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const adversaryComps = COMPONENTS.map((c) => isAdversary(c));
   const systemCounts: SystemCounts | null = sys.cfg.system ? { carried: { storage: 0, network: 0 }, failed: { storage: 0, network: 0 }, restarts: { storage: 0, network: 0 }, reconnects: { storage: 0, network: 0 } } : null;
   const sclibComp = COMPONENTS.indexOf(sclib);
-  const serviceOfThread = (me: number) => (sys.L.dd[domainOfProc(sys.L, Math.floor(me / sys.cfg.threads))].service === SERVICE_STORAGE ? 'storage' : 'network');
+  const serviceOfThread = (me: number) => (runSys.L.dd[domainOfProc(runSys.L, Math.floor(me / runSys.cfg.threads))].service === SERVICE_STORAGE ? 'storage' : 'network');
   const adversary = { steps: 0, scheduled: 0, runs: 0, byEvent: {} as Record<string, number>, accepted: {} as Record<string, number> };
+  const onTake = (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => {
+    cover.step(branch, before, after);
+    if (executedLen === executed.length) {
+      const more = new Int32Array(executed.length * 2);
+      more.set(executed);
+      executed = more;
+    }
+    executed[executedLen++] = actor + runActors * choice;
+  };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
     const crashed = crashOf(ch.event.name);
-    if (crashed >= 0 && sys.L.rec) {
+    if (crashed >= 0 && runSys.L.rec) {
       crashes.steps++;
       crashedInRun++;
       crashes.byEvent[ch.event.name] = (crashes.byEvent[ch.event.name] ?? 0) + 1;
       if (crashPoints.size < DISTINCT_CAP) crashPoints.add(`${stateHash(current)}:${crashed}`);
     }
-    const comp = sys.actors[ch.actor].comp;
+    const comp = runSys.actors[ch.actor].comp;
     visitedStates[comp].add(ch.branch.target);
     if (systemCounts) {
       const acts = ch.branch.actionNames;
-      if (comp === sclibComp && acts.includes('returnToThread')) systemCounts.carried[serviceOfThread(sys.actors[ch.actor].me)]++;
-      else if (comp === sclibComp && acts.includes('failCall')) systemCounts.failed[serviceOfThread(sys.actors[ch.actor].me)]++;
-      else if (ch.event.name === 'ToolstackRestartsDomain') systemCounts.restarts[sys.actors[ch.actor].name === 'XS' ? 'storage' : 'network']++;
-      else if (ch.event.name === 'FrontendConnects' && ch.branch.targetName === 'connected') systemCounts.reconnects[sys.actors[ch.actor].name === 'PS' ? 'storage' : 'network']++;
+      if (comp === sclibComp && acts.includes('returnToThread')) systemCounts.carried[serviceOfThread(runSys.actors[ch.actor].me)]++;
+      else if (comp === sclibComp && acts.includes('failCall')) systemCounts.failed[serviceOfThread(runSys.actors[ch.actor].me)]++;
+      else if (ch.event.name === 'ToolstackRestartsDomain') systemCounts.restarts[runSys.actors[ch.actor].name === 'XS' ? 'storage' : 'network']++;
+      else if (ch.event.name === 'FrontendConnects' && ch.branch.targetName === 'connected') systemCounts.reconnects[runSys.actors[ch.actor].name === 'PS' ? 'storage' : 'network']++;
     }
     if (adversaryComps[comp]) {
       adversary.steps++;
@@ -340,13 +428,28 @@ export function verify(opts: VerifyOptions): VerifySummary {
     const runsLeft = opts.timeS === null ? opts.runs - totalRuns : Number.MAX_SAFE_INTEGER;
     if (runsLeft <= 0 || performance.now() >= deadline) break;
     let focus: Property | null = null;
+    let shrinkRuns = 0;
     const checked = remaining;
     const predicate = (input: RunInput): boolean => {
       const run = unpack(input);
-      if (focus) return runSchedule(run.sys, run.sched, { props: [focus] }).violation?.property !== focus.name;
-      salt = generate ? programSalt((input as [Program, Pick[]])[0]) : 0;
+      if (focus) {
+        // The other strategies' inputs are long (corpus entries) or shrink poorly (priorities): past a
+        // budget, take every further candidate as passing, so that fast-check stops where it got and
+        // the trace minimiser does the shortening. Uniform shrinks as it always did.
+        if (input.strategy !== 'uniform' && ++shrinkRuns > SHRINK_BUDGET) return true;
+        return runDriven(run.sys, run.driver(), { props: [focus] }).violation?.property !== focus.name;
+      }
+      salt = input.program ? programSalt(input.program) : 0;
       crashedInRun = 0;
-      const r: RunResult = runSchedule(run.sys, run.sched, { props: checked, onState, onStep });
+      runSys = run.sys;
+      countStates = run.sys.cfg === opts.cfg || !!input.program;
+      cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy));
+      executedLen = 0;
+      runActors = run.sys.actors.length;
+      const r: RunResult = runDriven(run.sys, run.driver(), { props: checked, onState, onStep, onTake });
+      statsOf(input.strategy).runs++;
+      // a run that reached something new is worth mutating (unless it ran on a narrowed configuration, where its picks mean other actors)
+      if (cover.fresh > 0 && input.strategy !== 'swarm') env.corpus.add(executed, executedLen, input.program);
       posixStats?.add(run.sys, r.final);
       totalRuns++;
       crashes.runs++;
@@ -370,7 +473,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       }
       return true;
     };
-    const arb: fc.Arbitrary<RunInput> = generate ? fc.tuple(programArb(opts.cfg.posix!), scheduleArb(sys.actors.length, maxPicks)) : scheduleArb(sys.actors.length, maxPicks);
+    const arb = searchArb(env, strategy);
     const out = fc.check(fc.property(arb, predicate), {
       seed: campaignSeed(opts.seed, k),
       numRuns: Math.min(runsLeft, 1_000_000_000),
@@ -384,8 +487,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     }
     if (!out.failed || !focus || !out.counterexample) break;
     const prop: Property = focus;
-    const found = unpack(out.counterexample[0] as RunInput);
-    const sched = minimizeTrace(found.sys, prop, found.sched);
+    const input = out.counterexample[0] as RunInput;
+    const found = unpack(input);
+    const sched = minimizeTrace(found.sys, prop, startingPicks(found.sys, input, found.driver(), prop));
     const r = runSchedule(found.sys, sched, { props: [prop], record: true });
     const v = r.violation!;
     const res = results.get(prop.name)!;
@@ -393,6 +497,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     res.clause = v.clause;
     res.message = v.message;
     res.traceSteps = r.steps;
+    res.strategy = input.strategy;
+    statsOf(input.strategy).found++;
+    statsOf(input.strategy).properties.push(prop.name);
     if (opts.writeTraces !== false) {
       const path = join(opts.outDir, prop.name, `${opts.variant}-${opts.seed}.itf.json`);
       const program = found.sys.cfg.posix?.program;
@@ -407,13 +514,16 @@ export function verify(opts: VerifyOptions): VerifySummary {
           verdict: { status: 'violated', property: prop.name, clause: v.clause, message: v.message, step: v.step },
           end: r.end,
         },
-        program ? { program: programText(program, found.sys.cfg.posix!.threads) } : {},
+        { ...(program ? { program: programText(program, found.sys.cfg.posix!.threads) } : {}), scheduler: schedulerMeta(env, found.sys, input) },
       );
       writeFileAtomic(path, traceText(trace));
       res.trace = path;
     }
     remaining = remaining.filter((p) => p !== prop);
+    if (opts.stopAtFirst) break;
   }
+  const strategyStats = [...stats.values()].sort((a, b) => STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
+  for (const x of strategyStats) x.coverage = cover.reached[STRATEGIES.indexOf(x.strategy)];
 
   const coverage = coverageOf(sys, visitedStates, visitedBranches);
   const collected = opts.collect
@@ -422,6 +532,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
         branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
         states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
         crashPoints: [...crashPoints],
+        signatures: ((sets) => strategyStats.map((x) => sets[STRATEGIES.indexOf(x.strategy)]))(cover.sets()),
       }
     : undefined;
 
@@ -440,6 +551,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
     timeS: (performance.now() - started) / 1000,
     results: list,
     coverage,
+    strategy,
+    strategies: strategyStats,
+    signatures: cover.seen.size,
     ...(posixStats ? { posix: posixStats.summary() } : {}),
     adversary: opts.cfg.adversary ? adversary : null,
     crashes: opts.cfg.recovery ? { ...crashes, points: crashPoints.size, perRun: crashes.runs ? Number((crashPoints.size / crashes.runs).toFixed(2)) : 0 } : null,
