@@ -18,15 +18,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG } from '../../model/config.ts';
 import { fastStepper, makeSystem } from '../../model/system.ts';
-import { VARIANTS } from '../../model/variants.ts';
+import { VARIANTS, type Variant } from '../../model/variants.ts';
 import { propertiesFor } from '../../properties/index.ts';
 import { intOption, parse, UsageError } from '../lib/args.ts';
 import fc from 'fast-check';
 import { runSchedule, type Pick } from '../lib/explore.ts';
 import { defaultMaxPicks, scheduleArb, verify } from '../lib/verify.ts';
 import { STRATEGY_CHOICES, type StrategyChoice } from '../lib/search/strategy.ts';
-import { ALL_VARIANTS, medianTime, timeToBug, type TimeToBug } from '../lib/search/time-to-bug.ts';
-import { DEFAULT_RUNS } from './verify.ts';
+import { ALL_VARIANTS, medianTime, timeToBug, variantConfig, type TimeToBug } from '../lib/search/time-to-bug.ts';
+import { DEFAULT_RUNS, DEFAULT_SYSTEM_RUNS } from './verify.ts';
 import { layerConfig, type Layer } from '../../properties/index.ts';
 import { programArb } from '../lib/posix-programs.ts';
 import type { Program } from '../../model/posix/program.ts';
@@ -45,7 +45,8 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --search LIST    the strategies measured (default uniform,pct,pos,swarm,feedback,mix)
   --variants LIST  the variants measured (default all of 'virtuos list')
   --seeds LIST     the seeds (default 1,2,3,4,5)
-  --budget N       runs before a variant counts as not found (default ${DEFAULT_RUNS}, as 'virtuos verify')
+  --budget N       runs before a variant counts as not found (default: as 'virtuos verify' in the
+                   variant's configuration, ${DEFAULT_RUNS}, or ${DEFAULT_SYSTEM_RUNS} for the composed system's)
 
   --sizes LIST     sizes for the correct model, NCxNR[xNENT[xNW[xSPINS]]] (default 2x1,2x2)
   --bug-size SIZE  size for the seeded bugs (default 2x2)
@@ -198,7 +199,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^-?\d+$/.test(x)) throw new UsageError(`--seeds must be a list of integers, got '${x}'`);
     return Number(x);
   });
-  const budget = intOption(values, 'budget', 1, 10_000_000, quick ? 2000 : DEFAULT_RUNS);
+  const budget = intOption(values, 'budget', 1, 10_000_000, null) ?? (quick ? 2000 : null);
   const noSpin = values['no-spin'] === true ? 'skipped (--no-spin)' : spinAvailable();
   const rows: Row[] = [];
   const emit = (r: Row) => {
@@ -354,12 +355,14 @@ export async function run(argv: string[]): Promise<number> {
  * per strategy the variants it found on at least 4 of 5 seeds (or the same share of the seeds given)
  * and its median time over every variant and seed, not-found counting as never.
  */
-function timeToBugRows(o: { search: StrategyChoice[]; variants: string[]; seeds: number[]; budget: number }, emit: (r: Row) => void, say: (line: string) => void): void {
+function timeToBugRows(o: { search: StrategyChoice[]; variants: string[]; seeds: number[]; budget: number | null }, emit: (r: Row) => void, say: (line: string) => void): void {
   const need = Math.ceil((4 / 5) * o.seeds.length);
-  say(`\ntime to the first counterexample per search strategy: each variant in its own configuration, every property it checks, a budget of ${o.budget} runs, seeds ${o.seeds.join(', ')}`);
+  say(`\ntime to the first counterexample per search strategy: each variant in its own configuration, every property it checks, a budget of ${o.budget ?? `${DEFAULT_RUNS} runs (${DEFAULT_SYSTEM_RUNS} for the composed system's variants, as 'virtuos verify')`}${o.budget === null ? '' : ' runs'}, seeds ${o.seeds.join(', ')}`);
   say("  (virtuos verify --variant V --strategy S --seed N in this process, shrinking and minimising included; a cell is: seeds found/seeds, median seconds; '-' not found)");
   const w = 13;
-  say(`  ${'variant'.padEnd(22)}${o.search.map((x) => x.padStart(w)).join('')}`);
+  const nw = Math.max(22, ...o.variants.map((v) => v.length + 1));
+  const budgetOf = (v: Variant) => o.budget ?? (variantConfig(v).system ? DEFAULT_SYSTEM_RUNS : DEFAULT_RUNS);
+  say(`  ${'variant'.padEnd(nw)}${o.search.map((x) => x.padStart(w)).join('')}`);
   const all: TimeToBug[] = [];
   for (const name of o.variants) {
     const v = VARIANTS.find((x) => x.name === name)!;
@@ -367,24 +370,24 @@ function timeToBugRows(o: { search: StrategyChoice[]; variants: string[]; seeds:
     for (const strategy of o.search) {
       const mine: TimeToBug[] = [];
       for (const seed of o.seeds) {
-        const r = timeToBug(v, strategy, seed, o.budget);
+        const r = timeToBug(v, strategy, seed, budgetOf(v));
         mine.push(r);
         all.push(r);
-        emit({ size: 'own config', bug: v.name, tool: `virtuos-${strategy}`, states: null, states_per_s: null, time_to_bug_s: r.found ? Number(r.seconds.toFixed(3)) : null, trace_len: r.traceSteps, seed, runs: r.runs, property: r.property, found_by: r.by, budget: o.budget });
+        emit({ size: 'own config', bug: v.name, tool: `virtuos-${strategy}`, states: null, states_per_s: null, time_to_bug_s: r.found ? Number(r.seconds.toFixed(3)) : null, trace_len: r.traceSteps, seed, runs: r.runs, property: r.property, found_by: r.by, budget: budgetOf(v) });
       }
       const found = mine.filter((x) => x.found).length;
       const med = medianTime(mine);
       cells.push(`${found}/${mine.length} ${Number.isFinite(med) ? fmt(med) : '-'}`.padStart(w));
     }
-    say(`  ${v.name.padEnd(22)}${cells.join('')}`);
+    say(`  ${v.name.padEnd(nw)}${cells.join('')}`);
   }
-  say(`  ${'median, all variants'.padEnd(22)}${o.search.map((x) => fmt(medianTime(all.filter((r) => r.strategy === x))).replace('Infinity', '-').padStart(w)).join('')}`);
-  say(`  ${`found on >= ${need}/${o.seeds.length} seeds`.padEnd(22)}${o.search.map((x) => `${o.variants.filter((v) => all.filter((r) => r.strategy === x && r.variant === v && r.found).length >= need).length}/${o.variants.length}`.padStart(w)).join('')}`);
+  say(`  ${'median, all variants'.padEnd(nw)}${o.search.map((x) => fmt(medianTime(all.filter((r) => r.strategy === x))).replace('Infinity', '-').padStart(w)).join('')}`);
+  say(`  ${`found on >= ${need}/${o.seeds.length} seeds`.padEnd(nw)}${o.search.map((x) => `${o.variants.filter((v) => all.filter((r) => r.strategy === x && r.variant === v && r.found).length >= need).length}/${o.variants.length}`.padStart(w)).join('')}`);
   for (const strategy of o.search) {
     say(`  ${strategy}, per seed (seconds, runs up to the one that found it${strategy === 'mix' ? ', the member whose run it was' : ''}):`);
     for (const name of o.variants) {
       const mine = all.filter((r) => r.strategy === strategy && r.variant === name);
-      say(`    ${name.padEnd(22)} ${mine.map((r) => `seed ${r.seed}: ${r.found ? `${fmt(r.seconds)} s, ${r.runs} run${r.runs === 1 ? '' : 's'}${strategy === 'mix' ? `, ${r.by}` : ''}` : `not found in ${r.runs} runs (${fmt(r.seconds)} s)`}`).join('; ')}`);
+      say(`    ${name.padEnd(nw)} ${mine.map((r) => `seed ${r.seed}: ${r.found ? `${fmt(r.seconds)} s, ${r.runs} run${r.runs === 1 ? '' : 's'}${strategy === 'mix' ? `, ${r.by}` : ''}` : `not found in ${r.runs} runs (${fmt(r.seconds)} s)`}`).join('; ')}`);
     }
   }
 }
