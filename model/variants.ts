@@ -4,7 +4,7 @@
  * it is expected to break; a test checks that the verifier catches it through one of them.
  * The first four match the flags of the independent SPIN model in shared/anchors.
  */
-import { systemConfig, type Bug, type Config } from './config.ts';
+import { systemConfig, type Bug, type Config } from './kit/config.ts';
 import { DEFAULT_POSIX } from './posix/config.ts';
 
 export interface Variant {
@@ -73,7 +73,7 @@ export const VARIANTS: readonly Variant[] = [
     spinFlag: null,
     config: { posix: { ...DEFAULT_POSIX } },
   },
-  // the isolation layer's (model/hypervisor.ts, grant-table.ts, primary-domain.ts, network-frontend.ts, event-channel.ts)
+  // the isolation layer's (model/isolation/hypervisor.ts, grant-table.ts, primary-domain.ts, network-frontend.ts, event-channel.ts)
   {
     name: 'iommu-stale',
     description: "PCI passthrough installs the new owner's IOMMU context without removing the previous one: the NIC, passed from dom0 to the network domain, can still DMA into dom0's pages",
@@ -119,7 +119,7 @@ export const VARIANTS: readonly Variant[] = [
     spinFlag: null,
     config: { isolation: true, adversary: true },
   },
-  // the failure-and-recovery layer's (model/recovery-frontend.ts, recovery-client.ts, recovery-backend.ts, primary-domain.ts)
+  // the failure-and-recovery layer's (model/recovery/frontend.ts, recovery-client.ts, recovery-backend.ts, primary-domain.ts)
   {
     name: 'no-fail-pending',
     description: 'on the disconnect notification the frontend clears RUNNING but does not fail the calls pending in the crashed domain: they wait for a completion that never comes',

@@ -1,26 +1,19 @@
 /** Every property, in the order they are listed and checked. */
-import { entrySafety } from './entry-safety.ts';
-import { exactlyOnce } from './exactly-once.ts';
-import { linearizable } from './linearizable.ts';
-import { noLostWakeup } from './no-lost-wakeup.ts';
-import { checkConsistent, DEFAULT_CONFIG, systemConfig, transportOf, type Config } from '../model/config.ts';
+import { checkConsistent, DEFAULT_CONFIG, systemConfig, transportOf, type Config } from '../model/kit/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import type { Property } from './property.ts';
-import { rightThread } from './right-thread.ts';
-import { compatibility } from './posix/compatibility.ts';
-import { forkExecInheritance } from './posix/fork-exec-inheritance.ts';
-import { noLeak } from './posix/no-leak.ts';
-import { pollCorrectness } from './posix/poll-correctness.ts';
-import { signalSemantics } from './posix/signal-semantics.ts';
 
+import { DISPATCH_PROPERTIES } from './dispatch/index.ts';
+import { POSIX_PROPERTIES } from './posix/index.ts';
 import { ISOLATION_PROPERTIES } from './isolation/index.ts';
 import { RECOVERY_PROPERTIES } from './recovery/index.ts';
 import { SYSTEM_PROPERTIES } from './system/index.ts';
 
 export const PROPERTIES: readonly Property[] = [
-  exactlyOnce, rightThread, linearizable, noLostWakeup, entrySafety,
+  // group 'dispatch': checked while the dispatch machines carry calls
+  ...DISPATCH_PROPERTIES,
   // group 'posix': checked when the POSIX layer is on (config field `posix`)
-  compatibility, noLeak, pollCorrectness, signalSemantics, forkExecInheritance,
+  ...POSIX_PROPERTIES,
   // group 'isolation': checked when the isolation layer is on (config field `isolation`)
   ...ISOLATION_PROPERTIES,
   // group 'recovery': checked when the recovery layer is on (config field `recovery`)

@@ -6,26 +6,26 @@
  * - `transition`: on every step, given the states before and after it (safety of what a step does,
  *   such as which memory it touches);
  * - `final`: on the last state of a run, after the fair drain (bounded liveness: see the drain bound
- *   in scripts/lib/explore.ts);
+ *   in scripts/verifier/explore.ts);
  * - `history`: over the operation history the run recorded (linearizability);
  * - `monitor`: a checker made fresh for each run and told every step, for properties of the run so
  *   far rather than of one state or step (non-interference against a second, derived run).
  * A check returns null when the property holds, or the clause that broke with a message.
  */
-import type { Config } from '../model/config.ts';
-import type { HistEvent } from '../model/kit.ts';
-import { COMPONENTS, enabled, type Choice, type System } from '../model/system.ts';
-import type { Component } from '../model/kit.ts';
-import { actsForUnjudged } from '../model/instance.ts';
-import { sclib } from '../model/sclib.ts';
-import { primaryKernel } from '../model/primary-kernel.ts';
-import { workerPool } from '../model/worker-pool.ts';
-import { frontend } from '../model/frontend.ts';
-import { backend } from '../model/backend.ts';
-import { networkDomain } from '../model/service-domain.ts';
-import { networkFrontend } from '../model/network-frontend.ts';
+import type { Config } from '../model/kit/config.ts';
+import type { HistEvent } from '../model/kit/kit.ts';
+import { COMPONENTS, enabled, type Choice, type System } from '../model/kit/system.ts';
+import type { Component } from '../model/kit/kit.ts';
+import { actsForUnjudged } from '../model/system/instance.ts';
+import { sclib } from '../model/dispatch/sclib.ts';
+import { primaryKernel } from '../model/dispatch/primary-kernel.ts';
+import { workerPool } from '../model/dispatch/worker-pool.ts';
+import { frontend } from '../model/dispatch/frontend.ts';
+import { backend } from '../model/dispatch/backend.ts';
+import { networkDomain } from '../model/isolation/service-domain.ts';
+import { networkFrontend } from '../model/isolation/network-frontend.ts';
 import { networkWorker } from '../model/posix/domain-worker.ts';
-import { ADVERSARY_COMPONENTS } from '../model/adversary.ts';
+import { ADVERSARY_COMPONENTS } from '../model/isolation/adversary.ts';
 
 const DISPATCH_KINDS = new Map<Component, 'T' | 'K' | 'W' | 'F' | 'B'>([
   [sclib, 'T'],

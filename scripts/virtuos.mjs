@@ -2,5 +2,5 @@
 // The `virtuos` binary: runs the TypeScript CLI through tsx's loader.
 import { register } from 'tsx/esm/api';
 register();
-const { main } = await import('./cli.ts');
+const { main } = await import('./cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -6,16 +6,16 @@
  * and the fair-cycle check decides weak fairness correctly on graphs built to test it.
  */
 import { describe, expect, test } from 'vitest';
-import { anchorConfig, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
-import { footprint } from '../model/footprint.ts';
-import type { Branch } from '../model/kit.ts';
-import { enabled, fastStepper, makeSystem } from '../model/system.ts';
+import { anchorConfig, DEFAULT_CONFIG, parseConfig, type Config } from '../model/kit/config.ts';
+import { footprint } from '../model/kit/footprint.ts';
+import type { Branch } from '../model/kit/kit.ts';
+import { enabled, fastStepper, makeSystem } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor } from '../properties/index.ts';
-import { exhaustive, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/lib/exhaustive.ts';
-import { fairCycles, fairLoop, type Graph } from '../scripts/lib/exhaustive-liveness.ts';
-import { accessMap, guardReads } from '../scripts/lib/exhaustive-por.ts';
-import { makeSymmetry, SymmetryError, type SymmetryGroup } from '../scripts/lib/exhaustive-symmetry.ts';
+import { exhaustive, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { fairCycles, fairLoop, type Graph } from '../scripts/verifier/exhaustive/liveness.ts';
+import { accessMap, guardReads } from '../scripts/verifier/exhaustive/por.ts';
+import { makeSymmetry, SymmetryError, type SymmetryGroup } from '../scripts/verifier/exhaustive/symmetry.ts';
 
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
 /** The dispatch model's seeded bugs: the layers have their own test files. */

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { anchorConfig, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
-import type { Branch } from '../model/kit.ts';
-import { enabled, fastStepper, makeSystem, step, stepViaXstate } from '../model/system.ts';
+import { anchorConfig, DEFAULT_CONFIG, parseConfig, type Config } from '../model/kit/config.ts';
+import type { Branch } from '../model/kit/kit.ts';
+import { enabled, fastStepper, makeSystem, step, stepViaXstate } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
-import { CombinationError, exhaustive, type ExhaustiveOptions } from '../scripts/lib/exhaustive.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
+import { CombinationError, exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
 
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
 /** The dispatch model's seeded bugs: the layers have their own test files. */

@@ -6,9 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ISOLATION_BUGS } from '../model/config.ts';
+import { ISOLATION_BUGS } from '../model/kit/config.ts';
 import { variantByName } from '../model/variants.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
 
 const DIR = 'traces';
 const files: string[] = [];

@@ -5,22 +5,22 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ADVERSARY_COMPONENTS } from '../model/adversary.ts';
-import { ConfigError, DEFAULT_CONFIG, ISOLATION_BUGS, parseConfig, shownConfig, type Bug, type Config } from '../model/config.ts';
-import { allocUnbound, bindInterdomain, send } from '../model/event-channel.ts';
-import { footprint } from '../model/footprint.ts';
-import { canEndAccess, endAccess, grantAccess, mapGrant, unmapGrant } from '../model/grant-table.ts';
-import { FREE, NETWORK, PERM_RO, PERM_RW, PRIMARY, STORAGE, SYSID_NETWORK, SYSID_STORAGE } from '../model/isolation-layout.ts';
-import { isMmio, isRegister, memoryMap } from '../model/memory-map.ts';
-import { RV, rendezvousCheck } from '../model/rendezvous.ts';
-import { COMPONENTS, enabled, makeSystem, pcName, step, stepViaXstate, type System } from '../model/system.ts';
+import { ADVERSARY_COMPONENTS } from '../model/isolation/adversary.ts';
+import { ConfigError, DEFAULT_CONFIG, ISOLATION_BUGS, parseConfig, shownConfig, type Bug, type Config } from '../model/kit/config.ts';
+import { allocUnbound, bindInterdomain, send } from '../model/isolation/event-channel.ts';
+import { footprint } from '../model/kit/footprint.ts';
+import { canEndAccess, endAccess, grantAccess, mapGrant, unmapGrant } from '../model/isolation/grant-table.ts';
+import { FREE, NETWORK, PERM_RO, PERM_RW, PRIMARY, STORAGE, SYSID_NETWORK, SYSID_STORAGE } from '../model/isolation/layout.ts';
+import { isMmio, isRegister, memoryMap } from '../model/isolation/memory-map.ts';
+import { RV, rendezvousCheck } from '../model/isolation/rendezvous.ts';
+import { COMPONENTS, enabled, makeSystem, pcName, step, stepViaXstate, type System } from '../model/kit/system.ts';
 import { variantByName } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { observedWords } from '../properties/isolation/confinement.ts';
-import { listing } from '../scripts/commands/list.ts';
-import { run as verifyCommand } from '../scripts/commands/verify.ts';
-import { runSchedule } from '../scripts/lib/explore.ts';
-import { defaultMaxPicks, scheduleArb, verify } from '../scripts/lib/verify.ts';
+import { listing } from '../scripts/cli/commands/list.ts';
+import { run as verifyCommand } from '../scripts/cli/commands/verify.ts';
+import { runSchedule } from '../scripts/verifier/explore.ts';
+import { defaultMaxPicks, scheduleArb, verify } from '../scripts/verifier/random/verify.ts';
 
 const ISO: Config = { ...DEFAULT_CONFIG, isolation: true, adversary: true };
 

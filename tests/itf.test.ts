@@ -15,7 +15,7 @@ import {
   writeItf,
   type ItfTrace,
   type Plain,
-} from '../scripts/lib/itf.ts';
+} from '../scripts/traces/itf.ts';
 
 const FILE = 'traces/x.itf.json';
 

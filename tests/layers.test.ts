@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { anchorConfig, ConfigError, DEFAULT_CONFIG } from '../model/config.ts';
+import { anchorConfig, ConfigError, DEFAULT_CONFIG } from '../model/kit/config.ts';
 import { layerConfig, LayerError, LAYERS, PROPERTIES, propertiesFor, propertyByName, withLayersFor } from '../properties/index.ts';
 
 const named = (...names: string[]) => names.map((n) => propertyByName(n)!);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { anchorConfig, BUGS, ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
-import { footprint, regionMap } from '../model/footprint.ts';
-import { COMPONENTS, enabled, makeSystem, step, stepViaXstate, type System } from '../model/system.ts';
+import { anchorConfig, BUGS, ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../model/kit/config.ts';
+import { footprint, regionMap } from '../model/kit/footprint.ts';
+import { COMPONENTS, enabled, makeSystem, step, stepViaXstate, type System } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
-import type { HistEvent } from '../model/kit.ts';
+import type { HistEvent } from '../model/kit/kit.ts';
 
 /** xorshift32: the tests' own pinned randomness */
 function rng(seed: number) {

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { anchorConfig } from '../model/config.ts';
+import { anchorConfig } from '../model/kit/config.ts';
 import { propertiesFor } from '../properties/index.ts';
-import { main } from '../scripts/cli.ts';
-import { exhaustive, type ExhaustiveOptions } from '../scripts/lib/exhaustive.ts';
-import { chunkRunner } from '../scripts/lib/parallel.ts';
+import { main } from '../scripts/cli/main.ts';
+import { exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { chunkRunner } from '../scripts/verifier/workers/pool.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'virtuos-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

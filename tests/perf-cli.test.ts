@@ -6,8 +6,8 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COST_PARAMS } from '../model/costs.ts';
-import { main } from '../scripts/cli.ts';
+import { COST_PARAMS } from '../scripts/perf/costs.ts';
+import { main } from '../scripts/cli/main.ts';
 
 const dirs: string[] = [];
 const tmp = () => {

@@ -3,18 +3,18 @@
  * the same workloads; and the sanity checks the issue asks for hold on the model's own numbers.
  */
 import { describe, expect, test } from 'vitest';
-import { COST_PARAMS, nominalCosts, type Costs } from '../model/costs.ts';
-import { LineTracker } from '../model/perf/cache-lines.ts';
-import { KINDS } from '../model/perf/charge.ts';
-import { SPIN_CHECKS } from '../model/perf/perf-config.ts';
-import { stepCost } from '../model/perf/step-cost.ts';
-import { findChoice, step } from '../model/system.ts';
+import { COST_PARAMS, nominalCosts, type Costs } from '../scripts/perf/costs.ts';
+import { LineTracker } from '../scripts/perf/cache-lines.ts';
+import { KINDS } from '../scripts/perf/charge.ts';
+import { SPIN_CHECKS } from '../scripts/perf/perf-config.ts';
+import { stepCost } from '../scripts/perf/step-cost.ts';
+import { findChoice, step } from '../model/kit/system.ts';
 import { propertiesFor } from '../properties/index.ts';
-import { judgeClaims, type VcpuReport, type WorkloadReport } from '../scripts/lib/perf/experiments.ts';
-import type { RunJob } from '../scripts/lib/perf/jobs.ts';
-import { runJobs } from '../scripts/lib/perf/pool.ts';
-import { runUnits, SYSTEMS } from '../scripts/lib/perf/run.ts';
-import { CALLS, generate, workloadByName, type WorkloadName } from '../scripts/lib/perf/workloads.ts';
+import { judgeClaims, type VcpuReport, type WorkloadReport } from '../scripts/perf/experiments.ts';
+import type { RunJob } from '../scripts/perf/jobs.ts';
+import { runJobs } from '../scripts/perf/pool.ts';
+import { runUnits, SYSTEMS } from '../scripts/perf/run.ts';
+import { CALLS, generate, workloadByName, type WorkloadName } from '../scripts/perf/workloads.ts';
 
 const costs = nominalCosts();
 const COST_NAMES = COST_PARAMS.map((p) => p.name).sort();
@@ -156,7 +156,7 @@ describe('judging the claims', () => {
 
 describe('the sensitivity analysis', () => {
   test('varies every parameter, ranks by influence, and finds what matters for FileIO', async () => {
-    const { runExperiments } = await import('../scripts/lib/perf/experiments.ts');
+    const { runExperiments } = await import('../scripts/perf/experiments.ts');
     const r = await runExperiments({ workloads: [workloadByName('fileio')!], costs, seed: 1, scale: { units: 0, xs: [1] }, sensitivity: true }, 1);
     const s = r.sensitivity!;
     expect(s.rows.map((x) => x.param).sort()).toEqual(COST_NAMES);

@@ -3,17 +3,17 @@
  * instruments a timed run uses in place of slower equivalents (each checked against the original).
  */
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../model/config.ts';
-import { COST_PARAMS, nominalCosts } from '../model/costs.ts';
-import { footprint } from '../model/footprint.ts';
-import { LineTracker, lineMap } from '../model/perf/cache-lines.ts';
-import { Choices } from '../model/perf/choices.ts';
-import { makePerfSystem, perfConfig, PERF_BOUNDS } from '../model/perf/perf-config.ts';
-import { StepMeter } from '../model/perf/recorder.ts';
-import { eventsWithoutRule, rulesWithoutEvent, stepCost, waitKind, type CallSpec } from '../model/perf/step-cost.ts';
-import { BOUNDS, ConfigError } from '../model/config.ts';
-import { enabled, makeSystem, step, type System } from '../model/system.ts';
-import { rng } from '../scripts/lib/perf/workloads.ts';
+import { DEFAULT_CONFIG } from '../model/kit/config.ts';
+import { COST_PARAMS, nominalCosts } from '../scripts/perf/costs.ts';
+import { footprint } from '../model/kit/footprint.ts';
+import { LineTracker, lineMap } from '../scripts/perf/cache-lines.ts';
+import { Choices } from '../scripts/perf/choices.ts';
+import { makePerfSystem, perfConfig, PERF_BOUNDS } from '../scripts/perf/perf-config.ts';
+import { StepMeter } from '../scripts/perf/recorder.ts';
+import { eventsWithoutRule, rulesWithoutEvent, stepCost, waitKind, type CallSpec } from '../scripts/perf/step-cost.ts';
+import { BOUNDS, ConfigError } from '../model/kit/config.ts';
+import { enabled, makeSystem, step, type System } from '../model/kit/system.ts';
+import { rng } from '../scripts/perf/workloads.ts';
 
 /**
  * Pseudo-random runs through the model (seeded), calling `visit` before each step; a run that

@@ -5,18 +5,18 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../model/config.ts';
-import { regionMap } from '../model/footprint.ts';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../model/kit/config.ts';
+import { regionMap } from '../model/kit/footprint.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import type { Program } from '../model/posix/program.ts';
 import { referenceSpec, type RefInput, type RefOutput } from '../model/posix/reference-kernel.ts';
-import { enabled, label, makeSystem, step, stepViaXstate, type System } from '../model/system.ts';
-import { decode, varsOf } from '../model/view.ts';
+import { enabled, label, makeSystem, step, stepViaXstate, type System } from '../model/kit/system.ts';
+import { decode, varsOf } from '../model/kit/view.ts';
 import { checkLinearizable, type Operation } from '../properties/lib/linearizability.ts';
 import { callRecords } from '../properties/posix/lib/history.ts';
 import { PROPERTIES } from '../properties/index.ts';
-import { runSchedule } from '../scripts/lib/explore.ts';
-import { programArb } from '../scripts/lib/posix-programs.ts';
+import { runSchedule } from '../scripts/verifier/explore.ts';
+import { programArb } from '../scripts/verifier/random/posix-programs.ts';
 
 const POSIX_PROPS = PROPERTIES.filter((p) => p.group === 'posix');
 const withProgram = (program: unknown, extra: Partial<Config> = {}): Config => parseConfig({ ...DEFAULT_CONFIG, ...extra, posix: { ...DEFAULT_POSIX, program } });

@@ -8,13 +8,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, parseConfig } from '../model/kit/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import { layerOf, VARIANTS } from '../model/variants.ts';
-import { findChoice, makeSystem, step } from '../model/system.ts';
+import { findChoice, makeSystem, step } from '../model/kit/system.ts';
 import { compatibility } from '../properties/posix/compatibility.ts';
 import { posixHistory } from '../properties/posix/lib/history.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
 
 const TRACES = 'traces';
 const posixVariants = VARIANTS.filter((v) => layerOf(v) === 'posix').map((v) => v.name as string);

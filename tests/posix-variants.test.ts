@@ -4,11 +4,11 @@
  * clause is asserted, and the shrunk counterexample is short.
  */
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, parseConfig } from '../model/kit/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import { layerOf, VARIANTS } from '../model/variants.ts';
 import { PROPERTIES, propertyByName } from '../properties/index.ts';
-import { verify } from '../scripts/lib/verify.ts';
+import { verify } from '../scripts/verifier/random/verify.ts';
 
 const POSIX_PROPS = PROPERTIES.filter((p) => p.group === 'posix');
 

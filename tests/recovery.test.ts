@@ -2,18 +2,18 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../model/config.ts';
-import { RECOVERY_SEMANTICS } from '../model/recovery.ts';
-import { makeSystem, stepViaXstate, step, enabled, findChoice, pcName, type System } from '../model/system.ts';
-import { currentDomid, LIFE, NETWORK, SYSID_NETWORK } from '../model/isolation-layout.ts';
-import { RV } from '../model/rendezvous.ts';
+import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../model/kit/config.ts';
+import { RECOVERY_SEMANTICS } from '../model/recovery/semantics.ts';
+import { makeSystem, stepViaXstate, step, enabled, findChoice, pcName, type System } from '../model/kit/system.ts';
+import { currentDomid, LIFE, NETWORK, SYSID_NETWORK } from '../model/isolation/layout.ts';
+import { RV } from '../model/isolation/rendezvous.ts';
 import { layerOf, VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { RECOVERY_PROPERTIES } from '../properties/recovery/index.ts';
-import { main } from '../scripts/cli.ts';
-import { runScenario, paperRecovery } from '../scripts/lib/scenarios.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
-import { verify } from '../scripts/lib/verify.ts';
+import { main } from '../scripts/cli/main.ts';
+import { runScenario, paperRecovery } from '../scripts/verifier/scenarios.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
+import { verify } from '../scripts/verifier/random/verify.ts';
 
 const RECOVERY = { ...DEFAULT_CONFIG, isolation: true, recovery: true };
 const recoveryVariants = VARIANTS.filter((v) => layerOf(v) === 'recovery');
@@ -170,7 +170,7 @@ describe("the administrator's orderly stop", () => {
 });
 
 test('the footprint region map names every word of the recovery layer', async () => {
-  const { regionMap } = await import('../model/footprint.ts');
+  const { regionMap } = await import('../model/kit/footprint.ts');
   const sys = makeSystem(parseConfig({ recovery: true }));
   const map = regionMap(sys);
   expect(map).toHaveLength(sys.L.size);

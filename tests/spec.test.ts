@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG } from '../model/config.ts';
-import type { CostParam } from '../model/costs.ts';
-import type { Component } from '../model/kit.ts';
-import { COMPONENTS, makeSystem } from '../model/system.ts';
+import { DEFAULT_CONFIG } from '../model/kit/config.ts';
+import type { CostParam } from '../scripts/perf/costs.ts';
+import type { Component } from '../model/kit/kit.ts';
+import { COMPONENTS, makeSystem } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { PROPERTIES } from '../properties/index.ts';
-import { listing } from '../scripts/commands/list.ts';
-import { writeItf } from '../scripts/lib/itf.ts';
+import { listing } from '../scripts/cli/commands/list.ts';
+import { writeItf } from '../scripts/traces/itf.ts';
 import {
   anchor,
   cell,
@@ -26,8 +26,8 @@ import {
   SpecSourceError,
   trackedTraceFiles,
   type SpecSources,
-} from '../scripts/lib/spec.ts';
-import { buildTrace, type TraceMeta } from '../scripts/lib/trace.ts';
+} from '../scripts/spec/spec.ts';
+import { buildTrace, type TraceMeta } from '../scripts/traces/trace.ts';
 import { cli } from './lib/cli.ts';
 
 let src: SpecSources;
@@ -244,10 +244,10 @@ describe('kept traces', () => {
 });
 
 describe('the recovery hook', () => {
-  test('renders RECOVERY_SEMANTICS from model/recovery.ts when that module exists', async () => {
+  test('renders RECOVERY_SEMANTICS from model/recovery/semantics.ts when that module exists', async () => {
     const root = join(tmp, 'recovery');
-    mkdirSync(join(root, 'model'), { recursive: true });
-    writeFileSync(join(root, 'model/recovery.ts'), "export const RECOVERY_SEMANTICS = [{ situation: 'a call is pending', outcome: 'it returns EIO' }];\n");
+    mkdirSync(join(root, 'model/recovery'), { recursive: true });
+    writeFileSync(join(root, 'model/recovery/semantics.ts'), "export const RECOVERY_SEMANTICS = [{ situation: 'a call is pending', outcome: 'it returns EIO' }];\n");
     const s = await loadSources(root);
     expect(s.recovery).toEqual([{ situation: 'a call is pending', outcome: 'it returns EIO' }]);
     expect(sectionOf(renderSpec(s), '## Recovery semantics')).toContain('| a call is pending | it returns EIO |');
@@ -255,8 +255,8 @@ describe('the recovery hook', () => {
 
   test('a recovery module without the list is reported, not skipped', async () => {
     const root = join(tmp, 'recovery-bad');
-    mkdirSync(join(root, 'model'), { recursive: true });
-    writeFileSync(join(root, 'model/recovery.ts'), 'export const RECOVERY_RULES = [];\n');
+    mkdirSync(join(root, 'model/recovery'), { recursive: true });
+    writeFileSync(join(root, 'model/recovery/semantics.ts'), 'export const RECOVERY_RULES = [];\n');
     await expect(loadSources(root)).rejects.toThrow(SpecSourceError);
   });
 });

@@ -7,13 +7,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig, systemConfig, type Bug, type Config } from '../model/config.ts';
+import { DEFAULT_CONFIG, parseConfig, systemConfig, type Bug, type Config } from '../model/kit/config.ts';
 import { EIO } from '../model/posix/kernel.ts';
 import type { Program } from '../model/posix/program.ts';
-import { enabled, makeSystem, pcName, step, type System } from '../model/system.ts';
+import { enabled, makeSystem, pcName, step, type System } from '../model/kit/system.ts';
 import { layerConfig, LAYERS, PROPERTIES, propertiesFor } from '../properties/index.ts';
 import { callRecords } from '../properties/posix/lib/history.ts';
-import { verify } from '../scripts/lib/verify.ts';
+import { verify } from '../scripts/verifier/random/verify.ts';
 
 function virtuos(...args: string[]) {
   const r = spawnSync(process.execPath, ['scripts/virtuos.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { TraceFormatError } from '../scripts/lib/itf.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
+import { TraceFormatError } from '../scripts/traces/itf.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
 
 const kept = readdirSync('traces', { recursive: true })
   .map(String)

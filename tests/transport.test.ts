@@ -8,13 +8,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseConfig, type Config } from '../model/config.ts';
+import { parseConfig, type Config } from '../model/kit/config.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import type { Program } from '../model/posix/program.ts';
 import { posixThread } from '../model/posix/thread.ts';
-import { COMPONENTS, enabled, machineOf, makeSystem, step, stepViaXstate, type System } from '../model/system.ts';
+import { COMPONENTS, enabled, machineOf, makeSystem, step, stepViaXstate, type System } from '../model/kit/system.ts';
 import { callRecords } from '../properties/posix/lib/history.ts';
-import { programArb } from '../scripts/lib/posix-programs.ts';
+import { programArb } from '../scripts/verifier/random/posix-programs.ts';
 
 const POSIX = { ...DEFAULT_POSIX, calls: 3 };
 const cfgOf = (transport: 'rpc' | 'dispatch', program: Program | null): Config => parseConfig({ posix: { ...POSIX, program }, transport });

@@ -2,20 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DEFAULT_CONFIG, type Config } from '../model/config.ts';
-import { ID_DONE } from '../model/layout.ts';
-import { makeSystem } from '../model/system.ts';
+import { DEFAULT_CONFIG, type Config } from '../model/kit/config.ts';
+import { ID_DONE } from '../model/kit/layout.ts';
+import { makeSystem } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { PROPERTIES, propertiesFor } from '../properties/index.ts';
 
 /** The dispatch group: what the default configuration checks. */
 const DISPATCH = propertiesFor(DEFAULT_CONFIG);
-import { operationsOf } from '../properties/linearizable.ts';
+import { operationsOf } from '../properties/dispatch/linearizable.ts';
 import type { TimedEvent } from '../properties/property.ts';
-import { runSchedule, type Pick } from '../scripts/lib/explore.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
-import { scheduleArb, verify } from '../scripts/lib/verify.ts';
-import type { StrategyChoice } from '../scripts/lib/search/strategy.ts';
+import { runSchedule, type Pick } from '../scripts/verifier/explore.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
+import { scheduleArb, verify } from '../scripts/verifier/random/verify.ts';
+import type { StrategyChoice } from '../scripts/verifier/random/search/strategy.ts';
 import fc from 'fast-check';
 
 const out = mkdtempSync(join(tmpdir(), 'virtuos-verifier-'));

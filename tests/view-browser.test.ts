@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { writeFileAtomic } from '../scripts/lib/itf.ts';
-import { loadTrace } from '../scripts/lib/trace.ts';
-import { renderPage } from '../scripts/lib/view/page.ts';
-import { drawObjects } from '../scripts/lib/view/objects.ts';
-import { tell, type Story } from '../scripts/lib/view/story.ts';
+import { writeFileAtomic } from '../scripts/traces/itf.ts';
+import { loadTrace } from '../scripts/traces/trace.ts';
+import { renderPage } from '../scripts/view/page.ts';
+import { drawObjects } from '../scripts/view/objects.ts';
+import { tell, type Story } from '../scripts/view/story.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { flatten } from '../model/view.ts';
-import { tracePage } from '../scripts/lib/spec.ts';
-import { loadTrace, replay } from '../scripts/lib/trace.ts';
-import { drawObjects } from '../scripts/lib/view/objects.ts';
-import { tell } from '../scripts/lib/view/story.ts';
+import { flatten } from '../model/kit/view.ts';
+import { tracePage } from '../scripts/spec/spec.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
+import { drawObjects } from '../scripts/view/objects.ts';
+import { tell } from '../scripts/view/story.ts';
 import { cli } from './lib/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'virtuos-view-'));

@@ -13,8 +13,8 @@
  * P1's threads are the dispatch threads 0..n-1 of its dispatch processes; a child process (one thread)
  * uses thread 0 of its own, and the others of a child's dispatch process never run.
  */
-import type { Layout } from '../layout.ts';
-import { domainOfProc, slotOfDispatchThread } from '../layout.ts';
+import type { Layout } from '../kit/layout.ts';
+import { domainOfProc, slotOfDispatchThread } from '../kit/layout.ts';
 import { procOfSlot } from './layout.ts';
 import type { Req } from './service.ts';
 

@@ -47,9 +47,9 @@ export const DIFFERENCES: readonly Difference[] = [
     name: 'service-domain-failed',
     treatment: 'cut',
     description:
-      'composed system: once the frontend takes the failure of a service domain (a crash, or the administrator\'s stop), calls follow the recovery semantics (model/recovery.ts: EIO or ECONNRESET for a call pending in it, EBADF on its descriptors, ENXIO or ENETDOWN when opening while it is down), which one kernel never produces; ' +
+      'composed system: once the frontend takes the failure of a service domain (a crash, or the administrator\'s stop), calls follow the recovery semantics (model/recovery/semantics.ts: EIO or ECONNRESET for a call pending in it, EBADF on its descriptors, ENXIO or ENETDOWN when opening while it is down), which one kernel never produces; ' +
       'the history is checked up to that point, and the cross-layer properties (properties/system/) judge what follows',
-    source: 'VIRTUOS.md "Failure and recovery" (the released code does not say what programs see; model/recovery.ts decides)',
+    source: 'VIRTUOS.md "Failure and recovery" (the released code does not say what programs see; model/recovery/semantics.ts decides)',
   },
   {
     name: 'network-domain-compromised',

@@ -21,9 +21,9 @@
  *
  * VIRTUOS.md: "The dispatch protocol" (step 3), "Descriptors, fork, exec, polling, signals".
  */
-import { transportOf } from '../config.ts';
-import { serviceRuns } from '../instance.ts';
-import { defineComponent, type Ctx } from '../kit.ts';
+import { transportOf } from '../kit/config.ts';
+import { serviceRuns } from '../system/instance.ts';
+import { defineComponent, type Ctx } from '../kit/kit.ts';
 import { NET, STO } from './kernel.ts';
 import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute, finitePoll, isControl, marked, reqOp, requestText, outcomeText, submitted, takeUpLabel, whoServes, type Req } from './service.ts';
 

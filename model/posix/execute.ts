@@ -3,7 +3,7 @@
  * remote one), and how its result reads in a trace. Shared by the library's local path (thread.ts)
  * and the service domains (service.ts).
  */
-import type { Ctx } from '../kit.ts';
+import type { Ctx } from '../kit/kit.ts';
 import { kClose, kConnect, kDup, kLink, kMmap, kOpen, kRead, kRename, kSetuid, kSocket, kWrite, type KRes } from './kernel.ts';
 import { callCode, errName, type CallName } from './program.ts';
 

@@ -2,7 +2,7 @@
  * A POSIX program: what the threads of the initial process P1 call, in order, and what each child
  * process created by `fork` calls. A program is data (JSON), part of the configuration, so that a
  * trace carries it and replay needs no random generator; fast-check generates programs
- * (scripts/lib/posix-programs.ts) and this file validates and prints them.
+ * (scripts/verifier/random/posix-programs.ts) and this file validates and prints them.
  *
  * Descriptor arguments are either a literal number (so threads can race on one descriptor, as real
  * programs with shared descriptors do) or `{ret: k}`, the descriptor returned by the same thread's

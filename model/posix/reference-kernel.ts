@@ -16,7 +16,7 @@
  * that instant (a recv on an empty connected socket), and for poll/select; no other call may return
  * EINTR, as on Linux where a signal interrupts only a sleeping call.
  */
-import type { SequentialSpec } from '../../properties/lib/linearizability.ts';
+import type { SequentialSpec } from '../kit/sequential-spec.ts';
 import type { PosixConfig } from './config.ts';
 import {
   CLOSING, EBADF, EINTR, EINVAL, EMFILE, FREE, INHERITED, KernelLayout, LOC, RESERVED, openInherited, releaseOfd,

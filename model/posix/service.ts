@@ -31,7 +31,7 @@
  *
  * VIRTUOS.md: "The dispatch protocol" (step 3), "Descriptors, fork, exec, polling, signals".
  */
-import type { Ctx } from '../kit.ts';
+import type { Ctx } from '../kit/kit.ts';
 import { DOMAINS, EBADF, ECONNRESET, EINTR, EIO, ENETDOWN, ENXIO, LOC, NET, kExit, kFork, kReady, wouldBlock } from './kernel.ts';
 import { REC_EFFECT, REGISTER, REMOVE, SRC_DOMAIN, SRC_FRONTEND, procOfSlot, slotsOfProc, type RpcLayout } from './layout.ts';
 import { callCode, callOfCode, errName, PATHS } from './program.ts';
@@ -105,7 +105,7 @@ function answer(c: Ctx, r: Req, res: number, err: number, data: number, done: bo
 }
 
 /**
- * Why a request is answered without its domain (composed system, model/recovery.ts): the call was
+ * Why a request is answered without its domain (composed system, model/recovery/semantics.ts): the call was
  * pending when the domain failed; the domain was not running when the call was made; or the call
  * names a descriptor of an incarnation that has failed.
  */

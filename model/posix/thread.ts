@@ -31,7 +31,7 @@
  *
  * VIRTUOS.md: "Routing of system calls", "Descriptors, fork, exec, polling, signals".
  */
-import { defineComponent, type Ctx, type MachineState, type TransitionDef } from '../kit.ts';
+import { defineComponent, type Ctx, type MachineState, type TransitionDef } from '../kit/kit.ts';
 import { CNT_CLOSING, CNT_READY, entryState, lowestFreeBit } from './fd-table.ts';
 import {
   EBADF, EINTR, EINVAL, EMFILE, LOC, NET, POLLIN, STO, DOMAINS,
@@ -186,7 +186,7 @@ function keepResult(c: Ctx, r: KRes): void {
 
 /**
  * Submit a request to domain d (`fd`: the libc descriptor it works on, -1 for none). In the composed
- * system the frontend's recovery semantics (model/recovery.ts) apply here, in the same step: while the
+ * system the frontend's recovery semantics (model/recovery/semantics.ts) apply here, in the same step: while the
  * domain is not running, or for a descriptor of an incarnation that has failed, the request is
  * answered at once without reaching any domain (service.ts failureAnswer); otherwise it takes a
  * frontend reference, which the caller drops when it collects the answer (freeSlot).

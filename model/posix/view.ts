@@ -4,8 +4,8 @@
  * files, sockets, open file descriptions, eventfds) and the call history. Total: it never fails on a
  * corrupted state.
  */
-import type { Plain } from '../view.ts';
-import type { System } from '../system.ts';
+import type { Plain } from '../kit/plain.ts';
+import type { System } from '../kit/system.ts';
 import { entryState } from './fd-table.ts';
 import { DOMAINS, FREE, OFD_FILE, OFD_FREE, RESERVED, SOCK_FREE, type KernelLayout } from './kernel.ts';
 import { REGISTER, REMOVE, procOfSlot, type PosixLayout } from './layout.ts';

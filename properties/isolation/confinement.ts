@@ -37,11 +37,11 @@
  * VIRTUOS.md: "Memory and isolation" (a bad service domain can corrupt at most its own process's ready
  * queue and send bogus notifications, which are ignored), "Failure and recovery".
  */
-import { isAdversary } from '../../model/adversary.ts';
-import { regionMap } from '../../model/footprint.ts';
-import { NETWORK, PRIMARY, SATA, STORAGE, SYSID_STORAGE } from '../../model/isolation-layout.ts';
-import { COMPONENTS, fastStepper, label, type System } from '../../model/system.ts';
-import type { Branch } from '../../model/kit.ts';
+import { isAdversary } from '../../model/isolation/adversary.ts';
+import { regionMap } from '../../model/kit/footprint.ts';
+import { NETWORK, PRIMARY, SATA, STORAGE, SYSID_STORAGE } from '../../model/isolation/layout.ts';
+import { COMPONENTS, fastStepper, label, type System } from '../../model/kit/system.ts';
+import type { Branch } from '../../model/kit/kit.ts';
 import type { Property } from '../property.ts';
 import { wordName } from './lib.ts';
 

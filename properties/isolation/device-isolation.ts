@@ -10,9 +10,9 @@
  *
  * VIRTUOS.md: "Memory and isolation" (devices passed through with the IOMMU), "Components".
  */
-import { DEVICE_NAMES } from '../../model/isolation-layout.ts';
-import { deviceOfMmio, isMmio, memoryMap } from '../../model/memory-map.ts';
-import { label } from '../../model/system.ts';
+import { DEVICE_NAMES } from '../../model/isolation/layout.ts';
+import { deviceOfMmio, isMmio, memoryMap } from '../../model/isolation/memory-map.ts';
+import { label } from '../../model/kit/system.ts';
 import type { Property } from '../property.ts';
 import { isolationOn, stepFootprint, wordName } from './lib.ts';
 

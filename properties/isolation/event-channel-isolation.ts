@@ -11,9 +11,9 @@
  *
  * VIRTUOS.md: "Components" (hypervisor: event channels), "The dispatch protocol" steps 2 and 3.
  */
-import { alive, currentDomid, PORT_INTERDOMAIN, SLOT_NAMES, slotOfDomid } from '../../model/isolation-layout.ts';
-import { memoryMap } from '../../model/memory-map.ts';
-import { label } from '../../model/system.ts';
+import { alive, currentDomid, PORT_INTERDOMAIN, SLOT_NAMES, slotOfDomid } from '../../model/isolation/layout.ts';
+import { memoryMap } from '../../model/isolation/memory-map.ts';
+import { label } from '../../model/kit/system.ts';
 import type { Property } from '../property.ts';
 import { isolationOn, stepFootprint } from './lib.ts';
 

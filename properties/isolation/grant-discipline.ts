@@ -10,7 +10,7 @@
  *
  * VIRTUOS.md: "Memory and isolation" (grants; no grant operation per call), "Failure and recovery".
  */
-import { currentDomid, SLOT_NAMES, slotOfDomid } from '../../model/isolation-layout.ts';
+import { currentDomid, SLOT_NAMES, slotOfDomid } from '../../model/isolation/layout.ts';
 import type { Property } from '../property.ts';
 import { isolationOn, liveGrant } from './lib.ts';
 

@@ -2,9 +2,9 @@
  * Definitions the isolation properties share, stated independently of the model's mechanisms: what a
  * live grant is, and the footprint of a step measured once for all the properties that look at it.
  */
-import { footprint, regionMap, type Footprint, type Region } from '../../model/footprint.ts';
-import { currentDomid, PERM_RW, slotOfDomid, type IsolationLayout, type MappingSlot } from '../../model/isolation-layout.ts';
-import type { Choice, System } from '../../model/system.ts';
+import { footprint, regionMap, type Footprint, type Region } from '../../model/kit/footprint.ts';
+import { currentDomid, PERM_RW, slotOfDomid, type IsolationLayout, type MappingSlot } from '../../model/isolation/layout.ts';
+import type { Choice, System } from '../../model/kit/system.ts';
 
 /** Only for configurations with the isolation layer on. */
 export const isolationOn = (cfg: { isolation: boolean }) => cfg.isolation;

@@ -8,15 +8,15 @@
  * process can write a wake page: process code never writes one, and every mapping of a wake page into
  * a process is read-only (the frontend's kernel mapping is read-write: it CAS-sets WAKE_IN_PROGRESS).
  * Every shared-memory access of the dispatch protocol is checked, through the step's measured
- * footprint (model/footprint.ts) and the memory map (model/memory-map.ts); so are the boot, connect,
+ * footprint (model/kit/footprint.ts) and the memory map (model/isolation/memory-map.ts); so are the boot, connect,
  * notify and adversary actors' accesses. The hypervisor's own state (grant tables, ports, ownership)
  * is not memory of any domain here; the other isolation properties watch it.
  *
  * VIRTUOS.md: "Memory and isolation".
  */
-import { currentDomid, KERNEL_SPACE, PERM_RW, PRIMARY, SLOT_NAMES } from '../../model/isolation-layout.ts';
-import { deviceOfMmio, isMmio, isProcessCode, isRegister, memoryMap, slotOfRegister } from '../../model/memory-map.ts';
-import { label } from '../../model/system.ts';
+import { currentDomid, KERNEL_SPACE, PERM_RW, PRIMARY, SLOT_NAMES } from '../../model/isolation/layout.ts';
+import { deviceOfMmio, isMmio, isProcessCode, isRegister, memoryMap, slotOfRegister } from '../../model/isolation/memory-map.ts';
+import { label } from '../../model/kit/system.ts';
 import type { Property } from '../property.ts';
 import { isolationOn, mayAccess, stepFootprint, wordName } from './lib.ts';
 

@@ -13,8 +13,8 @@
  *
  * VIRTUOS.md: "Failure and recovery" (a crash must not take down processes that do not use the domain).
  */
-import { crashOf } from '../../model/fault-injector.ts';
-import { CLIENTS, domainOfClient, DOMAIN_NAMES } from '../../model/recovery-layout.ts';
+import { crashOf } from '../../model/recovery/fault-injector.ts';
+import { CLIENTS, domainOfClient, DOMAIN_NAMES } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
 import { clientPc, derivedRun, heldAfterCrash, neverFailed, recoveryOn } from './lib.ts';
 

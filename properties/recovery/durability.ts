@@ -10,8 +10,8 @@
  *
  * VIRTUOS.md: "Failure and recovery" (the storage transfer continues unaffected).
  */
-import { crashOf } from '../../model/fault-injector.ts';
-import { NET } from '../../model/recovery-layout.ts';
+import { crashOf } from '../../model/recovery/fault-injector.ts';
+import { NET } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
 import { clientPc, recoveryOn } from './lib.ts';
 

@@ -8,15 +8,15 @@
  * stepped by the model's own `enabled`/`step`, so it is a run of the same model, only scheduled so
  * that the domain stays dead.
  */
-import type { Config } from '../../model/config.ts';
-import { adminTool } from '../../model/admin-tool.ts';
-import { faultInjector } from '../../model/fault-injector.ts';
-import { recoveryBackend } from '../../model/recovery-backend.ts';
-import { recoveryClient } from '../../model/recovery-client.ts';
-import { COMPONENTS, enabled, step, type System } from '../../model/system.ts';
-import { LIFE } from '../../model/isolation-layout.ts';
-import { frontendConnected } from '../../model/primary-domain.ts';
-import { epochOf, lifeOfDomain, slotOf } from '../../model/recovery-layout.ts';
+import type { Config } from '../../model/kit/config.ts';
+import { adminTool } from '../../model/recovery/admin-tool.ts';
+import { faultInjector } from '../../model/recovery/fault-injector.ts';
+import { recoveryBackend } from '../../model/recovery/backend.ts';
+import { recoveryClient } from '../../model/recovery/client.ts';
+import { COMPONENTS, enabled, step, type System } from '../../model/kit/system.ts';
+import { LIFE } from '../../model/isolation/layout.ts';
+import { frontendConnected } from '../../model/isolation/primary-domain.ts';
+import { epochOf, lifeOfDomain, slotOf } from '../../model/recovery/layout.ts';
 
 /** Only for configurations with the recovery layer on. */
 export const recoveryOn = (cfg: Config) => cfg.recovery;

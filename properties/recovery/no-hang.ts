@@ -10,9 +10,9 @@
  *
  * VIRTUOS.md: "Failure and recovery" (waiters get an error).
  */
-import { crashOf } from '../../model/fault-injector.ts';
-import { NO_HANG_BOUND } from '../../model/recovery.ts';
-import { CALL_PENDING, CLIENTS, DOMAIN_NAMES, domainOfClient } from '../../model/recovery-layout.ts';
+import { crashOf } from '../../model/recovery/fault-injector.ts';
+import { NO_HANG_BOUND } from '../../model/recovery/semantics.ts';
+import { CALL_PENDING, CLIENTS, DOMAIN_NAMES, domainOfClient } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
 import { clientPc, derivedRun, heldAfterCrash, recoveryOn } from './lib.ts';
 

@@ -24,11 +24,11 @@
  *
  * VIRTUOS.md: "Failure and recovery" (teardown when the count reaches zero; clean), "Memory and isolation".
  */
-import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid } from '../../model/isolation-layout.ts';
-import { frameMapped } from '../../model/grant-table.ts';
-import { frontendConnected, frontendLetGo, frontendMaps, primaryPorts } from '../../model/primary-domain.ts';
-import { clientsOf, DOMAIN_NAMES, DOMAINS, NET, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery-layout.ts';
-import type { System } from '../../model/system.ts';
+import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid } from '../../model/isolation/layout.ts';
+import { frameMapped } from '../../model/isolation/grant-table.ts';
+import { frontendConnected, frontendLetGo, frontendMaps, primaryPorts } from '../../model/isolation/primary-domain.ts';
+import { clientsOf, DOMAIN_NAMES, DOMAINS, NET, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery/layout.ts';
+import type { System } from '../../model/kit/system.ts';
 import type { Property } from '../property.ts';
 import { recoveryOn } from './lib.ts';
 

@@ -11,7 +11,7 @@
  *
  * VIRTUOS.md: "Failure and recovery" (the client reconnects and finishes).
  */
-import { CALL_DONE, CLIENTS, domainOfClient, DOMAIN_NAMES, domidAt, NET } from '../../model/recovery-layout.ts';
+import { CALL_DONE, CLIENTS, domainOfClient, DOMAIN_NAMES, domidAt, NET } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
 import { clientPc, recoveryOn } from './lib.ts';
 

@@ -12,7 +12,7 @@
  * - poll-survives-a-failed-domain: no poll or select returns a crash error.
  *
  * VIRTUOS.md: "Failure and recovery" (a crash must not take down processes that do not use the
- * domain; model/recovery.ts decides the rest), "Descriptors, fork, exec, polling, signals".
+ * domain; model/recovery/semantics.ts decides the rest), "Descriptors, fork, exec, polling, signals".
  */
 import { DOMAINS, ECONNRESET, EIO, ENETDOWN, ENXIO, NET, STO } from '../../model/posix/kernel.ts';
 import { errName } from '../../model/posix/program.ts';

@@ -1,8 +1,8 @@
 /** Definitions the cross-layer properties share. */
-import type { Config } from '../../model/config.ts';
-import { NETWORK, STORAGE } from '../../model/isolation-layout.ts';
+import type { Config } from '../../model/kit/config.ts';
+import { NETWORK, STORAGE } from '../../model/isolation/layout.ts';
 import { STO } from '../../model/posix/kernel.ts';
-import type { System } from '../../model/system.ts';
+import type { System } from '../../model/kit/system.ts';
 
 /** Only for the composed system (every layer on). */
 export const systemOn = (cfg: Config) => !!cfg.system;

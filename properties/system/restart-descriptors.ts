@@ -4,7 +4,7 @@
  * A descriptor belongs to the incarnation of its service domain it was opened in. After that
  * incarnation fails, the descriptor is dead for good, in the process and in every child forked from it
  * later: no call on it reaches the restarted domain, whose new shadow process may by then have another
- * file under the same number (EBADF is decided by the library; model/recovery.ts). Fork copies each
+ * file under the same number (EBADF is decided by the library; model/recovery/semantics.ts). Fork copies each
  * descriptor's incarnation with it. Only the composed system can state this: it needs fork and exec
  * (POSIX), the translation table's incarnation tags and a restart (recovery), and the request reaching
  * a domain (dispatch). The incarnation a descriptor really belongs to is a ghost the model keeps beside

@@ -18,7 +18,7 @@
 import { STO } from '../../model/posix/kernel.ts';
 import { SRC_NONE } from '../../model/posix/layout.ts';
 import { requestText, RPC_DONE } from '../../model/posix/service.ts';
-import type { Ctx } from '../../model/kit.ts';
+import type { Ctx } from '../../model/kit/kit.ts';
 import type { Property } from '../property.ts';
 import { systemOn } from './lib.ts';
 

@@ -1,6 +1,6 @@
 /** Running the `virtuos` CLI inside a test's own process, for the suites that check what commands print. */
 import { vi } from 'vitest';
-import { main } from '../../scripts/cli.ts';
+import { main } from '../../scripts/cli/main.ts';
 
 /** Run the CLI in this process, capturing what it prints. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -14,7 +14,7 @@ import { DIFF_CLOSE_DEFERRED, DIFF_DOMAIN_FAILED, DIFF_NETWORK_COMPROMISED, tagO
 import { procOfSlot, REC_DEFERRED, type RecordLayout } from '../../../model/posix/layout.ts';
 import type { RefInput, RefOutput } from '../../../model/posix/reference-kernel.ts';
 import { routeName } from '../../../model/posix/routing.ts';
-import type { System } from '../../../model/system.ts';
+import type { System } from '../../../model/kit/system.ts';
 
 /** A call's ghost record as values (the fields of RecordLayout), with its thread slot and index in the program. */
 export type CallRecord = { slot: number; index: number } & { [K in keyof RecordLayout]: number };

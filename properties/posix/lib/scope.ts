@@ -3,13 +3,13 @@
  * network domain may be compromised: a domain is judged while it runs its current incarnation and is
  * not the compromised network domain; a descriptor while its domain is judged and it belongs to the
  * domain's current incarnation (a descriptor of a failed incarnation is stale by the recovery
- * semantics, model/recovery.ts); a thread's wait while every domain it waits on is judged. Outside the
+ * semantics, model/recovery/semantics.ts); a thread's wait while every domain it waits on is judged. Outside the
  * composed system everything is judged.
  */
-import { networkCompromised, serviceJudged } from '../../../model/instance.ts';
+import { networkCompromised, serviceJudged } from '../../../model/system/instance.ts';
 import { LOC, NET } from '../../../model/posix/kernel.ts';
 import { RPC_IDLE } from '../../../model/posix/service.ts';
-import type { System } from '../../../model/system.ts';
+import type { System } from '../../../model/kit/system.ts';
 
 /** Domain d (NET, STO or LOC) is judged in state s. */
 export function domainJudged(sys: System, s: Int32Array, d: number): boolean {

@@ -8,7 +8,7 @@ import { callOfCode } from '../../../model/posix/program.ts';
 import { posixThread } from '../../../model/posix/thread.ts';
 import { RPC_DONE, RPC_SERVED } from '../../../model/posix/service.ts';
 import { waitsOnUnjudged } from './scope.ts';
-import type { System } from '../../../model/system.ts';
+import type { System } from '../../../model/kit/system.ts';
 
 export const stateName = (sys: System, s: Int32Array, t: number) => posixThread.states[s[sys.L.posix!.thread[t].pc]].name;
 

@@ -1,0 +1,104 @@
+/**
+ * Linearizable stacks and ready queue (a property of the operation history).
+ *
+ * The lock-free objects behave like their sequential specifications: the histories of push and pop
+ * on `free_top`, on `alloc_top` and on the ready queue's node pool are those of a LIFO stack, and the
+ * history of enqueue and dequeue on the ready queue is that of a FIFO queue. The history is recorded
+ * from the model (an operation is invoked at its first load and responds at its successful CAS, or
+ * at the empty check of a dequeue) and checked by a Wing-Gong linearizability checker
+ * (properties/lib/linearizability.ts); nothing about the objects is assumed. Pending operations may
+ * or may not have taken effect.
+ *
+ * VIRTUOS.md: "The dispatch protocol" (LIFO stacks, Michael-Scott queue).
+ */
+import {
+  checkLinearizable,
+  fifoQueueSpecFrom,
+  lifoStackSpecFrom,
+  type Operation,
+  type QueueInput,
+  type QueueOutput,
+  type SequentialSpec,
+  type StackInput,
+  type StackOutput,
+} from '../lib/linearizability.ts';
+import type { Property, TimedEvent } from '../property.ts';
+import type { System } from '../../model/kit/system.ts';
+import { dispatchProcName, domainOfProc, SERVICE_NETWORK } from '../../model/kit/layout.ts';
+import { objectOf } from '../../model/system/instance.ts';
+
+type Obj = TimedEvent['obj'];
+
+/** Pair each actor's invocation with its next response on the same object; repeated invocations (retries) extend the open one. */
+export function operationsOf(events: TimedEvent[], proc: number, obj: Obj): Operation<StackInput | QueueInput, StackOutput | QueueOutput>[] {
+  const ops: Operation<StackInput | QueueInput, StackOutput | QueueOutput>[] = [];
+  const open = new Map<number, Operation<StackInput | QueueInput, StackOutput | QueueOutput>>();
+  for (const ev of events) {
+    if (ev.proc !== proc || ev.obj !== obj) continue;
+    if (ev.kind === 'inv') {
+      if (open.has(ev.actor)) continue;
+      const input = ev.op === 'push' || ev.op === 'enq' ? { op: ev.op, value: ev.value as number } : { op: ev.op };
+      const op = { id: ops.length, client: ev.actor, input: input as StackInput | QueueInput, output: undefined, call: ev.time, ret: null };
+      ops.push(op);
+      open.set(ev.actor, op);
+    } else {
+      const op = open.get(ev.actor);
+      if (!op) continue;
+      op.ret = ev.time;
+      op.output = { value: ev.op === 'pop' || ev.op === 'deq' ? ev.value : null };
+      open.delete(ev.actor);
+    }
+  }
+  return ops;
+}
+
+/**
+ * The objects whose histories are checked: every dispatch process's free and alloc stacks, node pool
+ * and ready queue; in the composed system one of each per incarnation of its domain (instance.ts
+ * historyObject: a restarted domain's request area and queue start afresh).
+ */
+function objects(sys: System, events: readonly TimedEvent[]): { proc: number; obj: Obj; what: string; spec: SequentialSpec<readonly number[], never, never> }[] {
+  const out = [];
+  const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+  const procs = new Set<number>(Array.from({ length: sys.L.proc.length }, (_, p) => p));
+  for (const e of events) procs.add(e.proc);
+  for (const p of [...procs].sort((a, b) => a - b)) {
+    const { q, incarnation } = objectOf(sys.L, p);
+    // with the adversary on, the compromised network domain's instance owes nothing (its stacks and queue are in its reach)
+    if (sys.cfg.system && sys.cfg.adversary && sys.L.dd[domainOfProc(sys.L, q)].service === SERVICE_NETWORK) continue;
+    const of = (what: string) => `${what}${incarnation > 0 ? ` (incarnation ${incarnation})` : ''}`;
+    out.push({ proc: p, obj: 'free' as const, what: of('free_top stack'), spec: lifoStackSpecFrom(range(0, sys.cfg.entries)) as never });
+    out.push({ proc: p, obj: 'alloc' as const, what: of('alloc_top stack'), spec: lifoStackSpecFrom([]) as never });
+    if (sys.cfg.readyQueue === 'lockfree') out.push({ proc: p, obj: 'pool' as const, what: of('ready-queue node pool'), spec: lifoStackSpecFrom(range(1, sys.L.nodes)) as never });
+    out.push({ proc: p, obj: 'rq' as const, what: of('ready queue'), spec: fifoQueueSpecFrom([]) as never });
+  }
+  return out;
+}
+
+export const linearizable: Property = {
+  name: 'linearizable',
+  group: 'dispatch',
+  kind: 'history',
+  section: 'The dispatch protocol',
+  description: 'The push/pop histories of free_top, alloc_top and the node pool are linearizable to a LIFO stack; the enqueue/dequeue history of the ready queue to a FIFO queue.',
+  clauses: {
+    'free-stack-lifo': 'free_top behaves as a sequential LIFO stack',
+    'alloc-stack-lifo': 'alloc_top behaves as a sequential LIFO stack',
+    'node-pool-lifo': 'the ready queue\'s node pool behaves as a sequential LIFO stack',
+    'ready-queue-fifo': 'the ready queue behaves as a sequential FIFO queue',
+  },
+  history(sys, events) {
+    let unknown = false;
+    for (const o of objects(sys, events)) {
+      const ops = operationsOf(events, o.proc, o.obj);
+      if (ops.length === 0) continue;
+      const r = checkLinearizable(o.spec as SequentialSpec<readonly number[], StackInput | QueueInput, StackOutput | QueueOutput>, ops, { maxNodes: 200_000 });
+      if (r.verdict === 'unknown') unknown = true;
+      if (r.verdict === 'illegal') {
+        const clause = o.obj === 'free' ? 'free-stack-lifo' : o.obj === 'alloc' ? 'alloc-stack-lifo' : o.obj === 'pool' ? 'node-pool-lifo' : 'ready-queue-fifo';
+        return { clause, message: `${dispatchProcName(sys.L, objectOf(sys.L, o.proc).q)} ${o.what}: ${r.explanation}` };
+      }
+    }
+    return unknown ? 'unknown' : null;
+  },
+};

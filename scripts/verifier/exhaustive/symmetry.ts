@@ -1,0 +1,411 @@
+/**
+ * Symmetry reduction for the exhaustive search: states that differ only by a renaming of
+ * interchangeable actors or entries are explored once.
+ *
+ * A group permutes the members of one process: its user threads, its kernel threads, its live
+ * workers, or its request entries. Permuting members moves each member's words (its registers, or
+ * an entry's fields) and rewrites every word that refers to a member: a thread's handle in an
+ * entry, the ready queue, a worker or a kernel register; a kernel thread's number in a thread's
+ * `att`; an entry's index in the stack tops, `next[]` and registers; and, for threads, the request
+ * numbers that arguments, results and the ghost arrays are indexed by. The search keeps one
+ * representative per group: the lexicographically least state over all permutations of each group
+ * in turn (for groups of up to 4 members; larger groups are sorted by their words). Any permutation
+ * gives a state in the same orbit, so the representative is sound even where it is not unique.
+ *
+ * Which words hold which kind of index is a declaration, like a scalarset type in Murphi: it is
+ * written below, per component and register. Registers that are reused or cleared to 0 hold an index
+ * only in some control states; there the declaration lists the control states where the register is
+ * live, and elsewhere its value is dead (always written before it is read) and the representative
+ * sets it to 0. A test checks, for every reachable state of small configurations of every variant,
+ * that a state and its representative have the same successors up to representatives: what makes
+ * the reduction exact, and what catches a declaration that no longer matches the machines.
+ *
+ * Threads are not always interchangeable: the M:N scheduler runs the lowest-numbered runnable thread,
+ * and with `blockingPair` threads 0 and 1 of a process issue different calls. The first is checked on
+ * every state (a state in which a kernel thread could pick between two runnable threads stops the
+ * search with an error naming it); the second takes threads 0 and 1 out of the group.
+ */
+import { COMPONENTS, type System } from '../../../model/kit/system.ts';
+import { NIL } from '../../../model/kit/layout.ts';
+
+export const SYMMETRY_GROUPS = ['threads', 'kernels', 'workers', 'entries'] as const;
+export type SymmetryGroup = (typeof SYMMETRY_GROUPS)[number];
+
+/** The components whose references to threads, kernel threads, workers and entries are declared here. */
+const DECLARED = ['user-thread', 'kernel-thread', 'worker', 'frontend', 'backend-wake'];
+
+export class SymmetryError extends Error {}
+
+/** Registers that hold an index only in some control states (dead elsewhere). */
+const LIVE: { comp: string; reg: string; holds: 'entry' | 'thread' | 'node'; at: string[] }[] = [
+  { comp: 'user-thread', reg: 'ti', holds: 'entry', at: ['loadNext', 'casFreeTop', 'linkEntry', 'casAllocTop', 'freeLink', 'freeCas'] },
+  { comp: 'user-thread', reg: 'nx', holds: 'entry', at: ['casFreeTop'] },
+  { comp: 'kernel-thread', reg: 'v', holds: 'thread', at: ['deqSwingHead', 'poolLoad', 'poolLink', 'poolCas', 'leaveWait'] },
+  { comp: 'worker', reg: 'ti', holds: 'entry', at: ['loadNext', 'casAllocTop'] },
+  { comp: 'worker', reg: 'ti', holds: 'node', at: ['enqPoolNext', 'enqPoolCas'] },
+  { comp: 'worker', reg: 'nx', holds: 'entry', at: ['casAllocTop'] },
+  { comp: 'worker', reg: 'nx', holds: 'node', at: ['enqPoolCas'] },
+];
+
+/** A word that refers to a member: its value v (when base <= v < base + members) becomes base + sigma(v - base). */
+interface Ref {
+  at: number;
+  base: number;
+  /** only when the owner's control word holds one of these states */
+  pcAt: number;
+  pcs: Uint8Array | null;
+}
+
+interface Plan {
+  name: string;
+  kind: SymmetryGroup;
+  members: number;
+  /** blocks[i]: the words that move with member i (same length for every member) */
+  blocks: Int32Array[];
+  refs: Ref[];
+  /** words holding request codes (threads only): 1000j + 1 + request */
+  codes: number[];
+  /** the atomic ready queue of the process (threads only): handles at rq[0 .. rqLen-1] */
+  rq: { rq: number; len: number } | null;
+  /** members that may be permuted in state s */
+  candidates: (s: Int32Array) => number[];
+  /** first member's global number (threads: handles are global thread numbers) */
+  first: number;
+}
+
+export interface Symmetry {
+  /** rewrite s in place into its representative */
+  canon(s: Int32Array): void;
+  /** the groups in use, in words */
+  describe(): string[];
+  /**
+   * Is some element of the group applied to s (dead registers zeroed) equal to target? Used to follow
+   * a path of representatives with concrete steps; it tries the group's elements one by one, which is
+   * cheap for the few states of a counterexample.
+   */
+  matches(s: Int32Array, target: Int32Array): boolean;
+  /** the elements that swap two members of one group, each as a function s -> g(s) (dead registers zeroed); for tests */
+  transpositions(s: Int32Array): { name: string; apply: (x: Int32Array) => Int32Array }[];
+}
+
+function permutations(xs: number[]): number[][] {
+  if (xs.length <= 1) return [xs];
+  const out: number[][] = [];
+  xs.forEach((x, i) => {
+    for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([x, ...rest]);
+  });
+  return out;
+}
+
+export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Symmetry {
+  // the components that have actors in this configuration (the layers' have none unless switched on)
+  const present = [...new Set(sys.actors.map((a) => COMPONENTS[a.comp].spec.id))];
+  const extra = present.filter((id) => !DECLARED.includes(id));
+  if (extra.length)
+    throw new SymmetryError(
+      `symmetry reduction is declared for the components ${DECLARED.join(', ')}; this configuration also has ${extra.join(', ')}, whose references to threads, workers and entries are not declared (exhaustive-symmetry.ts), so --symmetry is refused`,
+    );
+  const { L, cfg } = sys;
+  const comp = (id: string) => COMPONENTS.find((c) => c.spec.id === id)!;
+  const pcSet = (id: string, names: string[]) => {
+    const c = comp(id);
+    const set = new Uint8Array(c.states.length);
+    for (const n of names) {
+      const i = c.stateIndex.get(n);
+      if (i === undefined) throw new SymmetryError(`symmetry declaration: ${id} has no control state '${n}' (exhaustive-symmetry.ts is out of date)`);
+      set[i] = 1;
+    }
+    return set;
+  };
+  // Dead registers: the owner's control word, the register, and where it is live.
+  const dead: { at: number; pcAt: number; live: Uint8Array }[] = [];
+  const regsOf = (id: string): { pc: number }[] => (id === 'user-thread' ? L.thread : id === 'kernel-thread' ? L.kernel : L.worker) as unknown as { pc: number }[];
+  const byReg = new Map<string, string[]>();
+  for (const d of LIVE) {
+    const key = `${d.comp}.${d.reg}`;
+    byReg.set(key, [...(byReg.get(key) ?? []), ...d.at]);
+  }
+  for (const [key, at] of byReg) {
+    const [id, reg] = key.split('.');
+    const live = pcSet(id, at);
+    for (const blk of regsOf(id)) dead.push({ at: (blk as unknown as Record<string, number>)[reg], pcAt: blk.pc, live });
+  }
+  const liveAt = (id: string, reg: string, holds: string) => pcSet(id, LIVE.filter((d) => d.comp === id && d.reg === reg && d.holds === holds).flatMap((d) => d.at));
+
+  const T = cfg.threads;
+  const K = cfg.kernelThreads;
+  const W = cfg.workers;
+  const E = cfg.entries;
+  const plans: Plan[] = [];
+  const words = (o: object) => Int32Array.from(Object.values(o) as number[]);
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  for (let p = 0; p < cfg.processes; p++) {
+    const P = L.proc[p];
+    const ts = range(T).map((i) => p * T + i);
+    const ks = range(K).map((i) => p * K + i);
+    const ws = range(W).map((i) => p * W + i);
+    if (groups.includes('threads')) {
+      const fixed = cfg.blockingPair ? 2 : 0;
+      const blocks = ts.map((t) => {
+        const own = [...words(L.thread[t])];
+        for (let k = 0; k < cfg.calls; k++) own.push(L.execd + t * cfg.calls + k, L.seen + t * cfg.calls + k);
+        return Int32Array.from(own);
+      });
+      const refs: Ref[] = [];
+      const vLive = liveAt('kernel-thread', 'v', 'thread');
+      for (const k of ks) {
+        refs.push({ at: L.kernel[k].cur, base: p * T, pcAt: -1, pcs: null });
+        refs.push({ at: L.kernel[k].v, base: p * T, pcAt: L.kernel[k].pc, pcs: vLive });
+      }
+      for (let e = 0; e < E; e++) refs.push({ at: P.owner + e, base: p * T, pcAt: -1, pcs: null });
+      for (let n = 0; n < L.nodes; n++) refs.push({ at: P.nodeValue + n, base: p * T, pcAt: -1, pcs: null });
+      for (const w of ws) refs.push({ at: L.worker[w].h, base: p * T, pcAt: -1, pcs: null });
+      const codes: number[] = [];
+      for (let e = 0; e < E; e++) codes.push(P.arg + e);
+      for (const w of ws) codes.push(L.worker[w].r);
+      for (let r = 0; r < L.requests; r++) codes.push(L.seen + r);
+      plans.push({
+        name: `threads of process ${p + 1}${fixed ? ' (T1, T2 fixed: recv/send pair)' : ''}`,
+        kind: 'threads',
+        members: T,
+        blocks,
+        refs,
+        codes,
+        rq: cfg.readyQueue === 'atomic' ? { rq: P.rq, len: P.rqLen } : null,
+        candidates: () => range(T).slice(fixed),
+        first: p * T,
+      });
+    }
+    if (groups.includes('kernels'))
+      plans.push({
+        name: `kernel threads of process ${p + 1}`,
+        kind: 'kernels',
+        members: K,
+        blocks: ks.map((k) => words(L.kernel[k])),
+        refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null })),
+        codes: [],
+        rq: null,
+        candidates: () => range(K),
+        first: p * K,
+      });
+    if (groups.includes('workers'))
+      plans.push({
+        name: `workers of process ${p + 1}`,
+        kind: 'workers',
+        members: W,
+        blocks: ws.map((w) => words(L.worker[w])),
+        refs: [],
+        codes: [],
+        rq: null,
+        candidates: (s) => range(Math.min(W, s[P.liveWorkers])),
+        first: p * W,
+      });
+    if (groups.includes('entries')) {
+      const refs: Ref[] = [
+        { at: P.freeTop, base: 0, pcAt: -1, pcs: null },
+        { at: P.allocTop, base: 0, pcAt: -1, pcs: null },
+      ];
+      for (let e = 0; e < E; e++) refs.push({ at: P.next + e, base: 0, pcAt: -1, pcs: null });
+      const tiLive = liveAt('user-thread', 'ti', 'entry');
+      const nxLive = liveAt('user-thread', 'nx', 'entry');
+      for (const t of ts) {
+        refs.push({ at: L.thread[t].e, base: 0, pcAt: -1, pcs: null });
+        refs.push({ at: L.thread[t].ti, base: 0, pcAt: L.thread[t].pc, pcs: tiLive });
+        refs.push({ at: L.thread[t].nx, base: 0, pcAt: L.thread[t].pc, pcs: nxLive });
+      }
+      const wti = liveAt('worker', 'ti', 'entry');
+      const wnx = liveAt('worker', 'nx', 'entry');
+      for (const w of ws) {
+        refs.push({ at: L.worker[w].e, base: 0, pcAt: -1, pcs: null });
+        refs.push({ at: L.worker[w].ti, base: 0, pcAt: L.worker[w].pc, pcs: wti });
+        refs.push({ at: L.worker[w].nx, base: 0, pcAt: L.worker[w].pc, pcs: wnx });
+      }
+      plans.push({
+        name: `request entries of process ${p + 1}`,
+        kind: 'entries',
+        members: E,
+        blocks: range(E).map((e) => Int32Array.from([P.next + e, P.id + e, P.seq + e, P.arg + e, P.owner + e])),
+        refs,
+        codes: [],
+        rq: null,
+        candidates: () => range(E),
+        first: 0,
+      });
+    }
+  }
+
+  // The scheduler check for thread symmetry: two runnable threads and a kernel thread free to pick.
+  const loadFreeTop = comp('user-thread').stateIndex.get('loadFreeTop')!;
+  const threadGroups = groups.includes('threads');
+  const checkScheduler = (s: Int32Array) => {
+    for (let p = 0; p < cfg.processes; p++) {
+      if (s[L.proc[p].freeTop] === NIL) continue;
+      let runnable = 0;
+      for (let t = p * T; t < p * T + T; t++) if (s[L.thread[t].att] === NIL && s[L.thread[t].pc] === loadFreeTop) runnable++;
+      if (runnable < 2) continue;
+      for (let k = p * K; k < p * K + K; k++) {
+        const cur = s[L.kernel[k].cur];
+        if (cur === NIL || s[L.thread[cur].att] !== k)
+          throw new SymmetryError(
+            `thread symmetry does not hold in this configuration: a state was reached in which kernel thread K${k + 1} can pick between ${runnable} runnable threads of process ${p + 1}, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry kernels,workers,entries`,
+          );
+      }
+    }
+  };
+
+  const R = L.requests;
+  const calls = cfg.calls;
+  const size = L.size;
+  const scratch = new Int32Array(size);
+  const best = new Int32Array(size);
+  const sigma = new Int32Array(64);
+
+  /** out = sigma(s) for plan g; sigma maps member -> member (identity outside the candidates). */
+  const apply = (g: Plan, s: Int32Array, out: Int32Array) => {
+    out.set(s);
+    const m = g.members;
+    for (let i = 0; i < m; i++) {
+      const j = sigma[i];
+      if (j === i) continue;
+      const from = g.blocks[i];
+      const to = g.blocks[j];
+      for (let x = 0; x < from.length; x++) out[to[x]] = s[from[x]];
+    }
+    // References are rewritten after the moves, so a reference inside a moved block is renamed too.
+    for (const r of g.refs) {
+      if (r.pcs !== null && !r.pcs[out[r.pcAt]]) continue;
+      const v = out[r.at] - r.base;
+      if (v >= 0 && v < m) out[r.at] = r.base + sigma[v];
+    }
+    if (g.kind === 'threads') {
+      // Request codes: the thread part of the request number is renamed.
+      for (const at of g.codes) {
+        const v = out[at];
+        if (v < 1) continue;
+        const q = (v - 1) % 1000;
+        if (q >= R) continue;
+        const t = Math.floor(q / calls) - g.first;
+        if (t < 0 || t >= m) continue;
+        out[at] = v - q + (g.first + sigma[t]) * calls + (q % calls);
+      }
+      if (g.rq) for (let i = 0; i < out[g.rq.len]; i++) {
+        const v = out[g.rq.rq + i] - g.first;
+        if (v >= 0 && v < m) out[g.rq.rq + i] = g.first + sigma[v];
+      }
+    }
+  };
+
+  const less = (a: Int32Array, b: Int32Array) => {
+    for (let i = 0; i < size; i++) if (a[i] !== b[i]) return a[i] < b[i];
+    return false;
+  };
+
+  const permsCache = new Map<string, number[][]>();
+
+  const canon = (s: Int32Array) => {
+    for (const d of dead) if (!d.live[s[d.pcAt]]) s[d.at] = 0;
+    if (threadGroups) checkScheduler(s);
+    for (const g of plans) {
+      const cand = g.candidates(s);
+      if (cand.length < 2) continue;
+      if (cand.length <= 4) {
+        const key = cand.join(',');
+        let perms = permsCache.get(key);
+        if (!perms) permsCache.set(key, (perms = permutations(cand).slice(1)));
+        best.set(s);
+        let improved = false;
+        for (const perm of perms) {
+          for (let i = 0; i < g.members; i++) sigma[i] = i;
+          cand.forEach((c, i) => (sigma[c] = perm[i]));
+          apply(g, s, scratch);
+          if (less(scratch, best)) {
+            best.set(scratch);
+            improved = true;
+          }
+        }
+        if (improved) s.set(best);
+      } else {
+        // Larger groups: repeatedly swap two members when that makes the state smaller.
+        let changed = true;
+        while (changed) {
+          changed = false;
+          for (let a = 0; a < cand.length && !changed; a++)
+            for (let b = a + 1; b < cand.length && !changed; b++) {
+              for (let i = 0; i < g.members; i++) sigma[i] = i;
+              sigma[cand[a]] = cand[b];
+              sigma[cand[b]] = cand[a];
+              apply(g, s, scratch);
+              if (less(scratch, s)) {
+                s.set(scratch);
+                changed = true;
+              }
+            }
+        }
+      }
+    }
+  };
+
+  const zeroDead = (x: Int32Array) => {
+    for (const d of dead) if (!d.live[x[d.pcAt]]) x[d.at] = 0;
+  };
+
+  const setSigma = (g: Plan, cand: number[], perm: number[]) => {
+    for (let i = 0; i < g.members; i++) sigma[i] = i;
+    cand.forEach((c, i) => (sigma[c] = perm[i]));
+  };
+
+  const equal = (a: Int32Array, b: Int32Array) => {
+    for (let i = 0; i < size; i++) if (a[i] !== b[i]) return false;
+    return true;
+  };
+
+  const matches = (s: Int32Array, target: Int32Array): boolean => {
+    const start = s.slice();
+    zeroDead(start);
+    const go = (gi: number, x: Int32Array): boolean => {
+      if (gi === plans.length) return equal(x, target);
+      const g = plans[gi];
+      const cand = g.candidates(x);
+      for (const perm of permutations(cand)) {
+        setSigma(g, cand, perm);
+        const y = new Int32Array(size);
+        apply(g, x, y);
+        if (go(gi + 1, y)) return true;
+      }
+      return false;
+    };
+    return go(0, start);
+  };
+
+  const transpositions = (s: Int32Array) => {
+    const out: { name: string; apply: (x: Int32Array) => Int32Array }[] = [];
+    for (const g of plans) {
+      const cand = g.candidates(s);
+      for (let a = 0; a < cand.length; a++)
+        for (let b = a + 1; b < cand.length; b++) {
+          const perm = cand.slice();
+          perm[a] = cand[b];
+          perm[b] = cand[a];
+          out.push({
+            name: `${g.name}: swap ${cand[a] + 1} and ${cand[b] + 1}`,
+            apply: (x) => {
+              const z = x.slice();
+              zeroDead(z);
+              setSigma(g, cand, perm);
+              const y = new Int32Array(size);
+              apply(g, z, y);
+              return y;
+            },
+          });
+        }
+    }
+    return out;
+  };
+
+  return {
+    canon,
+    describe: () => plans.map((g) => g.name),
+    matches,
+    transpositions,
+  };
+}

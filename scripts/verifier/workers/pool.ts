@@ -1,0 +1,98 @@
+/**
+ * Worker threads for `verify --exhaustive --workers N`: a pool that runs independent tasks and hands
+ * back their results. The exhaustive search sends chunks of a breadth-first level (exhaustive.ts: the
+ * workers expand states, one thread numbers and stores them in a fixed order); the caller merges
+ * results in task order, so the output is the same for any number of workers; only the time changes.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhaustive.ts';
+
+const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+
+export class Pool {
+  private workers: Worker[] = [];
+  private idle: Worker[] = [];
+  private queue: { task: object; transfer: ArrayBuffer[]; resolve: (r: unknown) => void; reject: (e: Error) => void }[] = [];
+  private waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private failed: Error | null = null;
+  readonly ready: Promise<void>;
+
+  /** `init` is what each worker starts with (worker.ts: `WorkerInit`, which the pool does not import: the worker imports the searches that use the pool). */
+  constructor(readonly size: number, init: { kind: string; spec: unknown }) {
+    const starts: Promise<void>[] = [];
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(ENTRY);
+      this.workers.push(w);
+      starts.push(
+        new Promise((resolve, reject) => {
+          const first = (m: { ready?: boolean; error?: string }) => {
+            w.off('message', first);
+            if (m.error) reject(new Error(`worker failed to start: ${m.error}`));
+            else {
+              w.on('message', (msg) => this.answer(w, msg));
+              this.idle.push(w);
+              resolve();
+            }
+          };
+          w.on('message', first);
+          w.on('error', (e) => {
+            this.failed = e;
+            reject(e);
+            for (const p of this.waiting.values()) p.reject(e);
+            this.waiting.clear();
+          });
+        }),
+      );
+      w.postMessage({ init });
+    }
+    this.ready = Promise.all(starts).then(() => this.pump());
+  }
+
+  private answer(w: Worker, msg: { id: number; result?: unknown; error?: string }): void {
+    const p = this.waiting.get(msg.id);
+    this.waiting.delete(msg.id);
+    this.idle.push(w);
+    if (p) {
+      if (msg.error) p.reject(new Error(`worker: ${msg.error}`));
+      else p.resolve(msg.result);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.shift()!;
+      const job = this.queue.shift()!;
+      const id = this.nextId++;
+      this.waiting.set(id, job);
+      w.postMessage({ task: { ...job.task, id } }, job.transfer);
+    }
+  }
+
+  run<T>(task: object, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ task, transfer, resolve: resolve as (r: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** The random verification on `workers` threads: batches in flight, merged in batch order. */
+
+/** Expansion of breadth-first chunks on `workers` threads, for exhaustive.ts. */
+export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<ChunkRunner> {
+  const pool = new Pool(workers, { kind: 'exhaustive', spec });
+  await pool.ready;
+  return {
+    workers,
+    expand: (states: Int32Array, expandIt: Uint8Array, checkSelf: boolean) => pool.run<ChunkResult>({ states, expandIt, checkSelf }, [states.buffer as ArrayBuffer, expandIt.buffer as ArrayBuffer]),
+    close: () => pool.close(),
+  };
+}
