@@ -81,6 +81,9 @@ export function initPrimarySide(s: Int32Array, L: Layout, d: number): void {
       // carrying POSIX calls a thread waits for its POSIX thread's requests; one no POSIX thread uses never runs
       const unused = L.posix !== null && slotOfDispatchThread(L, i) < 0;
       for (const at of Object.values(t)) s[at] = 0;
+      // the thread numbers its calls afresh (k = 0): so do the ghosts that count them, which makes
+      // exactly-once judge each incarnation of a composed system's domain on its own (found by it)
+      for (let k = 0; k < cfg.calls; k++) s[L.execd + i * cfg.calls + k] = s[L.seen + i * cfg.calls + k] = 0;
       s[t.pc] = sclib.stateIndex.get(L.posix ? (unused ? 'exited' : 'idle') : 'loadFreeTop')!;
       s[t.att] = local < cfg.kernelThreads && !unused ? q * cfg.kernelThreads + local : NIL;
       s[t.e] = NIL;

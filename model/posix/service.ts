@@ -102,6 +102,10 @@ function answer(c: Ctx, r: Req, res: number, err: number, data: number, done: bo
   c.s[q.err] = err;
   c.s[q.data] = data;
   if (q.src >= 0) c.s[q.src] = SRC_DOMAIN;
+  // REGISTER and REMOVE: the caller collects the answers only once every domain has given its own, so
+  // an answered one lets go of its domain now (else a domain that never answers, a compromised network
+  // domain, would hold the storage domain's teardown after a crash: found by no-leak-after-crash)
+  if (done && isControl(reqOp(c, r))) dropReference(c, r);
 }
 
 /**

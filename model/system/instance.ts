@@ -3,7 +3,7 @@
  * follow a service domain's incarnations): the questions the dispatch machines ask, kept apart from
  * the set-up code so that the machines need nothing but the layout.
  */
-import { LIFE, NETWORK, STORAGE, type IsolationLayout } from '../isolation/layout.ts';
+import { LIFE, NETWORK, SERVICE_SERVING, STORAGE, type IsolationLayout } from '../isolation/layout.ts';
 import { domainOfProc, SERVICE_STORAGE, type Layout } from '../kit/layout.ts';
 
 /** The composed system (every layer on). */
@@ -35,11 +35,16 @@ export function serviceSideRuns(s: Int32Array, L: Layout, d: number): boolean {
   return s[dd.epoch] === s[L.iso!.gen[slotOfService(dd.service)]] && serviceRuns(s, L, dd.service);
 }
 
-/** A service domain's POSIX service may step (composed system): the hypervisor runs it and the frontend has it RUNNING. */
+/**
+ * A service domain's POSIX service may step (composed system): the hypervisor runs it, the frontend has
+ * it RUNNING, and the domain has mapped the ready queues the frontend granted it (its kernel serves):
+ * before that its workers would touch pages it does not map (found by memory-isolation on a restart).
+ */
 export function serviceRuns(s: Int32Array, L: Layout, service: number): boolean {
   if (!composed(L)) return true;
   const I: IsolationLayout = L.iso!;
-  return s[I.life[slotOfService(service) - 1].pc] === LIFE.running && s[L.rec!.dom[service].running] === 1;
+  const slot = slotOfService(service);
+  return s[I.life[slot - 1].pc] === LIFE.running && s[L.rec!.dom[service].running] === 1 && s[I.service[slot - 1].pc] === SERVICE_SERVING;
 }
 
 

@@ -21,6 +21,7 @@ import { RPC_BLOCKED, RPC_SERVED, RPC_SUBMITTED } from '../../model/posix/servic
 import type { Property } from '../property.ts';
 import { systemOn } from './lib.ts';
 import { stateName } from '../posix/lib/waiting.ts';
+import { tableCorrupt } from '../posix/lib/history.ts';
 
 export const restartDescriptors: Property = {
   name: 'restart-descriptors',
@@ -30,14 +31,17 @@ export const restartDescriptors: Property = {
   description:
     'A descriptor of a failed incarnation stays dead in the process and in every child forked from it: no call on it reaches the restarted domain; fork copies each descriptor\'s incarnation.',
   clauses: {
-    'stale-descriptor-never-reaches-a-domain': 'a request on a descriptor reaches a domain only if the descriptor belongs to the incarnation serving it',
+    'stale-descriptor-never-reaches-a-domain': 'a request on a descriptor reaches a domain only if the descriptor belongs to the incarnation serving it (until a documented deferred close: then the table no longer counts its users)',
     'fork-keeps-incarnations': "a forked child's descriptors belong to the incarnations the parent's do",
   },
   applies: systemOn,
   invariant(sys, s) {
     const PL = sys.L.posix!;
     const R = sys.L.rec!;
-    for (let t = 0; t < PL.slots; t++)
+    // after a deferred close the translation table's counters no longer count users (documented:
+    // close-deferred-while-in-use): a reference can outlive its entry, so its ghost incarnation is not judged
+    const corrupt = tableCorrupt(sys, s);
+    for (let t = 0; t < PL.slots && !corrupt; t++)
       for (const d of [NET, STO]) {
         const q = PL.rpc[t][d];
         const st = s[q.st];
