@@ -378,6 +378,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const tty = !json && process.stderr.isTTY;
   let lastJsonProgress = 0;
+  let lastTextProgress = 0;
+  const batchStart = performance.now();
   const workers = intOption(values, 'workers', 1, 64, 1);
   const shard = values.shard !== undefined ? parseShard(values.shard) : null;
   const batched = values.workers !== undefined || shard !== null;
@@ -399,15 +401,19 @@ export async function run(argv: string[]): Promise<number> {
           lastJsonProgress = p.runs;
           console.log(JSON.stringify({ type: 'progress', runs: p.runs, steps: p.steps, violated: p.violated }));
         }
-      } else if (tty) {
+      } else if (tty || p.elapsedS - lastTextProgress >= 5) {
+        // a terminal: one line rewritten in place; a pipe or a file: a line every 5 s
+        lastTextProgress = p.elapsedS;
         const of = timeS === null ? `/${runs}` : '';
-        process.stderr.write(`\r  ${p.runs}${of} runs, ${fmtCount(p.steps)} steps, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
+        const line = `  ${p.runs}${of} runs, ${fmtCount(p.steps)} steps, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
+        process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
       }
     },
   };
   const summary: VerifySummary & Partial<BatchedSummary> = batched
     ? await verifyBatched(options, workers, shard, (done, of) => {
         if (tty) process.stderr.write(`\r  batch ${done}/${of}   `);
+        else if (!json) process.stderr.write(`  batch ${done}/${of} done, ${((performance.now() - batchStart) / 1000).toFixed(1)} s\n`);
       })
     : verify(options);
   if (tty) process.stderr.write('\r\x1b[K');
@@ -536,6 +542,8 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   try {
     if (workers > 1) runner = await chunkRunner({ cfg, props: names, symmetry, por }, workers);
     let lastJson = 0;
+    let lastLine = 0;
+    let lastStates = 0;
     summary = await exhaustive(
       {
         ...opts,
@@ -543,9 +551,18 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
           if (json) {
             if (p.elapsedS - lastJson >= 5) {
               lastJson = p.elapsedS;
-              console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, violated: p.violated }));
+              console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, queued: p.queued, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), violated: p.violated }));
             }
-          } else if (tty) process.stderr.write(`\r  ${fmtCount(p.states)} states, ${fmtCount(p.transitions)} transitions, depth ${p.depth}, ${p.elapsedS.toFixed(1)} s${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}   `);
+            return;
+          }
+          // text: a line on stderr every 2 s (rewritten in place on a terminal)
+          if (p.elapsedS - lastLine < 2) return;
+          const rate = (p.states - lastStates) / (p.elapsedS - lastLine);
+          lastLine = p.elapsedS;
+          lastStates = p.states;
+          const share = `, ${((100 * p.states) / maxStates).toFixed(1)}% of the ${fmtCount(maxStates)}-state limit`;
+          const line = `  ${p.elapsedS.toFixed(0)} s: ${fmtCount(p.states)} states (${fmtCount(Math.round(rate))}/s), depth ${p.depth}, queue ${fmtCount(p.queued)}, ${fmtCount(Math.round(process.memoryUsage().rss / 2 ** 20))} MB${share}${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
+          process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
         },
       },
       runner,

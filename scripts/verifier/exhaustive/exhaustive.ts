@@ -63,6 +63,8 @@ export interface ExhaustiveProgress {
   states: number;
   transitions: number;
   depth: number;
+  /** states stored and not yet expanded (the rest of this level and the next) */
+  queued: number;
   elapsedS: number;
   violated: string[];
 }
@@ -569,7 +571,7 @@ export class Search {
         const now = performance.now();
         if (now - lastProgress < 500) return;
         lastProgress = now;
-        this.opts.onProgress({ states: this.store.size, transitions: this.transitions, depth, elapsedS: this.elapsedS(), violated: [...this.found.keys()] });
+        this.opts.onProgress({ states: this.store.size, transitions: this.transitions, depth, queued: Math.max(0, this.store.size - i - 1), elapsedS: this.elapsedS(), violated: [...this.found.keys()] });
       };
       if (!runner) {
         const ex = this.ex;
