@@ -35,6 +35,16 @@ describe('the composed system is the default and judges every group', () => {
     expect(() => parseConfig({ system: true, processes: 1 })).toThrow(/config field 'processes'/);
   });
 
+  test("with transport 'rpc' (the named faster option) every group but dispatch is judged, and runs hold", () => {
+    const c = parseConfig({ system: true, transport: 'rpc' });
+    expect(c).toMatchObject({ system: true, transport: 'rpc', recovery: true, isolation: true });
+    const groups = new Set(propertiesFor(c).map((p) => p.group));
+    expect(groups.has('dispatch')).toBe(false);
+    expect(groups).toEqual(new Set(['posix', 'isolation', 'recovery', 'system']));
+    const s = verify({ cfg: c, variant: 'correct', props: propertiesFor(c), seed: 5, runs: 60, timeS: null, outDir: '', writeTraces: false });
+    expect(s.results.every((r) => r.status === 'holds')).toBe(true);
+  });
+
   test('virtuos verify with no options runs it and prints what each layer did', () => {
     const r = virtuos('verify', '--runs', '40', '--seed', '7', '--out', '/tmp/virtuos-system-test');
     expect(r.err).toBe('');

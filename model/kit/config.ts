@@ -337,7 +337,9 @@ export function systemConfig(base: Config = DEFAULT_CONFIG): Config {
  */
 export function checkConsistent(c: Config, bounds: typeof BOUNDS = BOUNDS): void {
   for (const [k, [lo, hi]] of Object.entries(bounds)) {
-    if (k === 'calls' && transportOf(c) === 'dispatch') continue; // derived from posix (systemCalls), beyond the dispatch model's own range
+    // derived from posix (systemCalls), beyond the dispatch model's own range; the composed system derives it even when
+    // its calls travel by RPC (transport 'rpc'), which has no dispatch actors to use it
+    if (k === 'calls' && (transportOf(c) === 'dispatch' || (c.system && c.posix))) continue;
     const v = c[k as keyof typeof BOUNDS];
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(k, `${v} is out of range ${lo}..${hi}`);
   }
