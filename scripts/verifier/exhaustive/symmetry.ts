@@ -172,7 +172,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes,
         rq: cfg.readyQueue === 'atomic' ? { rq: P.rq, len: P.rqLen } : null,
-        candidates: () => range(T).slice(fixed),
+        candidates: ((all) => () => all)(range(T).slice(fixed)),
         first: p * T,
       });
     }
@@ -185,7 +185,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null })),
         codes: [],
         rq: null,
-        candidates: () => range(K),
+        candidates: ((all) => () => all)(range(K)),
         first: p * K,
       });
     if (groups.includes('workers'))
@@ -197,7 +197,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: [],
         codes: [],
         rq: null,
-        candidates: (s) => range(Math.min(W, s[P.liveWorkers])),
+        candidates: ((byLive) => (s: Int32Array) => byLive[Math.max(0, Math.min(W, s[P.liveWorkers]))])(range(W + 1).map((n) => range(n))),
         first: p * W,
       });
     if (groups.includes('entries')) {
@@ -228,7 +228,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes: [],
         rq: null,
-        candidates: () => range(E),
+        candidates: ((all) => () => all)(range(E)),
         first: 0,
       });
     }
@@ -272,14 +272,18 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       for (let x = 0; x < from.length; x++) out[to[x]] = s[from[x]];
     }
     // References are rewritten after the moves, so a reference inside a moved block is renamed too.
-    for (const r of g.refs) {
+    const refs = g.refs;
+    for (let k = 0; k < refs.length; k++) {
+      const r = refs[k];
       if (r.pcs !== null && !r.pcs[out[r.pcAt]]) continue;
       const v = out[r.at] - r.base;
       if (v >= 0 && v < m) out[r.at] = r.base + sigma[v];
     }
     if (g.kind === 'threads') {
       // Request codes: the thread part of the request number is renamed.
-      for (const at of g.codes) {
+      const codes = g.codes;
+      for (let k = 0; k < codes.length; k++) {
+        const at = codes[k];
         const v = out[at];
         if (v < 1) continue;
         const q = (v - 1) % 1000;
@@ -300,30 +304,34 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     return false;
   };
 
-  const permsCache = new Map<string, number[][]>();
+  // keyed by the candidates array itself: each plan hands out the same array for the same members
+  const permsCache = new Map<number[], number[][]>();
 
   const canon = (s: Int32Array) => {
-    for (const d of dead) if (!d.live[s[d.pcAt]]) s[d.at] = 0;
+    for (let k = 0; k < dead.length; k++) {
+      const d = dead[k];
+      if (!d.live[s[d.pcAt]]) s[d.at] = 0;
+    }
     if (threadGroups) checkScheduler(s);
     for (const g of plans) {
       const cand = g.candidates(s);
       if (cand.length < 2) continue;
       if (cand.length <= 4) {
-        const key = cand.join(',');
-        let perms = permsCache.get(key);
-        if (!perms) permsCache.set(key, (perms = permutations(cand).slice(1)));
-        best.set(s);
-        let improved = false;
-        for (const perm of perms) {
+        let perms = permsCache.get(cand);
+        if (!perms) permsCache.set(cand, (perms = permutations(cand).slice(1)));
+        // the least image so far: s itself until an image beats it
+        let least = s;
+        for (let pi = 0; pi < perms.length; pi++) {
+          const perm = perms[pi];
           for (let i = 0; i < g.members; i++) sigma[i] = i;
-          cand.forEach((c, i) => (sigma[c] = perm[i]));
+          for (let i = 0; i < cand.length; i++) sigma[cand[i]] = perm[i];
           apply(g, s, scratch);
-          if (less(scratch, best)) {
+          if (less(scratch, least)) {
             best.set(scratch);
-            improved = true;
+            least = best;
           }
         }
-        if (improved) s.set(best);
+        if (least !== s) s.set(best);
       } else {
         // Larger groups: repeatedly swap two members when that makes the state smaller.
         let changed = true;
