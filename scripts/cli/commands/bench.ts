@@ -53,6 +53,9 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --reps N         repeat every measurement N times and report medians (default 1)
   --quick          only 2x1, bugs at 2x1, a shorter random phase (a smoke run, about 30 s)
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
+  --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
+                   --spin-timeout S (default 150), ours with --symmetry up to --big-states N
+                   (default 6000000)
   --layers         only the random explorer's steps per second on each layer alone and on the
                    composed system (also the last part of a full run)
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
@@ -96,8 +99,9 @@ function spinAvailable(): string | null {
 }
 
 /** One run.sh call; its summary line as key=value pairs. */
-function spinRun(size: string, flag: string, mode: 'dfs' | 'bfs', out: string, reps: number): Record<string, string> {
-  const r = spawnSync(join(anchorDir()!, 'run.sh'), [size, flag, mode], { env: { ...process.env, ANCHOR_OUT: out, REPS: String(reps) }, encoding: 'utf8', maxBuffer: 1 << 26 });
+function spinRun(size: string, flag: string, mode: 'dfs' | 'bfs', out: string, reps: number, timeoutS: number | null = null): Record<string, string> {
+  const env = { ...process.env, ANCHOR_OUT: out, REPS: String(reps), ...(timeoutS !== null ? { PANTIMEOUT: String(timeoutS) } : {}) };
+  const r = spawnSync(join(anchorDir()!, 'run.sh'), [size, flag, mode], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`run.sh ${size} ${flag} ${mode} failed: ${r.stderr || r.stdout}`);
   const line = r.stdout.trim().split('\n').pop()!;
   const kv: Record<string, string> = {};
@@ -105,12 +109,18 @@ function spinRun(size: string, flag: string, mode: 'dfs' | 'bfs', out: string, r
   return kv;
 }
 
+class OursError extends Error {
+  constructor(message: string, readonly status: number | null, readonly stderr: string) {
+    super(message);
+  }
+}
+
 /** One `virtuos verify` process; its --json summary and the wall time around it. */
 function ours(args: string[]): { wall: number; summary: Record<string, unknown>; results: Record<string, unknown>[] } {
   const t = performance.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'virtuos.mjs'), 'verify', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 28, cwd: ROOT });
   const wall = (performance.now() - t) / 1000;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`virtuos verify ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+  if (r.status !== 0 && r.status !== 1) throw new OursError(`virtuos verify ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`, r.status, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   return { wall, summary: lines[lines.length - 1], results: lines.filter((l) => l.type === 'result') };
 }
@@ -167,6 +177,9 @@ export async function run(argv: string[]): Promise<number> {
     {
       sizes: { type: 'string' },
       'bug-size': { type: 'string' },
+      big: { type: 'string' },
+      'big-states': { type: 'string' },
+      'spin-timeout': { type: 'string' },
       reps: { type: 'string' },
       quick: { type: 'boolean' },
       'no-spin': { type: 'boolean' },
@@ -189,6 +202,10 @@ export async function run(argv: string[]): Promise<number> {
   const bugSize = values['bug-size'] ?? (quick ? '2x1' : '2x2');
   for (const s of [...sizes, bugSize]) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
   const reps = intOption(values, 'reps', 1, 20, 1);
+  const big = (values.big ?? (quick ? '' : '3x2,4x1')).split(',').filter(Boolean);
+  for (const s of big) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`--big: a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
+  const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 6_000_000);
+  const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
   const json = values.json === true;
   const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
   const search = list(values.search ?? STRATEGY_CHOICES.join(',')) as StrategyChoice[];
@@ -265,6 +282,49 @@ export async function run(argv: string[]): Promise<number> {
     }
     say('  (ratio st/s = ours / SPIN; states are counted differently, see docs/exhaustive.md: SPIN counts distinct');
     say('   state vectors of its processes, we count distinct word arrays of our model; MB = peak resident memory)');
+
+    // 1b. The same searches on two worker threads: the speed-up over one.
+    say('\ncorrect model on two worker threads (ours: --workers 2; the speed-up is over the one-worker run above):');
+    say(`  ${'size'.padEnd(11)} ${'our states'.padStart(11)} ${'1 worker st/s'.padStart(14)} ${'2 workers st/s'.padStart(15)} ${'speed-up'.padStart(9)}`);
+    for (const size of sizes) {
+      const one = rows.find((r) => r.tool === 'virtuos' && r.size === size && r.bug === null)!;
+      const runs = Array.from({ length: reps }, () => ours(['--exhaustive', '--anchor', size, '--liveness', 'terminal', '--workers', '2', '--out', traces]));
+      const s = runs[Math.floor((reps - 1) / 2)].summary;
+      const two: Row = { size, bug: null, tool: 'virtuos-2-workers', states: Number(s.states), states_per_s: median(runs.map((r) => Number(r.summary.statesPerS))), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: median(runs.map((r) => Number(r.summary.timeS))), workers: 2, speedup: ratio(median(runs.map((r) => Number(r.summary.statesPerS))), one.states_per_s) };
+      emit(two);
+      say(`  ${size.padEnd(11)} ${fmt(two.states).padStart(11)} ${fmt(one.states_per_s).padStart(14)} ${fmt(two.states_per_s).padStart(15)} ${fmt(two.speedup as number).padStart(9)}`);
+    }
+
+    // 1c. Sizes SPIN cannot finish here: SPIN stopped after --spin-timeout, ours with symmetry reduction up to --big-states.
+    if (big.length) {
+      say(`\nlarger sizes (SPIN: DFS, stopped after ${spinTimeout} s; ours: --symmetry --liveness terminal, at most ${fmt(bigStates)} states):`);
+      say(`  ${'size'.padEnd(11)} ${'tool'.padEnd(7)} ${'states'.padStart(9)} ${'st/s'.padStart(8)} ${'s'.padStart(7)} ${'MB'.padStart(7)}  result`);
+      for (const size of big) {
+        if (!noSpin) {
+          const kv = spinRun(size, 'OK', 'dfs', work, 1, spinTimeout);
+          const row: Row = { size, bug: null, tool: 'spin', states: Number(kv.states), states_per_s: Number(kv['states/s']), time_to_bug_s: null, trace_len: null, memory_mb: Number(kv.maxRSS_MB), search_s: Number(kv.search_s), result: kv.result, timeout_s: spinTimeout };
+          emit(row);
+          say(`  ${size.padEnd(11)} ${'SPIN'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${kv.result ?? '-'}`);
+        }
+        // every symmetry group; where the M:N scheduler makes threads distinguishable (fewer kernel threads
+        // than threads) verify refuses thread symmetry, and the other groups are used
+        let groups = 'threads,kernels,workers,entries';
+        const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--out', traces]);
+        let r: ReturnType<typeof ours>;
+        try {
+          r = run(groups);
+        } catch (e) {
+          if (!(e instanceof OursError) || !/thread symmetry does not hold/.test(e.stderr)) throw e;
+          groups = 'kernels,workers,entries';
+          r = run(groups);
+        }
+        const s = r.summary;
+        const proved = s.ok === true && s.complete === true;
+        const row: Row = { size, bug: null, tool: 'virtuos-symmetry', states: Number(s.states), states_per_s: Number(s.statesPerS), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: Number(s.timeS), proved, max_states: bigStates, symmetry_groups: groups };
+        emit(row);
+        say(`  ${size.padEnd(11)} ${'ours'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${proved ? 'PROVED' : s.ok === true ? `not finished: the ${fmt(bigStates)}-state limit` : 'VIOLATED'} (symmetry: ${groups})`);
+      }
+    }
 
     // 2. The seeded bugs.
     say(`\nseeded bugs at ${bugSize}: time to the first counterexample (SPIN: compile + search; ours: process start + search) and its length in protocol steps:`);
