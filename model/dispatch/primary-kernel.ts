@@ -22,7 +22,7 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 4; "Components" (primary domain).
  */
-import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
 import { NIL, dispatchActorName, threadName } from '../kit/layout.ts';
 import { atomicDequeue, nodeNextAt, queueContents, validNode } from './ready-queue.ts';
 import { instanceFailed, historyObject } from '../system/instance.ts';
@@ -35,6 +35,7 @@ const P = (c: Ctx) => c.L.proc[procOf(c)];
 
 /** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
 function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  if (c.emit === NO_EMIT) return;
   const proc = historyObject(c.s, c.L, procOf(c));
   if (proc !== null) c.emit({ ...e, proc });
 }

@@ -17,7 +17,7 @@
  *
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
-import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
 import { domainOfProc, SEEN_FAILED, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName } from '../kit/layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { reqOfDispatchThread } from '../posix/carry.ts';
@@ -33,6 +33,7 @@ const P = (c: Ctx) => c.L.proc[procOfThread(c)];
 
 /** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
 function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  if (c.emit === NO_EMIT) return;
   const proc = historyObject(c.s, c.L, procOfThread(c));
   if (proc !== null) c.emit({ ...e, proc });
 }

@@ -31,7 +31,7 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
-import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
 import { domainOfProc, SERVICE_NETWORK, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from '../kit/layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
@@ -47,6 +47,7 @@ const P = (c: Ctx) => c.L.proc[procOf(c)];
 
 /** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
 function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
+  if (c.emit === NO_EMIT) return;
   const proc = historyObject(c.s, c.L, procOf(c));
   if (proc !== null) c.emit({ ...e, proc });
 }

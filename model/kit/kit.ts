@@ -119,7 +119,9 @@ interface XContext {
   events: HistEvent[];
 }
 
-const noEmit = () => {};
+/** The emitter of a step nobody takes history from (the exhaustive search, guards): emitters may skip building events for it. */
+export const NO_EMIT = (): void => {};
+const noEmit = NO_EMIT;
 
 function makeMachine(spec: ComponentSpec): AnyStateMachine {
   const guards: Record<string, (a: { context: XContext }) => boolean> = {};

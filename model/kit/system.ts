@@ -9,7 +9,7 @@
 import type { Config } from './config.ts';
 import { BOUNDS, checkConsistent, transportOf } from './config.ts';
 import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
-import { xstateStep } from './kit.ts';
+import { NO_EMIT, xstateStep } from './kit.ts';
 import { makeLayout, type Layout } from './layout.ts';
 import { initPrimarySide, initServiceSide } from '../dispatch/state.ts';
 import { initPosix } from '../posix/init.ts';
@@ -193,7 +193,7 @@ function initialState(L: Layout): Int32Array {
   return s;
 }
 
-const noEmit = () => {};
+const noEmit = NO_EMIT;
 
 /** Every step that can happen next, in a fixed order (actor, then event). */
 export function enabled(sys: System, s: Int32Array): Choice[] {
