@@ -138,6 +138,7 @@ describe('holes the random search found in the correct composed model stay close
     ['numbering-per-incarnation', 'exactly-once', /W1\/N WorkerLoadsAllocTop is not enabled/],
     ['remove-holds-storage', 'no-leak-after-crash', /replay gives holds/],
     ['deferred-close-reference', 'restart-descriptors', /replay gives holds/],
+    ['program-parts-runs', 'confinement', /replay gives holds/],
   ];
   for (const [name, property, fixed] of cases)
     test(`${name} (${property})`, () => {

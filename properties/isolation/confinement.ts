@@ -23,7 +23,14 @@
  * In the composed system (a program that uses both domains) not the dispatch protocol or the POSIX
  * state either: what a program does after a network call may depend on the answer, so there only the
  * hypervisor-level state of the primary and storage domains is observed, and the storage-unforged
- * property checks that every storage call returns what the storage domain produced.
+ * property checks that every storage call returns what the storage domain produced. Even that state
+ * follows the program's course: when the primary may tear down a crashed storage domain depends on
+ * which storage calls the program has in flight, which may depend on a network answer. So there, from
+ * the first step the run without the adversary cannot take whose effect on the observation is nil (a
+ * program's step: from then on the two runs are different programs' runs), only the primary domain's
+ * own frames are still compared, owner and content, which no program's course may change (found by
+ * the composed search: a forged network answer changed when a crashed storage domain's grants were
+ * unmapped).
  *
  * The exception is wider than "the ready queues and notifications of processes registered with the
  * compromised domain": such a process's ready queue is shared with the storage domain too, so a
@@ -116,6 +123,11 @@ export function observedWords(sys: System): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/** The primary domain's frames, owner and content: what is still compared once the runs have parted (composed system). */
+function primaryFrameWords(sys: System): Int32Array {
+  return Int32Array.from(sys.L.iso!.frames.filter((f) => f.home === PRIMARY).flatMap((f) => [f.owner, f.content]));
+}
+
 const cache = new Map<string, Int32Array>();
 function observed(sys: System): Int32Array {
   let o = cache.get(sys.shape);
@@ -149,10 +161,14 @@ export const confinement: Property = {
     // until the adversary's first step both runs are the same run, so the second starts there
     let clean: Int32Array | null = null;
     let lastAttack = '';
+    // the composed system: the runs went separate ways at a program's step (see the header)
+    let parted = false;
     const st = fastStepper(sys);
     const brs: Branch[] = new Array(st.maxEnabled);
+    const afterParting = sys.cfg.system ? primaryFrameWords(sys) : words;
     return (before, choice, after) => {
       const actor = sys.actors[choice.actor];
+      let skipped = false;
       if (adversarial[actor.comp]) {
         clean ??= before;
         lastAttack = label(sys, before, choice);
@@ -160,16 +176,21 @@ export const confinement: Property = {
       else {
         // the same actor takes the same event in the run without the adversary, if it can
         const n = st.actorEnabledInto(clean, choice.actor, brs);
+        skipped = true;
         for (let i = 0; i < n; i++)
           if (st.choice(clean, choice.actor, brs[i]).event === choice.event) {
             const next = new Int32Array(clean.length);
             st.stepInto(clean, choice.actor, brs[i], next);
             clean = next;
+            skipped = false;
             break;
           }
       }
-      const w = firstDifference(words, after, clean);
-      if (w < 0) return null;
+      const w = firstDifference(parted ? afterParting : words, after, clean);
+      if (w < 0) {
+        if (skipped && sys.cfg.system) parted = true;
+        return null;
+      }
       return {
         clause: 'primary-and-storage-unaffected',
         message: `after ${label(sys, before, choice)}, ${wordName(sys, w)} is ${after[w]} with the adversary and ${clean[w]} without it (the adversary's last step so far: ${lastAttack})`,
