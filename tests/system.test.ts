@@ -139,6 +139,7 @@ describe('holes the random search found in the correct composed model stay close
     ['remove-holds-storage', 'no-leak-after-crash', /replay gives holds/],
     ['deferred-close-reference', 'restart-descriptors', /replay gives holds/],
     ['program-parts-runs', 'confinement', /replay gives holds/],
+    ['compromised-never-answers', 'no-hang', /replay gives holds/],
   ];
   for (const [name, property, fixed] of cases)
     test(`${name} (${property})`, () => {
