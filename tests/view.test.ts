@@ -7,6 +7,7 @@ import { tracePage } from '../scripts/spec/spec.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
 import { drawObjects } from '../scripts/view/objects.ts';
 import { tell } from '../scripts/view/story.ts';
+import { makeSystem } from '../model/kit/system.ts';
 import { cli } from './lib/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'virtuos-view-'));
@@ -142,5 +143,23 @@ describe('virtuos view', () => {
     const r = await cli('view', LAYERS.dispatch, '--out', blocked);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(new RegExp(`^virtuos view: --out ${blocked}: cannot write \\((EEXIST|ENOTDIR)\\)`));
+  });
+});
+
+describe('a composed-system trace', () => {
+  test('draws a lane for every actor that moves or changes state, and names the rest', () => {
+    const t = loadTrace('traces/crash-containment/crash-fails-all-domains-1.itf.json');
+    const story = tell(t);
+    const actors = makeSystem(t.meta.config).actors.map((a) => a.name);
+    expect(actors.length).toBeGreaterThan(16);
+    // every actor is either drawn or named as not drawn, in the system's order
+    expect([...story.lanes.map((l) => l.name), ...story.hidden].sort()).toEqual([...actors].sort());
+    expect(story.lanes.length).toBeLessThan(actors.length);
+    expect(story.lanes.map((l) => l.name)).toEqual(actors.filter((a) => !story.hidden.includes(a)));
+    // every step's actor has its lane
+    for (const s of story.steps.slice(1)) expect(s.lane).toBeGreaterThanOrEqual(0);
+    for (const name of t.meta.steps.map((s) => s.actor)) expect(story.hidden).not.toContain(name);
+    // a small system keeps every lane, idle or not
+    expect(tell(loadTrace('traces/no-lost-wakeup/lostwake-1.itf.json')).hidden).toEqual([]);
   });
 });

@@ -99,6 +99,7 @@ export function renderPage(story: Story, opts: PageOptions): string {
 <p class="config">config: ${esc(config)}</p>
 ${posix}${verdictBox}
 <p class="help">Step with ← and → (Home, End for the first and the last), or click a row. A dot is the actor that moved; an arrow runs from a step that wrote a word to the first step of another actor that reads it. Words the selected step changed are highlighted.</p>
+${story.hidden.length ? `<p class="help hidden-actors">${story.hidden.length} actors neither move nor change state in this trace and are not drawn: ${esc(story.hidden.join(', '))}.</p>` : ''}
 </header>
 <main>
 <section id="picture"><div class="scroll">${picture.head}${picture.body}</div></section>

@@ -63,9 +63,14 @@ export interface ShownVerdict {
   clauseText: string;
 }
 
+/** Above this many actors, those that neither take a step nor change state in the trace get no lane. */
+export const LANE_LIMIT = 16;
+
 export interface Story {
   trace: LoadedTrace;
   lanes: Lane[];
+  /** actors left without a lane: they neither take a step nor change control state in the trace (only when there are more than LANE_LIMIT) */
+  hidden: string[];
   steps: StoryStep[];
   messages: Message[];
   replay: ReplayResult;
@@ -139,5 +144,19 @@ export function tell(trace: LoadedTrace): Story {
     divergence = { step: result.steps, recorded: stuck?.label ?? null, why: result.divergence ?? '' };
   }
   const verdict = shownVerdict(result.outcome === 'diverged' ? trace.meta.verdict : result.verdict);
-  return { trace, lanes, steps, messages, replay: result, verdict, divergence };
+  // the composed system has some sixty actors, most of which a short trace never touches
+  let hidden: string[] = [];
+  if (lanes.length > LANE_LIMIT && steps.length > 0) {
+    const keep = lanes.map((_, i) => steps.some((st, k) => st.lane === i || (k > 0 && st.pcs[i] !== steps[k - 1].pcs[i])));
+    const renumber = new Int32Array(lanes.length).fill(-1);
+    let n = 0;
+    keep.forEach((k, i) => k && (renumber[i] = n++));
+    hidden = lanes.filter((_, i) => !keep[i]).map((l) => l.name);
+    lanes = lanes.filter((_, i) => keep[i]);
+    for (const st of steps) {
+      if (st.lane >= 0) st.lane = renumber[st.lane];
+      st.pcs = st.pcs.filter((_, i) => keep[i]);
+    }
+  }
+  return { trace, lanes, hidden, steps, messages, replay: result, verdict, divergence };
 }

@@ -52,7 +52,7 @@ function summary(story: Story, out: string): string {
       ? `${v.property} violated (${v.clause}) at step ${v.step}`
       : 'all checked properties hold';
   const n = story.messages.length;
-  return `wrote ${out}: ${Math.max(0, story.steps.length - 1)} steps, ${story.lanes.length} lanes, ${n} message${n === 1 ? '' : 's'}; ${what}`;
+  return `wrote ${out}: ${Math.max(0, story.steps.length - 1)} steps, ${story.lanes.length} lanes${story.hidden.length ? ` (${story.hidden.length} actors that never move not drawn)` : ''}, ${n} message${n === 1 ? '' : 's'}; ${what}`;
 }
 
 function write(out: string, text: string): void {
