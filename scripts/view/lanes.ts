@@ -44,7 +44,10 @@ export function drawLanes(story: Story): Picture {
   const { lanes, steps, messages, verdict, divergence } = story;
   const machines = [...new Set(lanes.map((l) => l.machine))];
   const color = (lane: number) => PALETTE[machines.indexOf(lanes[lane].machine) % PALETTE.length];
-  const width = NUM + LABEL + lanes.length * LANE + MARK;
+  // the violation mark is one line of text right of the lanes: room for it (about 7.5 px a character)
+  const markText = verdict ? `✗ ${verdict.property} (${verdict.clause})` : '';
+  const mark = Math.max(MARK, Math.ceil(markText.length * 7.5) + 16);
+  const width = NUM + LABEL + lanes.length * LANE + mark;
   const stuck = divergence?.recorded != null;
   const rows = steps.length + (stuck ? 1 : 0);
   const height = rows * ROW + 8;
@@ -77,7 +80,7 @@ export function drawLanes(story: Story): Picture {
     if (v) out.push(`<text class="mark" x="${markX}" y="${y + 14}">✗ ${esc(`${verdict.property} (${verdict.clause})`)}</text>`);
     out.push('</g>');
     const prev = steps[s.n - 1];
-    if (prev && prev.phase !== s.phase) out.push(`<line class="phase" x1="0" y1="${y}" x2="${width}" y2="${y}"/><text class="phase" x="${width - MARK + 8}" y="${y + 14}">drain begins</text>`);
+    if (prev && prev.phase !== s.phase) out.push(`<line class="phase" x1="0" y1="${y}" x2="${width}" y2="${y}"/><text class="phase" x="${width - mark + 8}" y="${y + 14}">drain begins</text>`);
   }
   if (divergence && stuck) {
     const y = steps.length * ROW;
