@@ -14,6 +14,7 @@
  *
  * VIRTUOS.md: "Components" (syscall-frontend), "The dispatch protocol" step 3.
  */
+import { PRIMARY, STORAGE } from '../isolation/layout.ts';
 import { dispatchActorName } from '../kit/layout.ts';
 import { defineComponent, type Ctx } from '../kit/kit.ts';
 import { wakeWaitQueue } from './worker-pool.ts';
@@ -30,6 +31,11 @@ export const frontend = defineComponent({
     "The syscall-frontend's notify thread in the primary domain: on an event-channel signal from the service domain it clears the pending bit, " +
     'drains the notify ring and wakes the wait queue of each process named by a record.',
   initial: 'waitEvent',
+  // With the isolation layer the storage domain's notify ring is a page of that domain which the primary
+  // maps while connected: once the frontend has unmapped it (the domain stopped) the thread touches it no
+  // more, and it starts afresh with the next incarnation (found by memory-isolation in the composed system:
+  // a drain begun before a crash went on reading the ring after the DISCONNECT).
+  runnable: (c) => c.L.iso === null || c.s[c.L.iso.mappings[PRIMARY][c.L.iso.map.ring(STORAGE)].frame] === c.L.iso.frame.ring[STORAGE],
   // with the isolation layer the network domain's records go through FN (network-frontend.ts), which checks them
   count: (L) => (L.cfg.notify === 'ring' ? (L.iso ? 1 : L.dd.length) : 0),
   pc: (L, i) => L.dd[i].frontend.pc,
