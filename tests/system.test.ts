@@ -141,6 +141,7 @@ describe('holes the random search found in the correct composed model stay close
     ['program-parts-runs', 'confinement', /replay gives holds/],
     ['compromised-never-answers', 'no-hang', /replay gives holds/],
     ['drain-after-disconnect', 'memory-isolation', /F\/S FrontendWakesWaitQueue is not enabled/],
+    ['fork-waits-on-compromised', 'compatibility', /replay gives holds/],
   ];
   for (const [name, property, fixed] of cases)
     test(`${name} (${property})`, () => {
