@@ -10,6 +10,10 @@ import { networkCompromised, serviceJudged } from '../../../model/system/instanc
 import { LOC, NET } from '../../../model/posix/kernel.ts';
 import { RPC_IDLE } from '../../../model/posix/service.ts';
 import type { System } from '../../../model/kit/system.ts';
+import { slotsOfProc } from '../../../model/posix/layout.ts';
+import { posixThread } from '../../../model/posix/thread.ts';
+
+const FORK_WAIT = posixThread.stateIndex.get('forkWait')!;
 
 /** Domain d (NET, STO or LOC) is judged in state s. */
 export function domainJudged(sys: System, s: Int32Array, d: number): boolean {
@@ -31,11 +35,17 @@ export function descriptorJudged(sys: System, s: Int32Array, p: number, fd: numb
 /**
  * Thread slot t waits for (or holds the answer of) a request to a domain that is not judged: an answer
  * of the compromised network domain may be anything, and a call that merges it (poll) may wait for ever.
+ * A fork waits through its child's REGISTER, which the child sends from its own slots (found by the
+ * composed search: a compromised network domain never served it).
  */
 export function waitsOnUnjudged(sys: System, s: Int32Array, t: number): boolean {
   if (!sys.L.cfg.system) return false;
-  const row = sys.L.posix!.rpc[t];
-  for (const d of [0, 1]) if (s[row[d].st] !== RPC_IDLE && !domainJudged(sys, s, d)) return true;
+  const PL = sys.L.posix!;
+  const unjudged = (slot: number) => [0, 1].some((d) => s[PL.rpc[slot][d].st] !== RPC_IDLE && !domainJudged(sys, s, d));
+  if (unjudged(t)) return true;
+  if (s[PL.thread[t].pc] !== FORK_WAIT) return false;
+  // the child being forked is the process still registering (pstate 1)
+  for (let p = 1; p < PL.procs; p++) if (s[PL.libc[p].pstate] === 1 && slotsOfProc(PL, p).some(unjudged)) return true;
   return false;
 }
 

@@ -21,9 +21,6 @@ export function stuckCall(sys: System, s: Int32Array): string | null {
     const p = procOfSlot(PL, t);
     if (name === 'unborn' || name === 'finished' || name === 'exited' || name === 'fetch') continue;
     if (waitsOnUnjudged(sys, s, t)) continue; // a compromised network domain may never answer
-    // a fork waits for its child's REGISTER, which the child sends from its own slot (found by the
-    // composed search: a compromised network domain never served the REGISTER)
-    if (name === 'forkWait' && [...Array(PL.slots).keys()].some((c) => c !== t && stateName(sys, s, c) === 'registerWait' && waitsOnUnjudged(sys, s, c))) continue;
     const call = PL.code[t][s[th.ip]]?.call ?? '-';
     if (name === 'localBlocked' && wouldBlock(s, PL.kernel[2], p, s[th.dfd])) continue;
     if (name === 'pollLocalWait' || name === 'pollAwait') continue; // judged by poll-correctness
