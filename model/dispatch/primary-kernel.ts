@@ -22,10 +22,10 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 4; "Components" (primary domain).
  */
-import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
 import { NIL, dispatchActorName, threadName } from '../kit/layout.ts';
 import { atomicDequeue, nodeNextAt, queueContents, validNode } from './ready-queue.ts';
-import { instanceFailed, historyObject } from '../system/instance.ts';
+import { instanceFailed, emitHistory } from '../system/instance.ts';
 import { topUnchanged, writeTop } from './request-stack.ts';
 import { fmtIdx, sclib } from './sclib.ts';
 
@@ -33,12 +33,8 @@ const me = (c: Ctx) => c.L.kernel[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.kernelThreads);
 const P = (c: Ctx) => c.L.proc[procOf(c)];
 
-/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
-function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
-  if (c.emit === NO_EMIT) return;
-  const proc = historyObject(c.s, c.L, procOf(c));
-  if (proc !== null) c.emit({ ...e, proc });
-}
+/** Record a history event of this actor's dispatch process (instance.ts emitHistory). */
+const hist = (c: Ctx, e: Omit<HistEvent, 'proc'>) => emitHistory(c, procOf(c), e);
 
 /** The thread this kernel thread ran has left it (parked, yielded or exited). */
 function free(c: Ctx): boolean {

@@ -17,13 +17,13 @@
  *
  * VIRTUOS.md: "The dispatch protocol", steps 1, 2, 4 and 5.
  */
-import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
 import { domainOfProc, SEEN_FAILED, ID_CALL, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_IN_PROGRESS, WAKE_REQUESTED, dispatchActorName } from '../kit/layout.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { reqOfDispatchThread } from '../posix/carry.ts';
 import { answerFailure, answerText, dropReference, failureAnswer, isControl, reqOp, requestText, RPC_DONE, submitted } from '../posix/service.ts';
 import { errName } from '../posix/program.ts';
-import { instanceFailed, signalsViaHypervisor, slotOfService, historyObject } from '../system/instance.ts';
+import { instanceFailed, signalsViaHypervisor, slotOfService, emitHistory } from '../system/instance.ts';
 import { send } from '../isolation/event-channel.ts';
 import { PRIMARY } from '../isolation/layout.ts';
 
@@ -31,12 +31,8 @@ const me = (c: Ctx) => c.L.thread[c.me];
 export const procOfThread = (c: { L: { cfg: { threads: number } }; me: number }) => Math.floor(c.me / c.L.cfg.threads);
 const P = (c: Ctx) => c.L.proc[procOfThread(c)];
 
-/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
-function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
-  if (c.emit === NO_EMIT) return;
-  const proc = historyObject(c.s, c.L, procOfThread(c));
-  if (proc !== null) c.emit({ ...e, proc });
-}
+/** Record a history event of this actor's dispatch process (instance.ts emitHistory). */
+const hist = (c: Ctx, e: Omit<HistEvent, 'proc'>) => emitHistory(c, procOfThread(c), e);
 /** the dispatch domain (service domain instance) the thread's calls go to */
 const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOfThread(c))];
 const T = (c: Ctx) => dispatchActorName(c.L, 'T', c.me);

@@ -31,13 +31,13 @@
  *
  * VIRTUOS.md: "The dispatch protocol", step 3 and "Workers".
  */
-import { defineComponent, type Ctx, type HistEvent, NO_EMIT } from '../kit/kit.ts';
+import { defineComponent, type Ctx, type HistEvent } from '../kit/kit.ts';
 import { domainOfProc, SERVICE_NETWORK, ID_DONE, ID_RECV, ID_RQUEUE, ID_SEND, NIL, WAKE_REQUESTED, WAKE_SLEEPING_SHIFT, dispatchActorName, threadName } from '../kit/layout.ts';
 import { atomicEnqueue, nodeNextAt, validNode } from './ready-queue.ts';
 import { fmtTop, topUnchanged, writeTop } from './request-stack.ts';
 import { callName, fmtIdx, fmtWake } from './sclib.ts';
 import { reqOfNumber } from '../posix/carry.ts';
-import { serviceSideRuns, signalsViaHypervisor, slotOfService, historyObject } from '../system/instance.ts';
+import { serviceSideRuns, signalsViaHypervisor, slotOfService, emitHistory } from '../system/instance.ts';
 import { send } from '../isolation/event-channel.ts';
 import { answerEintr, answerTimeout, block, blocksAtPickup, canProceed, execute as serve, finitePoll, marked, outcomeText, requestText, RPC_BLOCKED, RPC_SUBMITTED, takeUpLabel, type Req } from '../posix/service.ts';
 
@@ -45,12 +45,8 @@ const me = (c: Ctx) => c.L.worker[c.me];
 const procOf = (c: Ctx) => Math.floor(c.me / c.L.cfg.workers);
 const P = (c: Ctx) => c.L.proc[procOf(c)];
 
-/** Record a history event of this actor's dispatch process (none while its domain has failed: instance.ts historyObject). */
-function hist(c: Ctx, e: Omit<HistEvent, 'proc'>): void {
-  if (c.emit === NO_EMIT) return;
-  const proc = historyObject(c.s, c.L, procOf(c));
-  if (proc !== null) c.emit({ ...e, proc });
-}
+/** Record a history event of this actor's dispatch process (instance.ts emitHistory). */
+const hist = (c: Ctx, e: Omit<HistEvent, 'proc'>) => emitHistory(c, procOf(c), e);
 /** the dispatch domain (service domain instance) the worker serves */
 const DD = (c: Ctx) => c.L.dd[domainOfProc(c.L, procOf(c))];
 const lockfree = (c: Ctx) => c.L.cfg.readyQueue === 'lockfree';

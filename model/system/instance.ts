@@ -5,6 +5,7 @@
  */
 import { LIFE, NETWORK, SERVICE_SERVING, STORAGE, type IsolationLayout } from '../isolation/layout.ts';
 import { domainOfProc, SERVICE_STORAGE, type Layout } from '../kit/layout.ts';
+import { NO_EMIT, type Ctx, type HistEvent } from '../kit/kit.ts';
 
 /** The composed system (every layer on). */
 export const composed = (L: Layout) => !!L.cfg.system;
@@ -91,6 +92,16 @@ export function historyObject(s: Int32Array, L: Layout, q: number): number | nul
   const w = L.rec!.dom[service];
   if (s[w.running] === 0) return null;
   return q + L.proc.length * (s[w.fe] + 1);
+}
+
+/**
+ * Record a history event of dispatch process q, on its history object (none while its domain has
+ * failed); nothing at all when nobody takes history (NO_EMIT: the exhaustive search, the guards).
+ */
+export function emitHistory(c: Ctx, q: number, e: Omit<HistEvent, 'proc'>): void {
+  if (c.emit === NO_EMIT) return;
+  const proc = historyObject(c.s, c.L, q);
+  if (proc !== null) c.emit({ ...e, proc });
 }
 
 /** The dispatch process and incarnation a history object names (historyObject's inverse). */
