@@ -14,7 +14,7 @@
  *
  * VIRTUOS.md: "Components" (syscall-frontend), "The dispatch protocol" step 3.
  */
-import { PRIMARY, STORAGE } from '../isolation/layout.ts';
+import { primaryMapsRing, STORAGE } from '../isolation/layout.ts';
 import { dispatchActorName } from '../kit/layout.ts';
 import { defineComponent, type Ctx } from '../kit/kit.ts';
 import { wakeWaitQueue } from './worker-pool.ts';
@@ -35,7 +35,7 @@ export const frontend = defineComponent({
   // maps while connected: once the frontend has unmapped it (the domain stopped) the thread touches it no
   // more, and it starts afresh with the next incarnation (found by memory-isolation in the composed system:
   // a drain begun before a crash went on reading the ring after the DISCONNECT).
-  runnable: (c) => c.L.iso === null || c.s[c.L.iso.mappings[PRIMARY][c.L.iso.map.ring(STORAGE)].frame] === c.L.iso.frame.ring[STORAGE],
+  runnable: (c) => c.L.iso === null || primaryMapsRing(c.s, c.L.iso, STORAGE),
   // with the isolation layer the network domain's records go through FN (network-frontend.ts), which checks them
   count: (L) => (L.cfg.notify === 'ring' ? (L.iso ? 1 : L.dd.length) : 0),
   pc: (L, i) => L.dd[i].frontend.pc,

@@ -461,3 +461,6 @@ export function isolationWords(I: IsolationLayout): IsolationWord[] {
 
 /** Actor names of the adversary's machines, in layout order. */
 export const ADVERSARY_NAMES = ['AG', 'AM', 'AE', 'AX'] as const;
+
+/** The primary maps the notify ring of the service domain in `slot` (while connected; the DISCONNECT unmaps it). */
+export const primaryMapsRing = (s: Int32Array, I: IsolationLayout, slot: number): boolean => s[I.mappings[PRIMARY][I.map.ring(slot)].frame] === I.frame.ring[slot];

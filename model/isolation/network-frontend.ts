@@ -23,7 +23,7 @@
  *
  * VIRTUOS.md: "Memory and isolation" (the primary checks every notify record), "The dispatch protocol" step 3.
  */
-import { NETWORK, PRIMARY, type IsolationLayout } from './layout.ts';
+import { NETWORK, PRIMARY, primaryMapsRing, type IsolationLayout } from './layout.ts';
 import { defineComponent, type Ctx } from '../kit/kit.ts';
 import { networkConnect } from './primary-domain.ts';
 import { wakeWaitQueue } from '../dispatch/worker-pool.ts';
@@ -32,7 +32,6 @@ import { ddOfService } from '../system/instance.ts';
 
 const iso = (c: Ctx): IsolationLayout => c.L.iso!;
 const connectedPc = networkConnect.stateIndex.get('connected')!;
-const ringMapping = (c: Ctx) => iso(c).mappings[PRIMARY][iso(c).map.ring(NETWORK)];
 const pendingWord = (c: Ctx) => iso(c).ports[PRIMARY][iso(c).port.primaryNotify(NETWORK)].pending;
 
 /** Does the record (tgid, pid) name a thread of a process registered with the network domain? */
@@ -84,7 +83,7 @@ export const networkFrontend = defineComponent({
   },
   guards: {
     connectedAndPending: (c) => c.s[iso(c).connect[NETWORK - 1].pc] === connectedPc && c.s[pendingWord(c)] !== 0,
-    ringMappedNonEmpty: (c) => c.s[ringMapping(c).frame] === iso(c).frame.ring[NETWORK] && c.s[iso(c).ringN.len] > 0,
+    ringMappedNonEmpty: (c) => primaryMapsRing(c.s, iso(c), NETWORK) && c.s[iso(c).ringN.len] > 0,
     recordAccepted: (c) => recordTarget(iso(c), c.L.cfg, c.s[iso(c).notify.tgid], c.s[iso(c).notify.pid]) >= 0,
   },
   guardDocs: {
