@@ -16,10 +16,16 @@ import { recoveryClient } from '../../model/recovery/client.ts';
 import { COMPONENTS, enabled, step, type System } from '../../model/kit/system.ts';
 import { LIFE } from '../../model/isolation/layout.ts';
 import { frontendConnected } from '../../model/isolation/primary-domain.ts';
-import { epochOf, lifeOfDomain, slotOf } from '../../model/recovery/layout.ts';
+import { epochOf, lifeOfDomain, NET, slotOf } from '../../model/recovery/layout.ts';
 
 /** Only for configurations with the recovery layer on. */
 export const recoveryOn = (cfg: Config) => cfg.recovery;
+
+/**
+ * Is domain d promised to the end of a run (to be connected, to serve, to answer)? Not the network
+ * domain when the adversary is on: a compromised domain may refuse all three.
+ */
+export const promisedAtEnd = (cfg: Config, d: number) => !(d === NET && cfg.adversary);
 
 const compIndex = (c: unknown) => COMPONENTS.indexOf(c as never);
 

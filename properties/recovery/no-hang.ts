@@ -16,9 +16,9 @@
  */
 import { crashOf } from '../../model/recovery/fault-injector.ts';
 import { NO_HANG_BOUND } from '../../model/recovery/semantics.ts';
-import { CALL_PENDING, CLIENTS, DOMAIN_NAMES, domainOfClient, NET } from '../../model/recovery/layout.ts';
+import { CALL_PENDING, CLIENTS, DOMAIN_NAMES, domainOfClient } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
-import { clientPc, derivedRun, heldAfterCrash, recoveryOn } from './lib.ts';
+import { clientPc, derivedRun, heldAfterCrash, promisedAtEnd, recoveryOn } from './lib.ts';
 
 export const noHang: Property = {
   name: 'no-hang',
@@ -49,8 +49,7 @@ export const noHang: Property = {
     const R = sys.L.rec!;
     const waitPc = clientPc('wait');
     for (let p = 0; p < CLIENTS; p++)
-      // a compromised network domain (the adversary) may refuse to answer, as restoration says too
-      if (s[R.client[p].pc] === waitPc && !(domainOfClient(p) === NET && sys.cfg.adversary)) return { clause: 'all-return', message: `C${p + 1} still waits for its call at the end of the run (${end.quiescent ? 'nothing else can move' : `fair drain bound ${end.bound} reached`})` };
+      if (s[R.client[p].pc] === waitPc && promisedAtEnd(sys.cfg, domainOfClient(p))) return { clause: 'all-return', message: `C${p + 1} still waits for its call at the end of the run (${end.quiescent ? 'nothing else can move' : `fair drain bound ${end.bound} reached`})` };
     return null;
   },
 };

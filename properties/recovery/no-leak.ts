@@ -27,10 +27,10 @@
 import { domidOf, FREE, LIFE, PORT_FREE, PRIMARY, slotOfDomid } from '../../model/isolation/layout.ts';
 import { frameMapped } from '../../model/isolation/grant-table.ts';
 import { frontendConnected, frontendLetGo, frontendMaps, primaryPorts } from '../../model/isolation/primary-domain.ts';
-import { clientsOf, DOMAIN_NAMES, DOMAINS, NET, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery/layout.ts';
+import { clientsOf, DOMAIN_NAMES, DOMAINS, domidAt, epochOf, epochOfDomid, lifeOfDomain, slotOf } from '../../model/recovery/layout.ts';
 import type { System } from '../../model/kit/system.ts';
 import type { Property } from '../property.ts';
-import { recoveryOn } from './lib.ts';
+import { promisedAtEnd, recoveryOn } from './lib.ts';
 
 const LIFE_NAMES = Object.keys(LIFE);
 
@@ -113,8 +113,7 @@ export const noLeak: Property = {
   final: (sys, s) => {
     const I = sys.L.iso!;
     for (let d = 0; d < DOMAINS; d++) {
-      // a compromised network domain (the adversary) may refuse to be connected: its availability is not promised
-      if (d === NET && sys.cfg.adversary) continue;
+      if (!promisedAtEnd(sys.cfg, d)) continue;
       const life = lifeOfDomain(s, I, d);
       const slot = slotOf(d);
       if (life !== LIFE.running || !frontendConnected(s, sys.L, slot))

@@ -13,7 +13,7 @@
  */
 import { CALL_DONE, CLIENTS, domainOfClient, DOMAIN_NAMES, domidAt, NET } from '../../model/recovery/layout.ts';
 import type { Property } from '../property.ts';
-import { clientPc, recoveryOn } from './lib.ts';
+import { clientPc, promisedAtEnd, recoveryOn } from './lib.ts';
 
 export const restoration: Property = {
   name: 'restoration',
@@ -41,8 +41,7 @@ export const restoration: Property = {
     const R = sys.L.rec!;
     const donePc = clientPc('done');
     for (let p = 0; p < CLIENTS; p++) {
-      // a compromised network domain (the adversary) may refuse to serve: its client is promised nothing at the end
-      if (domainOfClient(p) === NET && sys.cfg.adversary) continue;
+      if (!promisedAtEnd(sys.cfg, domainOfClient(p))) continue;
       if (s[R.client[p].pc] !== donePc) return { clause: 'transfers-finish', message: `C${p + 1} has not finished its transfer at the end of the run (${end.quiescent ? 'nothing else can move' : `fair drain bound ${end.bound} reached`})` };
       if (domainOfClient(p) === NET && s[R.client[p].peer] !== sys.cfg.chunks) return { clause: 'transfers-finish', message: `the network peer received ${s[R.client[p].peer]} of ${sys.cfg.chunks} chunks on the last connection` };
     }
