@@ -139,6 +139,9 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const plans: Plan[] = [];
   const words = (o: object) => Int32Array.from(Object.values(o) as number[]);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  // A plan hands out the same candidates array for the same members: canon caches permutations by it.
+  const fixedMembers = (all: number[]) => () => all;
+  const liveWorkers = range(W + 1).map((n) => range(n));
   for (let p = 0; p < cfg.processes; p++) {
     const P = L.proc[p];
     const ts = range(T).map((i) => p * T + i);
@@ -172,7 +175,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes,
         rq: cfg.readyQueue === 'atomic' ? { rq: P.rq, len: P.rqLen } : null,
-        candidates: ((all) => () => all)(range(T).slice(fixed)),
+        candidates: fixedMembers(range(T).slice(fixed)),
         first: p * T,
       });
     }
@@ -185,7 +188,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null })),
         codes: [],
         rq: null,
-        candidates: ((all) => () => all)(range(K)),
+        candidates: fixedMembers(range(K)),
         first: p * K,
       });
     if (groups.includes('workers'))
@@ -197,7 +200,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: [],
         codes: [],
         rq: null,
-        candidates: ((byLive) => (s: Int32Array) => byLive[Math.max(0, Math.min(W, s[P.liveWorkers]))])(range(W + 1).map((n) => range(n))),
+        candidates: (s) => liveWorkers[Math.max(0, Math.min(W, s[P.liveWorkers]))],
         first: p * W,
       });
     if (groups.includes('entries')) {
@@ -228,7 +231,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes: [],
         rq: null,
-        candidates: ((all) => () => all)(range(E)),
+        candidates: fixedMembers(range(E)),
         first: 0,
       });
     }
