@@ -17,6 +17,7 @@ import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { CombinationError, exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
+import { StateCodec } from '../scripts/verifier/exhaustive/store.ts';
 
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
 /** The dispatch model's seeded bugs: the layers have their own test files. */
@@ -164,5 +165,50 @@ describe('exhaustive search', () => {
     await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', symmetry: ['workers'] }))).rejects.toThrow(/weak fairness is about individual actors/);
     await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', por: true }))).rejects.toThrow(/partial-order reduction/);
     await expect(exhaustive(opts(A(), 'correct', { props: [live], liveness: 'cycles', store: 'bitstate' }))).rejects.toThrow(/bitstate store/);
+  });
+});
+
+describe('state store', () => {
+  test('the generated packing packs and unpacks exactly as the loops over the field lists do, across widenings', () => {
+    for (const cfg of [anchorConfig(2, 2), DEFAULT_CONFIG]) {
+      const sys = makeSystem(cfg);
+      const st = fastStepper(sys);
+      const codec = new StateCodec(sys.init);
+      const acts = new Int32Array(st.maxEnabled);
+      const brs: Branch[] = new Array(st.maxEnabled);
+      const bytes = (n: number) => {
+        const b = new Uint8Array((n + 7) & ~3);
+        return { b, i16: new Int16Array(b.buffer), i32: new Int32Array(b.buffer) };
+      };
+      const a = bytes(sys.L.size * 4);
+      const r = bytes(sys.L.size * 4);
+      const back = new Int32Array(sys.L.size);
+      const backLoop = new Int32Array(sys.L.size);
+      let widened = 0;
+      for (const walk of fc.sample(fc.array(fc.nat(1000), { minLength: 200, maxLength: 200 }), { seed: 3, numRuns: 4 })) {
+        let s = sys.init;
+        for (const pick of walk) {
+          const n = st.enabledInto(s, acts, brs);
+          if (n === 0) break;
+          const next = new Int32Array(s.length);
+          st.stepInto(s, acts[pick % n], brs[pick % n], next);
+          s = next;
+          const fits = codec.encode(s, a.b, a.i16, a.i32);
+          expect(codec.encodeLoop(s, r.b, r.i16, r.i32)).toBe(fits);
+          if (!fits) {
+            widened++;
+            codec.widenFor(s);
+            expect(codec.encode(s, a.b, a.i16, a.i32)).toBe(true);
+            expect(codec.encodeLoop(s, r.b, r.i16, r.i32)).toBe(true);
+          }
+          expect(Array.from(a.b.subarray(0, codec.stride))).toEqual(Array.from(r.b.subarray(0, codec.stride)));
+          codec.decode(a.b, 0, back);
+          codec.decodeLoop(a.b, 0, backLoop);
+          expect(Array.from(back)).toEqual(Array.from(s));
+          expect(Array.from(backLoop)).toEqual(Array.from(s));
+        }
+      }
+      expect(widened).toBeGreaterThan(0);
+    }
   });
 });

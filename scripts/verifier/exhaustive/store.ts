@@ -61,10 +61,40 @@ export class StateCodec {
     this.o2 = this.c4.length * 4;
     this.o1 = this.o2 + this.c2.length * 2;
     this.stride = (this.o1 + this.c1.length + 3) & ~3 || 4;
+    this.generate();
   }
 
   /** Encode s into out (stride bytes; i16 and i32 are views of the same buffer). False: s does not fit, call widenFor(s). */
   encode(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
+    return this.encodeFn(s, out, i16, i32, off);
+  }
+
+  /**
+   * The packing as straight-line code, generated for this layout (word indices, constant values and
+   * field offsets folded in): no index arrays are read per state. Generated again on every relayout;
+   * `encodeLoop`/`decodeLoop` are the same packing written as loops, and a test checks both agree.
+   */
+  private encodeFn: (s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off: number) => boolean = () => false;
+  private decodeFn: (b: Uint8Array, off: number, out: Int32Array) => void = () => {};
+
+  private generate(): void {
+    const e: string[] = [];
+    for (const i of this.cz) e.push(`if (s[off + ${i}] !== ${this.base[i]}) return false;`);
+    this.c4.forEach((i, j) => e.push(`i32[${j}] = s[off + ${i}];`));
+    const h = this.o2 >> 1;
+    this.c2.forEach((i, j) => e.push(`v = s[off + ${i}]; if (v < -32768 || v > 32767) return false; i16[${h + j}] = v;`));
+    this.c1.forEach((i, j) => e.push(`v = s[off + ${i}] + 1; if (v < 0 || v > 255) return false; out[${this.o1 + j}] = v;`));
+    for (let j = this.o1 + this.c1.length; j < this.stride; j++) e.push(`out[${j}] = 0;`);
+    this.encodeFn = new Function('s', 'out', 'i16', 'i32', 'off', `let v = 0;\n${e.join('\n')}\nreturn true;`) as typeof this.encodeFn;
+    const d: string[] = ['out.set(base);'];
+    this.c4.forEach((i, j) => d.push(`out[${i}] = b[off + ${4 * j}] | (b[off + ${4 * j + 1}] << 8) | (b[off + ${4 * j + 2}] << 16) | (b[off + ${4 * j + 3}] << 24);`));
+    this.c2.forEach((i, j) => d.push(`out[${i}] = ((b[off + ${this.o2 + 2 * j}] | (b[off + ${this.o2 + 2 * j + 1}] << 8)) << 16) >> 16;`));
+    this.c1.forEach((i, j) => d.push(`out[${i}] = b[off + ${this.o1 + j}] - 1;`));
+    this.decodeFn = new Function('base', `return (b, off, out) => {\n${d.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
+  }
+
+  /** The packing as loops over the field lists (the reference for the generated code). */
+  encodeLoop(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
     const base = this.base;
     const cz = this.cz;
     for (let j = 0; j < cz.length; j++) {
@@ -107,6 +137,10 @@ export class StateCodec {
   }
 
   decode(b: Uint8Array, off: number, out: Int32Array): void {
+    this.decodeFn(b, off, out);
+  }
+
+  decodeLoop(b: Uint8Array, off: number, out: Int32Array): void {
     out.set(this.base);
     const c4 = this.c4;
     for (let j = 0; j < c4.length; j++) {
