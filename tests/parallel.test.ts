@@ -12,7 +12,10 @@ import { anchorConfig } from '../model/kit/config.ts';
 import { propertiesFor } from '../properties/index.ts';
 import { main } from '../scripts/cli/main.ts';
 import { exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
-import { chunkRunner } from '../scripts/verifier/workers/pool.ts';
+import { chunkRunner, partitionRunner } from '../scripts/verifier/workers/pool.ts';
+import { partitionable, partitionedExhaustive } from '../scripts/verifier/exhaustive/partitioned.ts';
+import { loadTrace, replay } from '../scripts/traces/trace.ts';
+import type { Config } from '../model/kit/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'virtuos-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +104,83 @@ describe('worker threads', () => {
     const lim2 = await exhaustive({ ...o('e4'), maxStates: 3000 }, runner2).finally(() => runner2.close());
     expect(pick(lim2)).toEqual(pick(lim));
   });
+});
+
+describe('partitioned store', () => {
+  const o = (cfg: Config, variant: string, out: string, extra: Partial<ExhaustiveOptions> = {}): ExhaustiveOptions => ({
+    cfg,
+    variant,
+    props: propertiesFor(cfg).filter((p) => p.invariant || p.final),
+    maxStates: 10_000_000,
+    maxDepth: null,
+    store: 'full',
+    symmetry: [],
+    por: false,
+    liveness: 'terminal',
+    outDir: join(dir, out),
+    ...extra,
+  });
+  const parted = (opts: ExhaustiveOptions, n: number) =>
+    partitionedExhaustive(opts, (words) => partitionRunner({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por }, opts.store === 'full' ? 'full' : 'hashcompact', n, words));
+  const pick = (s: Awaited<ReturnType<typeof exhaustive>>) => [s.states, s.transitions, s.depth, s.terminalStates, s.complete, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
+
+  test('on every anchor size up to 2x2 two workers owning half the states each find what one thread finds', async () => {
+    const sizes: [Config, Partial<ExhaustiveOptions>][] = [
+      [anchorConfig(1, 1), {}],
+      [anchorConfig(1, 2), {}],
+      [anchorConfig(1, 2), { store: 'hashcompact' }],
+      [anchorConfig(2, 1), {}],
+      // 2x2 whole is 5.9M states (about 20 s a search): with symmetry, 580,394
+      [anchorConfig(2, 2), { symmetry: ['threads', 'kernels', 'workers', 'entries'] }],
+    ];
+    for (const [cfg, extra] of sizes) {
+      const one = await exhaustive(o(cfg, 'correct', 'p1', extra));
+      const two = await parted(o(cfg, 'correct', 'p2', extra), 2);
+      expect(pick(two)).toEqual(pick(one));
+      expect(two.statement).toMatch(/^PROVED: /);
+    }
+  }, 60_000);
+
+  test('a seeded bug: the same shortest counterexample for any number of workers, as long as one thread\'s, and it replays', async () => {
+    const cfg = anchorConfig(2, 1, 2, 1, 1, 'lostwake');
+    const one = await exhaustive(o(cfg, 'lostwake', 'q0'));
+    const runs = [];
+    for (const n of [1, 2, 3]) runs.push(await parted(o(cfg, 'lostwake', `q${n}`), n));
+    for (const r of runs) expect(pick(r)).toEqual(pick(one));
+    const traces = runs.map((r) => readFileSync(r.results.find((x) => x.trace)!.trace!, 'utf8'));
+    expect(traces[1]).toBe(traces[0]);
+    expect(traces[2]).toBe(traces[0]);
+    const file = runs[1].results.find((x) => x.trace)!.trace!;
+    const rep = replay(loadTrace(file));
+    expect(rep.outcome).toBe('reproduced');
+  }, 30_000);
+
+  test('a depth bound covers the same states; a state limit stops at the end of a level and says it is no proof', async () => {
+    const cfg = anchorConfig(2, 1);
+    const one = await exhaustive(o(cfg, 'correct', 'd1', { maxDepth: 30 }));
+    const two = await parted(o(cfg, 'correct', 'd2', { maxDepth: 30 }), 2);
+    expect(pick(two)).toEqual(pick(one));
+    expect(two.limit).toBe('max-depth');
+    const lim = await parted(o(cfg, 'correct', 'd3', { maxStates: 5000 }), 2);
+    expect(lim.limit).toBe('max-states');
+    expect(lim.states).toBeGreaterThanOrEqual(5000);
+    expect(lim.statement).toMatch(/NOT a proof/);
+    const upTo = await exhaustive(o(cfg, 'correct', 'd4', { maxDepth: lim.fullDepth + 1 }));
+    expect(lim.states).toBe(upTo.states);
+  }, 30_000);
+
+  test('the command line partitions when the search allows it and says which way it runs', async () => {
+    expect(partitionable({ store: 'full', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(true);
+    expect(partitionable({ store: 'full', por: false, liveness: 'cycles', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(false);
+    const p = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--liveness', 'terminal', '--out', join(dir, 'c1'));
+    expect(p.code).toBe(0);
+    expect(p.out[0]).toMatch(/2 worker threads \(partitioned store\)/);
+    const c = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--out', join(dir, 'c2'));
+    expect(c.code).toBe(0);
+    expect(c.out[0]).toMatch(/2 worker threads \(expanding chunks/);
+    const states = (r: { out: string[] }) => r.out.find((l) => l.startsWith('states: '))!.split(',')[0];
+    expect(states(p)).toBe(states(c));
+  }, 30_000);
 });
 
 describe('shards and merge', () => {

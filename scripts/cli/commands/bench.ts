@@ -55,7 +55,7 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
-                   (default 6000000)
+                   (default 6000000) on --big-workers N threads (default 2: the partitioned store)
   --layers         only the random explorer's steps per second on each layer alone and on the
                    composed system (also the last part of a full run)
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
@@ -179,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
       'bug-size': { type: 'string' },
       big: { type: 'string' },
       'big-states': { type: 'string' },
+      'big-workers': { type: 'string' },
       'spin-timeout': { type: 'string' },
       reps: { type: 'string' },
       quick: { type: 'boolean' },
@@ -206,6 +207,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const s of big) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`--big: a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
   const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 6_000_000);
   const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
+  const bigWorkers = intOption(values, 'big-workers', 1, 64, 2);
   const json = values.json === true;
   const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
   const search = list(values.search ?? STRATEGY_CHOICES.join(',')) as StrategyChoice[];
@@ -297,7 +299,7 @@ export async function run(argv: string[]): Promise<number> {
 
     // 1c. Sizes SPIN cannot finish here: SPIN stopped after --spin-timeout, ours with symmetry reduction up to --big-states.
     if (big.length) {
-      say(`\nlarger sizes (SPIN: DFS, stopped after ${spinTimeout} s; ours: --symmetry --liveness terminal, at most ${fmt(bigStates)} states):`);
+      say(`\nlarger sizes (SPIN: DFS, stopped after ${spinTimeout} s; ours: --symmetry --liveness terminal --workers ${bigWorkers}, at most ${fmt(bigStates)} states):`);
       say(`  ${'size'.padEnd(11)} ${'tool'.padEnd(7)} ${'states'.padStart(9)} ${'st/s'.padStart(8)} ${'s'.padStart(7)} ${'MB'.padStart(7)}  result`);
       for (const size of big) {
         if (!noSpin) {
@@ -309,7 +311,7 @@ export async function run(argv: string[]): Promise<number> {
         // every symmetry group; where the M:N scheduler makes threads distinguishable (fewer kernel threads
         // than threads) verify refuses thread symmetry, and the other groups are used
         let groups = 'threads,kernels,workers,entries';
-        const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--out', traces]);
+        const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--workers', String(bigWorkers), '--out', traces]);
         let r: ReturnType<typeof ours>;
         try {
           r = run(groups);
@@ -320,7 +322,7 @@ export async function run(argv: string[]): Promise<number> {
         }
         const s = r.summary;
         const proved = s.ok === true && s.complete === true;
-        const row: Row = { size, bug: null, tool: 'virtuos-symmetry', states: Number(s.states), states_per_s: Number(s.statesPerS), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: Number(s.timeS), proved, max_states: bigStates, symmetry_groups: groups };
+        const row: Row = { size, bug: null, tool: 'virtuos-symmetry', states: Number(s.states), states_per_s: Number(s.statesPerS), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: Number(s.timeS), proved, max_states: bigStates, symmetry_groups: groups, workers: bigWorkers };
         emit(row);
         say(`  ${size.padEnd(11)} ${'ours'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${proved ? 'PROVED' : s.ok === true ? `not finished: the ${fmt(bigStates)}-state limit` : 'VIOLATED'} (symmetry: ${groups})`);
       }

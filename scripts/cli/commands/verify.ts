@@ -5,11 +5,12 @@ import { VARIANTS } from '../../../model/variants.ts';
 import { LAYERS, layerConfig, LayerError, PROPERTIES, propertiesFor, propertyByName, withLayersFor, type Layer } from '../../../properties/index.ts';
 import type { Property } from '../../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../args.ts';
-import { checkCombination, CombinationError, exhaustive, type ExhaustiveSummary, type LivenessMode } from '../../verifier/exhaustive/exhaustive.ts';
+import { checkCombination, CombinationError, exhaustive, type ExhaustiveProgress, type ExhaustiveSummary, type LivenessMode } from '../../verifier/exhaustive/exhaustive.ts';
 import { PorError } from '../../verifier/exhaustive/por.ts';
 import type { StoreKind } from '../../verifier/exhaustive/store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../../verifier/exhaustive/symmetry.ts';
-import { chunkRunner } from '../../verifier/workers/pool.ts';
+import { chunkRunner, partitionRunner } from '../../verifier/workers/pool.ts';
+import { partitionable, partitionedExhaustive } from '../../verifier/exhaustive/partitioned.ts';
 import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../../verifier/random/batches.ts';
 import { defaultMaxPicks, verify, type SystemCounts, type VerifySummary } from '../../verifier/random/verify.ts';
 import { MIX, STRATEGY_CHOICES, type StrategyChoice } from '../../verifier/random/search/strategy.ts';
@@ -102,7 +103,11 @@ proved and up to which bound. History properties (linearizable) are left to rand
  both:
   --workers N    worker threads (default 1); the result is the same as with one. In random mode the
                  runs are then cut into batches of ${BATCH_RUNS} with seeds derived from --seed (a different
-                 sample than one campaign with the same seed, the same for any N)
+                 sample than one campaign with the same seed, the same for any N). In exhaustive
+                 mode each worker owns the states whose hash falls in its part (a partitioned store;
+                 the counts and verdicts are one thread's, a counterexample is as short and the same
+                 for any N), except with --liveness cycles, --por or --shard, where the workers expand
+                 chunks and one thread stores (the same result as one thread, and no faster)
   --shard K/N    run part K of N (random: the batches b with b mod N = K-1; exhaustive: the states
                  below a root level split by hash); combine the parts' --json output with 'virtuos merge'
 
@@ -526,47 +531,47 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   const names = props.map((p) => p.name);
   const notChecked = PROPERTIES.filter((p) => !p.invariant && !p.final && !names.includes(p.name)).map((p) => p.name);
   const tty = !json && process.stderr.isTTY;
+  // More than one worker: a partitioned store when the search allows it, else chunks expanded by the workers.
+  const partitioned = workers > 1 && partitionable(opts);
   const reductions = [symmetry.length ? `symmetry (${symmetry.join(', ')})` : '', por ? 'partial-order' : ''].filter(Boolean).join(' + ') || 'none';
   if (json)
     console.log(
-      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxDepth, store, symmetry, por, liveness, workers, shard }),
+      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxDepth, store, symmetry, por, liveness, workers, parallel: workers > 1 ? (partitioned ? 'partitioned' : 'chunks') : null, shard }),
     );
   else {
     console.log(
-      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
+      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads (${partitioned ? 'partitioned store' : 'expanding chunks; one thread stores: --liveness cycles, --por and --shard need that'})` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
     );
     console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
   }
   let summary: ExhaustiveSummary;
   let runner = null;
   try {
-    if (workers > 1) runner = await chunkRunner({ cfg, props: names, symmetry, por }, workers);
+    if (workers > 1 && !partitioned) runner = await chunkRunner({ cfg, props: names, symmetry, por }, workers);
     let lastJson = 0;
     let lastLine = 0;
     let lastStates = 0;
-    summary = await exhaustive(
-      {
-        ...opts,
-        onProgress: (p) => {
-          if (json) {
-            if (p.elapsedS - lastJson >= 5) {
-              lastJson = p.elapsedS;
-              console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, queued: p.queued, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), violated: p.violated }));
-            }
-            return;
-          }
-          // text: a line on stderr every 2 s (rewritten in place on a terminal)
-          if (p.elapsedS - lastLine < 2) return;
-          const rate = (p.states - lastStates) / (p.elapsedS - lastLine);
-          lastLine = p.elapsedS;
-          lastStates = p.states;
-          const share = `, ${((100 * p.states) / maxStates).toFixed(1)}% of the ${fmtCount(maxStates)}-state limit`;
-          const line = `  ${p.elapsedS.toFixed(0)} s: ${fmtCount(p.states)} states (${fmtCount(Math.round(rate))}/s), depth ${p.depth}, queue ${fmtCount(p.queued)}, ${fmtCount(Math.round(process.memoryUsage().rss / 2 ** 20))} MB${share}${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
-          process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
-        },
-      },
-      runner,
-    );
+    const onProgress = (p: ExhaustiveProgress) => {
+      if (json) {
+        if (p.elapsedS - lastJson >= 5) {
+          lastJson = p.elapsedS;
+          console.log(JSON.stringify({ type: 'progress', states: p.states, transitions: p.transitions, depth: p.depth, queued: p.queued, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), violated: p.violated }));
+        }
+        return;
+      }
+      // text: a line on stderr every 2 s (rewritten in place on a terminal)
+      if (p.elapsedS - lastLine < 2) return;
+      const rate = (p.states - lastStates) / (p.elapsedS - lastLine);
+      lastLine = p.elapsedS;
+      lastStates = p.states;
+      const share = `, ${((100 * p.states) / maxStates).toFixed(1)}% of the ${fmtCount(maxStates)}-state limit`;
+      const line = `  ${p.elapsedS.toFixed(0)} s: ${fmtCount(p.states)} states (${fmtCount(Math.round(rate))}/s), depth ${p.depth}, queue ${fmtCount(p.queued)}, ${fmtCount(Math.round(process.memoryUsage().rss / 2 ** 20))} MB${share}${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
+      process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    };
+    const spec = { cfg, props: names, symmetry, por };
+    summary = partitioned
+      ? await partitionedExhaustive({ ...opts, onProgress }, (words) => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers, words))
+      : await exhaustive({ ...opts, onProgress }, runner);
   } catch (e) {
     if (e instanceof CombinationError || e instanceof SymmetryError || e instanceof PorError) throw new UsageError(e.message);
     throw e;

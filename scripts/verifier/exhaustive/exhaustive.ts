@@ -233,6 +233,17 @@ export class Expander {
     return [n, m];
   }
 
+  /** The states from the initial one along the given step numbers (each in exploration order), as the search stores them. */
+  pathOfSteps(steps: readonly number[]): Int32Array[] {
+    const out: Int32Array[] = [this.initial()];
+    for (const k of steps) {
+      const next = new Int32Array(this.words);
+      this.successor(out[out.length - 1], k, next);
+      out.push(next);
+    }
+    return out;
+  }
+
   /** The successor of s by its k-th step (in exploration order), as the search stores it. */
   successor(s: Int32Array, k: number, out: Int32Array): void {
     this.steps(s);
@@ -684,45 +695,38 @@ export class Search {
 
   /** The states from the initial one to state i, each as reached in the (reduced) search: representatives. */
   canonicalPath(i: number): Int32Array[] {
-    const chain: number[] = [];
-    for (let x = i; x >= 0; x = this.parent[x]) chain.push(x);
-    chain.reverse();
-    const out: Int32Array[] = [this.ex.initial()];
-    for (let j = 1; j < chain.length; j++) {
-      const next = new Int32Array(this.ex.words);
-      this.ex.successor(out[j - 1], this.choice[chain[j]], next);
-      out.push(next);
-    }
-    return out;
+    const steps: number[] = [];
+    for (let x = i; this.parent[x] >= 0; x = this.parent[x]) steps.push(this.choice[x]);
+    return this.ex.pathOfSteps(steps.reverse());
   }
+}
 
-  /**
-   * Concrete steps from the real initial state along a path of representatives: at each state a step
-   * whose successor is in the orbit of the next representative (symmetry maps every concrete step to
-   * one of the reduced graph, so one always exists).
-   */
-  concretise(path: Int32Array[]): { executed: Executed[]; final: Int32Array } {
-    const executed: Executed[] = [];
-    const { st, sym } = this.ex;
-    let s = this.sys.init;
-    const probe = new Int32Array(s.length);
-    const acts = new Int32Array(st.maxEnabled);
-    const brs: Branch[] = new Array(st.maxEnabled);
-    for (let j = 1; j < path.length; j++) {
-      const n = st.enabledInto(s, acts, brs);
-      let hit = -1;
-      for (let k = 0; k < n && hit < 0; k++) {
-        st.stepInto(s, acts[k], brs[k], probe);
-        if (sym ? sym.matches(probe, path[j]) : equalWords(probe, path[j])) hit = k;
-      }
-      if (hit < 0) throw new Error(`internal: no step from the concrete state ${j - 1} reaches the representative of state ${j}`);
-      const next = new Int32Array(s.length);
-      st.stepInto(s, acts[hit], brs[hit], next);
-      executed.push({ choice: st.choice(s, acts[hit], brs[hit]), before: s, phase: 'schedule' });
-      s = next;
+/**
+ * Concrete steps from the real initial state along a path of representatives: at each state a step
+ * whose successor is in the orbit of the next representative (symmetry maps every concrete step to
+ * one of the reduced graph, so one always exists).
+ */
+export function concretise(ex: Expander, path: Int32Array[]): { executed: Executed[]; final: Int32Array } {
+  const executed: Executed[] = [];
+  const { st, sym } = ex;
+  let s = ex.sys.init;
+  const probe = new Int32Array(s.length);
+  const acts = new Int32Array(st.maxEnabled);
+  const brs: Branch[] = new Array(st.maxEnabled);
+  for (let j = 1; j < path.length; j++) {
+    const n = st.enabledInto(s, acts, brs);
+    let hit = -1;
+    for (let k = 0; k < n && hit < 0; k++) {
+      st.stepInto(s, acts[k], brs[k], probe);
+      if (sym ? sym.matches(probe, path[j]) : equalWords(probe, path[j])) hit = k;
     }
-    return { executed, final: s };
+    if (hit < 0) throw new Error(`internal: no step from the concrete state ${j - 1} reaches the representative of state ${j}`);
+    const next = new Int32Array(s.length);
+    st.stepInto(s, acts[hit], brs[hit], next);
+    executed.push({ choice: st.choice(s, acts[hit], brs[hit]), before: s, phase: 'schedule' });
+    s = next;
   }
+  return { executed, final: s };
 }
 
 function equalWords(a: Int32Array, b: Int32Array): boolean {
@@ -773,31 +777,69 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
   const timeS = search.elapsedS();
   const results: ExhaustiveResult[] = opts.props.map((p) => {
     const f = search.found.get(p.name);
-    const base = { property: p.name, checked: checkedAs(p, opts.liveness) };
+    const base = { property: p.name, checked: '' };
     if (!f) return { ...base, status: 'holds', clause: null, message: null, trace: null, traceSteps: null, foundAfterStates: null, foundAfterS: null };
-    const t = counterexample(search, p, f, opts);
+    const t = counterexampleOf(search, p, f.state, f.kind, f.broken, opts, f.loopEdges);
     return { ...base, status: 'violated', clause: t.clause, message: t.message, trace: t.path, traceSteps: t.steps, foundAfterStates: f.atStates, foundAfterS: Number(f.atS.toFixed(3)) };
   });
-  const states = search.store.size;
-  const summary: ExhaustiveSummary = {
-    ok: results.every((r) => r.status === 'holds'),
-    complete: limit === null,
+  return finishSummary(opts, {
+    results,
     limit,
-    variant: opts.variant,
-    states,
+    states: search.store.size,
     transitions: search.transitions,
     depth: search.maxDepthReached,
     fullDepth,
     terminalStates: search.terminal,
-    timeS: Number(timeS.toFixed(3)),
-    setupS: Number(search.setupS.toFixed(3)),
-    statesPerS: Math.round(states / Math.max(timeS, 1e-3)),
-    peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    timeS,
+    setupS: search.setupS,
     store: search.store.stats(),
-    reductions: { symmetry: search.ex.sym ? search.ex.sym.describe() : [], por: opts.por, porReducedStates: search.porReduced },
-    liveness: { mode: opts.liveness, cyclicComponents: cycles?.cyclic ?? null, fairComponents: cycles?.fair ?? null },
-    notChecked: [],
+    symmetry: search.ex.sym ? search.ex.sym.describe() : [],
+    porReduced: search.porReduced,
+    cycles,
     shard: shardInfo,
+  });
+}
+
+/** What a search found, for the summary (finishSummary). */
+export interface SearchOutcome {
+  results: ExhaustiveResult[];
+  limit: ExhaustiveSummary['limit'];
+  states: number;
+  transitions: number;
+  depth: number;
+  fullDepth: number;
+  terminalStates: number;
+  timeS: number;
+  setupS: number;
+  store: StoreStats;
+  symmetry: string[];
+  porReduced: number;
+  cycles: CycleReport | null;
+  shard: ExhaustiveSummary['shard'];
+}
+
+/** The summary of a search, one-thread or partitioned: its figures, what each result checked, and the statement. */
+export function finishSummary(opts: ExhaustiveOptions, o: SearchOutcome): ExhaustiveSummary {
+  const results = o.results.map((r, i) => ({ ...r, checked: checkedAs(opts.props[i], opts.liveness) }));
+  const summary: ExhaustiveSummary = {
+    ok: results.every((r) => r.status === 'holds'),
+    complete: o.limit === null,
+    limit: o.limit,
+    variant: opts.variant,
+    states: o.states,
+    transitions: o.transitions,
+    depth: o.depth,
+    fullDepth: o.fullDepth,
+    terminalStates: o.terminalStates,
+    timeS: Number(o.timeS.toFixed(3)),
+    setupS: Number(o.setupS.toFixed(3)),
+    statesPerS: Math.round(o.states / Math.max(o.timeS, 1e-3)),
+    peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    store: o.store,
+    reductions: { symmetry: o.symmetry, por: opts.por, porReducedStates: o.porReduced },
+    liveness: { mode: opts.liveness, cyclicComponents: o.cycles?.cyclic ?? null, fairComponents: o.cycles?.fair ?? null },
+    notChecked: [],
+    shard: o.shard,
     results,
     statement: '',
   };
@@ -805,26 +847,47 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
   return summary;
 }
 
+/**
+ * What writing a counterexample needs of a search: the representatives along the path to a violating
+ * state (`at`: the state's number, or whatever the search keys its violations by), and for a fair
+ * cycle the explored graph.
+ */
+export interface Witnesses {
+  sys: System;
+  ex: Expander;
+  canonicalPath(at: number | string): Int32Array[];
+  graph?(): Graph;
+  store?: Pick<VisitedSet, 'find'>;
+}
+
 /** Build, write and return the trace of a violation. */
-function counterexample(search: Search, p: Property, f: Found, opts: ExhaustiveOptions): { clause: string; message: string; path: string | null; steps: number } {
+export function counterexampleOf(
+  search: Witnesses,
+  p: Property,
+  at: number | string,
+  kind: Found['kind'],
+  broken: Broken,
+  opts: ExhaustiveOptions,
+  loopEdges?: number[],
+): { clause: string; message: string; path: string | null; steps: number } {
   const { sys } = search;
-  const canon = search.canonicalPath(f.state);
+  const canon = search.canonicalPath(at);
   let executed: Executed[];
   let final: Int32Array;
   let end: RunEnd;
-  let clause = f.broken.clause;
-  let message = f.broken.message;
+  let clause = broken.clause;
+  let message = broken.message;
   let extra: Record<string, unknown> = {};
-  if (f.kind === 'cycle') {
+  if (kind === 'cycle') {
     // The prefix to the component's lowest state, then one round of the fair loop.
-    const g = search.graph();
-    const prefix = search.concretise(canon);
+    const g = search.graph!();
+    const prefix = concretise(search.ex, canon);
     executed = prefix.executed;
     let s = prefix.final;
     const probe = new Int32Array(s.length);
     const acts = new Int32Array(search.ex.st.maxEnabled);
     const brs: Branch[] = new Array(search.ex.st.maxEnabled);
-    for (const e of f.loopEdges!) {
+    for (const e of loopEdges!) {
       const actor = g.edgeActor[e];
       const target = g.edgeTo[e];
       const n = search.ex.st.enabledInto(s, acts, brs);
@@ -832,7 +895,7 @@ function counterexample(search: Search, p: Property, f: Found, opts: ExhaustiveO
       for (let k = 0; k < n && hit < 0; k++) {
         if (acts[k] !== actor) continue;
         search.ex.st.stepInto(s, acts[k], brs[k], probe);
-        if (search.store.find(probe) === target) hit = k;
+        if (search.store!.find(probe) === target) hit = k;
       }
       if (hit < 0) throw new Error('internal: a loop edge is not a step of the model');
       const next = new Int32Array(s.length);
@@ -844,15 +907,15 @@ function counterexample(search: Search, p: Property, f: Found, opts: ExhaustiveO
     end = { quiescent: false, hitBound: true, bound: executed.length };
     const res = p.final!(sys, final, end);
     clause = res?.clause ?? clause;
-    message = `a weakly fair cycle of ${f.loopEdges!.length} steps (from step ${prefix.executed.length}) repeats for ever without finishing: ${res?.message ?? ''}`.trim();
-    extra = { lasso: { loopStart: prefix.executed.length, loopSteps: f.loopEdges!.length } };
+    message = `a weakly fair cycle of ${loopEdges!.length} steps (from step ${prefix.executed.length}) repeats for ever without finishing: ${res?.message ?? ''}`.trim();
+    extra = { lasso: { loopStart: prefix.executed.length, loopSteps: loopEdges!.length } };
   } else {
-    const c = search.concretise(canon);
+    const c = concretise(search.ex, canon);
     executed = c.executed;
     final = c.final;
-    const quiescent = f.kind === 'final';
+    const quiescent = kind === 'final';
     end = { quiescent, hitBound: false, bound: 0 };
-    const res = f.kind === 'final' ? p.final!(sys, final, end) : p.invariant!(sys, final);
+    const res = kind === 'final' ? p.final!(sys, final, end) : p.invariant!(sys, final);
     if (!res) throw new Error(`internal: ${p.name} holds on the concrete end of its counterexample`);
     clause = res.clause;
     message = res.message;

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhaustive.ts';
+import { partitionMemory, type PartitionCommand, type PartitionRunner } from '../exhaustive/partitioned.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
@@ -94,5 +95,23 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
     workers,
     expand: (states: Int32Array, expandIt: Uint8Array, checkSelf: boolean) => pool.run<ChunkResult>({ states, expandIt, checkSelf }, [states.buffer as ArrayBuffer, expandIt.buffer as ArrayBuffer]),
     close: () => pool.close(),
+  };
+}
+
+/**
+ * The workers of a partitioned exhaustive search (partitioned.ts): one single-thread pool per part,
+ * so that each command goes to the worker that owns the part; the rings between them are shared memory.
+ */
+export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, words: number): Promise<PartitionRunner> {
+  const { rings, counters } = partitionMemory(n, words);
+  const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters } }));
+  await Promise.all(pools.map((p) => p.ready));
+  return {
+    n,
+    counters: new Float64Array(counters),
+    call: <T>(k: number, c: PartitionCommand) => pools[k].run<T>({ part: c }),
+    close: async () => {
+      await Promise.all(pools.map((p) => p.close()));
+    },
   };
 }

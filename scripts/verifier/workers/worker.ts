@@ -1,32 +1,40 @@
 /**
  * A worker thread of the pool in parallel.ts. It builds, from plain data sent once, either the
- * random verifier's batch runner (batches.ts) or the exhaustive search's expander, then answers
- * tasks: a batch number, or a chunk of states. Everything it computes is a pure function of the task,
+ * random verifier's batch runner (batches.ts), the exhaustive search's expander, or one part of a
+ * partitioned exhaustive search (partitioned.ts), then answers tasks: a batch number, a chunk of
+ * states, or a command of the partitioned search. Everything it computes is a pure function of the task,
  * which is why the results do not depend on which worker ran what.
  */
 import { parentPort } from 'node:worker_threads';
 import { propertyByName } from '../../../properties/index.ts';
 import { runBatch, type BatchSpec } from '../random/batches.ts';
 import { expandChunk, Expander, type ExpanderSpec } from '../exhaustive/exhaustive.ts';
+import { PartitionWorker, type PartitionCommand, type PartitionInit } from '../exhaustive/partitioned.ts';
 
-export type WorkerInit = { kind: 'exhaustive'; spec: ExpanderSpec } | { kind: 'random'; spec: BatchSpec };
+export type WorkerInit = { kind: 'exhaustive'; spec: ExpanderSpec } | { kind: 'random'; spec: BatchSpec } | { kind: 'partition'; spec: PartitionInit };
 
-export type WorkerTask = { id: number; states: Int32Array; expandIt: Uint8Array; checkSelf: boolean } | { id: number; batch: number };
+export type WorkerTask = { id: number; states: Int32Array; expandIt: Uint8Array; checkSelf: boolean } | { id: number; batch: number } | { id: number; part: PartitionCommand };
 
 const port = parentPort!;
 let expander: Expander | null = null;
 let batchSpec: BatchSpec | null = null;
+let part: PartitionWorker | null = null;
 
 port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask }) => {
   try {
     if (msg.init) {
       const init = msg.init;
       if (init.kind === 'random') batchSpec = init.spec;
+      else if (init.kind === 'partition') part = new PartitionWorker(init.spec, (n) => propertyByName(n)!);
       else expander = new Expander(init.spec, (n) => propertyByName(n)!);
       port.postMessage({ ready: true });
       return;
     }
     const task = msg.task!;
+    if ('part' in task) {
+      port.postMessage({ id: task.id, result: part!.answer(task.part) });
+      return;
+    }
     if ('batch' in task) {
       port.postMessage({ id: task.id, result: runBatch(batchSpec!, task.batch) });
       return;

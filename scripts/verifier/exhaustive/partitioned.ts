@@ -1,0 +1,564 @@
+/**
+ * The exhaustive search on N worker threads with a hash-partitioned visited set: every state has an
+ * owner (a hash of its control words modulo N), and only the owner stores, checks and expands it. A worker expands
+ * the states of the current breadth-first level that it owns, keeps the successors it owns and sends
+ * the others to their owners through lock-free single-producer single-consumer rings in shared memory
+ * (`Ring`); a level ends when every worker has expanded its part and drained its rings. The
+ * coordinator (`partitionedExhaustive`, the main thread) only starts levels and adds up.
+ *
+ * No thread numbers all the states, so the result must not depend on which thread got there first:
+ * - the set of states of each level does not depend on the order they are found in, so the state,
+ *   transition and terminal counts and the depth are those of the one-thread search;
+ * - a state's parent is its predecessor of the level before with the smallest (fingerprint, step
+ *   number), not the first one found; a property's counterexample ends at its violating state of the
+ *   lowest depth with the smallest fingerprint (store.ts). Both are shortest, as in the one-thread search, and
+ *   the same for any number of workers (not necessarily the same path the one-thread search picks);
+ * - the state limit and stop-at-first are judged at the end of a level, so a limited search covers
+ *   whole levels: exactly the states within its last depth.
+ *
+ * It keeps no transition graph, so fair-cycle liveness, partial-order reduction (whose cycle proviso
+ * asks whether a successor is already known, which only its owner can say) and shards take the
+ * chunked mode of exhaustive.ts instead (`partitionable`).
+ */
+import type { Property } from '../../../properties/property.ts';
+import { checkCombination, counterexampleOf, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
+import { fingerprint, FullStore, HashCompactStore, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
+
+/** Can this search run partitioned? (Otherwise `--workers` uses the chunked mode.) */
+export function partitionable(o: Pick<ExhaustiveOptions, 'store' | 'por' | 'liveness' | 'props' | 'shard'>): boolean {
+  const cycles = o.liveness === 'cycles' && o.props.some((p) => p.kind === 'liveness');
+  return o.store !== 'bitstate' && !o.por && !cycles && !o.shard;
+}
+
+/** Words before a ring's records: head (records taken), tail (records published), each on its own cache line. */
+const RING_HEAD = 0;
+const RING_TAIL = 16;
+const RING_DATA = 32;
+/** Records a ring holds (a power of two). */
+const RING_SLOTS = 1 << 13;
+/** A record: parent's local number, parent's key (2 words), step number, then the state. */
+const REC_META = 4;
+const END_OF_LEVEL = -2;
+
+/**
+ * A single-producer single-consumer ring of fixed-size records in a SharedArrayBuffer: the producer
+ * writes a record, then publishes it by storing the tail; the consumer reads up to the tail, then
+ * frees by storing the head (Atomics make the plain writes before them visible to the other side).
+ */
+export class Ring {
+  readonly w: Int32Array;
+  readonly rec: number;
+  private tail = 0;
+  private head = 0;
+
+  constructor(
+    readonly buf: SharedArrayBuffer,
+    words: number,
+  ) {
+    this.w = new Int32Array(buf);
+    this.rec = REC_META + words;
+  }
+
+  static bytes(words: number): number {
+    return (RING_DATA + RING_SLOTS * (REC_META + words)) * 4;
+  }
+
+  /** producer: the offset to write the next record at, or -1 while the ring is full */
+  slot(): number {
+    if (((this.tail - Atomics.load(this.w, RING_HEAD)) | 0) >= RING_SLOTS) return -1;
+    return RING_DATA + (this.tail & (RING_SLOTS - 1)) * this.rec;
+  }
+  publish(): void {
+    this.tail = (this.tail + 1) | 0;
+    Atomics.store(this.w, RING_TAIL, this.tail);
+  }
+  /** consumer: records ready to read */
+  ready(): number {
+    return (Atomics.load(this.w, RING_TAIL) - this.head) | 0;
+  }
+  /** consumer: the offset of the k-th ready record */
+  at(k: number): number {
+    return RING_DATA + ((this.head + k) & (RING_SLOTS - 1)) * this.rec;
+  }
+  release(k: number): void {
+    this.head = (this.head + k) | 0;
+    Atomics.store(this.w, RING_HEAD, this.head);
+    Atomics.notify(this.w, RING_HEAD);
+  }
+  /** producer: wait (briefly) for the consumer to free room */
+  waitRoom(): void {
+    Atomics.wait(this.w, RING_HEAD, Atomics.load(this.w, RING_HEAD), 1);
+  }
+}
+
+/** What a worker of a partitioned search starts with. */
+export interface PartitionInit {
+  spec: ExpanderSpec;
+  store: 'full' | 'hashcompact';
+  k: number;
+  n: number;
+  /** rings[from][to] (from !== to) */
+  rings: (SharedArrayBuffer | null)[][];
+  /** per worker: states, transitions (Float64 pairs), for progress */
+  counters: SharedArrayBuffer;
+}
+
+/** A violation a worker found, with what orders it: depth, then the state's fingerprint. */
+export interface PartViolation extends StateViolation {
+  depth: number;
+  key0: number;
+  key1: number;
+  owner: number;
+  local: number;
+}
+
+export interface LevelReport {
+  /** states this worker owns after the level */
+  states: number;
+  /** new states it took in during the level */
+  added: number;
+  transitions: number;
+  terminal: number;
+  /** at the depth bound: some state of the level has a step */
+  hasSuccessors: boolean;
+  violations: PartViolation[];
+}
+
+export type PartitionCommand =
+  | { cmd: 'level'; depth: number; atBound: boolean }
+  | { cmd: 'parent'; local: number }
+  | { cmd: 'finish' }
+  | { cmd: 'stats' };
+
+/** One worker's part of the search: the states it owns, their parents, its rings. */
+export class PartitionWorker {
+  readonly ex: Expander;
+  private readonly store: VisitedSet;
+  private readonly full: FullStore | null;
+  private queue: StateQueue | null = null;
+  private nextQueue: StateQueue | null = null;
+  private readonly out: (Ring | null)[];
+  private readonly inbox: (Ring | null)[];
+  private readonly counters: Float64Array;
+  private readonly words: number;
+  private parentOwner = new Uint8Array(1 << 12);
+  private parentLocal = new Int32Array(1 << 12);
+  private choice = new Uint8Array(1 << 12);
+  /**
+   * Keys are only needed near the frontier: the current level's own keys (its successors' parent
+   * key), and for the level being built its keys and its parents' keys (to keep the smallest parent).
+   * Level-local arrays, indexed from the level's first local number, so they take no memory per state.
+   */
+  private curKey = new Uint32Array(2 << 12);
+  private nextKey = new Uint32Array(2 << 12);
+  private nextParentKey = new Uint32Array(2 << 12);
+  /** the first local number of the level being built (the next level, during expansion) */
+  private levelLo = 0;
+  private transitions = 0;
+  private depth = 0;
+  private violations: PartViolation[] = [];
+  private fp = new Uint32Array(2);
+  private cur: Int32Array;
+  /**
+   * The words a successor's owner is chosen by: every actor's control word. Hashing these few (not
+   * the whole state) for every transition is cheap, they take many values, and the owner is still a
+   * function of the state alone, which is all the partition needs.
+   */
+  private readonly route: Int32Array;
+
+  constructor(
+    private readonly init: PartitionInit,
+    props: (name: string) => Property,
+  ) {
+    this.ex = new Expander(init.spec, props);
+    this.words = this.ex.words;
+    const s0 = this.ex.initial();
+    this.full = init.store === 'full' ? new FullStore(s0) : null;
+    this.store = this.full ?? new HashCompactStore(this.words);
+    if (!this.full) {
+      this.queue = new StateQueue(s0);
+      this.nextQueue = new StateQueue(s0);
+    }
+    this.out = init.rings[init.k].map((b) => (b ? new Ring(b, this.words) : null));
+    this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!, this.words) : null));
+    this.counters = new Float64Array(init.counters, init.k * 16, 2);
+    this.cur = new Int32Array(this.words);
+    this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
+    if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0);
+    // level 0 is the initial state, which admit() took in as the next level's
+    this.nextLevel();
+  }
+
+  /** The level built becomes the current one: its queue (lossy stores) and keys. */
+  private nextLevel(): void {
+    if (this.queue) {
+      this.queue.clear();
+      [this.queue, this.nextQueue] = [this.nextQueue!, this.queue];
+    }
+    [this.curKey, this.nextKey] = [this.nextKey, this.curKey];
+  }
+
+  private grow(need: number): void {
+    if (need <= this.parentLocal.length) return;
+    const cap = Math.max(need, this.parentLocal.length * 2);
+    const g8 = (a: Uint8Array) => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.parentOwner = g8(this.parentOwner);
+    this.choice = g8(this.choice);
+    const pl = new Int32Array(cap);
+    pl.set(this.parentLocal);
+    this.parentLocal = pl;
+  }
+
+  /** The worker that owns the state (the words of s from off). */
+  ownerOf(s: Int32Array, off: number): number {
+    const route = this.route;
+    let h = 0x2545f491;
+    for (let j = 0; j < route.length; j++) h = Math.imul(h ^ s[off + route[j]], 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca6b);
+    return ((h ^ (h >>> 13)) >>> 0) % this.init.n;
+  }
+
+  /** Take in a state this worker owns, found from a parent (owner, local, key) by its step `ch`. */
+  private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
+    const r = this.store.add(s, off);
+    if (r >= 0) {
+      // The state's key, computed once by its owner: its 64-bit fingerprint. It orders parents and
+      // violations; two states with one fingerprint (about 2^-64 a pair) could only make that order
+      // depend on timing, never lose a state: the store compares the states themselves.
+      fingerprint(s, this.fp, off, this.words);
+      const k0 = this.fp[0];
+      const k1 = this.fp[1];
+      this.grow(r + 1);
+      this.parentOwner[r] = pOwner < 0 ? 255 : pOwner;
+      this.parentLocal[r] = pLocal;
+      this.choice[r] = ch;
+      const x = 2 * (r - this.levelLo);
+      if (x + 2 > this.nextKey.length) {
+        this.nextKey = grow32(this.nextKey, x + 2);
+        this.nextParentKey = grow32(this.nextParentKey, x + 2);
+      }
+      this.nextKey[x] = k0;
+      this.nextKey[x + 1] = k1;
+      this.nextParentKey[x] = pk0;
+      this.nextParentKey[x + 1] = pk1;
+      this.nextQueue?.push(s, off);
+      const depth = pOwner < 0 ? 0 : this.depth + 1;
+      for (const v of this.ex.check(s, null, off, false)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
+      return;
+    }
+    // Known already: if found in this level, keep the parent with the smallest (fingerprint, step).
+    const j = ~r;
+    if (pOwner < 0 || j < this.levelLo) return;
+    const x = 2 * (j - this.levelLo);
+    const a0 = this.nextParentKey[x];
+    const a1 = this.nextParentKey[x + 1];
+    if (pk0 < a0 || (pk0 === a0 && (pk1 < a1 || (pk1 === a1 && ch < this.choice[j])))) {
+      this.parentOwner[j] = pOwner;
+      this.parentLocal[j] = pLocal;
+      this.nextParentKey[x] = pk0;
+      this.nextParentKey[x + 1] = pk1;
+      this.choice[j] = ch;
+    }
+  }
+
+  /** Take in what the other workers sent; returns how many rings have ended the level. */
+  private drain(ended: Uint8Array): number {
+    let done = 0;
+    for (let from = 0; from < this.inbox.length; from++) {
+      const ring = this.inbox[from];
+      if (!ring) continue;
+      if (ended[from]) {
+        done++;
+        continue;
+      }
+      const n = ring.ready();
+      const w = ring.w;
+      let k = 0;
+      for (; k < n; k++) {
+        const at = ring.at(k);
+        const pLocal = w[at];
+        if (pLocal === END_OF_LEVEL) {
+          ended[from] = 1;
+          done++;
+          k++;
+          break;
+        }
+        this.transitions++;
+        this.admit(w, at + REC_META, from, pLocal, w[at + 1] >>> 0, w[at + 2] >>> 0, w[at + 3]);
+      }
+      if (k) ring.release(k);
+    }
+    return done;
+  }
+
+  private send(to: number, s: Int32Array, off: number, pLocal: number, pk0: number, pk1: number, ch: number, ended: Uint8Array): void {
+    const ring = this.out[to]!;
+    let at: number;
+    // A full ring: take in what others sent meanwhile (they may be waiting on us), then wait a little.
+    while ((at = ring.slot()) < 0) {
+      this.drain(ended);
+      if (ring.slot() < 0) ring.waitRoom();
+    }
+    const w = ring.w;
+    w[at] = pLocal;
+    w[at + 1] = pk0;
+    w[at + 2] = pk1;
+    w[at + 3] = ch;
+    const base = at + REC_META;
+    for (let j = 0; j < this.words; j++) w[base + j] = s[off + j];
+    ring.publish();
+  }
+
+  /** Expand the current level's states this worker owns, exchange successors, and report. */
+  level(depth: number, atBound: boolean): LevelReport {
+    this.depth = depth;
+    this.violations = [];
+    const lo = this.levelLo;
+    const hi = this.store.size;
+    this.levelLo = hi;
+    const before = this.store.size;
+    const n = this.init.n;
+    const me = this.init.k;
+    const ended = new Uint8Array(n);
+    const ex = this.ex;
+    const words = this.words;
+    let terminal = 0;
+    let hasSuccessors = false;
+    for (let i = lo; i < hi; i++) {
+      const s = this.cur;
+      if (this.full) this.full.get(i, s);
+      else this.queue!.get(i - lo, s);
+      ex.expand(s, !atBound);
+      if (ex.n === 0) {
+        terminal++;
+        for (const v of ex.finalChecks(s, null)) this.violations.push({ ...v, depth, key0: this.curKey[2 * (i - lo)], key1: this.curKey[2 * (i - lo) + 1], owner: me, local: i });
+      } else hasSuccessors = true;
+      if (atBound) continue;
+      const pk0 = this.curKey[2 * (i - lo)];
+      const pk1 = this.curKey[2 * (i - lo) + 1];
+      for (let k = 0; k < ex.n; k++) {
+        const off = k * words;
+        const owner = n === 1 ? 0 : this.ownerOf(ex.succ, off);
+        if (owner === me) {
+          this.transitions++;
+          this.admit(ex.succ, off, me, i, pk0, pk1, k);
+        } else this.send(owner, ex.succ, off, i, pk0, pk1, k, ended);
+      }
+      if ((i & 255) === 255) {
+        this.drain(ended);
+        this.counters[0] = this.store.size;
+        this.counters[1] = this.transitions;
+      }
+    }
+    // Tell every other worker this level is over, then take in the rest of what they send.
+    const marker = new Int32Array(words);
+    for (let to = 0; to < n; to++) if (to !== me) this.send(to, marker, 0, END_OF_LEVEL, 0, 0, 0, ended);
+    let spins = 0;
+    while (this.drain(ended) < n - 1) if (++spins > 64) Atomics.wait(this.inbox[(me + 1) % n]!.w, RING_TAIL, Atomics.load(this.inbox[(me + 1) % n]!.w, RING_TAIL), 1);
+    this.nextLevel();
+    this.counters[0] = this.store.size;
+    this.counters[1] = this.transitions;
+    return { states: this.store.size, added: this.store.size - before, transitions: this.transitions, terminal, hasSuccessors, violations: this.violations };
+  }
+
+  /**
+   * When a limit ends the search: the states stored but never expanded have had their invariants
+   * checked; those with no step get the terminal-state checks too.
+   */
+  finish(): PartViolation[] {
+    const out: PartViolation[] = [];
+    const lo = this.levelLo;
+    for (let i = lo; i < this.store.size; i++) {
+      const s = this.cur;
+      if (this.full) this.full.get(i, s);
+      else this.queue!.get(i - lo, s);
+      if (this.ex.steps(s)[0] === 0)
+        for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: this.curKey[2 * (i - lo)], key1: this.curKey[2 * (i - lo) + 1], owner: this.init.k, local: i });
+    }
+    return out;
+  }
+
+  parent(local: number): { owner: number; local: number; choice: number } {
+    const o = this.parentOwner[local];
+    return { owner: o === 255 ? -1 : o, local: this.parentLocal[local], choice: this.choice[local] };
+  }
+
+  stats(): StoreStats {
+    return this.store.stats();
+  }
+
+  answer(c: PartitionCommand): unknown {
+    if (c.cmd === 'level') return this.level(c.depth, c.atBound);
+    if (c.cmd === 'parent') return this.parent(c.local);
+    if (c.cmd === 'finish') return this.finish();
+    return this.stats();
+  }
+}
+
+/** The worker threads of a partitioned search, as the coordinator sees them (pool.ts builds it). */
+export interface PartitionRunner {
+  n: number;
+  /** per worker: states and transitions so far (Float64 pairs at k*2) */
+  counters: Float64Array;
+  call<T>(k: number, c: PartitionCommand): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The shared memory a partitioned search of `words`-word states on n workers needs. */
+export function partitionMemory(n: number, words: number): { rings: (SharedArrayBuffer | null)[][]; counters: SharedArrayBuffer } {
+  const rings = Array.from({ length: n }, (_, from) => Array.from({ length: n }, (_, to) => (from === to ? null : new SharedArrayBuffer(Ring.bytes(words)))));
+  return { rings, counters: new SharedArrayBuffer(n * 16) };
+}
+
+function grow32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(Math.max(need, 2 * a.length));
+  b.set(a);
+  return b;
+}
+
+const before = (a: PartViolation, b: PartViolation) => a.depth < b.depth || (a.depth === b.depth && (a.key0 < b.key0 || (a.key0 === b.key0 && a.key1 < b.key1)));
+
+/**
+ * Run the exhaustive search partitioned over worker threads (started by `start` once the options are
+ * known to be sound, and closed at the end); the summary is shaped as exhaustive()'s.
+ */
+export async function partitionedExhaustive(opts: ExhaustiveOptions, start: (words: number) => Promise<PartitionRunner>): Promise<ExhaustiveSummary> {
+  checkCombination(opts);
+  if (!partitionable(opts)) throw new Error('internal: this search cannot run partitioned');
+  const t0 = performance.now();
+  // Built here first: a configuration the reductions refuse is refused before any thread starts.
+  const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
+  const runner = await start(ex.words);
+  try {
+    return await searchParts(opts, ex, runner, t0);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: PartitionRunner, t0: number): Promise<ExhaustiveSummary> {
+  const sys = ex.sys;
+  const started = performance.now();
+  const elapsedS = () => (performance.now() - started) / 1000;
+  const found = new Map<string, PartViolation & { atStates: number; atS: number }>();
+  let states = 0;
+  let transitions = 0;
+  let terminal = 0;
+  let depthReached = 0;
+  let fullDepth = 0;
+  let limit: ExhaustiveSummary['limit'] = null;
+  const take = (vs: PartViolation[], atStates: number) => {
+    for (const v of vs) {
+      const old = found.get(v.property);
+      if (!old || before(v, old)) found.set(v.property, { ...v, atStates: old?.atStates ?? atStates, atS: old?.atS ?? elapsedS() });
+    }
+  };
+  let depth = 0;
+  const timer = opts.onProgress
+    ? setInterval(() => {
+        let st = 0;
+        let tr = 0;
+        for (let k = 0; k < runner.n; k++) {
+          st += runner.counters[2 * k];
+          tr += runner.counters[2 * k + 1];
+        }
+        opts.onProgress!({ states: st, transitions: tr, depth, queued: Math.max(0, st - states), elapsedS: elapsedS(), violated: [...found.keys()] });
+      }, 500)
+    : null;
+  try {
+    // Level 0 is the initial state, taken in by its owner when the workers started.
+    let levelStates = 1;
+    for (depth = 0; ; depth++) {
+      const atBound = opts.maxDepth !== null && depth >= opts.maxDepth;
+      const reps = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<LevelReport>(k, { cmd: 'level', depth, atBound })));
+      const added = reps.reduce((a, r) => a + r.added, 0);
+      states = reps.reduce((a, r) => a + r.states, 0);
+      transitions = reps.reduce((a, r) => a + r.transitions, 0);
+      terminal += reps.reduce((a, r) => a + r.terminal, 0);
+      take(
+        reps.flatMap((r) => r.violations),
+        states,
+      );
+      fullDepth = depth;
+      if (added > 0) depthReached = depth + 1;
+      if (atBound) {
+        if (reps.some((r) => r.hasSuccessors)) limit = 'max-depth';
+        break;
+      }
+      if (added === 0) break;
+      levelStates = added;
+      const allFound = opts.props.every((p) => found.has(p.name));
+      if (opts.stopAtFirst && found.size) {
+        limit = 'stopped-at-first';
+        break;
+      }
+      if (allFound) break;
+      if (states >= opts.maxStates) {
+        limit = 'max-states';
+        break;
+      }
+    }
+    void levelStates;
+    if (limit === 'max-states' || limit === 'stopped-at-first') {
+      const fin = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<PartViolation[]>(k, { cmd: 'finish' })));
+      take(fin.flat(), states);
+    }
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  const timeS = elapsedS();
+  // The paths of the counterexamples: step numbers from the initial state, read back from the owners.
+  const paths = new Map<string, number[]>();
+  for (const [name, v] of found) {
+    const steps: number[] = [];
+    let at = { owner: v.owner, local: v.local };
+    for (;;) {
+      const p = await runner.call<{ owner: number; local: number; choice: number }>(at.owner, { cmd: 'parent', local: at.local });
+      if (p.owner < 0) break;
+      steps.push(p.choice);
+      at = { owner: p.owner, local: p.local };
+    }
+    paths.set(name, steps.reverse());
+  }
+  const stats = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<StoreStats>(k, { cmd: 'stats' })));
+  const witnesses: Witnesses = {
+    sys,
+    ex,
+    canonicalPath: (name) => ex.pathOfSteps(paths.get(String(name))!),
+  };
+  const store: StoreStats = {
+    kind: stats[0].kind,
+    states,
+    bytes: stats.reduce((a, s) => a + s.bytes, 0),
+    bytesPerState: Math.max(...stats.map((s) => s.bytesPerState)),
+    omission: stats[0].omission.kind === 'probability-any-missed' ? { kind: 'probability-any-missed', value: (states * (states - 1)) / 2 ** 65 } : stats[0].omission,
+  };
+  const results = opts.props.map((p) => {
+    const f = found.get(p.name);
+    const base = { property: p.name, checked: '' };
+    if (!f) return { ...base, status: 'holds' as const, clause: null, message: null, trace: null, traceSteps: null, foundAfterStates: null, foundAfterS: null };
+    const t = counterexampleOf(witnesses, p, p.name, f.kind, f.broken, opts);
+    return { ...base, status: 'violated' as const, clause: t.clause, message: t.message, trace: t.path, traceSteps: t.steps, foundAfterStates: f.atStates, foundAfterS: Number(f.atS.toFixed(3)) };
+  });
+  return finishSummary(opts, {
+    results,
+    limit,
+    states,
+    transitions,
+    depth: depthReached,
+    fullDepth,
+    terminalStates: terminal,
+    timeS,
+    setupS: (started - t0) / 1000,
+    store,
+    symmetry: ex.sym ? ex.sym.describe() : [],
+    porReduced: 0,
+    cycles: null,
+    shard: null,
+  });
+}
