@@ -233,6 +233,30 @@ export class Expander {
     return [n, m];
   }
 
+  /**
+   * States along a fixed pseudo-random walk from the initial state (restarting there when it ends),
+   * to settle a store's packing before a search; it has no effect on what the search finds.
+   */
+  walk(steps: number): Int32Array[] {
+    const init = this.initial();
+    const out: Int32Array[] = [];
+    let s = init;
+    let x = 0x2545f491;
+    for (let i = 0; i < steps; i++) {
+      const [n] = this.steps(s);
+      if (n === 0) {
+        s = init;
+        continue;
+      }
+      x = (Math.imul(x, 1103515245) + 12345) | 0;
+      const next = new Int32Array(s.length);
+      this.successor(s, (x >>> 16) % n, next);
+      out.push(next);
+      s = next;
+    }
+    return out;
+  }
+
   /** The states from the initial one along the given step numbers (each in exploration order), as the search stores them. */
   pathOfSteps(steps: readonly number[]): Int32Array[] {
     const out: Int32Array[] = [this.initial()];
@@ -400,7 +424,7 @@ export class Search {
     const init = this.ex.initial();
     this.full = opts.store === 'full' ? new FullStore(init) : null;
     this.store = this.full ?? (opts.store === 'hashcompact' ? new HashCompactStore(init.length) : new BitstateStore(init.length, opts.bitstateBits ?? 30));
-    this.full?.prewarm(this.walk(init, 20_000));
+    this.full?.prewarm(this.ex.walk(20_000));
     if (!this.full) {
       this.queue = new StateQueue(init);
       this.nextQueue = new StateQueue(init);
@@ -409,29 +433,6 @@ export class Search {
     this.cur = new Int32Array(this.ex.words);
     this.started = performance.now();
     this.setupS = (this.started - t0) / 1000;
-  }
-
-  /**
-   * States along a fixed pseudo-random walk (restarting at the initial state when it ends), to settle
-   * the store's packing before the search; it has no effect on what the search finds.
-   */
-  private walk(init: Int32Array, steps: number): Int32Array[] {
-    const out: Int32Array[] = [];
-    let s = init;
-    let x = 0x2545f491;
-    for (let i = 0; i < steps; i++) {
-      const [n] = this.ex.steps(s);
-      if (n === 0) {
-        s = init;
-        continue;
-      }
-      x = (Math.imul(x, 1103515245) + 12345) | 0;
-      const next = new Int32Array(s.length);
-      this.ex.successor(s, (x >>> 16) % n, next);
-      out.push(next);
-      s = next;
-    }
-    return out;
   }
 
   elapsedS(): number {

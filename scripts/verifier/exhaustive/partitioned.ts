@@ -22,7 +22,7 @@
  */
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, counterexampleOf, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
-import { fingerprint, FullStore, HashCompactStore, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
+import { fingerprint, FullStore, HashCompactStore, StateCodec, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
 
 /** Can this search run partitioned? (Otherwise `--workers` uses the chunked mode.) */
 export function partitionable(o: Pick<ExhaustiveOptions, 'store' | 'por' | 'liveness' | 'props' | 'shard'>): boolean {
@@ -30,64 +30,124 @@ export function partitionable(o: Pick<ExhaustiveOptions, 'store' | 'por' | 'live
   return o.store !== 'bitstate' && !o.por && !cycles && !o.shard;
 }
 
-/** Words before a ring's records: head (records taken), tail (records published), each on its own cache line. */
+/** Words before a ring's records: head (words taken), tail (words published), each on its own cache line. */
 const RING_HEAD = 0;
 const RING_TAIL = 16;
 const RING_DATA = 32;
-/** Records a ring holds (a power of two). */
-const RING_SLOTS = 1 << 13;
-/** A record: parent's local number, parent's key (2 words), step number, then the state. */
-const REC_META = 4;
+/** Words of records a ring holds (a power of two): 512 KB, so that a ring stays in cache. */
+const RING_WORDS = 1 << 17;
+/**
+ * A record: parent's local number (or END_OF_LEVEL), parent's key (2 words), step number, the form,
+ * then the state, packed (`Transfer`) or whole; records are as long as their form needs.
+ */
+const REC_META = 5;
+const PACKED = 0;
+const WHOLE = 1;
 const END_OF_LEVEL = -2;
+/** at the end of the ring: the rest is empty, the next record is at its start */
+const PAD = -3;
 
 /**
- * A single-producer single-consumer ring of fixed-size records in a SharedArrayBuffer: the producer
- * writes a record, then publishes it by storing the tail; the consumer reads up to the tail, then
- * frees by storing the head (Atomics make the plain writes before them visible to the other side).
+ * A single-producer single-consumer ring of variable-length records in a SharedArrayBuffer: the
+ * producer writes a record, then publishes it by storing the tail; the consumer reads up to the tail,
+ * then frees by storing the head (Atomics make the plain writes before them visible to the other
+ * side). Positions count words and only grow (modulo 2^32); a record never wraps round the end.
  */
 export class Ring {
   readonly w: Int32Array;
-  readonly rec: number;
+  readonly bytes: Uint8Array;
   private tail = 0;
-  private head = 0;
+  head = 0;
 
-  constructor(
-    readonly buf: SharedArrayBuffer,
-    words: number,
-  ) {
+  constructor(readonly buf: SharedArrayBuffer) {
     this.w = new Int32Array(buf);
-    this.rec = REC_META + words;
+    this.bytes = new Uint8Array(buf);
   }
 
-  static bytes(words: number): number {
-    return (RING_DATA + RING_SLOTS * (REC_META + words)) * 4;
+  static bytes(): number {
+    return (RING_DATA + RING_WORDS) * 4;
   }
 
-  /** producer: the offset to write the next record at, or -1 while the ring is full */
-  slot(): number {
-    if (((this.tail - Atomics.load(this.w, RING_HEAD)) | 0) >= RING_SLOTS) return -1;
-    return RING_DATA + (this.tail & (RING_SLOTS - 1)) * this.rec;
+  /** producer: the offset to write a record of at most `len` words at, or -1 while there is no room */
+  reserve(len: number): number {
+    let pos = this.tail & (RING_WORDS - 1);
+    const pad = pos + len > RING_WORDS ? RING_WORDS - pos : 0;
+    if (((this.tail - Atomics.load(this.w, RING_HEAD)) | 0) + pad + len > RING_WORDS) return -1;
+    if (pad) {
+      this.w[RING_DATA + pos] = PAD;
+      this.tail = (this.tail + pad) | 0;
+      pos = 0;
+    }
+    return RING_DATA + pos;
   }
-  publish(): void {
-    this.tail = (this.tail + 1) | 0;
+  /** producer: publish the record just written, `len` words */
+  publish(len: number): void {
+    this.tail = (this.tail + len) | 0;
     Atomics.store(this.w, RING_TAIL, this.tail);
   }
-  /** consumer: records ready to read */
-  ready(): number {
-    return (Atomics.load(this.w, RING_TAIL) - this.head) | 0;
+  /** consumer: the position up to which records are published */
+  published(): number {
+    return Atomics.load(this.w, RING_TAIL);
   }
-  /** consumer: the offset of the k-th ready record */
-  at(k: number): number {
-    return RING_DATA + ((this.head + k) & (RING_SLOTS - 1)) * this.rec;
+  /** consumer: the offset of the record at position h, or -1 if h is a pad (the next record is at the ring's start) */
+  at(h: number): number {
+    const pos = h & (RING_WORDS - 1);
+    return this.w[RING_DATA + pos] === PAD ? -1 : RING_DATA + pos;
   }
-  release(k: number): void {
-    this.head = (this.head + k) | 0;
-    Atomics.store(this.w, RING_HEAD, this.head);
+  /** consumer: position h's distance to the ring's end (how far a pad skips) */
+  toEnd(h: number): number {
+    return RING_WORDS - (h & (RING_WORDS - 1));
+  }
+  release(h: number): void {
+    this.head = h;
+    Atomics.store(this.w, RING_HEAD, h);
     Atomics.notify(this.w, RING_HEAD);
   }
   /** producer: wait (briefly) for the consumer to free room */
   waitRoom(): void {
     Atomics.wait(this.w, RING_HEAD, Atomics.load(this.w, RING_HEAD), 1);
+  }
+}
+
+/**
+ * What crosses a ring: a state packed like the full store packs it (StateCodec: words that never
+ * changed left out, the others in 1, 2 or 4 bytes), with one packing fixed for the whole search,
+ * derived by every worker from the same sample walk. Moving a state from one core's cache to the
+ * other's costs by the cache line, and packed it takes about a fifth of the lines. A state the
+ * packing does not fit (a value outside what the walk saw) goes whole.
+ */
+class Transfer {
+  private readonly codec: StateCodec;
+  private readonly scratch: Uint8Array;
+  private readonly s16: Int16Array;
+  private readonly s32: Int32Array;
+  /** words a packed state takes in a record */
+  readonly packedWords: number;
+
+  constructor(base: Int32Array, sample: Int32Array[]) {
+    this.codec = new StateCodec(base);
+    for (const s of sample) this.codec.widenFor(s);
+    this.scratch = new Uint8Array((base.length * 4 + 7) & ~3);
+    this.s16 = new Int16Array(this.scratch.buffer);
+    this.s32 = new Int32Array(this.scratch.buffer);
+    this.packedWords = this.codec.stride >>> 2;
+  }
+
+  /** Write s (from off) into w at `at`; returns its form. */
+  write(s: Int32Array, off: number, w: Int32Array, at: number): number {
+    if (!this.codec.encode(s, this.scratch, this.s16, this.s32, off)) {
+      for (let i = 0; i < this.codec.words; i++) w[at + i] = s[off + i];
+      return WHOLE;
+    }
+    const p = this.s32;
+    for (let i = 0; i < this.packedWords; i++) w[at + i] = p[i];
+    return PACKED;
+  }
+
+  /** Read a record's state written in the given form into out (bytes: the ring as bytes). */
+  read(w: Int32Array, bytes: Uint8Array, at: number, form: number, out: Int32Array): void {
+    if (form === WHOLE) for (let i = 0; i < out.length; i++) out[i] = w[at + i];
+    else this.codec.decode(bytes, 4 * at, out);
   }
 }
 
@@ -165,6 +225,9 @@ export class PartitionWorker {
    * function of the state alone, which is all the partition needs.
    */
   private readonly route: Int32Array;
+  private readonly transfer: Transfer;
+  /** a state taken off a ring */
+  private readonly got: Int32Array;
 
   constructor(
     private readonly init: PartitionInit,
@@ -179,11 +242,15 @@ export class PartitionWorker {
       this.queue = new StateQueue(s0);
       this.nextQueue = new StateQueue(s0);
     }
-    this.out = init.rings[init.k].map((b) => (b ? new Ring(b, this.words) : null));
-    this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!, this.words) : null));
+    this.out = init.rings[init.k].map((b) => (b ? new Ring(b) : null));
+    this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!) : null));
     this.counters = new Float64Array(init.counters, init.k * 16, 2);
     this.cur = new Int32Array(this.words);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
+    const sample = this.ex.walk(20_000);
+    this.full?.prewarm(sample);
+    this.transfer = new Transfer(s0, sample);
+    this.got = new Int32Array(this.words);
     if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0);
     // level 0 is the initial state, which admit() took in as the next level's
     this.nextLevel();
@@ -276,42 +343,54 @@ export class PartitionWorker {
         done++;
         continue;
       }
-      const n = ring.ready();
+      const t = ring.published();
       const w = ring.w;
-      let k = 0;
-      for (; k < n; k++) {
-        const at = ring.at(k);
+      let h = ring.head;
+      while (h !== t) {
+        const at = ring.at(h);
+        if (at < 0) {
+          h = (h + ring.toEnd(h)) | 0;
+          continue;
+        }
         const pLocal = w[at];
         if (pLocal === END_OF_LEVEL) {
+          h = (h + REC_META) | 0;
           ended[from] = 1;
           done++;
-          k++;
           break;
         }
+        const form = w[at + 4];
         this.transitions++;
-        this.admit(w, at + REC_META, from, pLocal, w[at + 1] >>> 0, w[at + 2] >>> 0, w[at + 3]);
+        this.transfer.read(w, ring.bytes, at + REC_META, form, this.got);
+        this.admit(this.got, 0, from, pLocal, w[at + 1] >>> 0, w[at + 2] >>> 0, w[at + 3]);
+        h = (h + REC_META + (form === PACKED ? this.transfer.packedWords : this.words)) | 0;
       }
-      if (k) ring.release(k);
+      if (h !== ring.head) ring.release(h);
     }
     return done;
   }
 
   private send(to: number, s: Int32Array, off: number, pLocal: number, pk0: number, pk1: number, ch: number, ended: Uint8Array): void {
     const ring = this.out[to]!;
+    const most = REC_META + this.words;
     let at: number;
-    // A full ring: take in what others sent meanwhile (they may be waiting on us), then wait a little.
-    while ((at = ring.slot()) < 0) {
+    // No room: take in what others sent meanwhile (they may be waiting on us), then wait a little.
+    while ((at = ring.reserve(most)) < 0) {
       this.drain(ended);
-      if (ring.slot() < 0) ring.waitRoom();
+      if (ring.reserve(most) < 0) ring.waitRoom();
     }
     const w = ring.w;
     w[at] = pLocal;
     w[at + 1] = pk0;
     w[at + 2] = pk1;
     w[at + 3] = ch;
-    const base = at + REC_META;
-    for (let j = 0; j < this.words; j++) w[base + j] = s[off + j];
-    ring.publish();
+    if (pLocal === END_OF_LEVEL) {
+      ring.publish(REC_META);
+      return;
+    }
+    const form = this.transfer.write(s, off, w, at + REC_META);
+    w[at + 4] = form;
+    ring.publish(REC_META + (form === PACKED ? this.transfer.packedWords : this.words));
   }
 
   /** Expand the current level's states this worker owns, exchange successors, and report. */
@@ -409,9 +488,9 @@ export interface PartitionRunner {
   close(): Promise<void>;
 }
 
-/** The shared memory a partitioned search of `words`-word states on n workers needs. */
-export function partitionMemory(n: number, words: number): { rings: (SharedArrayBuffer | null)[][]; counters: SharedArrayBuffer } {
-  const rings = Array.from({ length: n }, (_, from) => Array.from({ length: n }, (_, to) => (from === to ? null : new SharedArrayBuffer(Ring.bytes(words)))));
+/** The shared memory a partitioned search on n workers needs. */
+export function partitionMemory(n: number): { rings: (SharedArrayBuffer | null)[][]; counters: SharedArrayBuffer } {
+  const rings = Array.from({ length: n }, (_, from) => Array.from({ length: n }, (_, to) => (from === to ? null : new SharedArrayBuffer(Ring.bytes()))));
   return { rings, counters: new SharedArrayBuffer(n * 16) };
 }
 

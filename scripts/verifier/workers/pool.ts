@@ -103,7 +103,7 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
  * so that each command goes to the worker that owns the part; the rings between them are shared memory.
  */
 export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, words: number): Promise<PartitionRunner> {
-  const { rings, counters } = partitionMemory(n, words);
+  const { rings, counters } = partitionMemory(n);
   const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters } }));
   await Promise.all(pools.map((p) => p.ready));
   return {
