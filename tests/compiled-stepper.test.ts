@@ -9,10 +9,10 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { anchorConfig, DEFAULT_CONFIG, parseConfig, systemConfig, type Config } from '../model/kit/config.ts';
-import { compiledSource, compiledStepper } from '../model/kit/compiled.ts';
+import { compiledStepper, componentSource, dispatchSource } from '../model/kit/compiled.ts';
 import type { Branch, HistEvent } from '../model/kit/kit.ts';
 import { interpretedStepper, type FastStepper } from '../model/kit/stepper.ts';
-import { makeSystem, stepViaXstate, type System } from '../model/kit/system.ts';
+import { COMPONENTS, makeSystem, stepViaXstate, type System } from '../model/kit/system.ts';
 import { DEFAULT_POSIX } from '../model/posix/config.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { programArb } from '../scripts/verifier/random/posix-programs.ts';
@@ -104,15 +104,18 @@ describe('the compiled stepper', () => {
     expect(emitted).toBeGreaterThan(100);
   });
 
-  test('its code is straight-line: a switch on each control word, guards called by name, no walk over the step tables', () => {
+  test('its code is straight-line: a switch on the control word per component, guards called by name, no walk over the step tables', () => {
     const sys = makeSystem(anchorConfig(1, 1, 2, 1));
-    const { body, params } = compiledSource(sys);
-    for (const a of sys.actors) expect(body).toContain(`switch (s[${a.pcAt}])`);
-    expect(body).toMatch(/if \(g\d+\(C0\)\) \{ ao\[k\] = 0; bo\[k\+\+\] = b\d+; \}/);
-    expect(body).not.toMatch(/\.(branches|events|states|guard|actions|target)\b/);
-    // one loop: firstEnabled's round of the actors
-    expect(body.match(/\b(for|while)\s*\(/g)).toEqual(['for (']);
-    expect(params.slice(0, 4)).toEqual(['C', 'gate', 'NO_EMIT', 'branchId']);
+    const thread = COMPONENTS[sys.actors[0].comp];
+    const { body, params } = componentSource(thread);
+    expect(body).toContain('switch (s[pc])');
+    expect(body).toMatch(/if \(g\d+\(c\)\) \{ ao\[k\] = a; bo\[k\+\+\] = b\d+; \}/);
+    expect(body).toMatch(/case \d+: a\d+\(c\);( a\d+\(c\);)* d\[pc\] = \d+; break;/);
+    expect(body).not.toMatch(/\.(branches|events|states|guard|actions|target)\b|\b(for|while)\s*\(/);
+    expect(params).toEqual(expect.arrayContaining(['NO_EMIT', 'runnable', 'g0', 'a0']));
+    // the dispatch names each actor's control word and number; its one loop is firstEnabled's round of the actors
+    const dispatch = dispatchSource(sys).body;
+    sys.actors.forEach((a, i) => expect(dispatch).toContain(`k = E${a.comp}(C[${i}], s, ao, bo, k, ${i}, ${a.pcAt});`));
+    expect(dispatch.match(/\b(for|while)\s*\(/g)).toEqual(['for (']);
   });
-
 });

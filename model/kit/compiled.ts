@@ -1,59 +1,66 @@
 /**
  * The compiled stepper: a system's FastStepper generated as straight-line JavaScript.
  *
- * SPIN turns a Promela model into a C program specialised to it; this does the same for one system.
- * From the step tables `compile` read out of the xstate machines (kit.ts) and the system's actors it
- * writes, per actor, a `switch` on the actor's control word whose cases try each event's guards in
- * order and record the first branch that holds, and per actor and branch a function that calls the
- * branch's actions and stores its target. Word offsets, actor numbers and targets are literals; the
- * actors' contexts, the gate and the guard, action and runnable functions are constants of the
- * closure, and these are the very functions registered in the machines' `setup`, so the protocol is
- * still written once. What goes is the interpretation (stepper.ts): the loops over tables, the
- * lookups through each actor's component, and the one call site every guard of the model went
- * through, which the JIT could not inline.
+ * SPIN turns a Promela model into a C program specialised to it; this does the same in two parts.
+ * Per component, from the step table `compile` read out of its xstate machine (kit.ts): an `enabled`
+ * function, a `switch` on the actor's control word whose cases try each event's guards in order and
+ * record the first branch that holds, and a `step` function, a `switch` on the branch's number whose
+ * cases call that branch's actions and store its target. Per system: the dispatch, which calls them
+ * actor by actor with the actor's context, number and control word as literals, and tests the gate
+ * once. The guards, actions and runnable tests called are the very functions registered in the
+ * machines' `setup`, passed in as constants, so the protocol is still written once. What goes is the
+ * interpretation (stepper.ts): the loops over tables, the lookups through each actor's component,
+ * and the one call site every guard of the model went through, which the JIT could not inline.
  *
- * The generated code depends only on which component each actor runs and where its control word is
- * (and on the gate), so it is made once per such shape and bound to each system's own contexts and
- * gate: the random verifier builds a system per generated program. A test checks on random schedules
- * of every configuration family and seeded variant that this stepper takes exactly the steps of the
+ * Why per component and not per actor, and why the system's contexts are arguments and not constants
+ * of the code: the JIT compiles each generated function on its own, and a big one with its guards
+ * inlined takes it a tenth of a second. Code per actor was compiled once per actor, and code closed
+ * over one system's contexts once per system (the random verifier builds a system per generated
+ * program and per narrowed configuration); short random runs then lost more to compiling than
+ * they won. Code per component is compiled once per process. A test checks on random schedules of
+ * every configuration family and seeded variant that this stepper takes exactly the steps of the
  * interpretive one and of xstate itself.
  */
 import { COMPONENTS, type System } from './components.ts';
-import type { Action, Branch, Ctx, Guard } from './kit.ts';
+import type { Action, Branch, Component, Ctx, Guard, HistEvent } from './kit.ts';
 import { NO_EMIT } from './kit.ts';
 import { actorContexts, BRANCHES, maxEnabledOf, type FastStepper } from './stepper.ts';
 
-/** What the generated steppers are made of, as `compiledSource` returns it. */
-export interface CompiledSource {
-  /** the body of the factory: given `params`, it returns the four generated step functions */
+/** Generated source: a function body, the names of its parameters and the values bound to them. */
+export interface Source {
   body: string;
-  /** the factory's parameter names: `C` the actors' contexts, `gate`, then every function and branch the body refers to */
   params: string[];
-  /** the values bound to the parameters after `C` and `gate` (the same for every system of the shape) */
-  shared: unknown[];
+  values: unknown[];
 }
 
-type Generated = Pick<FastStepper, 'enabledInto' | 'actorEnabledInto' | 'firstEnabled' | 'stepInto'>;
-type Factory = (ctxs: Ctx[], gate: System['gate'], ...shared: unknown[]) => Generated;
+/** A component's generated code. */
+interface ComponentCode {
+  /** append the enabled steps of the actor numbered `a` (control word `pc`, context `c`) to ao/bo at k; returns the new count */
+  enabled(c: Ctx, s: Int32Array, ao: Int32Array, bo: Branch[], k: number, a: number, pc: number): number;
+  /** take branch number `id` on `d` (a copy of the state) */
+  step(c: Ctx, id: number, d: Int32Array, emit: (e: HistEvent) => void, pc: number): void;
+}
+
+/** A system's generated dispatch: FastStepper's step functions, given the system's contexts and gate. */
+interface Dispatch {
+  enabledInto(C: Ctx[], gate: System['gate'], s: Int32Array, actorOut: Int32Array, branchOut: Branch[]): number;
+  actorEnabledInto(C: Ctx[], gate: System['gate'], s: Int32Array, actor: number, branchOut: Branch[]): number;
+  firstEnabled(C: Ctx[], gate: System['gate'], s: Int32Array, from: number, branchOut: Branch[]): number;
+  stepInto(C: Ctx[], s: Int32Array, actor: number, branch: Branch, dst: Int32Array, emit: (e: HistEvent) => void): void;
+}
 
 /** A name and a comment for JavaScript source: only word characters, dots and dashes survive. */
 const clean = (s: string) => s.replace(/[^\w.-]+/g, ' ').trim();
 
-/**
- * Names for the distinct values the generated code refers to: `prefix` and the value's number, by
- * default the order in which they are first asked for.
- */
+/** Names `prefix0`, `prefix1`... for the distinct values the generated code refers to, in the order first asked for. */
 class Names<T> {
   readonly values: T[] = [];
   private readonly index = new Map<T, string>();
-  constructor(
-    private readonly prefix: string,
-    private readonly number: (v: T) => number = () => this.values.length,
-  ) {}
+  constructor(private readonly prefix: string) {}
   of(v: T): string {
     let name = this.index.get(v);
     if (name === undefined) {
-      name = `${this.prefix}${this.number(v)}`;
+      name = `${this.prefix}${this.values.length}`;
       this.index.set(v, name);
       this.values.push(v);
     }
@@ -64,125 +71,142 @@ class Names<T> {
   }
 }
 
-/**
- * The generated source of a system's stepper. Per actor `a`: `e<a>(s, ao, bo, k)` appends its
- * enabled steps at k and returns the new count; `t<a>_<i>(d, emit)` takes its component's i-th
- * branch on the successor `d` (already a copy of the state). `enabledInto` runs the `e` functions in
- * actor order, those from `heldFrom` on inside one test of the gate; `stepInto` finds the `t`
- * function through the branch's number.
- */
-export function compiledSource(sys: System): CompiledSource {
+/** The generated source of a component's `enabled` and `step`; branches are named after their numbers (BRANCHES). */
+export function componentSource(comp: Component): Source {
   const { branchId } = BRANCHES;
   const guards = new Names<Guard>('g');
   const actions = new Names<Action>('a');
-  const runnables = new Names<(c: Ctx) => boolean>('r');
-  /** a branch is named after its number (BRANCHES), so that b57 is the same branch in every system's code */
-  const branches = new Names<Branch>('b', (br) => branchId.get(br)!);
-  const out: string[] = ['"use strict";'];
-  const n = sys.actors.length;
-  /** where each actor's step functions start in F, less its component's first branch number */
-  const stepBase: number[] = [];
-  const steps: string[] = [];
-  sys.actors.forEach((actor, a) => {
-    const comp = COMPONENTS[actor.comp];
-    const c = `C${a}`;
-    out.push(`const ${c} = C[${a}];`, `// ${clean(actor.name)}: ${clean(comp.spec.id)}`, `function e${a}(s, ao, bo, k) {`, `  ${c}.s = s;`);
-    if (comp.spec.runnable) out.push(`  if (!${runnables.of(comp.spec.runnable)}(${c})) return k;`);
-    out.push(`  switch (s[${actor.pcAt}]) {`);
-    comp.states.forEach((st, si) => {
-      if (st.events.length === 0) return;
-      out.push(`    case ${si}: // ${clean(st.name)}`);
-      for (const ev of st.events) {
-        out.push(`      // ${clean(ev.name)}`);
-        for (const [i, br] of ev.branches.entries()) {
-          const test = br.guard === null ? '' : `if (${guards.of(br.guard)}(${c})) `;
-          out.push(`      ${i === 0 ? '' : 'else '}${test}{ ao[k] = ${a}; bo[k++] = ${branches.of(br)}; } // ${clean(br.guardName ?? 'always')} -> ${clean(br.targetName)}`);
-          // the branches after an unguarded one are never taken
-          if (br.guard === null) break;
-        }
+  const branches = new Map<string, Branch>();
+  const branch = (br: Branch) => {
+    const name = `b${branchId.get(br)}`;
+    branches.set(name, br);
+    return name;
+  };
+  // named after the component, so that profiles say whose code it is
+  const name = comp.spec.id.replace(/\W/g, '_');
+  const out = ['"use strict";', `// ${clean(comp.spec.id)}: the steps of actor a, its control word at s[pc]`, `function ${name}_enabled(c, s, ao, bo, k, a, pc) {`, '  c.s = s;'];
+  if (comp.spec.runnable) out.push('  if (!runnable(c)) return k;');
+  out.push('  switch (s[pc]) {');
+  comp.states.forEach((st, si) => {
+    if (st.events.length === 0) return;
+    out.push(`    case ${si}: // ${clean(st.name)}`);
+    for (const ev of st.events) {
+      out.push(`      // ${clean(ev.name)}`);
+      for (const [i, br] of ev.branches.entries()) {
+        const test = br.guard === null ? '' : `if (${guards.of(br.guard)}(c)) `;
+        out.push(`      ${i === 0 ? '' : 'else '}${test}{ ao[k] = a; bo[k++] = ${branch(br)}; } // ${clean(br.guardName ?? 'always')} -> ${clean(br.targetName)}`);
+        // the branches after an unguarded one are never taken
+        if (br.guard === null) break;
       }
-      out.push('      break;');
-    });
-    out.push('  }', '  return k;', '}');
-    // a component's branches are numbered consecutively (BRANCHES), so one offset per actor finds them
-    const own = comp.states.flatMap((st) => st.events.flatMap((ev) => ev.branches));
-    stepBase.push(own.length === 0 ? 0 : steps.length - branchId.get(own[0])!);
-    own.forEach((br, i) => {
-      const calls = br.actions.map((act) => ` ${actions.of(act)}(${c});`).join('');
-      out.push(`function t${a}_${i}(d, emit) { ${c}.s = d; ${c}.emit = emit;${calls} ${c}.emit = NO_EMIT; d[${actor.pcAt}] = ${br.target}; }`);
-      steps.push(`t${a}_${i}`);
-    });
+    }
+    out.push('      break;');
   });
+  out.push('  }', '  return k;', '}', `function ${name}_step(c, id, d, emit, pc) {`, '  c.s = d;', '  c.emit = emit;', '  switch (id) {');
+  for (const st of comp.states)
+    for (const ev of st.events)
+      for (const br of ev.branches) {
+        const calls = br.actions.map((act) => ` ${actions.of(act)}(c);`).join('');
+        out.push(`    case ${branchId.get(br)}:${calls} d[pc] = ${br.target}; break; // ${clean(ev.name)} -> ${clean(br.targetName)}`);
+      }
+  out.push('  }', '  c.emit = NO_EMIT;', '}', `return { enabled: ${name}_enabled, step: ${name}_step };`);
+  return {
+    body: out.join('\n'),
+    params: ['NO_EMIT', 'runnable', ...guards.names, ...actions.names, ...branches.keys()],
+    values: [NO_EMIT, comp.spec.runnable ?? null, ...guards.values, ...actions.values, ...branches.values()],
+  };
+}
+
+/**
+ * The generated source of a system's dispatch: `enabledInto` calls each actor's component code in
+ * actor order, those from `heldFrom` on inside one test of the gate; `actorEnabledInto` and
+ * `firstEnabled` go through a switch on the actor; `stepInto` through a switch on the actor to its
+ * component's `step`. The components' code comes in as `K`, indexed by component.
+ */
+export function dispatchSource(sys: System): Source {
+  const n = sys.actors.length;
   const held = sys.gate === null ? n : sys.heldFrom;
-  const calls = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `  k = e${from + i}(s, ao, bo, k);`);
-  out.push(
-    '/** the enabled steps of s, actor by actor */',
-    'function enabledInto(s, ao, bo) {',
+  const kinds = [...new Set(sys.actors.map((x) => x.comp))].sort((a, b) => a - b);
+  const enabled = (a: number, ao: string, k: string) => `E${sys.actors[a].comp}(C[${a}], s, ${ao}, bo, ${k}, ${a}, ${sys.actors[a].pcAt})`;
+  const calls = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `  k = ${enabled(from + i, 'ao', 'k')}; // ${clean(sys.actors[from + i].name)}`);
+  const gated = held < n;
+  const out = [
+    '"use strict";',
+    ...kinds.map((ci) => `const E${ci} = K[${ci}].enabled, T${ci} = K[${ci}].step; // ${clean(COMPONENTS[ci].spec.id)}`),
+    'function enabledInto(C, gate, s, ao, bo) {',
     '  let k = 0;',
     ...calls(0, held),
-    ...(held < n ? ['  if (gate(s)) {', ...calls(held, n).map((l) => `  ${l}`), '  }'] : []),
+    ...(gated ? ['  if (gate(s)) {', ...calls(held, n).map((l) => `  ${l}`), '  }'] : []),
     '  return k;',
     '}',
     `const scratch = new Int32Array(${maxEnabledOf(sys)});`,
     '/** the enabled steps of actor a, the gate aside */',
-    'function actorSteps(s, a, bo) {',
+    'function actorSteps(C, s, a, bo) {',
     '  switch (a) {',
-    ...sys.actors.map((_, a) => `    case ${a}: return e${a}(s, scratch, bo, 0);`),
+    ...sys.actors.map((_, a) => `    case ${a}: return ${enabled(a, 'scratch', '0')};`),
     '  }',
     "  throw new RangeError('no actor ' + a);",
     '}',
-    'function actorEnabledInto(s, a, bo) {',
-    ...(held < n ? [`  if (a >= ${held} && !gate(s)) return 0;`] : []),
-    '  return actorSteps(s, a, bo);',
+    'function actorEnabledInto(C, gate, s, a, bo) {',
+    ...(gated ? [`  if (a >= ${held} && !gate(s)) return 0;`] : []),
+    '  return actorSteps(C, s, a, bo);',
     '}',
-    'function firstEnabled(s, from, bo) {',
-    ...(held < n ? ['  let open = -1;'] : []),
+    'function firstEnabled(C, gate, s, from, bo) {',
+    ...(gated ? ['  let open = -1;'] : []),
     `  for (let i = 0; i < ${n}; i++) {`,
     `    const a = (from + i) % ${n};`,
-    ...(held < n ? [`    if (a >= ${held}) {`, '      if (open < 0) open = gate(s) ? 1 : 0;', '      if (open === 0) continue;', '    }'] : []),
-    '    if (actorSteps(s, a, bo) > 0) return a;',
+    ...(gated ? [`    if (a >= ${held}) {`, '      if (open < 0) open = gate(s) ? 1 : 0;', '      if (open === 0) continue;', '    }'] : []),
+    '    if (actorSteps(C, s, a, bo) > 0) return a;',
     '  }',
     '  return -1;',
     '}',
-    `const F = [${steps.join(', ')}];`,
-    `const base = [${stepBase.join(', ')}];`,
-    'function stepInto(s, actor, br, dst, emit = NO_EMIT) {',
+    'function stepInto(C, s, actor, br, dst, emit) {',
     '  dst.set(s);',
-    '  F[base[actor] + branchId.get(br)](dst, emit);',
+    '  const id = branchId.get(br);',
+    '  switch (actor) {',
+    ...sys.actors.map((x, a) => `    case ${a}: T${x.comp}(C[${a}], id, dst, emit, ${x.pcAt}); return;`),
+    '  }',
+    "  throw new RangeError('no actor ' + actor);",
     '}',
     'return { enabledInto, actorEnabledInto, firstEnabled, stepInto };',
-  );
-  return {
-    body: out.join('\n'),
-    params: ['C', 'gate', 'NO_EMIT', 'branchId', ...guards.names, ...actions.names, ...runnables.names, ...branches.names],
-    shared: [NO_EMIT, branchId, ...guards.values, ...actions.values, ...runnables.values, ...branches.values],
-  };
+  ];
+  const code = COMPONENTS.map((c, ci) => (kinds.includes(ci) ? codeOf(c) : null));
+  return { body: out.join('\n'), params: ['K', 'branchId'], values: [code, BRANCHES.branchId] };
 }
 
-/** The generated factories by what the code depends on: each actor's component and control word, and the gate. */
-const factories = new Map<string, { factory: Factory; shared: unknown[] }>();
-/** Shapes kept at most; the random verifier's systems of one run share one. */
-const FACTORIES_KEPT = 64;
+const load = <T>(src: Source): T => new Function(...src.params, src.body)(...src.values) as T;
 
-function factoryFor(sys: System): { factory: Factory; shared: unknown[] } {
+/** Each component's code, generated when first needed. */
+const componentCode = new Map<Component, ComponentCode>();
+function codeOf(comp: Component): ComponentCode {
+  let code = componentCode.get(comp);
+  if (!code) componentCode.set(comp, (code = load<ComponentCode>(componentSource(comp))));
+  return code;
+}
+
+/** The dispatch code by what it depends on: each actor's component and control word, and the gate. */
+const dispatches = new Map<string, Dispatch>();
+/** Shapes kept at most (the random verifier's narrowed configurations make a few dozen). */
+const SHAPES_KEPT = 256;
+
+function dispatchFor(sys: System): Dispatch {
   const key = `${sys.gate === null ? '-' : sys.heldFrom}|${sys.actors.map((a) => `${a.comp}@${a.pcAt}`).join(',')}`;
-  let made = factories.get(key);
-  if (!made) {
-    const src = compiledSource(sys);
-    made = { factory: new Function(...src.params, src.body) as Factory, shared: src.shared };
-    if (factories.size >= FACTORIES_KEPT) factories.clear();
-    factories.set(key, made);
+  let code = dispatches.get(key);
+  if (!code) {
+    if (dispatches.size >= SHAPES_KEPT) dispatches.clear();
+    dispatches.set(key, (code = load<Dispatch>(dispatchSource(sys))));
   }
-  return made;
+  return code;
 }
 
 const steppers = new WeakMap<System, FastStepper>();
 
-/** The compiled stepper of a system, made once per system (its code once per shape). */
+/** The compiled stepper of a system, made once per system (its code once per shape and component). */
 export function compiledStepper(sys: System): FastStepper {
   const known = steppers.get(sys);
   if (known) return known;
-  const { factory, shared } = factoryFor(sys);
+  const code = dispatchFor(sys);
+  const C = actorContexts(sys);
+  const gate = sys.gate;
   const { branches, branchId, eventOf } = BRANCHES;
   const stepper: FastStepper = {
     sys,
@@ -190,7 +214,10 @@ export function compiledStepper(sys: System): FastStepper {
     maxEnabled: maxEnabledOf(sys),
     branches,
     branchId,
-    ...factory(actorContexts(sys), sys.gate, ...shared),
+    enabledInto: (s, actorOut, branchOut) => code.enabledInto(C, gate, s, actorOut, branchOut),
+    actorEnabledInto: (s, actor, branchOut) => code.actorEnabledInto(C, gate, s, actor, branchOut),
+    firstEnabled: (s, from, branchOut) => code.firstEnabled(C, gate, s, from, branchOut),
+    stepInto: (s, actor, branch, dst, emit = NO_EMIT) => code.stepInto(C, s, actor, branch, dst, emit),
     choice: (_s, actor, branch) => ({ actor, event: eventOf.get(branch)!, branch }),
   };
   steppers.set(sys, stepper);

@@ -2,8 +2,8 @@
  * Stepping a system without allocation, for the exhaustive search, the random verifier and the
  * benchmarks: the FastStepper interface, the numbering of every branch of the model, and the
  * interpretive stepper, which walks each actor's compiled step table (kit.ts `compile`) at run time.
- * compiled.ts generates the same stepper as straight-line code per system; system.ts's `fastStepper`
- * picks which one the verifiers run.
+ * compiled.ts generates the same stepper as straight-line code; system.ts's `fastStepper` picks
+ * which one the verifiers run.
  */
 import { COMPONENTS, type System } from './components.ts';
 import type { Branch, CompiledEvent, Ctx, HistEvent } from './kit.ts';

@@ -23,6 +23,7 @@ import { faultInjector } from '../recovery/fault-injector.ts';
 import { initRecovery } from '../recovery/layout.ts';
 import { COMPONENTS, DISPATCH_COMPONENTS, ISOLATION_COMPONENTS, POSIX_COMPONENTS, RECOVERY_COMPONENTS, type Actor, type System } from './components.ts';
 import { interpretedStepper, type Choice, type FastStepper } from './stepper.ts';
+import { compiledStepper } from './compiled.ts';
 
 export { COMPONENTS, DISPATCH_COMPONENTS, POSIX_COMPONENTS, ISOLATION_COMPONENTS, RECOVERY_COMPONENTS };
 export type { Actor, Choice, FastStepper, System };
@@ -218,9 +219,15 @@ export function machineOf(sys: System, actor: number): string {
 
 const steppers = new WeakMap<System, FastStepper>();
 
-/** The stepper the verifiers run on a system, made once per system. */
+/**
+ * The stepper the verifiers run on a system, made once per system: the compiled one (compiled.ts),
+ * except with the POSIX layer on. Compiled steps are faster once the JIT has compiled the generated
+ * code (docs/exhaustive.md has the figures); with the POSIX layer the random verifier builds a system
+ * per generated program, each program takes the POSIX threads' code down paths the last did not,
+ * and recompiling it cost as much as it won.
+ */
 export function fastStepper(sys: System): FastStepper {
   let st = steppers.get(sys);
-  if (!st) steppers.set(sys, (st = interpretedStepper(sys)));
+  if (!st) steppers.set(sys, (st = sys.cfg.posix ? interpretedStepper(sys) : compiledStepper(sys)));
   return st;
 }
