@@ -8,7 +8,7 @@
  */
 import type { Config } from './config.ts';
 import { BOUNDS, checkConsistent, transportOf } from './config.ts';
-import type { Branch, Component, CompiledEvent, Ctx, HistEvent } from './kit.ts';
+import type { Branch, Component, Ctx, HistEvent } from './kit.ts';
 import { NO_EMIT, xstateStep } from './kit.ts';
 import { makeLayout, type Layout } from './layout.ts';
 import { initPrimarySide, initServiceSide } from '../dispatch/state.ts';
@@ -21,45 +21,12 @@ import { networkDomain, storageDomain } from '../isolation/service-domain.ts';
 import { adminTool } from '../recovery/admin-tool.ts';
 import { faultInjector } from '../recovery/fault-injector.ts';
 import { initRecovery } from '../recovery/layout.ts';
-import { DISPATCH_COMPONENTS } from '../dispatch/index.ts';
-import { POSIX_COMPONENTS } from '../posix/index.ts';
-import { ISOLATION_COMPONENTS } from '../isolation/index.ts';
-import { RECOVERY_COMPONENTS } from '../recovery/index.ts';
+import { COMPONENTS, DISPATCH_COMPONENTS, ISOLATION_COMPONENTS, POSIX_COMPONENTS, RECOVERY_COMPONENTS, type Actor, type System } from './components.ts';
+import { interpretedStepper, type Choice, type FastStepper } from './stepper.ts';
+import { compiledStepper } from './compiled.ts';
 
-export { DISPATCH_COMPONENTS, POSIX_COMPONENTS, ISOLATION_COMPONENTS, RECOVERY_COMPONENTS };
-
-/** The components, in the order their actors are listed. */
-export const COMPONENTS: readonly Component[] = [...DISPATCH_COMPONENTS, ...POSIX_COMPONENTS, ...ISOLATION_COMPONENTS, ...RECOVERY_COMPONENTS];
-
-export interface Actor {
-  comp: number;
-  me: number;
-  name: string;
-  pcAt: number;
-}
-
-export interface System {
-  cfg: Config;
-  L: Layout;
-  /**
-   * The configuration without the POSIX program: systems with the same shape have the same layout,
-   * actors and boot, and differ only in the programs their threads run (tables derived from the
-   * layout are cached by it; the random verifier builds a system per generated program).
-   */
-  shape: string;
-  actors: Actor[];
-  init: Int32Array;
-  /** when not null: the actors from `heldFrom` on (the dispatch protocol's) are held while `gate` is false */
-  gate: ((s: Int32Array) => boolean) | null;
-  heldFrom: number;
-}
-
-/** One enabled step: an actor, its event, and the branch whose guard holds. */
-export interface Choice {
-  actor: number;
-  event: CompiledEvent;
-  branch: Branch;
-}
+export { COMPONENTS, DISPATCH_COMPONENTS, POSIX_COMPONENTS, ISOLATION_COMPONENTS, RECOVERY_COMPONENTS };
+export type { Actor, Choice, FastStepper, System };
 
 /** `bounds`: see checkConsistent; exploration always uses the default. */
 /** T1, K2, W1...; a one-of-a-kind actor (the frontend F, the backend B, the hypervisor XS...) is its bare prefix. */
@@ -250,128 +217,17 @@ export function machineOf(sys: System, actor: number): string {
   return COMPONENTS[sys.actors[actor].comp].spec.id;
 }
 
-/**
- * The same two functions without allocation, for the exhaustive search and the benchmarks: the
- * enabled steps go into caller-owned arrays and a step writes into a caller-owned buffer. They run
- * the very guards and actions `enabled` and `step` run, in the same order; a test checks on random
- * schedules that both pairs agree.
- */
-export interface FastStepper {
-  sys: System;
-  /** number of actors */
-  actors: number;
-  /** the most steps `enabledInto` can report for one state (the size its output arrays need) */
-  maxEnabled: number;
-  /** every branch of every component, numbered, so that a step fits in two integers */
-  branches: Branch[];
-  branchId: Map<Branch, number>;
-  /** the enabled steps of `s`: their actors into `actorOut`, their branches into `branchOut`; returns how many */
-  enabledInto(s: Int32Array, actorOut: Int32Array, branchOut: Branch[]): number;
-  /** the enabled steps of one actor (in the order `enabledInto` lists them) into `branchOut`; returns how many */
-  actorEnabledInto(s: Int32Array, actor: number, branchOut: Branch[]): number;
-  /**
-   * The first enabled step of the first actor, counting from `from` and wrapping round, that can
-   * move: its actor (or -1 if nothing is enabled), its branch in branchOut[0]. From 0 this is the
-   * first step `enabledInto` lists.
-   */
-  firstEnabled(s: Int32Array, from: number, branchOut: Branch[]): number;
-  /** write the successor of `s` by `actor` taking `branch` into `dst` (which must not be `s`) */
-  stepInto(s: Int32Array, actor: number, branch: Branch, dst: Int32Array, emit?: (e: HistEvent) => void): void;
-  /** the Choice object of an enabled step, for the functions that take one */
-  choice(s: Int32Array, actor: number, branch: Branch): Choice;
-}
-
 const steppers = new WeakMap<System, FastStepper>();
 
+/**
+ * The stepper the verifiers run on a system, made once per system: the compiled one (compiled.ts),
+ * except with the POSIX layer on. Compiled steps are faster once the JIT has compiled the generated
+ * code (docs/exhaustive.md has the figures); with the POSIX layer the random verifier builds a system
+ * per generated program, each program takes the POSIX threads' code down paths the last did not,
+ * and recompiling it cost as much as it won.
+ */
 export function fastStepper(sys: System): FastStepper {
-  const known = steppers.get(sys);
-  if (known) return known;
-  const n = sys.actors.length;
-  const ctxs: Ctx[] = sys.actors.map((a) => ({ s: sys.init, me: a.me, L: sys.L, emit: noEmit }));
-  const comps = sys.actors.map((a) => COMPONENTS[a.comp]);
-  const runnable = comps.map((c) => c.spec.runnable ?? null);
-  const pcAt = Int32Array.from(sys.actors.map((a) => a.pcAt));
-  const branches: Branch[] = [];
-  const eventOf = new Map<Branch, CompiledEvent>();
-  for (const comp of COMPONENTS)
-    for (const st of comp.states)
-      for (const ev of st.events)
-        for (const br of ev.branches) {
-          branches.push(br);
-          eventOf.set(br, ev);
-        }
-  const branchId = new Map(branches.map((b, i) => [b, i]));
-  const maxEnabled = comps.reduce((sum, c) => sum + Math.max(1, ...c.states.map((st) => st.events.length)), 0);
-  const stepper: FastStepper = {
-    sys,
-    actors: n,
-    maxEnabled,
-    branches,
-    branchId,
-    enabledInto(s, actorOut, branchOut) {
-      let k = 0;
-      const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : n;
-      for (let a = 0; a < last; a++) {
-        const ctx = ctxs[a];
-        ctx.s = s;
-        const run = runnable[a];
-        if (run !== null && !run(ctx)) continue;
-        const events = comps[a].states[s[pcAt[a]]].events;
-        for (let e = 0; e < events.length; e++) {
-          const brs = events[e].branches;
-          for (let b = 0; b < brs.length; b++) {
-            const br = brs[b];
-            if (br.guard === null || br.guard(ctx)) {
-              actorOut[k] = a;
-              branchOut[k++] = br;
-              break;
-            }
-          }
-        }
-      }
-      return k;
-    },
-    actorEnabledInto(s, a, branchOut) {
-      if (sys.gate !== null && a >= sys.heldFrom && !sys.gate(s)) return 0;
-      const ctx = ctxs[a];
-      ctx.s = s;
-      const run = runnable[a];
-      if (run !== null && !run(ctx)) return 0;
-      let k = 0;
-      const events = comps[a].states[s[pcAt[a]]].events;
-      for (let e = 0; e < events.length; e++) {
-        const brs = events[e].branches;
-        for (let b = 0; b < brs.length; b++) {
-          const br = brs[b];
-          if (br.guard === null || br.guard(ctx)) {
-            branchOut[k++] = br;
-            break;
-          }
-        }
-      }
-      return k;
-    },
-    firstEnabled(s, from, branchOut) {
-      for (let i = 0; i < n; i++) {
-        const a = (from + i) % n;
-        if (stepper.actorEnabledInto(s, a, branchOut) > 0) return a;
-      }
-      return -1;
-    },
-    stepInto(s, actor, branch, dst, emit = noEmit) {
-      dst.set(s);
-      const ctx = ctxs[actor];
-      ctx.s = dst;
-      ctx.emit = emit;
-      const acts = branch.actions;
-      for (let i = 0; i < acts.length; i++) acts[i](ctx);
-      ctx.emit = noEmit;
-      dst[pcAt[actor]] = branch.target;
-    },
-    choice(_s, actor, branch) {
-      return { actor, event: eventOf.get(branch)!, branch };
-    },
-  };
-  steppers.set(sys, stepper);
-  return stepper;
+  let st = steppers.get(sys);
+  if (!st) steppers.set(sys, (st = sys.cfg.posix ? interpretedStepper(sys) : compiledStepper(sys)));
+  return st;
 }
