@@ -512,6 +512,9 @@ export async function partitionedExhaustive(opts: ExhaustiveOptions, start: (wor
   const t0 = performance.now();
   // Built here first: a configuration the reductions refuse is refused before any thread starts.
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
+  // The workers' sample walk, here first: a symmetry the walk already shows not to hold is refused
+  // before any thread starts (one refused later by a worker comes back as the same SymmetryError).
+  ex.walk(20_000);
   const runner = await start(ex.words);
   try {
     return await searchParts(opts, ex, runner, t0);

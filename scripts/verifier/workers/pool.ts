@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhaustive.ts';
+import { SymmetryError } from '../exhaustive/symmetry.ts';
 import { partitionMemory, type PartitionCommand, type PartitionRunner } from '../exhaustive/partitioned.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
@@ -28,9 +29,9 @@ export class Pool {
       this.workers.push(w);
       starts.push(
         new Promise((resolve, reject) => {
-          const first = (m: { ready?: boolean; error?: string }) => {
+          const first = (m: { ready?: boolean; error?: string; symmetry?: string }) => {
             w.off('message', first);
-            if (m.error) reject(new Error(`worker failed to start: ${m.error}`));
+            if (m.error) reject(m.symmetry ? new SymmetryError(m.symmetry) : new Error(`worker failed to start: ${m.error}`));
             else {
               w.on('message', (msg) => this.answer(w, msg));
               this.idle.push(w);
@@ -51,12 +52,12 @@ export class Pool {
     this.ready = Promise.all(starts).then(() => this.pump());
   }
 
-  private answer(w: Worker, msg: { id: number; result?: unknown; error?: string }): void {
+  private answer(w: Worker, msg: { id: number; result?: unknown; error?: string; symmetry?: string }): void {
     const p = this.waiting.get(msg.id);
     this.waiting.delete(msg.id);
     this.idle.push(w);
     if (p) {
-      if (msg.error) p.reject(new Error(`worker: ${msg.error}`));
+      if (msg.error) p.reject(msg.symmetry ? new SymmetryError(msg.symmetry) : new Error(`worker: ${msg.error}`));
       else p.resolve(msg.result);
     }
     this.pump();
@@ -105,13 +106,18 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
 export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, words: number): Promise<PartitionRunner> {
   const { rings, counters } = partitionMemory(n);
   const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters } }));
-  await Promise.all(pools.map((p) => p.ready));
+  const close = () => Promise.all(pools.map((p) => p.close()));
+  // One worker failing to start must not leave the others running (they would keep the process alive).
+  await Promise.all(pools.map((p) => p.ready)).catch(async (e) => {
+    await close();
+    throw e;
+  });
   return {
     n,
     counters: new Float64Array(counters),
     call: <T>(k: number, c: PartitionCommand) => pools[k].run<T>({ part: c }),
     close: async () => {
-      await Promise.all(pools.map((p) => p.close()));
+      await close();
     },
   };
 }

@@ -6,6 +6,7 @@
  * which is why the results do not depend on which worker ran what.
  */
 import { parentPort } from 'node:worker_threads';
+import { SymmetryError } from '../exhaustive/symmetry.ts';
 import { propertyByName } from '../../../properties/index.ts';
 import { runBatch, type BatchSpec } from '../random/batches.ts';
 import { expandChunk, Expander, type ExpanderSpec } from '../exhaustive/exhaustive.ts';
@@ -42,6 +43,7 @@ port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask }) => {
     const r = expandChunk(expander!, task.states, task.expandIt, task.checkSelf);
     port.postMessage({ id: task.id, result: r }, [r.succ.buffer, r.actors.buffer, r.n.buffer, r.m.buffer] as ArrayBuffer[]);
   } catch (e) {
-    port.postMessage({ id: msg.task?.id ?? -1, error: (e as Error).stack ?? String(e) });
+    // a refused reduction keeps its kind, so that the command line reports it as bad usage
+    port.postMessage({ id: msg.task?.id ?? -1, error: (e as Error).stack ?? String(e), symmetry: e instanceof SymmetryError ? e.message : undefined });
   }
 });
