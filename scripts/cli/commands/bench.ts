@@ -286,7 +286,7 @@ export async function run(argv: string[]): Promise<number> {
     say('   state vectors of its processes, we count distinct word arrays of our model; MB = peak resident memory)');
 
     // 1b. The same searches on two worker threads: the speed-up over one.
-    say('\ncorrect model on two worker threads (ours: --workers 2; the speed-up is over the one-worker run above):');
+    say('\ncorrect model on two worker threads (ours: --workers 2 --liveness terminal, a partitioned store; the speed-up is over the one-worker run above):');
     say(`  ${'size'.padEnd(11)} ${'our states'.padStart(11)} ${'1 worker st/s'.padStart(14)} ${'2 workers st/s'.padStart(15)} ${'speed-up'.padStart(9)}`);
     for (const size of sizes) {
       const one = rows.find((r) => r.tool === 'virtuos' && r.size === size && r.bug === null)!;

@@ -159,7 +159,7 @@ export interface PartitionInit {
   n: number;
   /** rings[from][to] (from !== to) */
   rings: (SharedArrayBuffer | null)[][];
-  /** per worker: states, transitions (Float64 pairs), for progress */
+  /** per worker: states, transitions, states of the level expanded (4 Float64s each, at k*4), for progress */
   counters: SharedArrayBuffer;
 }
 
@@ -244,7 +244,7 @@ export class PartitionWorker {
     }
     this.out = init.rings[init.k].map((b) => (b ? new Ring(b) : null));
     this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!) : null));
-    this.counters = new Float64Array(init.counters, init.k * 16, 2);
+    this.counters = new Float64Array(init.counters, init.k * 32, 3);
     this.cur = new Int32Array(this.words);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
     const sample = this.ex.walk(20_000);
@@ -432,6 +432,7 @@ export class PartitionWorker {
         this.drain(ended);
         this.counters[0] = this.store.size;
         this.counters[1] = this.transitions;
+        this.counters[2] = i + 1 - lo;
       }
     }
     // Tell every other worker this level is over, then take in the rest of what they send.
@@ -442,6 +443,7 @@ export class PartitionWorker {
     this.nextLevel();
     this.counters[0] = this.store.size;
     this.counters[1] = this.transitions;
+    this.counters[2] = 0;
     return { states: this.store.size, added: this.store.size - before, transitions: this.transitions, terminal, hasSuccessors, violations: this.violations };
   }
 
@@ -482,7 +484,7 @@ export class PartitionWorker {
 /** The worker threads of a partitioned search, as the coordinator sees them (pool.ts builds it). */
 export interface PartitionRunner {
   n: number;
-  /** per worker: states and transitions so far (Float64 pairs at k*2) */
+  /** per worker: states, transitions, states of the level expanded so far (at k*4, k*4+1, k*4+2) */
   counters: Float64Array;
   call<T>(k: number, c: PartitionCommand): Promise<T>;
   close(): Promise<void>;
@@ -491,7 +493,7 @@ export interface PartitionRunner {
 /** The shared memory a partitioned search on n workers needs. */
 export function partitionMemory(n: number): { rings: (SharedArrayBuffer | null)[][]; counters: SharedArrayBuffer } {
   const rings = Array.from({ length: n }, (_, from) => Array.from({ length: n }, (_, to) => (from === to ? null : new SharedArrayBuffer(Ring.bytes()))));
-  return { rings, counters: new SharedArrayBuffer(n * 16) };
+  return { rings, counters: new SharedArrayBuffer(n * 32) };
 }
 
 function grow32(a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> {
@@ -541,20 +543,24 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
     }
   };
   let depth = 0;
+  /** states of the level being expanded (level 0: the initial state) */
+  let levelStates = 1;
   const timer = opts.onProgress
     ? setInterval(() => {
         let st = 0;
         let tr = 0;
+        let done = 0;
         for (let k = 0; k < runner.n; k++) {
-          st += runner.counters[2 * k];
-          tr += runner.counters[2 * k + 1];
+          st += runner.counters[4 * k];
+          tr += runner.counters[4 * k + 1];
+          done += runner.counters[4 * k + 2];
         }
-        opts.onProgress!({ states: st, transitions: tr, depth, queued: Math.max(0, st - states), elapsedS: elapsedS(), violated: [...found.keys()] });
+        // queued: the level's states not expanded yet, and the next level's found so far
+        opts.onProgress!({ states: st, transitions: tr, depth, queued: Math.max(0, levelStates - done) + Math.max(0, st - states), elapsedS: elapsedS(), violated: [...found.keys()] });
       }, 500)
     : null;
   try {
     // Level 0 is the initial state, taken in by its owner when the workers started.
-    let levelStates = 1;
     for (depth = 0; ; depth++) {
       const atBound = opts.maxDepth !== null && depth >= opts.maxDepth;
       const reps = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<LevelReport>(k, { cmd: 'level', depth, atBound })));
@@ -585,7 +591,6 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
         break;
       }
     }
-    void levelStates;
     if (limit === 'max-states' || limit === 'stopped-at-first') {
       const fin = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<PartViolation[]>(k, { cmd: 'finish' })));
       take(fin.flat(), states);
