@@ -83,6 +83,25 @@ export function interpretedStepper(sys: System): FastStepper {
   const runnable = comps.map((c) => c.spec.runnable ?? null);
   const pcAt = Int32Array.from(sys.actors.map((a) => a.pcAt));
   const { branches, branchId, eventOf } = BRANCHES;
+  /** Actor a's enabled steps (per event, the first branch whose guard holds) into branchOut from k; returns the new k. The gate is the caller's. */
+  const stepsOf = (s: Int32Array, a: number, branchOut: Branch[], k: number): number => {
+    const ctx = ctxs[a];
+    ctx.s = s;
+    const run = runnable[a];
+    if (run !== null && !run(ctx)) return k;
+    const events = comps[a].states[s[pcAt[a]]].events;
+    for (let e = 0; e < events.length; e++) {
+      const brs = events[e].branches;
+      for (let b = 0; b < brs.length; b++) {
+        const br = brs[b];
+        if (br.guard === null || br.guard(ctx)) {
+          branchOut[k++] = br;
+          break;
+        }
+      }
+    }
+    return k;
+  };
   const stepper: FastStepper = {
     sys,
     actors: n,
@@ -93,44 +112,15 @@ export function interpretedStepper(sys: System): FastStepper {
       let k = 0;
       const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : n;
       for (let a = 0; a < last; a++) {
-        const ctx = ctxs[a];
-        ctx.s = s;
-        const run = runnable[a];
-        if (run !== null && !run(ctx)) continue;
-        const events = comps[a].states[s[pcAt[a]]].events;
-        for (let e = 0; e < events.length; e++) {
-          const brs = events[e].branches;
-          for (let b = 0; b < brs.length; b++) {
-            const br = brs[b];
-            if (br.guard === null || br.guard(ctx)) {
-              actorOut[k] = a;
-              branchOut[k++] = br;
-              break;
-            }
-          }
-        }
+        const from = k;
+        k = stepsOf(s, a, branchOut, k);
+        for (let j = from; j < k; j++) actorOut[j] = a;
       }
       return k;
     },
     actorEnabledInto(s, a, branchOut) {
       if (sys.gate !== null && a >= sys.heldFrom && !sys.gate(s)) return 0;
-      const ctx = ctxs[a];
-      ctx.s = s;
-      const run = runnable[a];
-      if (run !== null && !run(ctx)) return 0;
-      let k = 0;
-      const events = comps[a].states[s[pcAt[a]]].events;
-      for (let e = 0; e < events.length; e++) {
-        const brs = events[e].branches;
-        for (let b = 0; b < brs.length; b++) {
-          const br = brs[b];
-          if (br.guard === null || br.guard(ctx)) {
-            branchOut[k++] = br;
-            break;
-          }
-        }
-      }
-      return k;
+      return stepsOf(s, a, branchOut, 0);
     },
     firstEnabled(s, from, branchOut) {
       for (let i = 0; i < n; i++) {
