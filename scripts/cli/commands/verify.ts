@@ -570,7 +570,7 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
     };
     const spec = { cfg, props: names, symmetry, por };
     summary = partitioned
-      ? await partitionedExhaustive({ ...opts, onProgress }, (words) => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers, words))
+      ? await partitionedExhaustive({ ...opts, onProgress }, () => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers))
       : await exhaustive({ ...opts, onProgress }, runner);
   } catch (e) {
     if (e instanceof CombinationError || e instanceof SymmetryError || e instanceof PorError) throw new UsageError(e.message);

@@ -776,9 +776,9 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
     }
   }
   const timeS = search.elapsedS();
-  const results: ExhaustiveResult[] = opts.props.map((p) => {
+  const results: SearchOutcome['results'] = opts.props.map((p) => {
     const f = search.found.get(p.name);
-    const base = { property: p.name, checked: '' };
+    const base = { property: p.name };
     if (!f) return { ...base, status: 'holds', clause: null, message: null, trace: null, traceSteps: null, foundAfterStates: null, foundAfterS: null };
     const t = counterexampleOf(search, p, f.state, f.kind, f.broken, opts, f.loopEdges);
     return { ...base, status: 'violated', clause: t.clause, message: t.message, trace: t.path, traceSteps: t.steps, foundAfterStates: f.atStates, foundAfterS: Number(f.atS.toFixed(3)) };
@@ -801,23 +801,14 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
   });
 }
 
-/** What a search found, for the summary (finishSummary). */
-export interface SearchOutcome {
-  results: ExhaustiveResult[];
-  limit: ExhaustiveSummary['limit'];
-  states: number;
-  transitions: number;
-  depth: number;
-  fullDepth: number;
-  terminalStates: number;
-  timeS: number;
-  setupS: number;
-  store: StoreStats;
+/** What a search found, for the summary (finishSummary): the summary's own figures, and what the rest is made from. */
+export type SearchOutcome = Pick<ExhaustiveSummary, 'limit' | 'states' | 'transitions' | 'depth' | 'fullDepth' | 'terminalStates' | 'timeS' | 'setupS' | 'store' | 'shard'> & {
+  /** per property, in the order of opts.props; finishSummary adds what each checked */
+  results: Omit<ExhaustiveResult, 'checked'>[];
   symmetry: string[];
   porReduced: number;
   cycles: CycleReport | null;
-  shard: ExhaustiveSummary['shard'];
-}
+};
 
 /** The summary of a search, one-thread or partitioned: its figures, what each result checked, and the statement. */
 export function finishSummary(opts: ExhaustiveOptions, o: SearchOutcome): ExhaustiveSummary {

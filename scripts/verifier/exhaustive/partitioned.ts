@@ -22,7 +22,7 @@
  */
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, counterexampleOf, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
-import { fingerprint, FullStore, HashCompactStore, StateCodec, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
+import { fingerprint, FullStore, HashCompactStore, Scratch, StateCodec, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
 
 /** Can this search run partitioned? (Otherwise `--workers` uses the chunked mode.) */
 export function partitionable(o: Pick<ExhaustiveOptions, 'store' | 'por' | 'liveness' | 'props' | 'shard'>): boolean {
@@ -118,28 +118,25 @@ export class Ring {
  */
 class Transfer {
   private readonly codec: StateCodec;
-  private readonly scratch: Uint8Array;
-  private readonly s16: Int16Array;
-  private readonly s32: Int32Array;
+  private readonly scratch: Scratch;
   /** words a packed state takes in a record */
   readonly packedWords: number;
 
   constructor(base: Int32Array, sample: Int32Array[]) {
     this.codec = new StateCodec(base);
     for (const s of sample) this.codec.widenFor(s);
-    this.scratch = new Uint8Array((base.length * 4 + 7) & ~3);
-    this.s16 = new Int16Array(this.scratch.buffer);
-    this.s32 = new Int32Array(this.scratch.buffer);
+    this.scratch = new Scratch(base.length * 4);
     this.packedWords = this.codec.stride >>> 2;
   }
 
   /** Write s (from off) into w at `at`; returns its form. */
   write(s: Int32Array, off: number, w: Int32Array, at: number): number {
-    if (!this.codec.encode(s, this.scratch, this.s16, this.s32, off)) {
+    const sc = this.scratch;
+    if (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) {
       for (let i = 0; i < this.codec.words; i++) w[at + i] = s[off + i];
       return WHOLE;
     }
-    const p = this.s32;
+    const p = sc.i32;
     for (let i = 0; i < this.packedWords; i++) w[at + i] = p[i];
     return PACKED;
   }
@@ -508,16 +505,14 @@ const before = (a: PartViolation, b: PartViolation) => a.depth < b.depth || (a.d
  * Run the exhaustive search partitioned over worker threads (started by `start` once the options are
  * known to be sound, and closed at the end); the summary is shaped as exhaustive()'s.
  */
-export async function partitionedExhaustive(opts: ExhaustiveOptions, start: (words: number) => Promise<PartitionRunner>): Promise<ExhaustiveSummary> {
+export async function partitionedExhaustive(opts: ExhaustiveOptions, start: () => Promise<PartitionRunner>): Promise<ExhaustiveSummary> {
   checkCombination(opts);
   if (!partitionable(opts)) throw new Error('internal: this search cannot run partitioned');
   const t0 = performance.now();
-  // Built here first: a configuration the reductions refuse is refused before any thread starts.
+  // Built here first: a configuration the reductions refuse outright is refused before any thread
+  // starts (a symmetry a worker finds not to hold comes back from it as the same SymmetryError).
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
-  // The workers' sample walk, here first: a symmetry the walk already shows not to hold is refused
-  // before any thread starts (one refused later by a worker comes back as the same SymmetryError).
-  ex.walk(20_000);
-  const runner = await start(ex.words);
+  const runner = await start();
   try {
     return await searchParts(opts, ex, runner, t0);
   } finally {
@@ -627,7 +622,7 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
   };
   const results = opts.props.map((p) => {
     const f = found.get(p.name);
-    const base = { property: p.name, checked: '' };
+    const base = { property: p.name };
     if (!f) return { ...base, status: 'holds' as const, clause: null, message: null, trace: null, traceSteps: null, foundAfterStates: null, foundAfterS: null };
     const t = counterexampleOf(witnesses, p, p.name, f.kind, f.broken, opts);
     return { ...base, status: 'violated' as const, clause: t.clause, message: t.message, trace: t.path, traceSteps: t.steps, foundAfterStates: f.atStates, foundAfterS: Number(f.atS.toFixed(3)) };

@@ -164,7 +164,7 @@ export class StateCodec {
 }
 
 /** A scratch buffer with the three views `encode` writes through. */
-class Scratch {
+export class Scratch {
   bytes: Uint8Array;
   i16: Int16Array;
   i32: Int32Array;

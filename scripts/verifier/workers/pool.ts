@@ -103,7 +103,7 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
  * The workers of a partitioned exhaustive search (partitioned.ts): one single-thread pool per part,
  * so that each command goes to the worker that owns the part; the rings between them are shared memory.
  */
-export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, words: number): Promise<PartitionRunner> {
+export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number): Promise<PartitionRunner> {
   const { rings, counters } = partitionMemory(n);
   const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters } }));
   const close = () => Promise.all(pools.map((p) => p.close()));
