@@ -36,6 +36,22 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
   }
 }
 
+/** An exhaustive search of a configuration's state properties, full store, terminal liveness, traces under `out`. */
+function searchOptions(cfg: Config, variant: string, out: string, extra: Partial<ExhaustiveOptions> = {}): ExhaustiveOptions {
+  return {
+    cfg,
+    variant,
+    props: propertiesFor(cfg).filter((p) => p.invariant || p.final),
+    maxStates: 10_000_000,
+    maxDepth: null,
+    store: 'full',
+    symmetry: [],
+    por: false,
+    liveness: 'terminal',
+    outDir: join(dir, out),
+    ...extra,
+  };
+}
 
 describe('worker threads', () => {
   test('random mode: two workers give the summary and the trace one thread gives (batches)', async () => {
@@ -81,18 +97,7 @@ describe('worker threads', () => {
   });
 
   test('exhaustive mode: two workers expand the levels, the numbering and so the result and traces are the same', async () => {
-    const o = (out: string): ExhaustiveOptions => ({
-      cfg: anchorConfig(2, 1, 2, 1, 1, 'free-early'),
-      variant: 'free-early',
-      props: propertiesFor(anchorConfig(2, 1)).filter((p) => p.invariant || p.final),
-      maxStates: 1_000_000,
-      maxDepth: null,
-      store: 'full',
-      symmetry: [],
-      por: false,
-      liveness: 'terminal',
-      outDir: join(dir, out),
-    });
+    const o = (out: string) => searchOptions(anchorConfig(2, 1, 2, 1, 1, 'free-early'), 'free-early', out, { maxStates: 1_000_000 });
     const one = await exhaustive(o('e1'));
     const runner = await chunkRunner({ cfg: o('').cfg, props: o('').props.map((p) => p.name), symmetry: [], por: false }, 2);
     const two = await exhaustive(o('e2'), runner).finally(() => runner.close());
@@ -108,21 +113,9 @@ describe('worker threads', () => {
 });
 
 describe('partitioned store', () => {
-  const o = (cfg: Config, variant: string, out: string, extra: Partial<ExhaustiveOptions> = {}): ExhaustiveOptions => ({
-    cfg,
-    variant,
-    props: propertiesFor(cfg).filter((p) => p.invariant || p.final),
-    maxStates: 10_000_000,
-    maxDepth: null,
-    store: 'full',
-    symmetry: [],
-    por: false,
-    liveness: 'terminal',
-    outDir: join(dir, out),
-    ...extra,
-  });
+  const o = searchOptions;
   const parted = (opts: ExhaustiveOptions, n: number) =>
-    partitionedExhaustive(opts, (words) => partitionRunner({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por }, opts.store === 'full' ? 'full' : 'hashcompact', n, words));
+    partitionedExhaustive(opts, () => partitionRunner({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por }, opts.store === 'full' ? 'full' : 'hashcompact', n));
   const pick = (s: Awaited<ReturnType<typeof exhaustive>>) => [s.states, s.transitions, s.depth, s.terminalStates, s.complete, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
 
   test('on every anchor size up to 2x2 two workers owning half the states each find what one thread finds', async () => {
@@ -175,7 +168,7 @@ describe('partitioned store', () => {
     const cfg = anchorConfig(4, 1);
     const props = propertiesFor(cfg).filter((p) => p.invariant || p.final);
     // the workers refuse it while starting (their sample walk meets the M:N scheduler's choice)
-    await expect(partitionRunner({ cfg, props: props.map((p) => p.name), symmetry: ['threads'], por: false }, 'full', 2, 1)).rejects.toBeInstanceOf(SymmetryError);
+    await expect(partitionRunner({ cfg, props: props.map((p) => p.name), symmetry: ['threads'], por: false }, 'full', 2)).rejects.toBeInstanceOf(SymmetryError);
     const r = await cli('verify', '--exhaustive', '--anchor', '4x1', '--symmetry', '--liveness', 'terminal', '--workers', '2', '--out', join(dir, 's4'));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toMatch(/thread symmetry does not hold/);
