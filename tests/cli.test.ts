@@ -22,6 +22,9 @@ describe('bad usage and input: one clear line, exit 2, nothing written', () => {
     ['runs and time together', ['verify', '--runs', '5', '--time', '1'], /--runs or --time, not both/],
     ['missing trace file', ['replay', join(tmp, 'missing.itf.json')], /missing\.itf\.json: cannot read/],
     ['replay without a file', ['replay'], /missing the trace FILE/],
+    ['bad memory size', ['verify', '--exhaustive', '--anchor', '1x1', '--max-memory', '3Q'], /--max-memory must be a size such as 8G/],
+    ['memory beyond the machine', ['verify', '--exhaustive', '--anchor', '1x1', '--max-memory', '100T'], /--max-memory 100T is more than this machine's memory/],
+    ['more states than the store holds', ['verify', '--exhaustive', '--anchor', '1x1', '--max-states', '300000000'], /more than the full store can hold \(268,435,456 states/],
   ];
   test.each(cases)('%s', (_name, args, message) => {
     const r = virtuos(...args);

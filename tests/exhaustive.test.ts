@@ -15,7 +15,7 @@ import type { Branch } from '../model/kit/kit.ts';
 import { enabled, fastStepper, makeSystem, step, stepViaXstate } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
-import { CombinationError, exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { CombinationError, exhaustive, MEMORY_CHECK, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
 import { StateCodec } from '../scripts/verifier/exhaustive/store.ts';
 
@@ -156,6 +156,20 @@ describe('exhaustive search', () => {
     const m = await exhaustive(opts(A(), 'correct', { maxStates: 1000 }));
     expect([m.limit, m.complete, m.states]).toEqual(['max-states', false, 1000]);
     expect(m.statement).toContain('NOT a proof');
+  });
+
+  test('a memory limit stops at the same state every time (judged on table sizes, not timing) and is not called a proof', async () => {
+    const whole = await exhaustive(opts(A(), 'correct', {}));
+    // the first page of packed states and the table already take more than this
+    const a = await exhaustive(opts(A(), 'correct', { maxBytes: 2 ** 20 }));
+    const b = await exhaustive(opts(A(), 'correct', { maxBytes: 2 ** 20 }));
+    expect([a.limit, a.complete, a.states]).toEqual(['max-memory', false, MEMORY_CHECK]);
+    expect(b.states).toBe(a.states);
+    expect(a.statement).toContain('the memory limit (1 MB of tables, --max-memory) was hit');
+    expect(a.statement).toContain('NOT a proof');
+    // a limit above what the search needs changes nothing
+    const roomy = await exhaustive(opts(A(), 'correct', { maxBytes: 2 ** 34 }));
+    expect([roomy.limit, roomy.states, roomy.statement.startsWith('PROVED')]).toEqual([null, whole.states, true]);
   });
 
   test('refuses the combinations a reduction cannot preserve, with the reason', async () => {

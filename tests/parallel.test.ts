@@ -162,6 +162,12 @@ describe('partitioned store', () => {
     expect(lim.statement).toMatch(/NOT a proof/);
     const upTo = await exhaustive(o(cfg, 'correct', 'd4', { maxDepth: lim.fullDepth + 1 }));
     expect(lim.states).toBe(upTo.states);
+    // a memory limit, too, is judged at a level's end, on the workers' table sizes
+    const mem = await parted(o(cfg, 'correct', 'd5', { maxBytes: 24 * 2 ** 20 }), 2);
+    expect([mem.limit, mem.complete]).toEqual(['max-memory', false]);
+    expect(mem.statement).toContain('the memory limit (24 MB of tables, --max-memory) was hit');
+    const upToMem = await exhaustive(o(cfg, 'correct', 'd6', { maxDepth: mem.fullDepth + 1 }));
+    expect(mem.states).toBe(upToMem.states);
   }, 30_000);
 
   test('a symmetry the workers find not to hold is refused as bad usage, and no worker is left running', async () => {

@@ -1,5 +1,6 @@
 /** `virtuos verify`: random exploration of the model with fast-check, checking the chosen properties. */
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { anchorConfig, BUGS, COMPOSED_EXHAUSTIVE_DEPTH, composedExhaustiveConfig, CONFIG_DOC, ConfigError, DEFAULT_CONFIG, parseConfig, shownConfig, type Bug, type Config } from '../../../model/kit/config.ts';
 import { VARIANTS } from '../../../model/variants.ts';
 import { LAYERS, layerConfig, LayerError, PROPERTIES, propertiesFor, propertyByName, withLayersFor, type Layer } from '../../../properties/index.ts';
@@ -7,7 +8,7 @@ import type { Property } from '../../../properties/property.ts';
 import { intOption, numberOption, parse, UsageError } from '../args.ts';
 import { checkCombination, CombinationError, exhaustive, type ExhaustiveProgress, type ExhaustiveSummary, type LivenessMode } from '../../verifier/exhaustive/exhaustive.ts';
 import { PorError } from '../../verifier/exhaustive/por.ts';
-import type { StoreKind } from '../../verifier/exhaustive/store.ts';
+import { fmtBytes, STORE_CAPACITY, type StoreKind } from '../../verifier/exhaustive/store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../../verifier/exhaustive/symmetry.ts';
 import { chunkRunner, partitionRunner } from '../../verifier/workers/pool.ts';
 import { partitionable, partitionedExhaustive } from '../../verifier/exhaustive/partitioned.ts';
@@ -23,12 +24,13 @@ export const DEFAULT_RUNS = 15000;
 /** The composed system's default: a run is about fifty times a dispatch run's work; this finishes in under a minute on two cores. */
 export const DEFAULT_SYSTEM_RUNS = 2000;
 
-export const DEFAULT_MAX_STATES = 10_000_000;
+/** The default --max-memory: half this machine's memory, for the search's tables (the rest of the process comes on top). */
+export const defaultMaxBytes = () => Math.floor(totalmem() / 2);
 
 export const help = `usage: virtuos verify [--property P]... [--variant V] [--config FILE | --anchor SIZE] [--json] [--out DIR]
                       [--system | --layer L | --isolation | --recovery] [--scenario NAME]
                       [--seed N] [--runs N | --time S] [--max-picks N] [--strategy S]   (random mode)
-                      --exhaustive [--max-states N] [--max-depth D] [--symmetry] [--por]
+                      --exhaustive [--max-states N] [--max-memory SIZE] [--max-depth D] [--symmetry] [--por]
                                    [--store full|hashcompact|bitstate] [--liveness cycles|terminal]
                       [--workers N] [--shard K/N]                                      (both)
 
@@ -87,7 +89,12 @@ proved and up to which bound. History properties (linearizable) are left to rand
                  feedback  mutations of a corpus of runs that reached new step coverage
                  mix       the runs take turns: ${mixText()}
  exhaustive mode:
-  --max-states N stop after N states (default ${DEFAULT_MAX_STATES.toLocaleString('en-US')}); the summary then says what was covered
+  --max-states N stop after N states (default: as many as the store can hold, ${STORE_CAPACITY.full.toLocaleString('en-US')} full,
+                 ${STORE_CAPACITY.hashcompact.toLocaleString('en-US')} hashcompact); the summary then says what was covered
+  --max-memory SIZE stop when the search's own tables (visited set, queues, parents) take SIZE
+                 bytes (a number with K, M, G or T; default half this machine's memory, ${fmtBytes(defaultMaxBytes())});
+                 judged on the tables' sizes, not on timing, so a limited search stops at the same
+                 state every time; the process takes more than this (the model, the heap)
   --max-depth D  explore only states within D steps of the initial state (a bounded proof; the
                  composed system: ${COMPOSED_EXHAUSTIVE_DEPTH} by default, on a one-thread program)
   --symmetry     reduce by interchangeable kernel threads, workers and request entries (and user
@@ -240,6 +247,17 @@ export function parseAnchor(text: string, bug: Bug | null): Config {
   }
 }
 
+/** --max-memory: bytes, from a number with an optional K, M, G or T (powers of 1024). */
+function memoryOption(raw: unknown): number {
+  if (raw === undefined) return defaultMaxBytes();
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)B?$/i.exec(String(raw).trim());
+  if (!m) throw new UsageError(`--max-memory must be a size such as 8G, 500M or 2.5G, got '${raw}'`);
+  const bytes = Math.floor(Number(m[1]) * 1024 ** ' KMGT'.indexOf((m[2] || ' ').toUpperCase()));
+  if (bytes < 2 ** 20) throw new UsageError(`--max-memory must be at least 1M, got '${raw}'`);
+  if (bytes > totalmem()) throw new UsageError(`--max-memory ${raw} is more than this machine's memory (${fmtBytes(totalmem())})`);
+  return bytes;
+}
+
 /** "uniform 3, pct 2, ..." out of the cycle's length. */
 function mixText(): string {
   const counts = new Map<string, number>();
@@ -247,7 +265,7 @@ function mixText(): string {
   return `${[...counts].map(([s, n]) => `${s} ${n}`).join(', ')} in every ${MIX.length} runs`;
 }
 
-const EXHAUSTIVE_ONLY = ['max-states', 'max-depth', 'symmetry', 'symmetry-groups', 'por', 'store', 'bitstate-bits', 'liveness', 'stop-at-first'] as const;
+const EXHAUSTIVE_ONLY = ['max-states', 'max-memory', 'max-depth', 'symmetry', 'symmetry-groups', 'por', 'store', 'bitstate-bits', 'liveness', 'stop-at-first'] as const;
 const RANDOM_ONLY = ['seed', 'runs', 'time', 'max-picks', 'strategy'] as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -272,6 +290,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       exhaustive: { type: 'boolean' },
       'max-states': { type: 'string' },
+      'max-memory': { type: 'string' },
       'max-depth': { type: 'string' },
       symmetry: { type: 'boolean' },
       'symmetry-groups': { type: 'string' },
@@ -485,11 +504,15 @@ export function defaultSymmetry(cfg: Config): SymmetryGroup[] {
 
 async function runExhaustive(values: Record<string, unknown>, c: Common): Promise<number> {
   const { cfg, variant, props, workers, shard, outDir, json } = c;
-  const maxStates = intOption(values, 'max-states', 1, 2_000_000_000, DEFAULT_MAX_STATES);
-  // the composed system is far beyond an exhaustive search: by default it is bounded by depth (a bounded proof, said so)
-  const maxDepth = cfg.system ? intOption(values, "max-depth", 0, 1_000_000, COMPOSED_EXHAUSTIVE_DEPTH) : intOption(values, "max-depth", 0, 1_000_000, null);
   const store = (values.store ?? 'full') as StoreKind;
   if (!STORES.includes(store)) throw new UsageError(`--store must be one of ${STORES.join(', ')}, got '${values.store}'`);
+  const capacity = STORE_CAPACITY[store];
+  const maxStates = intOption(values, 'max-states', 1, 2_000_000_000, capacity);
+  if (maxStates > capacity)
+    throw new UsageError(`--max-states ${maxStates} is more than the ${store} store can hold (${capacity.toLocaleString('en-US')} states: its tables are typed arrays of at most 4 GB)${store === 'full' ? '; --store hashcompact holds twice as many' : ''}`);
+  const maxBytes = memoryOption(values['max-memory']);
+  // the composed system is far beyond an exhaustive search: by default it is bounded by depth (a bounded proof, said so)
+  const maxDepth = cfg.system ? intOption(values, "max-depth", 0, 1_000_000, COMPOSED_EXHAUSTIVE_DEPTH) : intOption(values, "max-depth", 0, 1_000_000, null);
   if (values['bitstate-bits'] !== undefined && store !== 'bitstate') throw new UsageError('--bitstate-bits needs --store bitstate');
   const bitstateBits = intOption(values, 'bitstate-bits', 16, 34, 30);
   let symmetry: SymmetryGroup[] = [];
@@ -518,6 +541,7 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
     variant,
     props,
     maxStates,
+    maxBytes,
     maxDepth,
     store,
     bitstateBits,
@@ -536,13 +560,13 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   const reductions = [symmetry.length ? `symmetry (${symmetry.join(', ')})` : '', por ? 'partial-order' : ''].filter(Boolean).join(' + ') || 'none';
   if (json)
     console.log(
-      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxDepth, store, symmetry, por, liveness, workers, parallel: workers > 1 ? (partitioned ? 'partitioned' : 'chunks') : null, shard }),
+      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxMemoryBytes: maxBytes, maxDepth, store, symmetry, por, liveness, workers, parallel: workers > 1 ? (partitioned ? 'partitioned' : 'chunks') : null, shard }),
     );
   else {
     console.log(
       `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads (${partitioned ? 'partitioned store' : 'expanding chunks; one thread stores: --liveness cycles, --por and --shard need that'})` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
     );
-    console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates.toLocaleString('en-US')} states${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
+    console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates === capacity ? `as many states as the store holds (${fmtCount(capacity)})` : `${maxStates.toLocaleString('en-US')} states`}, ${fmtBytes(maxBytes)} of tables${values['max-memory'] === undefined ? ' (half this machine\'s memory)' : ''}${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
   }
   let summary: ExhaustiveSummary;
   let runner = null;
@@ -564,7 +588,10 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
       const rate = (p.states - lastStates) / (p.elapsedS - lastLine);
       lastLine = p.elapsedS;
       lastStates = p.states;
-      const share = `, ${((100 * p.states) / maxStates).toFixed(1)}% of the ${fmtCount(maxStates)}-state limit`;
+      // the share of whichever limit is nearer
+      const byStates = p.states / maxStates;
+      const byMemory = p.tableBytes / maxBytes;
+      const share = byStates >= byMemory ? `, ${(100 * byStates).toFixed(1)}% of the ${fmtCount(maxStates)}-state limit` : `, tables ${fmtBytes(p.tableBytes)}: ${(100 * byMemory).toFixed(1)}% of the ${fmtBytes(maxBytes)} limit`;
       const line = `  ${p.elapsedS.toFixed(0)} s: ${fmtCount(p.states)} states (${fmtCount(Math.round(rate))}/s), depth ${p.depth}, queue ${fmtCount(p.queued)}, ${fmtCount(Math.round(process.memoryUsage().rss / 2 ** 20))} MB${share}${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
     };
@@ -594,7 +621,7 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
         properties: names,
         config: cfg,
         workers,
-        requested: { maxStates, maxDepth, store, symmetry, por, liveness },
+        requested: { maxStates, maxMemoryBytes: maxBytes, maxDepth, store, symmetry, por, liveness },
       }),
     );
   } else printExhaustive(summary, names);

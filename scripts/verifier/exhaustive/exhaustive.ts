@@ -27,7 +27,7 @@ import type { Broken, Property, RunEnd } from '../../../properties/property.ts';
 import type { Executed } from '../explore.ts';
 import { fairCycles, fairLoop, type CycleReport, type Graph } from './liveness.ts';
 import { makePor, type Por } from './por.ts';
-import { BitstateStore, FullStore, HashCompactStore, StateQueue, type StoreKind, type StoreStats, type VisitedSet } from './store.ts';
+import { BitstateStore, fmtBytes, FullStore, HashCompactStore, StateQueue, type StoreKind, type StoreStats, type VisitedSet } from './store.ts';
 import { makeSymmetry, type Symmetry, type SymmetryGroup } from './symmetry.ts';
 import { writeFileAtomic } from '../../traces/itf.ts';
 import { buildTrace, traceText } from '../../traces/trace.ts';
@@ -41,6 +41,12 @@ export interface ExhaustiveOptions {
   props: readonly Property[];
   /** stop after this many states (the summary then says what was covered) */
   maxStates: number;
+  /**
+   * stop when the search's own tables (visited set, queues, parent numbers, the graph for the cycle
+   * check) take this many bytes; judged every MEMORY_CHECK states and at level ends, on counts that
+   * do not depend on timing, so a limited search stops at the same state every time. Omitted: no limit.
+   */
+  maxBytes?: number;
   /** explore only states within this many steps of the initial state; null: no bound */
   maxDepth: number | null;
   store: StoreKind;
@@ -67,6 +73,8 @@ export interface ExhaustiveProgress {
   queued: number;
   elapsedS: number;
   violated: string[];
+  /** bytes of the search's tables (what --max-memory limits) */
+  tableBytes: number;
 }
 
 export interface ExhaustiveResult {
@@ -88,7 +96,7 @@ export interface ExhaustiveSummary {
   ok: boolean;
   /** every reachable state (of this shard) was explored: no limit was hit */
   complete: boolean;
-  limit: null | 'max-states' | 'max-depth' | 'stopped-at-first';
+  limit: null | 'max-states' | 'max-memory' | 'max-depth' | 'stopped-at-first';
   variant: string;
   states: number;
   transitions: number;
@@ -382,6 +390,8 @@ export interface ChunkRunner {
 
 /** Chunks of a level handed to workers at once; results are consumed in order. */
 const CHUNK = 1024;
+/** The memory limit is judged whenever the state count is a multiple of this. */
+export const MEMORY_CHECK = 4096;
 
 export class Search {
   readonly ex: Expander;
@@ -498,6 +508,10 @@ export class Search {
         }
         if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
+        if ((this.store.size & (MEMORY_CHECK - 1)) === 0 && this.opts.maxBytes !== undefined && this.tableBytes() >= this.opts.maxBytes) {
+          this.memoryHit = true;
+          return false;
+        }
       } else if (~r < this.levelEnd) old = true;
       // The cycle proviso, breadth-first: every cycle has an edge to a state no deeper than its
       // source, so expanding fully whenever an ample step leads to such a state (one numbered before
@@ -509,6 +523,16 @@ export class Search {
     return true;
   }
   private startedExpanding = -1;
+  /** the memory limit stopped the search */
+  private memoryHit = false;
+
+  /** Bytes the search's own tables take: what --max-memory limits (the heap and the model are not counted). */
+  tableBytes(): number {
+    let b = this.store.stats().bytes + this.parent.byteLength + this.choice.byteLength;
+    if (this.queue) b += this.queue.bytes() + this.nextQueue!.bytes();
+    if (this.edgeStart) b += this.edgeStart.byteLength + this.edgeTo.byteLength + this.edgeActor.byteLength;
+    return b;
+  }
   private depth = 0;
   /** the first number of the next level (the store's size when the current level began) */
   private levelEnd = 1;
@@ -583,7 +607,7 @@ export class Search {
         const now = performance.now();
         if (now - lastProgress < 500) return;
         lastProgress = now;
-        this.opts.onProgress({ states: this.store.size, transitions: this.transitions, depth, queued: Math.max(0, this.store.size - i - 1), elapsedS: this.elapsedS(), violated: [...this.found.keys()] });
+        this.opts.onProgress({ states: this.store.size, transitions: this.transitions, depth, queued: Math.max(0, this.store.size - i - 1), elapsedS: this.elapsedS(), violated: [...this.found.keys()], tableBytes: this.tableBytes() });
       };
       if (!runner) {
         const ex = this.ex;
@@ -644,7 +668,7 @@ export class Search {
         for (const p of pending) p.catch(() => {});
       }
       if (stoppedAt >= 0) {
-        limit = this.opts.stopAtFirst && this.found.size ? 'stopped-at-first' : 'max-states';
+        limit = this.opts.stopAtFirst && this.found.size ? 'stopped-at-first' : this.memoryHit ? 'max-memory' : 'max-states';
         // State stoppedAt may be only partly expanded: the graph ends before it.
         this.closeGraph(stoppedAt);
         break;
@@ -668,8 +692,8 @@ export class Search {
     }
     const last = this.levelStart[this.levelStart.length - 1];
     if (last < this.store.size) this.levelStart.push(this.store.size);
-    // States stored but never expanded (the state limit stopped the search) have not had every check.
-    if (limit === 'max-states') {
+    // States stored but never expanded (a limit stopped the search) have not had every check.
+    if (limit === 'max-states' || limit === 'max-memory') {
       const lo = this.levelStart[this.depth];
       const hi = this.levelEnd;
       const x = new Int32Array(this.ex.words);
@@ -951,7 +975,8 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   const visited = s.store.kind === 'bitstate' ? `the ${s.states.toLocaleString('en-US')} states the bitstate search visited (${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})` : null;
   if (s.limit === null) what = visited ?? `every reachable state${scope} (${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})`;
   else if (s.limit === 'max-depth') what = `every state within ${opts.maxDepth} steps of the initial state (${s.states.toLocaleString('en-US')} states); deeper states were not explored`;
-  else if (s.limit === 'max-states') what = `the first ${s.states.toLocaleString('en-US')} states found (the state limit was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
+  else if (s.limit === 'max-states' || s.limit === 'max-memory')
+    what = `the first ${s.states.toLocaleString('en-US')} states found (the ${s.limit === 'max-states' ? 'state limit' : `memory limit (${fmtBytes(opts.maxBytes ?? 0)} of tables, --max-memory)`} was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
   else what = `${s.states.toLocaleString('en-US')} states, until the first violation`;
   const parts = [];
   const proved = s.limit === null && s.store.kind !== 'bitstate';

@@ -156,7 +156,7 @@ export interface PartitionInit {
   n: number;
   /** rings[from][to] (from !== to) */
   rings: (SharedArrayBuffer | null)[][];
-  /** per worker: states, transitions, states of the level expanded (4 Float64s each, at k*4), for progress */
+  /** per worker: states, transitions, states of the level expanded, table bytes (4 Float64s each, at k*4), for progress */
   counters: SharedArrayBuffer;
 }
 
@@ -178,6 +178,8 @@ export interface LevelReport {
   terminal: number;
   /** at the depth bound: some state of the level has a step */
   hasSuccessors: boolean;
+  /** bytes of this worker's tables (store, queues, parents, keys, outgoing rings): what --max-memory limits */
+  bytes: number;
   violations: PartViolation[];
 }
 
@@ -241,7 +243,7 @@ export class PartitionWorker {
     }
     this.out = init.rings[init.k].map((b) => (b ? new Ring(b) : null));
     this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!) : null));
-    this.counters = new Float64Array(init.counters, init.k * 32, 3);
+    this.counters = new Float64Array(init.counters, init.k * 32, 4);
     this.cur = new Int32Array(this.words);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
     const sample = this.ex.walk(20_000);
@@ -430,6 +432,7 @@ export class PartitionWorker {
         this.counters[0] = this.store.size;
         this.counters[1] = this.transitions;
         this.counters[2] = i + 1 - lo;
+        if ((i & 4095) === 4095) this.counters[3] = this.tableBytes();
       }
     }
     // Tell every other worker this level is over, then take in the rest of what they send.
@@ -441,7 +444,16 @@ export class PartitionWorker {
     this.counters[0] = this.store.size;
     this.counters[1] = this.transitions;
     this.counters[2] = 0;
-    return { states: this.store.size, added: this.store.size - before, transitions: this.transitions, terminal, hasSuccessors, violations: this.violations };
+    this.counters[3] = this.tableBytes();
+    return { states: this.store.size, added: this.store.size - before, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), violations: this.violations };
+  }
+
+  private tableBytes(): number {
+    let b = this.store.stats().bytes + this.parentOwner.byteLength + this.parentLocal.byteLength + this.choice.byteLength;
+    b += this.curKey.byteLength + this.nextKey.byteLength + this.nextParentKey.byteLength;
+    if (this.queue) b += this.queue.bytes() + this.nextQueue!.bytes();
+    for (const r of this.out) if (r) b += r.buf.byteLength;
+    return b;
   }
 
   /**
@@ -481,7 +493,7 @@ export class PartitionWorker {
 /** The worker threads of a partitioned search, as the coordinator sees them (pool.ts builds it). */
 export interface PartitionRunner {
   n: number;
-  /** per worker: states, transitions, states of the level expanded so far (at k*4, k*4+1, k*4+2) */
+  /** per worker: states, transitions, states of the level expanded so far, table bytes (at k*4 .. k*4+3) */
   counters: Float64Array;
   call<T>(k: number, c: PartitionCommand): Promise<T>;
   close(): Promise<void>;
@@ -545,13 +557,15 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
         let st = 0;
         let tr = 0;
         let done = 0;
+        let bytes = 0;
         for (let k = 0; k < runner.n; k++) {
           st += runner.counters[4 * k];
           tr += runner.counters[4 * k + 1];
           done += runner.counters[4 * k + 2];
+          bytes += runner.counters[4 * k + 3];
         }
         // queued: the level's states not expanded yet, and the next level's found so far
-        opts.onProgress!({ states: st, transitions: tr, depth, queued: Math.max(0, levelStates - done) + Math.max(0, st - states), elapsedS: elapsedS(), violated: [...found.keys()] });
+        opts.onProgress!({ states: st, transitions: tr, depth, queued: Math.max(0, levelStates - done) + Math.max(0, st - states), elapsedS: elapsedS(), violated: [...found.keys()], tableBytes: bytes });
       }, 500)
     : null;
   try {
@@ -585,8 +599,12 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
         limit = 'max-states';
         break;
       }
+      if (opts.maxBytes !== undefined && reps.reduce((a, r) => a + r.bytes, 0) >= opts.maxBytes) {
+        limit = 'max-memory';
+        break;
+      }
     }
-    if (limit === 'max-states' || limit === 'stopped-at-first') {
+    if (limit === 'max-states' || limit === 'max-memory' || limit === 'stopped-at-first') {
       const fin = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<PartViolation[]>(k, { cmd: 'finish' })));
       take(fin.flat(), states);
     }

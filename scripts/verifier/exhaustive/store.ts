@@ -205,6 +205,20 @@ export function fingerprint(s: Int32Array, out: Uint32Array, off = 0, words = s.
 
 export type StoreKind = 'full' | 'hashcompact' | 'bitstate';
 
+/**
+ * The most states each store can number: a typed array holds at most 4 GB, which bounds the full
+ * store's table (two words a slot, at most half full), the hash-compact table (one word a slot per
+ * half) and the search's parent numbers (one word a state).
+ */
+export const STORE_CAPACITY: Record<StoreKind, number> = { full: 2 ** 28, hashcompact: 2 ** 29, bitstate: 2 ** 30 };
+
+/** A byte count for people: 1.5 GB, 300 MB, 12 KB. */
+export function fmtBytes(b: number): string {
+  if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(1)} GB`;
+  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(0)} MB`;
+  return `${Math.ceil(b / 2 ** 10)} KB`;
+}
+
 export interface StoreStats {
   kind: StoreKind;
   states: number;
