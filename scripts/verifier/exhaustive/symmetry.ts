@@ -8,9 +8,11 @@
  * entry, the ready queue, a worker or a kernel register; a kernel thread's number in a thread's
  * `att`; an entry's index in the stack tops, `next[]` and registers; and, for threads, the request
  * numbers that arguments, results and the ghost arrays are indexed by. The search keeps one
- * representative per group: the lexicographically least state over all permutations of each group
- * in turn (for groups of up to 4 members; larger groups are sorted by their words). Any permutation
- * gives a state in the same orbit, so the representative is sound even where it is not unique.
+ * representative per group, group after group: the members are sorted by a signature (their own
+ * words, with the words that name members of the group abstracted to "itself" or "another", and
+ * where outside the members' words they are first named) and take the group's slots in that order;
+ * one renaming per group, no whole states sorted or compared. Any permutation gives a state in the
+ * same orbit, so the representative is sound even where it is not unique.
  *
  * Which words hold which kind of index is a declaration, like a scalarset type in Murphi: it is
  * written below, per component and register. Registers that are reused or cleared to 0 hold an index
@@ -139,7 +141,6 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const plans: Plan[] = [];
   const words = (o: object) => Int32Array.from(Object.values(o) as number[]);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  // A plan hands out the same candidates array for the same members: canon caches permutations by it.
   const fixedMembers = (all: number[]) => () => all;
   const liveWorkers = range(W + 1).map((n) => range(n));
   for (let p = 0; p < cfg.processes; p++) {
@@ -263,52 +264,203 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const best = new Int32Array(size);
   const sigma = new Int32Array(64);
 
-  /** out = sigma(s) for plan g; sigma maps member -> member (identity outside the candidates). */
-  const apply = (g: Plan, s: Int32Array, out: Int32Array) => {
-    out.set(s);
+  const tmp = new Int32Array(size);
+
+  /** s = sigma(s) for plan g, in place; sigma maps member -> member (identity outside the candidates). */
+  const applyInPlace = (g: Plan, s: Int32Array) => {
     const m = g.members;
+    // The moved members' blocks are read before any is written.
+    let t = 0;
     for (let i = 0; i < m; i++) {
-      const j = sigma[i];
-      if (j === i) continue;
+      if (sigma[i] === i) continue;
       const from = g.blocks[i];
-      const to = g.blocks[j];
-      for (let x = 0; x < from.length; x++) out[to[x]] = s[from[x]];
+      for (let x = 0; x < from.length; x++) tmp[t++] = s[from[x]];
+    }
+    t = 0;
+    for (let i = 0; i < m; i++) {
+      if (sigma[i] === i) continue;
+      const to = g.blocks[sigma[i]];
+      for (let x = 0; x < to.length; x++) s[to[x]] = tmp[t++];
     }
     // References are rewritten after the moves, so a reference inside a moved block is renamed too.
     const refs = g.refs;
     for (let k = 0; k < refs.length; k++) {
       const r = refs[k];
-      if (r.pcs !== null && !r.pcs[out[r.pcAt]]) continue;
-      const v = out[r.at] - r.base;
-      if (v >= 0 && v < m) out[r.at] = r.base + sigma[v];
+      if (r.pcs !== null && !r.pcs[s[r.pcAt]]) continue;
+      const v = s[r.at] - r.base;
+      if (v >= 0 && v < m) s[r.at] = r.base + sigma[v];
     }
     if (g.kind === 'threads') {
       // Request codes: the thread part of the request number is renamed.
       const codes = g.codes;
       for (let k = 0; k < codes.length; k++) {
         const at = codes[k];
-        const v = out[at];
+        const v = s[at];
         if (v < 1) continue;
         const q = (v - 1) % 1000;
         if (q >= R) continue;
         const t = Math.floor(q / calls) - g.first;
         if (t < 0 || t >= m) continue;
-        out[at] = v - q + (g.first + sigma[t]) * calls + (q % calls);
+        s[at] = v - q + (g.first + sigma[t]) * calls + (q % calls);
       }
-      if (g.rq) for (let i = 0; i < out[g.rq.len]; i++) {
-        const v = out[g.rq.rq + i] - g.first;
-        if (v >= 0 && v < m) out[g.rq.rq + i] = g.first + sigma[v];
+      if (g.rq) for (let i = 0; i < s[g.rq.len]; i++) {
+        const v = s[g.rq.rq + i] - g.first;
+        if (v >= 0 && v < m) s[g.rq.rq + i] = g.first + sigma[v];
       }
     }
   };
 
-  const less = (a: Int32Array, b: Int32Array) => {
-    for (let i = 0; i < size; i++) if (a[i] !== b[i]) return a[i] < b[i];
-    return false;
+  /** out = sigma(s) for plan g. */
+  const apply = (g: Plan, s: Int32Array, out: Int32Array) => {
+    out.set(s);
+    applyInPlace(g, out);
   };
 
-  // keyed by the candidates array itself: each plan hands out the same array for the same members
-  const permsCache = new Map<number[], number[][]>();
+
+  /**
+   * A member's signature: its block's words, with every word that names a member of the same group
+   * (a reference, or the thread part of a request code) replaced by "itself" or "another member",
+   * and last the lowest address outside the members' blocks that names it. Renaming the group
+   * permutes the signatures with the members and changes none of them (the words outside the blocks
+   * stay where they are and follow the member they name), so sorting the members by signature puts
+   * every state of an orbit in the same order. Two members can only tie when nothing outside the
+   * blocks names either of them.
+   */
+  const SELF = -0x40000000;
+  const OTHER = -0x3fffffff;
+  const UNNAMED = 0x7fffffff;
+  const sigs = plans.map((g) => {
+    const len = g.blocks[0]?.length ?? 0;
+    const inBlock = new Set(g.blocks.flatMap((b) => [...b]));
+    const refAt = new Map(g.refs.map((r, k) => [r.at, k]));
+    const codeAt = new Set(g.codes);
+    // per member and block word: 0 a plain word, k + 1 reference k, -1 a request code
+    const kind = g.blocks.map((b) => Int32Array.from(b, (at) => (refAt.has(at) ? refAt.get(at)! + 1 : codeAt.has(at) ? -1 : 0)));
+    return {
+      len,
+      kind,
+      /** the references and codes outside the blocks, by address */
+      outRefs: g.refs.filter((r) => !inBlock.has(r.at)).sort((a, b) => a.at - b.at),
+      outCodes: Int32Array.from(g.codes.filter((at) => !inBlock.has(at)).sort((a, b) => a - b)),
+      /** rows of len + 1 words, one per member */
+      buf: new Int32Array((len + 1) * g.members),
+      order: new Int32Array(g.members),
+      isCand: new Uint8Array(g.members),
+      first: new Int32Array(g.members),
+    };
+  });
+  type Sig = (typeof sigs)[number];
+
+  /** The member a request code names (relative to the group's first), or -1. */
+  const codeMember = (g: Plan, v: number) => {
+    if (v < 1) return -1;
+    const q = (v - 1) % 1000;
+    if (q >= R) return -1;
+    const t = Math.floor(q / calls) - g.first;
+    return t >= 0 && t < g.members ? t : -1;
+  };
+
+  /** For each candidate: the lowest address outside the blocks that names it (UNNAMED if none). */
+  const firstNames = (g: Plan, sg: Sig, s: Int32Array) => {
+    const first = sg.first;
+    first.fill(UNNAMED);
+    const m = g.members;
+    const refs = sg.outRefs;
+    for (let k = 0; k < refs.length; k++) {
+      const r = refs[k];
+      if (r.pcs !== null && !r.pcs[s[r.pcAt]]) continue;
+      const u = s[r.at] - r.base;
+      if (u >= 0 && u < m && r.at < first[u]) first[u] = r.at;
+    }
+    const codes = sg.outCodes;
+    for (let k = 0; k < codes.length; k++) {
+      const u = codeMember(g, s[codes[k]]);
+      if (u >= 0 && codes[k] < first[u]) first[u] = codes[k];
+    }
+    if (g.rq)
+      for (let i = 0; i < s[g.rq.len]; i++) {
+        const u = s[g.rq.rq + i] - g.first;
+        if (u >= 0 && u < m && g.rq.rq + i < first[u]) first[u] = g.rq.rq + i;
+      }
+  };
+
+  const signature = (g: Plan, sg: Sig, i: number, s: Int32Array) => {
+    const blk = g.blocks[i];
+    const kind = sg.kind[i];
+    const len = sg.len;
+    const row = i * (len + 1);
+    for (let x = 0; x < len; x++) {
+      let v = s[blk[x]];
+      const k = kind[x];
+      if (k > 0) {
+        const r = g.refs[k - 1];
+        const u = v - r.base;
+        if ((r.pcs === null || r.pcs[s[r.pcAt]]) && u >= 0 && u < g.members && sg.isCand[u]) {
+          v = u === i ? SELF : OTHER;
+        }
+      } else if (k < 0) {
+        const u = codeMember(g, v);
+        if (u >= 0 && sg.isCand[u]) {
+          const q = (v - 1) % 1000;
+          v = (u === i ? SELF : OTHER) - 2 * (v - q + (q % calls));
+        }
+      }
+      sg.buf[row + x] = v;
+    }
+    sg.buf[row + len] = sg.isCand[i] ? sg.first[i] : UNNAMED;
+  };
+
+  /** member a's signature before b's (-1), equal (0), after (1) */
+  const cmpSig = (sg: Sig, a: number, b: number) => {
+    const buf = sg.buf;
+    const w = sg.len + 1;
+    const ra = a * w;
+    const rb = b * w;
+    for (let x = 0; x < w; x++) if (buf[ra + x] !== buf[rb + x]) return buf[ra + x] < buf[rb + x] ? -1 : 1;
+    return 0;
+  };
+
+  /** sigma: the member at rank r of the order takes slot cand[r]; true if that is the identity */
+  const sigmaFromOrder = (g: Plan, order: Int32Array, cand: number[]) => {
+    for (let i = 0; i < g.members; i++) sigma[i] = i;
+    let identity = true;
+    for (let r = 0; r < cand.length; r++) {
+      sigma[order[r]] = cand[r];
+      if (order[r] !== cand[r]) identity = false;
+    }
+    return identity;
+  };
+
+  /**
+   * The representative for one group: the members, sorted by signature, take the group's slots in
+   * order, so every state of an orbit of this group has the same representative. Members with equal
+   * signatures keep the order of their numbers: when nothing names them (the usual case: idle
+   * workers, unattached kernel threads) every order gives the same state; otherwise the result is
+   * still a state of the orbit (sound), only perhaps not the one every other state of the orbit gets.
+   * A test checks on states of every kind of configuration that each orbit has one representative.
+   */
+  const canonGroup = (gi: number, s: Int32Array) => {
+    const g = plans[gi];
+    const sg = sigs[gi];
+    const cand = g.candidates(s);
+    const c = cand.length;
+    if (c < 2) return;
+    sg.isCand.fill(0);
+    for (let r = 0; r < c; r++) sg.isCand[cand[r]] = 1;
+    firstNames(g, sg, s);
+    const order = sg.order;
+    for (let r = 0; r < c; r++) {
+      signature(g, sg, cand[r], s);
+      // insertion sort, stable: ties keep member order
+      let j = r;
+      while (j > 0 && cmpSig(sg, order[j - 1], cand[r]) > 0) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = cand[r];
+    }
+    if (!sigmaFromOrder(g, order, cand)) applyInPlace(g, s);
+  };
 
   const canon = (s: Int32Array) => {
     for (let k = 0; k < dead.length; k++) {
@@ -316,44 +468,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       if (!d.live[s[d.pcAt]]) s[d.at] = 0;
     }
     if (threadGroups) checkScheduler(s);
-    for (const g of plans) {
-      const cand = g.candidates(s);
-      if (cand.length < 2) continue;
-      if (cand.length <= 4) {
-        let perms = permsCache.get(cand);
-        if (!perms) permsCache.set(cand, (perms = permutations(cand).slice(1)));
-        // the least image so far: s itself until an image beats it
-        let least = s;
-        for (let pi = 0; pi < perms.length; pi++) {
-          const perm = perms[pi];
-          for (let i = 0; i < g.members; i++) sigma[i] = i;
-          for (let i = 0; i < cand.length; i++) sigma[cand[i]] = perm[i];
-          apply(g, s, scratch);
-          if (less(scratch, least)) {
-            best.set(scratch);
-            least = best;
-          }
-        }
-        if (least !== s) s.set(best);
-      } else {
-        // Larger groups: repeatedly swap two members when that makes the state smaller.
-        let changed = true;
-        while (changed) {
-          changed = false;
-          for (let a = 0; a < cand.length && !changed; a++)
-            for (let b = a + 1; b < cand.length && !changed; b++) {
-              for (let i = 0; i < g.members; i++) sigma[i] = i;
-              sigma[cand[a]] = cand[b];
-              sigma[cand[b]] = cand[a];
-              apply(g, s, scratch);
-              if (less(scratch, s)) {
-                s.set(scratch);
-                changed = true;
-              }
-            }
-        }
-      }
-    }
+    for (let gi = 0; gi < plans.length; gi++) canonGroup(gi, s);
   };
 
   const zeroDead = (x: Int32Array) => {
