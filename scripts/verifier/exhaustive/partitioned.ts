@@ -38,9 +38,10 @@ const RING_DATA = 32;
 const RING_WORDS = 1 << 17;
 /**
  * A record: parent's local number (or END_OF_LEVEL), parent's key (2 words), step number, the form,
- * then the state, packed (`Transfer`) or whole; records are as long as their form needs.
+ * the state's fingerprint (2 words, with the hash-compact store: it is that store's entry), then the
+ * state, packed (`Transfer`) or whole; records are as long as their form needs.
  */
-const REC_META = 5;
+const REC_META = 7;
 const PACKED = 0;
 const WHOLE = 1;
 const END_OF_LEVEL = -2;
@@ -117,15 +118,14 @@ export class Ring {
  * packing does not fit (a value outside what the walk saw) goes whole.
  */
 class Transfer {
-  private readonly codec: StateCodec;
   private readonly scratch: Scratch;
   /** words a packed state takes in a record */
   readonly packedWords: number;
 
-  constructor(base: Int32Array, sample: Int32Array[]) {
-    this.codec = new StateCodec(base);
-    for (const s of sample) this.codec.widenFor(s);
-    this.scratch = new Scratch(base.length * 4);
+  /** codec: settled on the sample here (the full store's, already settled on it, is used as it is) */
+  constructor(readonly codec: StateCodec, sample: Int32Array[]) {
+    for (const s of sample) codec.widenFor(s);
+    this.scratch = new Scratch(codec.words * 4);
     this.packedWords = this.codec.stride >>> 2;
   }
 
@@ -158,6 +158,11 @@ export interface PartitionInit {
   rings: (SharedArrayBuffer | null)[][];
   /** per worker: states, transitions, states of the level expanded, table bytes (4 Float64s each, at k*4), for progress */
   counters: SharedArrayBuffer;
+  /**
+   * steps of the walk that settles the packing (default 20,000); tests make it short, so that states
+   * outgrow it: they then cross whole and the owner's store widens its packing and stops sharing it
+   */
+  sampleSteps?: number;
 }
 
 /** A violation a worker found, with what orders it: depth, then the state's fingerprint. */
@@ -194,6 +199,7 @@ export class PartitionWorker {
   readonly ex: Expander;
   private readonly store: VisitedSet;
   private readonly full: FullStore | null;
+  private readonly hc: HashCompactStore | null;
   private queue: StateQueue | null = null;
   private nextQueue: StateQueue | null = null;
   private readonly out: (Ring | null)[];
@@ -236,7 +242,8 @@ export class PartitionWorker {
     this.words = this.ex.words;
     const s0 = this.ex.initial();
     this.full = init.store === 'full' ? new FullStore(s0) : null;
-    this.store = this.full ?? new HashCompactStore(this.words);
+    this.hc = this.full ? null : new HashCompactStore(this.words);
+    this.store = this.full ?? this.hc!;
     if (!this.full) {
       this.queue = new StateQueue(s0);
       this.nextQueue = new StateQueue(s0);
@@ -246,9 +253,11 @@ export class PartitionWorker {
     this.counters = new Float64Array(init.counters, init.k * 32, 4);
     this.cur = new Int32Array(this.words);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
-    const sample = this.ex.walk(20_000);
+    const sample = this.ex.walk(init.sampleSteps ?? 20_000);
     this.full?.prewarm(sample);
-    this.transfer = new Transfer(s0, sample);
+    // With the full store, the ring packs as the store does (the same packing: every worker settles
+    // it on the same sample), so an owner stores what it receives without unpacking it.
+    this.transfer = new Transfer(this.full?.codec ?? new StateCodec(s0), sample);
     this.got = new Int32Array(this.words);
     if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0);
     // level 0 is the initial state, which admit() took in as the next level's
@@ -291,34 +300,48 @@ export class PartitionWorker {
 
   /** Take in a state this worker owns, found from a parent (owner, local, key) by its step `ch`. */
   private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
+    if (this.hc) {
+      // the fingerprint is both the lossy store's entry and the state's key: computed once
+      fingerprint(s, this.fp, off, this.words);
+      const k0 = this.fp[0];
+      const k1 = this.fp[1];
+      const r = this.hc.addKey(k0, k1);
+      if (r >= 0) this.taken(r, s, off, k0, k1, pOwner, pLocal, pk0, pk1, ch);
+      else this.known(~r, pOwner, pLocal, pk0, pk1, ch);
+      return;
+    }
     const r = this.store.add(s, off);
     if (r >= 0) {
       // The state's key, computed once by its owner: its 64-bit fingerprint. It orders parents and
       // violations; two states with one fingerprint (about 2^-64 a pair) could only make that order
       // depend on timing, never lose a state: the store compares the states themselves.
       fingerprint(s, this.fp, off, this.words);
-      const k0 = this.fp[0];
-      const k1 = this.fp[1];
-      this.grow(r + 1);
-      this.parentOwner[r] = pOwner < 0 ? 255 : pOwner;
-      this.parentLocal[r] = pLocal;
-      this.choice[r] = ch;
-      const x = 2 * (r - this.levelLo);
-      if (x + 2 > this.nextKey.length) {
-        this.nextKey = grow32(this.nextKey, x + 2);
-        this.nextParentKey = grow32(this.nextParentKey, x + 2);
-      }
-      this.nextKey[x] = k0;
-      this.nextKey[x + 1] = k1;
-      this.nextParentKey[x] = pk0;
-      this.nextParentKey[x + 1] = pk1;
-      this.nextQueue?.push(s, off);
-      const depth = pOwner < 0 ? 0 : this.depth + 1;
-      for (const v of this.ex.check(s, null, off, false)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
-      return;
+      this.taken(r, s, off, this.fp[0], this.fp[1], pOwner, pLocal, pk0, pk1, ch);
+    } else this.known(~r, pOwner, pLocal, pk0, pk1, ch);
+  }
+
+  /** A new state r (the words of s from off, key k0:k1): its parent, its key, its checks, its place in the next level. */
+  private taken(r: number, s: Int32Array, off: number, k0: number, k1: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
+    this.grow(r + 1);
+    this.parentOwner[r] = pOwner < 0 ? 255 : pOwner;
+    this.parentLocal[r] = pLocal;
+    this.choice[r] = ch;
+    const x = 2 * (r - this.levelLo);
+    if (x + 2 > this.nextKey.length) {
+      this.nextKey = grow32(this.nextKey, x + 2);
+      this.nextParentKey = grow32(this.nextParentKey, x + 2);
     }
-    // Known already: if found in this level, keep the parent with the smallest (fingerprint, step).
-    const j = ~r;
+    this.nextKey[x] = k0;
+    this.nextKey[x + 1] = k1;
+    this.nextParentKey[x] = pk0;
+    this.nextParentKey[x + 1] = pk1;
+    this.nextQueue?.push(s, off);
+    const depth = pOwner < 0 ? 0 : this.depth + 1;
+    for (const v of this.ex.check(s, null, off, false)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
+  }
+
+  /** A state j known already: if found in this level, keep the parent with the smallest (fingerprint, step). */
+  private known(j: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
     if (pOwner < 0 || j < this.levelLo) return;
     const x = 2 * (j - this.levelLo);
     const a0 = this.nextParentKey[x];
@@ -359,9 +382,32 @@ export class PartitionWorker {
           break;
         }
         const form = w[at + 4];
+        const pk0 = w[at + 1] >>> 0;
+        const pk1 = w[at + 2] >>> 0;
+        const ch = w[at + 3];
+        const rec = at + REC_META;
         this.transitions++;
-        this.transfer.read(w, ring.bytes, at + REC_META, form, this.got);
-        this.admit(this.got, 0, from, pLocal, w[at + 1] >>> 0, w[at + 2] >>> 0, w[at + 3]);
+        if (form === PACKED && this.full && this.full.codec === this.transfer.codec) {
+          // packed as the store packs: stored as it came; unpacked only when new (to check it)
+          const r = this.full.addPacked(w, rec);
+          if (r >= 0) {
+            this.full.get(r, this.got);
+            fingerprint(this.got, this.fp, 0, this.words);
+            this.taken(r, this.got, 0, this.fp[0], this.fp[1], from, pLocal, pk0, pk1, ch);
+          } else this.known(~r, from, pLocal, pk0, pk1, ch);
+        } else if (this.hc) {
+          // the sender's fingerprint finds it; unpacked only when new
+          const k0 = w[at + 5] >>> 0;
+          const k1 = w[at + 6] >>> 0;
+          const r = this.hc.addKey(k0, k1);
+          if (r >= 0) {
+            this.transfer.read(w, ring.bytes, rec, form, this.got);
+            this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch);
+          } else this.known(~r, from, pLocal, pk0, pk1, ch);
+        } else {
+          this.transfer.read(w, ring.bytes, rec, form, this.got);
+          this.admit(this.got, 0, from, pLocal, pk0, pk1, ch);
+        }
         h = (h + REC_META + (form === PACKED ? this.transfer.packedWords : this.words)) | 0;
       }
       if (h !== ring.head) ring.release(h);
@@ -389,6 +435,11 @@ export class PartitionWorker {
     }
     const form = this.transfer.write(s, off, w, at + REC_META);
     w[at + 4] = form;
+    if (this.hc) {
+      fingerprint(s, this.fp, off, this.words);
+      w[at + 5] = this.fp[0];
+      w[at + 6] = this.fp[1];
+    }
     ring.publish(REC_META + (form === PACKED ? this.transfer.packedWords : this.words));
   }
 

@@ -293,7 +293,7 @@ export class FullStore implements VisitedSet {
     for (let i = 0; i < this.size; i++) {
       old.decode(oldPages[i >>> PAGE_BITS], (i & (PAGE - 1)) * oldStride, tmp);
       if (!codec.encode(tmp, sc.bytes, sc.i16, sc.i32)) throw new Error('internal: a widened packing does not fit a stored state');
-      this.place(i);
+      this.place(i, sc.i32, 0);
     }
     this.table.fill(0);
     const words = codec.stride >>> 2;
@@ -306,8 +306,8 @@ export class FullStore implements VisitedSet {
     }
   }
 
-  /** Copy the packed scratch state into place i (allocating its page when i starts one). */
-  private place(i: number): void {
+  /** Copy the packed state src[from..] into place i (allocating its page when i starts one). */
+  private place(i: number, src: Int32Array, from: number): void {
     const words = this.codec.stride >>> 2;
     const p = i >>> PAGE_BITS;
     if (p === this.pageWords.length) {
@@ -317,8 +317,7 @@ export class FullStore implements VisitedSet {
     }
     const pw = this.pageWords[p];
     const at = (i & (PAGE - 1)) * words;
-    const sw = this.scratch.i32;
-    for (let k = 0; k < words; k++) pw[at + k] = sw[k];
+    for (let k = 0; k < words; k++) pw[at + k] = src[from + k];
   }
 
   private grow(): void {
@@ -346,10 +345,9 @@ export class FullStore implements VisitedSet {
     return hashWords(sc.i32, 0, this.codec.stride >>> 2) | 0;
   }
 
-  /** The table slot of the packed scratch state: it holds the state's number + 1, or 0 if absent. */
-  private probe(h: number): number {
+  /** The table slot of the packed state src[from..] with hash h: it holds the state's number + 1, or 0 if absent. */
+  private probe(h: number, src: Int32Array, from: number): number {
     const words = this.codec.stride >>> 2;
-    const sw = this.scratch.i32;
     const table = this.table;
     const mask = this.mask;
     let j = h & mask;
@@ -361,7 +359,7 @@ export class FullStore implements VisitedSet {
         const pw = this.pageWords[i >>> PAGE_BITS];
         const at = (i & (PAGE - 1)) * words;
         let k = 0;
-        while (k < words && pw[at + k] === sw[k]) k++;
+        while (k < words && pw[at + k] === src[from + k]) k++;
         if (k === words) return j;
       }
       j = (j + 1) & mask;
@@ -369,12 +367,23 @@ export class FullStore implements VisitedSet {
   }
 
   add(s: Int32Array, off = 0): number {
-    const h = this.pack(s, off);
-    const j = this.probe(h);
+    return this.addPackedAt(this.pack(s, off), this.scratch.i32, 0);
+  }
+
+  /**
+   * Add a state given already packed in this store's present packing (`codec`, the same object:
+   * a widening replaces it), as the words w[at..]: as add(), without unpacking and packing again.
+   */
+  addPacked(w: Int32Array, at: number): number {
+    return this.addPackedAt(hashWords(w, at, this.codec.stride >>> 2) | 0, w, at);
+  }
+
+  private addPackedAt(h: number, src: Int32Array, from: number): number {
+    const j = this.probe(h, src, from);
     const v = this.table[2 * j];
     if (v !== 0) return ~(v - 1);
     const i = this.size++;
-    this.place(i);
+    this.place(i, src, from);
     this.table[2 * j] = i + 1;
     this.table[2 * j + 1] = h;
     if (this.size * 2 > this.mask + 1) this.grow();
@@ -382,7 +391,7 @@ export class FullStore implements VisitedSet {
   }
 
   find(s: Int32Array): number {
-    const j = this.probe(this.pack(s, 0));
+    const j = this.probe(this.pack(s, 0), this.scratch.i32, 0);
     return this.table[2 * j] - 1;
   }
 
@@ -445,11 +454,16 @@ export class HashCompactStore implements VisitedSet {
 
   add(s: Int32Array, off = 0): number {
     fingerprint(s, this.fp, off, this.words);
-    const j = this.probe(this.fp[0], this.fp[1]);
+    return this.addKey(this.fp[0], this.fp[1]);
+  }
+
+  /** Add the state whose fingerprint (`fingerprint`) is (a, b): as add(). */
+  addKey(a: number, b: number): number {
+    const j = this.probe(a, b);
     if (this.used[j]) return ~this.index[j];
     this.used[j] = 1;
-    this.lo[j] = this.fp[0];
-    this.hi[j] = this.fp[1];
+    this.lo[j] = a;
+    this.hi[j] = b;
     const i = this.size++;
     this.index[j] = i;
     if (this.size * 2 > this.lo.length) this.grow();

@@ -103,9 +103,9 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
  * The workers of a partitioned exhaustive search (partitioned.ts): one single-thread pool per part,
  * so that each command goes to the worker that owns the part; the rings between them are shared memory.
  */
-export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number): Promise<PartitionRunner> {
+export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, sampleSteps?: number): Promise<PartitionRunner> {
   const { rings, counters } = partitionMemory(n);
-  const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters } }));
+  const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters, sampleSteps } }));
   const close = () => Promise.all(pools.map((p) => p.close()));
   // One worker failing to start must not leave the others running (they would keep the process alive).
   await Promise.all(pools.map((p) => p.ready)).catch(async (e) => {
