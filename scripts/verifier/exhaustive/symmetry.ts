@@ -342,11 +342,11 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       /** the references and codes outside the blocks, by address */
       outRefs: g.refs.filter((r) => !inBlock.has(r.at)).sort((a, b) => a.at - b.at),
       outCodes: Int32Array.from(g.codes.filter((at) => !inBlock.has(at)).sort((a, b) => a - b)),
-      /** rows of len + 1 words, one per member */
-      buf: new Int32Array((len + 1) * g.members),
       order: new Int32Array(g.members),
       isCand: new Uint8Array(g.members),
       first: new Int32Array(g.members),
+      /** `first` is computed for the state at hand */
+      named: false,
     };
   });
   type Sig = (typeof sigs)[number];
@@ -384,40 +384,42 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       }
   };
 
-  const signature = (g: Plan, sg: Sig, i: number, s: Int32Array) => {
-    const blk = g.blocks[i];
-    const kind = sg.kind[i];
-    const len = sg.len;
-    const row = i * (len + 1);
-    for (let x = 0; x < len; x++) {
-      let v = s[blk[x]];
-      const k = kind[x];
-      if (k > 0) {
-        const r = g.refs[k - 1];
-        const u = v - r.base;
-        if ((r.pcs === null || r.pcs[s[r.pcAt]]) && u >= 0 && u < g.members && sg.isCand[u]) {
-          v = u === i ? SELF : OTHER;
-        }
-      } else if (k < 0) {
-        const u = codeMember(g, v);
-        if (u >= 0 && sg.isCand[u]) {
-          const q = (v - 1) % 1000;
-          v = (u === i ? SELF : OTHER) - 2 * (v - q + (q % calls));
-        }
+  /** Word x of member i's signature. */
+  const sigWord = (g: Plan, sg: Sig, i: number, x: number, s: Int32Array): number => {
+    const v = s[g.blocks[i][x]];
+    const k = sg.kind[i][x];
+    if (k > 0) {
+      const r = g.refs[k - 1];
+      const u = v - r.base;
+      if ((r.pcs === null || r.pcs[s[r.pcAt]]) && u >= 0 && u < g.members && sg.isCand[u]) return u === i ? SELF : OTHER;
+    } else if (k < 0) {
+      const u = codeMember(g, v);
+      if (u >= 0 && sg.isCand[u]) {
+        const q = (v - 1) % 1000;
+        return (u === i ? SELF : OTHER) - 2 * (v - q + (q % calls));
       }
-      sg.buf[row + x] = v;
     }
-    sg.buf[row + len] = sg.isCand[i] ? sg.first[i] : UNNAMED;
+    return v;
   };
 
-  /** member a's signature before b's (-1), equal (0), after (1) */
-  const cmpSig = (sg: Sig, a: number, b: number) => {
-    const buf = sg.buf;
-    const w = sg.len + 1;
-    const ra = a * w;
-    const rb = b * w;
-    for (let x = 0; x < w; x++) if (buf[ra + x] !== buf[rb + x]) return buf[ra + x] < buf[rb + x] ? -1 : 1;
-    return 0;
+  /**
+   * Member a's signature before b's (-1), equal (0) or after (1), computed as far as needed: most
+   * pairs differ in their first words (the control word comes first), so the rest, and where the
+   * members are named outside the blocks, are rarely looked at.
+   */
+  const cmpMembers = (g: Plan, sg: Sig, a: number, b: number, s: Int32Array): number => {
+    for (let x = 0; x < sg.len; x++) {
+      const va = sigWord(g, sg, a, x, s);
+      const vb = sigWord(g, sg, b, x, s);
+      if (va !== vb) return va < vb ? -1 : 1;
+    }
+    if (!sg.named) {
+      firstNames(g, sg, s);
+      sg.named = true;
+    }
+    const fa = sg.first[a];
+    const fb = sg.first[b];
+    return fa === fb ? 0 : fa < fb ? -1 : 1;
   };
 
   /** sigma: the member at rank r of the order takes slot cand[r]; true if that is the identity */
@@ -447,13 +449,12 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     if (c < 2) return;
     sg.isCand.fill(0);
     for (let r = 0; r < c; r++) sg.isCand[cand[r]] = 1;
-    firstNames(g, sg, s);
+    sg.named = false;
     const order = sg.order;
     for (let r = 0; r < c; r++) {
-      signature(g, sg, cand[r], s);
       // insertion sort, stable: ties keep member order
       let j = r;
-      while (j > 0 && cmpSig(sg, order[j - 1], cand[r]) > 0) {
+      while (j > 0 && cmpMembers(g, sg, order[j - 1], cand[r], s) > 0) {
         order[j] = order[j - 1];
         j--;
       }
