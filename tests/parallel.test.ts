@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { anchorConfig } from '../model/kit/config.ts';
-import { propertiesFor } from '../properties/index.ts';
+import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { main } from '../scripts/cli/main.ts';
 import { exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { chunkRunner, partitionRunner } from '../scripts/verifier/workers/pool.ts';
-import { partitionable, partitionedExhaustive } from '../scripts/verifier/exhaustive/partitioned.ts';
+import { partitionable, partitionedExhaustive, partitionMemory, PartitionWorker, type LevelReport } from '../scripts/verifier/exhaustive/partitioned.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
 import type { Config } from '../model/kit/config.ts';
 import { SymmetryError } from '../scripts/verifier/exhaustive/symmetry.ts';
@@ -145,6 +145,26 @@ describe('partitioned store', () => {
       expect(pick(two)).toEqual(pick(one));
     }
   }, 30_000);
+
+  test("a worker's tables grow with its states and its largest level, not with the number of levels", () => {
+    // one worker in this thread, level by level, as the coordinator drives it
+    const cfg = anchorConfig(2, 1);
+    const names = propertiesFor(cfg).filter((p) => p.invariant || p.final).map((p) => p.name);
+    const { rings, counters } = partitionMemory(1);
+    const w = new PartitionWorker({ spec: { cfg, props: names, symmetry: [], por: false }, store: 'full', k: 0, n: 1, rings, counters }, (n) => propertyByName(n)!);
+    let largest = 0;
+    let last: LevelReport | null = null;
+    for (let d = 0; !last || last.added > 0; d++) {
+      last = w.level(d, false);
+      largest = Math.max(largest, last.added);
+    }
+    expect(last.states).toBe(298_277);
+    // the level-local keys: two words a state of a level, grown by doubling (nextParentKey once
+    // doubled whenever nextKey grew, level after level: 4 GB of 10 at 3x2x2x2)
+    const keys = w as unknown as Record<'curKey' | 'nextKey' | 'nextParentKey', Uint32Array>;
+    for (const k of ['curKey', 'nextKey', 'nextParentKey'] as const) expect(keys[k].length, k).toBeLessThanOrEqual(4 * largest);
+    expect(last.bytes).toBeLessThan(2 * w.stats().bytes);
+  });
 
   test('a seeded bug: the same shortest counterexample for any number of workers, as long as one thread\'s, and it replays', async () => {
     const cfg = anchorConfig(2, 1, 2, 1, 1, 'lostwake');

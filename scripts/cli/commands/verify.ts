@@ -643,7 +643,7 @@ export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
     `states: ${s.states.toLocaleString('en-US')}, transitions: ${s.transitions.toLocaleString('en-US')}, depth ${s.depth}, terminal states ${s.terminalStates.toLocaleString('en-US')}; ${s.timeS.toFixed(1)} s, ${fmtCount(s.statesPerS)} states/s, peak memory ${s.peakMemoryMB} MB`,
   );
   console.log(
-    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state)${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
+    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state; all the search's tables: ${fmtBytes(s.tableBytes)})${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
       (s.reductions.symmetry.length ? `; symmetry: ${s.reductions.symmetry.join('; ')}` : '') +
       (s.reductions.por ? `; partial-order reduction cut the steps of ${s.reductions.porReducedStates.toLocaleString('en-US')} states` : '') +
       (s.liveness.mode === 'cycles' && s.liveness.cyclicComponents !== null ? `; cycles: ${s.liveness.cyclicComponents} cyclic components, ${s.liveness.fairComponents} weakly fair` : ''),

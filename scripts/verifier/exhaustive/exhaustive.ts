@@ -110,6 +110,8 @@ export interface ExhaustiveSummary {
   /** states / timeS */
   statesPerS: number;
   peakMemoryMB: number;
+  /** bytes of the search's tables at the end (what --max-memory limits; with workers, all of theirs) */
+  tableBytes: number;
   store: StoreStats;
   reductions: { symmetry: string[]; por: boolean; porReducedStates: number };
   liveness: { mode: LivenessMode; cyclicComponents: number | null; fairComponents: number | null };
@@ -817,6 +819,7 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
     terminalStates: search.terminal,
     timeS,
     setupS: search.setupS,
+    tableBytes: search.tableBytes(),
     store: search.store.stats(),
     symmetry: search.ex.sym ? search.ex.sym.describe() : [],
     porReduced: search.porReduced,
@@ -826,7 +829,7 @@ export async function exhaustive(opts: ExhaustiveOptions, runner: ChunkRunner | 
 }
 
 /** What a search found, for the summary (finishSummary): the summary's own figures, and what the rest is made from. */
-export type SearchOutcome = Pick<ExhaustiveSummary, 'limit' | 'states' | 'transitions' | 'depth' | 'fullDepth' | 'terminalStates' | 'timeS' | 'setupS' | 'store' | 'shard'> & {
+export type SearchOutcome = Pick<ExhaustiveSummary, 'limit' | 'states' | 'transitions' | 'depth' | 'fullDepth' | 'terminalStates' | 'timeS' | 'setupS' | 'store' | 'shard' | 'tableBytes'> & {
   /** per property, in the order of opts.props; finishSummary adds what each checked */
   results: Omit<ExhaustiveResult, 'checked'>[];
   symmetry: string[];
@@ -851,6 +854,7 @@ export function finishSummary(opts: ExhaustiveOptions, o: SearchOutcome): Exhaus
     setupS: Number(o.setupS.toFixed(3)),
     statesPerS: Math.round(o.states / Math.max(o.timeS, 1e-3)),
     peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    tableBytes: o.tableBytes,
     store: o.store,
     reductions: { symmetry: o.symmetry, por: opts.por, porReducedStates: o.porReduced },
     liveness: { mode: opts.liveness, cyclicComponents: o.cycles?.cyclic ?? null, fairComponents: o.cycles?.fair ?? null },

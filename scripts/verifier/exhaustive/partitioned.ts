@@ -327,10 +327,10 @@ export class PartitionWorker {
     this.parentLocal[r] = pLocal;
     this.choice[r] = ch;
     const x = 2 * (r - this.levelLo);
-    if (x + 2 > this.nextKey.length) {
-      this.nextKey = grow32(this.nextKey, x + 2);
-      this.nextParentKey = grow32(this.nextParentKey, x + 2);
-    }
+    // each grown on its own: nextKey is swapped with curKey at every level, nextParentKey is not
+    // (growing both whenever nextKey is short doubled nextParentKey level after level: 4 GB at 3x2)
+    if (x + 2 > this.nextKey.length) this.nextKey = grow32(this.nextKey, x + 2);
+    if (x + 2 > this.nextParentKey.length) this.nextParentKey = grow32(this.nextParentKey, x + 2);
     this.nextKey[x] = k0;
     this.nextKey[x + 1] = k1;
     this.nextParentKey[x] = pk0;
@@ -594,6 +594,7 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
   let depthReached = 0;
   let fullDepth = 0;
   let limit: ExhaustiveSummary['limit'] = null;
+  let tableBytes = 0;
   const take = (vs: PartViolation[], atStates: number) => {
     for (const v of vs) {
       const old = found.get(v.property);
@@ -628,6 +629,7 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
       states = reps.reduce((a, r) => a + r.states, 0);
       transitions = reps.reduce((a, r) => a + r.transitions, 0);
       terminal += reps.reduce((a, r) => a + r.terminal, 0);
+      tableBytes = reps.reduce((a, r) => a + r.bytes, 0);
       take(
         reps.flatMap((r) => r.violations),
         states,
@@ -650,7 +652,7 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
         limit = 'max-states';
         break;
       }
-      if (opts.maxBytes !== undefined && reps.reduce((a, r) => a + r.bytes, 0) >= opts.maxBytes) {
+      if (opts.maxBytes !== undefined && tableBytes >= opts.maxBytes) {
         limit = 'max-memory';
         break;
       }
@@ -706,6 +708,7 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
     terminalStates: terminal,
     timeS,
     setupS: (started - t0) / 1000,
+    tableBytes,
     store,
     symmetry: ex.sym ? ex.sym.describe() : [],
     porReduced: 0,
