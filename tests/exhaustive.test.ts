@@ -167,6 +167,13 @@ describe('exhaustive search', () => {
     expect(b.states).toBe(a.states);
     expect(a.statement).toContain('the memory limit (1 MB of tables, --max-memory) was hit');
     expect(a.statement).toContain('NOT a proof');
+    // the tables never pass a limit above their first allocation (the first page and table, about
+    // 5 MB): it is judged with their next growth (a new page of 65,536 states, a doubling table)
+    for (const mb of [10, 22, 30]) {
+      const l = await exhaustive(opts(anchorConfig(2, 1), 'correct', { maxBytes: mb * 2 ** 20 }));
+      expect(l.limit).toBe('max-memory');
+      expect(l.tableBytes, `${mb} MB`).toBeLessThanOrEqual(mb * 2 ** 20);
+    }
     // a limit above what the search needs changes nothing
     const roomy = await exhaustive(opts(A(), 'correct', { maxBytes: 2 ** 34 }));
     expect([roomy.limit, roomy.states, roomy.statement.startsWith('PROVED')]).toEqual([null, whole.states, true]);

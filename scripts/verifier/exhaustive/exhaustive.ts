@@ -153,6 +153,14 @@ function growI32(a: Int32Array, need: number): Int32Array {
   b.set(a);
   return b;
 }
+/** Bytes the arrays grown by growI32/growU8 from `len` allocate to hold `need` elements of `bytes` bytes (all of them together). */
+export function doubling(len: number, need: number, bytes: number): number {
+  if (need <= len) return 0;
+  let n = len;
+  while (n < need) n = Math.max(need, n * 2);
+  return n * bytes;
+}
+
 function growU8(a: Uint8Array, need: number): Uint8Array {
   if (need <= a.length) return a;
   const b = new Uint8Array(Math.max(need, a.length * 2));
@@ -510,7 +518,7 @@ export class Search {
         }
         if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
-        if ((this.store.size & (MEMORY_CHECK - 1)) === 0 && this.opts.maxBytes !== undefined && this.tableBytes() >= this.opts.maxBytes) {
+        if ((this.store.size & (MEMORY_CHECK - 1)) === 0 && this.opts.maxBytes !== undefined && this.tableBytes() + this.growthBytes(MEMORY_CHECK) >= this.opts.maxBytes) {
           this.memoryHit = true;
           return false;
         }
@@ -527,6 +535,19 @@ export class Search {
   private startedExpanding = -1;
   /** the memory limit stopped the search */
   private memoryHit = false;
+
+  /**
+   * Bytes the tables would allocate to take `extra` more states (the edges of the cycle check
+   * counted at 8 a state): the limit is judged on the tables and their next growth, so a table that
+   * doubles cannot take the search past it.
+   */
+  growthBytes(extra: number): number {
+    const n = this.store.size;
+    let b = this.store.growthBytes(extra) + doubling(this.parent.length, n + extra, 5);
+    if (this.nextQueue) b += this.nextQueue.growthBytes(extra);
+    if (this.edgeStart) b += doubling(this.edgeStart.length, n + extra + 1, 4) + doubling(this.edgeTo.length, this.edges + 8 * extra, 5);
+    return b;
+  }
 
   /** Bytes the search's own tables take: what --max-memory limits (the heap and the model are not counted). */
   tableBytes(): number {

@@ -21,7 +21,7 @@
  * chunked mode of exhaustive.ts instead (`partitionable`).
  */
 import type { Property } from '../../../properties/property.ts';
-import { checkCombination, counterexampleOf, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
+import { checkCombination, counterexampleOf, doubling, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
 import { fingerprint, FullStore, HashCompactStore, Scratch, StateCodec, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
 
 /** Can this search run partitioned? (Otherwise `--workers` uses the chunked mode.) */
@@ -185,6 +185,8 @@ export interface LevelReport {
   hasSuccessors: boolean;
   /** bytes of this worker's tables (store, queues, parents, keys, outgoing rings): what --max-memory limits */
   bytes: number;
+  /** bytes its tables would allocate for a next level of the size this one suggests (see `growthBytes`) */
+  growth: number;
   violations: PartViolation[];
 }
 
@@ -496,7 +498,22 @@ export class PartitionWorker {
     this.counters[1] = this.transitions;
     this.counters[2] = 0;
     this.counters[3] = this.tableBytes();
-    return { states: this.store.size, added: this.store.size - before, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), violations: this.violations };
+    const added = this.store.size - before;
+    // the next level, guessed from this one's growth (at least as big, at most four times)
+    const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
+    this.lastAdded = added;
+    return { states: this.store.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: this.growthBytes(next), violations: this.violations };
+  }
+
+  private lastAdded = 1;
+
+  /** Bytes the tables would allocate to take `extra` more states in the next level. */
+  private growthBytes(extra: number): number {
+    const n = this.store.size;
+    let b = this.store.growthBytes(extra) + doubling(this.parentLocal.length, n + extra, 6);
+    b += doubling(this.nextKey.length, 2 * extra, 4) + doubling(this.nextParentKey.length, 2 * extra, 4);
+    if (this.nextQueue) b += this.nextQueue.growthBytes(extra);
+    return b;
   }
 
   private tableBytes(): number {
@@ -652,7 +669,8 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
         limit = 'max-states';
         break;
       }
-      if (opts.maxBytes !== undefined && tableBytes >= opts.maxBytes) {
+      // judged with the growth the next level would bring, so that a table doubling in it cannot pass the limit
+      if (opts.maxBytes !== undefined && tableBytes + reps.reduce((a, r) => a + r.growth, 0) >= opts.maxBytes) {
         limit = 'max-memory';
         break;
       }

@@ -243,7 +243,16 @@ export interface VisitedSet {
   /** the number of a visited state, or -1; exact only for the full store */
   find(s: Int32Array): number;
   stats(): StoreStats;
+  /**
+   * Bytes the store would allocate to take `extra` more states (a table that doubles is counted
+   * whole: while it is rebuilt the old one is still held), so that a memory limit stops a search
+   * before a growth passes it, not after.
+   */
+  growthBytes(extra: number): number;
 }
+
+/** Bytes of the pages a list of fixed-size records allocates by PAGE to go from n to n + extra records. */
+const pageGrowth = (n: number, extra: number, recordBytes: number) => Math.max(0, Math.ceil((n + extra) / PAGE) - Math.ceil(n / PAGE)) * PAGE * recordBytes;
 
 /**
  * Exact: the states themselves, packed, in pages; an open-addressing table (linear probing) whose
@@ -400,6 +409,12 @@ export class FullStore implements VisitedSet {
     this.codec.decode(this.pageBytes[i >>> PAGE_BITS], (i & (PAGE - 1)) * this.codec.stride, out);
   }
 
+  growthBytes(extra: number): number {
+    let cap = this.mask + 1;
+    while ((this.size + extra) * 2 > cap) cap *= 2;
+    return (cap > this.mask + 1 ? cap * 8 : 0) + pageGrowth(this.size, extra, this.codec.stride);
+  }
+
   stats(): StoreStats {
     const bytes = this.pageWords.length * PAGE * this.codec.stride + this.table.length * 4;
     return { kind: 'full', states: this.size, bytes, bytesPerState: this.codec.stride, omission: { kind: 'none' } };
@@ -476,6 +491,12 @@ export class HashCompactStore implements VisitedSet {
     return this.used[j] ? this.index[j] : -1;
   }
 
+  growthBytes(extra: number): number {
+    let cap = this.lo.length;
+    while ((this.size + extra) * 2 > cap) cap *= 2;
+    return cap > this.lo.length ? cap * 13 : 0;
+  }
+
   stats(): StoreStats {
     const n = this.size;
     return { kind: 'hashcompact', states: n, bytes: this.lo.length * 13, bytesPerState: 8, omission: { kind: 'probability-any-missed', value: Math.min(1, (n * (n - 1)) / 2 ** 65) } };
@@ -520,6 +541,10 @@ export class BitstateStore implements VisitedSet {
 
   find(): number {
     return -1;
+  }
+
+  growthBytes(): number {
+    return 0;
   }
 
   stats(): StoreStats {
@@ -588,5 +613,10 @@ export class StateQueue {
 
   bytes(): number {
     return this.pages.length * PAGE * this.codec.stride;
+  }
+
+  /** Bytes the queue would allocate to take `extra` more states. */
+  growthBytes(extra: number): number {
+    return pageGrowth(this.length, extra, this.codec.stride);
   }
 }
