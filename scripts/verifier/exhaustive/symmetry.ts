@@ -404,8 +404,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
 
   /**
    * Member a's signature before b's (-1), equal (0) or after (1), computed as far as needed: most
-   * pairs differ in their first words (the control word comes first), so the rest, and where the
-   * members are named outside the blocks, are rarely looked at.
+   * pairs differ in their first few words, so the rest, and where the members are named outside the
+   * blocks, are rarely looked at.
    */
   const cmpMembers = (g: Plan, sg: Sig, a: number, b: number, s: Int32Array): number => {
     for (let x = 0; x < sg.len; x++) {
