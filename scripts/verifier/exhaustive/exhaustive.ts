@@ -1001,7 +1001,7 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   if (s.limit === null) what = visited ?? `every reachable state${scope} (${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})`;
   else if (s.limit === 'max-depth') what = `every state within ${opts.maxDepth} steps of the initial state (${s.states.toLocaleString('en-US')} states); deeper states were not explored`;
   else if (s.limit === 'max-states' || s.limit === 'max-memory')
-    what = `the first ${s.states.toLocaleString('en-US')} states found (the ${s.limit === 'max-states' ? 'state limit' : `memory limit (${fmtBytes(opts.maxBytes ?? 0)} of tables, --max-memory)`} was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
+    what = `the first ${s.states.toLocaleString('en-US')} states found (the ${s.limit === 'max-states' ? 'state limit' : `memory limit (${fmtBytes(opts.maxBytes ?? 0)} of tables, --max-memory; the tables, ${fmtBytes(s.tableBytes)}, and their next growth would pass it)`} was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
   else what = `${s.states.toLocaleString('en-US')} states, until the first violation`;
   const parts = [];
   const proved = s.limit === null && s.store.kind !== 'bitstate';
