@@ -43,8 +43,9 @@ export interface ExhaustiveOptions {
   maxStates: number;
   /**
    * stop when the search's own tables (visited set, queues, parent numbers, the graph for the cycle
-   * check) take this many bytes; judged every MEMORY_CHECK states and at level ends, on counts that
-   * do not depend on timing, so a limited search stops at the same state every time. Omitted: no limit.
+   * check) and their next growth would pass this many bytes; judged every MEMORY_CHECK states (at
+   * level ends when partitioned), on counts that do not depend on timing, so a limited search stops
+   * at the same state every time. Omitted: no limit.
    */
   maxBytes?: number;
   /** explore only states within this many steps of the initial state; null: no bound */
@@ -153,19 +154,20 @@ function growI32(a: Int32Array, need: number): Int32Array {
   b.set(a);
   return b;
 }
-/** Bytes the arrays grown by growI32/growU8 from `len` allocate to hold `need` elements of `bytes` bytes (all of them together). */
-export function doubling(len: number, need: number, bytes: number): number {
-  if (need <= len) return 0;
-  let n = len;
-  while (n < need) n = Math.max(need, n * 2);
-  return n * bytes;
-}
 
 function growU8(a: Uint8Array, need: number): Uint8Array {
   if (need <= a.length) return a;
   const b = new Uint8Array(Math.max(need, a.length * 2));
   b.set(a);
   return b;
+}
+
+/** Bytes the arrays grown by growI32/growU8 from `len` allocate to hold `need` elements of `bytes` bytes (all of them together). */
+export function doubling(len: number, need: number, bytes: number): number {
+  if (need <= len) return 0;
+  let n = len;
+  while (n < need) n = Math.max(need, n * 2);
+  return n * bytes;
 }
 
 interface Found {

@@ -122,9 +122,8 @@ class Transfer {
   /** words a packed state takes in a record */
   readonly packedWords: number;
 
-  /** codec: settled on the sample here (the full store's, already settled on it, is used as it is) */
-  constructor(readonly codec: StateCodec, sample: Int32Array[]) {
-    for (const s of sample) codec.widenFor(s);
+  /** codec: a packing already settled on the sample walk */
+  constructor(readonly codec: StateCodec) {
     this.scratch = new Scratch(codec.words * 4);
     this.packedWords = this.codec.stride >>> 2;
   }
@@ -256,10 +255,17 @@ export class PartitionWorker {
     this.cur = new Int32Array(this.words);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
     const sample = this.ex.walk(init.sampleSteps ?? 20_000);
-    this.full?.prewarm(sample);
     // With the full store, the ring packs as the store does (the same packing: every worker settles
     // it on the same sample), so an owner stores what it receives without unpacking it.
-    this.transfer = new Transfer(this.full?.codec ?? new StateCodec(s0), sample);
+    let codec: StateCodec;
+    if (this.full) {
+      this.full.prewarm(sample);
+      codec = this.full.codec;
+    } else {
+      codec = new StateCodec(s0);
+      for (const s of sample) codec.widenFor(s);
+    }
+    this.transfer = new Transfer(codec);
     this.got = new Int32Array(this.words);
     if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0);
     // level 0 is the initial state, which admit() took in as the next level's

@@ -260,11 +260,24 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const R = L.requests;
   const calls = cfg.calls;
   const size = L.size;
-  const scratch = new Int32Array(size);
-  const best = new Int32Array(size);
   const sigma = new Int32Array(64);
-
   const tmp = new Int32Array(size);
+
+  /** The member (of m) that reference r names in s, or -1 (also where its register is dead). */
+  const refMember = (r: Ref, s: Int32Array, m: number) => {
+    if (r.pcs !== null && !r.pcs[s[r.pcAt]]) return -1;
+    const u = s[r.at] - r.base;
+    return u >= 0 && u < m ? u : -1;
+  };
+
+  /** The member a request code names (relative to the group's first), or -1. */
+  const codeMember = (g: Plan, v: number) => {
+    if (v < 1) return -1;
+    const q = (v - 1) % 1000;
+    if (q >= R) return -1;
+    const t = Math.floor(q / calls) - g.first;
+    return t >= 0 && t < g.members ? t : -1;
+  };
 
   /** s = sigma(s) for plan g, in place; sigma maps member -> member (identity outside the candidates). */
   const applyInPlace = (g: Plan, s: Int32Array) => {
@@ -285,10 +298,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     // References are rewritten after the moves, so a reference inside a moved block is renamed too.
     const refs = g.refs;
     for (let k = 0; k < refs.length; k++) {
-      const r = refs[k];
-      if (r.pcs !== null && !r.pcs[s[r.pcAt]]) continue;
-      const v = s[r.at] - r.base;
-      if (v >= 0 && v < m) s[r.at] = r.base + sigma[v];
+      const u = refMember(refs[k], s, m);
+      if (u >= 0) s[refs[k].at] = refs[k].base + sigma[u];
     }
     if (g.kind === 'threads') {
       // Request codes: the thread part of the request number is renamed.
@@ -296,12 +307,10 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       for (let k = 0; k < codes.length; k++) {
         const at = codes[k];
         const v = s[at];
-        if (v < 1) continue;
+        const u = codeMember(g, v);
+        if (u < 0) continue;
         const q = (v - 1) % 1000;
-        if (q >= R) continue;
-        const t = Math.floor(q / calls) - g.first;
-        if (t < 0 || t >= m) continue;
-        s[at] = v - q + (g.first + sigma[t]) * calls + (q % calls);
+        s[at] = v - q + (g.first + sigma[u]) * calls + (q % calls);
       }
       if (g.rq) for (let i = 0; i < s[g.rq.len]; i++) {
         const v = s[g.rq.rq + i] - g.first;
@@ -315,7 +324,6 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     out.set(s);
     applyInPlace(g, out);
   };
-
 
   /**
    * A member's signature: its block's words, with every word that names a member of the same group
@@ -351,15 +359,6 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   });
   type Sig = (typeof sigs)[number];
 
-  /** The member a request code names (relative to the group's first), or -1. */
-  const codeMember = (g: Plan, v: number) => {
-    if (v < 1) return -1;
-    const q = (v - 1) % 1000;
-    if (q >= R) return -1;
-    const t = Math.floor(q / calls) - g.first;
-    return t >= 0 && t < g.members ? t : -1;
-  };
-
   /** For each candidate: the lowest address outside the blocks that names it (UNNAMED if none). */
   const firstNames = (g: Plan, sg: Sig, s: Int32Array) => {
     const first = sg.first;
@@ -367,10 +366,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     const m = g.members;
     const refs = sg.outRefs;
     for (let k = 0; k < refs.length; k++) {
-      const r = refs[k];
-      if (r.pcs !== null && !r.pcs[s[r.pcAt]]) continue;
-      const u = s[r.at] - r.base;
-      if (u >= 0 && u < m && r.at < first[u]) first[u] = r.at;
+      const u = refMember(refs[k], s, m);
+      if (u >= 0 && refs[k].at < first[u]) first[u] = refs[k].at;
     }
     const codes = sg.outCodes;
     for (let k = 0; k < codes.length; k++) {
@@ -389,9 +386,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     const v = s[g.blocks[i][x]];
     const k = sg.kind[i][x];
     if (k > 0) {
-      const r = g.refs[k - 1];
-      const u = v - r.base;
-      if ((r.pcs === null || r.pcs[s[r.pcAt]]) && u >= 0 && u < g.members && sg.isCand[u]) return u === i ? SELF : OTHER;
+      const u = refMember(g.refs[k - 1], s, g.members);
+      if (u >= 0 && sg.isCand[u]) return u === i ? SELF : OTHER;
     } else if (k < 0) {
       const u = codeMember(g, v);
       if (u >= 0 && sg.isCand[u]) {
