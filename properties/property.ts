@@ -11,6 +11,12 @@
  * - `monitor`: a checker made fresh for each run and told every step, for properties of the run so
  *   far rather than of one state or step (non-interference against a second, derived run).
  * A check returns null when the property holds, or the clause that broke with a message.
+ *
+ * An invariant may also say which words of the state it reads (`reads`). A random run then checks it
+ * again only after a step that changed one of them (scripts/verifier/explore.ts): the invariant is a
+ * function of those words, it held on the state before the step, so it still holds. The declaration is
+ * tested, not trusted: tests/incremental-checks.test.ts runs every invariant that has one on states of
+ * every layer, recording each word it reads, and fails on a word the declaration leaves out.
  */
 import type { Config } from '../model/kit/config.ts';
 import type { HistEvent } from '../model/kit/kit.ts';
@@ -67,6 +73,8 @@ export interface Property {
   section: string;
   clauses: Record<string, string>;
   invariant?: (sys: System, s: Int32Array) => Broken | null;
+  /** every word of the state `invariant` may read, whatever the state (a superset is sound, only slower) */
+  reads?: (sys: System) => Iterable<number>;
   final?: (sys: System, s: Int32Array, end: RunEnd) => Broken | null;
   /** 'unknown' when the check ran out of budget: neither holds nor broken, and counted as such */
   history?: (sys: System, events: TimedEvent[]) => Broken | null | 'unknown';

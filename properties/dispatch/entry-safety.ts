@@ -15,6 +15,7 @@ import { queueContents } from '../../model/dispatch/ready-queue.ts';
 import { walkStack } from '../../model/dispatch/request-stack.ts';
 import { procJudged } from '../../model/system/instance.ts';
 import type { Property } from '../property.ts';
+import { judgedReads, queueReads, stackReads, words } from '../lib/reads.ts';
 
 const submitted = (id: number) => {
   const kind = id & ~ID_RQUEUE;
@@ -36,6 +37,18 @@ export const entrySafety: Property = {
     'served-once-at-a-time': 'no two workers hold the same entry',
     'handle-queued-once': 'the ready queue is a proper list and holds each handle at most once',
     'handle-valid': 'every handle dequeued from the ready queue names a thread of the process',
+  },
+  *reads({ L, cfg }) {
+    yield L.fault;
+    yield* judgedReads(L);
+    for (const p of L.proc) {
+      yield* stackReads(p.freeTop, p.next, cfg.entries);
+      yield* stackReads(p.allocTop, p.next, cfg.entries);
+      yield* words(p.id, cfg.entries);
+      yield* queueReads(L, p, cfg.readyQueue === 'atomic');
+    }
+    for (const th of L.thread) yield th.e;
+    for (const w of L.worker) yield w.e;
   },
   invariant(sys, s) {
     const { L, cfg } = sys;

@@ -13,6 +13,7 @@ import { SEEN_FAILED, threadName } from '../../model/kit/layout.ts';
 import { sclib } from '../../model/dispatch/sclib.ts';
 import { procJudged } from '../../model/system/instance.ts';
 import type { Property } from '../property.ts';
+import { judgedReads, words } from '../lib/reads.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
 const idle = sclib.stateIndex.get('idle')!;
@@ -27,6 +28,11 @@ export const exactlyOnce: Property = {
     'at-most-once': 'no request is executed more than once',
     'executed-before-read': 'a caller reads a result only for a request that was executed',
     'finished-calls-executed': 'at the end of a run, every call of every exited thread (or, carrying POSIX calls, every call a thread has returned) was executed exactly once; a call that failed with its domain (composed system) at most once',
+  },
+  *reads({ L }) {
+    yield* judgedReads(L);
+    yield* words(L.execd, L.requests);
+    yield* words(L.seen, L.requests);
   },
   invariant(sys, s) {
     const L = sys.L;

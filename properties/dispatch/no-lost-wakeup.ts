@@ -26,6 +26,7 @@ import { pcName, type System } from '../../model/kit/system.ts';
 import { workerPool } from '../../model/dispatch/worker-pool.ts';
 import { procJudged } from '../../model/system/instance.ts';
 import { boundHitByUnjudged, type Property } from '../property.ts';
+import { judgedReads, queueReads, words } from '../lib/reads.ts';
 
 const exited = sclib.stateIndex.get('exited')!;
 const idle = sclib.stateIndex.get('idle')!;
@@ -56,6 +57,16 @@ export const noLostWakeup: Property = {
     'no-sleeper-with-done-entry': 'no thread is left parked while its entry is DONE',
     'all-calls-complete': 'every thread finishes all its calls (carrying POSIX calls: returns every call, unless the call blocks for ever in the service domain\'s kernel)',
     'progress-within-bound': 'the fair continuation of a run quiesces within its bound',
+  },
+  *reads({ L, cfg }) {
+    yield* judgedReads(L);
+    for (const th of L.thread) yield* [th.pc, th.att, th.e];
+    for (const p of L.proc) {
+      yield* words(p.id, cfg.entries);
+      yield* queueReads(L, p, cfg.readyQueue === 'atomic');
+    }
+    for (const w of L.worker) yield* [w.pc, w.e, w.h];
+    for (const k of L.kernel) yield* [k.pc, k.v];
   },
   invariant(sys, s) {
     const { L, cfg } = sys;

@@ -13,6 +13,7 @@ import { ID_DONE, SEEN_FAILED, threadName } from '../../model/kit/layout.ts';
 import { resultOf, sclib } from '../../model/dispatch/sclib.ts';
 import { procJudged } from '../../model/system/instance.ts';
 import type { Property } from '../property.ts';
+import { judgedReads, words } from '../lib/reads.ts';
 
 const readResult = sclib.stateIndex.get('readResult')!;
 
@@ -25,6 +26,12 @@ export const rightThread: Property = {
   clauses: {
     'own-result': 'the value a thread reads back is the result of its own request',
     'resumed-only-when-done': 'a thread about to read its result finds its entry DONE, with its own handle and sequence number',
+  },
+  *reads({ L }) {
+    yield* judgedReads(L);
+    yield* words(L.seen, L.requests);
+    for (const th of L.thread) yield* [th.pc, th.e, th.k];
+    for (const p of L.proc) for (const at of [p.id, p.owner, p.seq]) yield* words(at, L.cfg.entries);
   },
   invariant(sys, s) {
     const L = sys.L;

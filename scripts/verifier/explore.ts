@@ -20,6 +20,13 @@
  * enabled is a real deadlock whatever scheduler reached it; only when the fair phase also reaches its
  * bound is the run reported as not progressing. Invariants are checked after every step and stop the
  * run at the first violation.
+ *
+ * Incrementally: an invariant that declares the words it reads (Property.reads) is checked again only
+ * after a step that changed one of them. It held on the state before the step (or the run would have
+ * stopped there), it is a function of those words, so it holds after. Which words a step changed is
+ * found by comparing only the watched words of the two states, each with a bit per invariant reading
+ * it. The verdicts, and the step at which a run stops, are those of checking everything on every
+ * state (`fullChecks`, which tests/incremental-checks.test.ts compares on every seeded variant).
  */
 import type { Branch, HistEvent } from '../../model/kit/kit.ts';
 import { fastStepper, type Choice, type FastStepper, type System } from '../../model/kit/system.ts';
@@ -58,6 +65,8 @@ export interface RunOptions {
   onStep?: (ch: Choice, phase: Executed['phase']) => void;
   /** called after every step with its position among the actor's enabled steps and the states around it (valid only during the call: the buffers are reused) */
   onTake?: (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => void;
+  /** check every invariant on every state, even those a step cannot have changed (see above) */
+  fullChecks?: boolean;
 }
 
 /** Fair steps allowed after the schedule: generous for the work left in any run of this size. */
@@ -66,9 +75,74 @@ export function drainBound(sys: System): number {
   return 2000 + 400 * c.processes * c.threads * c.calls;
 }
 
-function checkInvariants(sys: System, s: Int32Array, props: readonly Property[], stepNo: number): Violation | null {
-  for (const p of props) {
+/**
+ * Which invariants a step must be checked against: each invariant with a declared read set gets a bit
+ * (at most 31 of them; any more are checked after every step), each watched word the bits of the
+ * invariants that read it.
+ */
+export interface InvariantPlan {
+  /** per property, in the order given: its bit, or -1 when it is checked after every step */
+  bits: Int8Array;
+  /** the words some invariant reads, and per word the bits of those invariants */
+  watched: Int32Array;
+  masks: Int32Array;
+}
+
+const readSets = new WeakMap<System, Map<Property, Int32Array>>();
+const plans = new WeakMap<System, WeakMap<readonly Property[], InvariantPlan>>();
+
+/** The words invariant p declares it reads in sys, sorted, without repeats (cached per system). */
+export function readSet(sys: System, p: Property): Int32Array | null {
+  if (!p.invariant || !p.reads) return null;
+  let m = readSets.get(sys);
+  if (!m) readSets.set(sys, (m = new Map()));
+  let r = m.get(p);
+  if (!r) {
+    r = Int32Array.from(new Set(p.reads(sys))).sort();
+    for (const w of r) if (!Number.isInteger(w) || w < 0 || w >= sys.init.length) throw new RangeError(`${p.name}: reads word ${w}, outside the state (${sys.init.length} words)`);
+    m.set(p, r);
+  }
+  return r;
+}
+
+export function invariantPlan(sys: System, props: readonly Property[]): InvariantPlan {
+  let m = plans.get(sys);
+  if (!m) plans.set(sys, (m = new WeakMap()));
+  let plan = m.get(props);
+  if (plan) return plan;
+  const bits = new Int8Array(props.length).fill(-1);
+  const maskOf = new Map<number, number>();
+  let next = 0;
+  props.forEach((p, i) => {
+    const r = readSet(sys, p);
+    if (r === null || next === 31) return;
+    bits[i] = next;
+    for (const w of r) maskOf.set(w, (maskOf.get(w) ?? 0) | (1 << next));
+    next++;
+  });
+  const watched = Int32Array.from(maskOf.keys()).sort();
+  plan = { bits, watched, masks: Int32Array.from(watched, (w) => maskOf.get(w)!) };
+  m.set(props, plan);
+  return plan;
+}
+
+/** The bits of the invariants whose watched words differ between two states. */
+export function changedBits(plan: InvariantPlan, before: Int32Array, after: Int32Array): number {
+  const { watched, masks } = plan;
+  let dirty = 0;
+  for (let i = 0; i < watched.length; i++) {
+    const w = watched[i];
+    if (before[w] !== after[w]) dirty |= masks[i];
+  }
+  return dirty;
+}
+
+/** Check the invariants; with a plan, only those whose bit is in `dirty` and those it gives none. */
+function checkInvariants(sys: System, s: Int32Array, props: readonly Property[], stepNo: number, bits: Int8Array | null = null, dirty = -1): Violation | null {
+  for (let i = 0; i < props.length; i++) {
+    const p = props[i];
     if (!p.invariant) continue;
+    if (bits !== null && bits[i] >= 0 && (dirty & (1 << bits[i])) === 0) continue;
     const b = p.invariant(sys, s);
     if (b) return { property: p.name, ...b, step: stepNo };
   }
@@ -79,8 +153,11 @@ function checkInvariants(sys: System, s: Int32Array, props: readonly Property[],
 export type Monitors = { property: string; check: ReturnType<NonNullable<Property['monitor']>> }[];
 export const startMonitors = (sys: System, props: readonly Property[]): Monitors => props.filter((p) => p.monitor).map((p) => ({ property: p.name, check: p.monitor!(sys) }));
 
-/** Check what a step did (transition properties and run monitors), then the state it reached (invariants). */
-export function checkStep(sys: System, before: Int32Array, ch: Choice, after: Int32Array, props: readonly Property[], stepNo: number, monitors: Monitors = []): Violation | null {
+/**
+ * Check what a step did (transition properties and run monitors), then the state it reached
+ * (invariants; with `bits` and `dirty` from an invariant plan, those the step can have changed).
+ */
+export function checkStep(sys: System, before: Int32Array, ch: Choice, after: Int32Array, props: readonly Property[], stepNo: number, monitors: Monitors = [], bits: Int8Array | null = null, dirty = -1): Violation | null {
   for (const p of props) {
     if (!p.transition) continue;
     const b = p.transition(sys, before, ch, after);
@@ -90,7 +167,7 @@ export function checkStep(sys: System, before: Int32Array, ch: Choice, after: In
     const b = m.check(before, ch, after);
     if (b) return { property: m.property, ...b, step: stepNo };
   }
-  return checkInvariants(sys, after, props, stepNo);
+  return checkInvariants(sys, after, props, stepNo, bits, dirty);
 }
 
 /** Check what can only be judged at the end of a run: final-state (liveness) and history properties. */
@@ -186,7 +263,7 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
   let n = 0;
   let lastActor = -1;
   let emitActor = 0;
-  const emit = wantHistory ? (e: HistEvent) => events.push({ ...e, time: n, actor: emitActor }) : undefined;
+  const emit = wantHistory ? (e: HistEvent) => events.push({ obj: e.obj, proc: e.proc, kind: e.kind, op: e.op, value: e.value, time: n, actor: emitActor }) : undefined;
   const brs: Branch[] = new Array(st.maxEnabled);
   let taken: Choice | null = null;
   opts.onState?.(s);
@@ -207,7 +284,12 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
     lastActor = actor;
     opts.onState?.(s);
   };
-  const check = () => (stepChecks ? checkStep(sys, before, taken!, s, props, n, monitors) : checkInvariants(sys, s, props, n));
+  const plan = opts.fullChecks ? null : invariantPlan(sys, props);
+  const bits = plan?.bits ?? null;
+  const check = () => {
+    const dirty = plan ? changedBits(plan, before, s) : -1;
+    return stepChecks ? checkStep(sys, before, taken!, s, props, n, monitors, bits, dirty) : checkInvariants(sys, s, props, n, bits, dirty);
+  };
   const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: fresh ? s : s.slice(), end, unknown });
 
   let v = checkInvariants(sys, s, props, 0);

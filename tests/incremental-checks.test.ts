@@ -1,0 +1,124 @@
+/**
+ * Incremental invariant checks (scripts/verifier/explore.ts, Property.reads): an invariant is checked
+ * again only after a step that changed a word it declares it reads. Two things make that sound, and
+ * each is tested here:
+ * - the declarations cover what the invariants read: every invariant with a declaration is run on
+ *   states of every layer and every seeded variant through an array that records each word read;
+ * - the runs' verdicts are those of checking everything on every state: the same violation (property,
+ *   clause, step) or none, on every seeded variant that breaks an incrementally checked invariant.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { anchorConfig, DEFAULT_CONFIG, type Config } from '../model/kit/config.ts';
+import { makeSystem, type System } from '../model/kit/system.ts';
+import { VARIANTS } from '../model/variants.ts';
+import { layerConfig, LAYERS, propertiesFor } from '../properties/index.ts';
+import type { Property } from '../properties/property.ts';
+import { changedBits, invariantPlan, readSet, runSchedule, type Pick } from '../scripts/verifier/explore.ts';
+import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
+import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts';
+
+const declared = (cfg: Config) => propertiesFor(cfg).filter((p) => p.invariant && p.reads);
+
+/** States reached by random runs of the configuration (seeded), at most `max` of them. */
+function statesOf(sys: System, runs: number, max: number): Int32Array[] {
+  const out: Int32Array[] = [];
+  const scheds = fc.sample(scheduleArb(sys.actors.length, defaultMaxPicks(sys.cfg)), { seed: 5, numRuns: runs }) as Pick[][];
+  for (const sched of scheds) {
+    if (out.length >= max) break;
+    runSchedule(sys, sched, { props: [], onState: (s) => void (out.length < max && out.push(s.slice())) });
+  }
+  return out;
+}
+
+/** The words invariant p reads on some of the states and does not declare. */
+function undeclaredReads(sys: System, p: Property, states: readonly Int32Array[]): number[] {
+  const allowed = new Set(p.reads!(sys));
+  const missing = new Set<number>();
+  for (const s of states) {
+    const view = new Proxy(s, {
+      get(target, key) {
+        if (typeof key === 'string' && /^\d+$/.test(key) && !allowed.has(Number(key))) missing.add(Number(key));
+        const v = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    p.invariant!(sys, view);
+  }
+  return [...missing].sort((a, b) => a - b);
+}
+
+const CONFIGS: [string, Config][] = [
+  ...LAYERS.map((l) => [`layer ${l}`, layerConfig({ ...DEFAULT_CONFIG }, l)] as [string, Config]),
+  ['anchor 2x2 (atomic queue)', anchorConfig(2, 2)],
+  ['two processes, three entries', { ...DEFAULT_CONFIG, processes: 2, threads: 2, entries: 3 }],
+  // the composed system's variants change its behaviour, not its layout: 'layer system' covers their reads
+  ...VARIANTS.filter((v) => !variantConfig(v).system).map((v) => [`variant ${v.name}`, variantConfig(v)] as [string, Config]),
+];
+
+describe('every declared read set covers what its invariant reads', () => {
+  test.each(CONFIGS.filter(([, cfg]) => declared(cfg).length > 0))('%s', (_name, cfg) => {
+    const sys = makeSystem(cfg);
+    const states = statesOf(sys, 30, 2000);
+    for (const p of declared(cfg)) expect([p.name, undeclaredReads(sys, p, states)]).toEqual([p.name, []]);
+  });
+
+  test('a declaration that leaves out a word is caught', () => {
+    const sys = makeSystem({ ...DEFAULT_CONFIG });
+    const states = statesOf(sys, 10, 500);
+    for (const p of declared(sys.cfg)) {
+      const all = [...readSet(sys, p)!];
+      // leave out each word in turn: some state must read it, or the declaration was wider than needed
+      const caught = all.filter((w) => undeclaredReads(sys, { ...p, reads: () => all.filter((x) => x !== w) }, states).includes(w));
+      expect(caught.length, p.name).toBeGreaterThan(all.length / 2);
+    }
+  });
+});
+
+describe('incremental checking gives the verdicts of checking every invariant on every state', () => {
+  // each seeded variant with each incrementally checked invariant it breaks, that invariant alone (so
+  // that another one breaking first does not hide it); and the correct model with every property
+  const pairs: [string, Config, Property[]][] = VARIANTS.flatMap((v) => {
+    const cfg = variantConfig(v);
+    return declared(cfg)
+      .filter((p) => v.breaks.includes(p.name))
+      .map((p) => [`${v.name}, ${p.name}`, cfg, [p]] as [string, Config, Property[]]);
+  });
+  pairs.push(['correct, every property', { ...DEFAULT_CONFIG }, propertiesFor(DEFAULT_CONFIG)]);
+  /** every invariant violated by some run below, with full checks */
+  const violated = new Set<string>();
+
+  test.each(pairs)('%s', (_name, cfg, props) => {
+    const sys = makeSystem(cfg);
+    const runs = cfg.system ? 80 : 250;
+    const scheds = fc.sample(scheduleArb(sys.actors.length, defaultMaxPicks(cfg)), { seed: 3, numRuns: runs }) as Pick[][];
+    const verdict = (full: boolean) =>
+      scheds.map((sched) => {
+        const r = runSchedule(sys, sched, { props, fullChecks: full });
+        return [r.steps, r.violation && [r.violation.property, r.violation.clause, r.violation.step]] as const;
+      });
+    const full = verdict(true);
+    expect(verdict(false)).toEqual(full);
+    for (const [, v] of full) if (v) violated.add(v[0]);
+  });
+
+  test('those runs broke every incrementally checked invariant (the comparison saw violations of each)', () => {
+    expect(declared(DEFAULT_CONFIG).map((p) => p.name).filter((p) => !violated.has(p))).toEqual([]);
+  });
+
+  test('a step that changes no watched word of an invariant leaves its bit clear', () => {
+    const sys = makeSystem({ ...DEFAULT_CONFIG });
+    const props = propertiesFor(sys.cfg);
+    const plan = invariantPlan(sys, props);
+    const s = sys.init.slice();
+    expect(changedBits(plan, s, s.slice())).toBe(0);
+    props.forEach((p, i) => {
+      if (plan.bits[i] < 0) return;
+      for (const w of readSet(sys, p)!) {
+        const t = s.slice();
+        t[w] ^= 1;
+        expect(changedBits(plan, s, t) & (1 << plan.bits[i])).not.toBe(0);
+      }
+    });
+  });
+});
