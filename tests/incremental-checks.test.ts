@@ -17,6 +17,7 @@ import type { Property } from '../properties/property.ts';
 import { changedBits, invariantPlan, readSet, runSchedule, type Pick } from '../scripts/verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
 import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts';
+import { nodeNextAt, queueContents, queueIncludes } from '../model/dispatch/ready-queue.ts';
 
 const declared = (cfg: Config) => propertiesFor(cfg).filter((p) => p.invariant && p.reads);
 
@@ -95,11 +96,11 @@ describe('incremental checking gives the verdicts of checking every invariant on
     const verdict = (full: boolean) =>
       scheds.map((sched) => {
         const r = runSchedule(sys, sched, { props, fullChecks: full });
-        return [r.steps, r.violation && [r.violation.property, r.violation.clause, r.violation.step]] as const;
+        return [r.steps, r.violation && ([r.violation.property, r.violation.clause, r.violation.step] as const)] as const;
       });
     const full = verdict(true);
     expect(verdict(false)).toEqual(full);
-    for (const [, v] of full) if (v) violated.add(v[0]);
+    for (const [, v] of full) if (v) violated.add(String(v[0]));
   });
 
   test('those runs broke every incrementally checked invariant (the comparison saw violations of each)', () => {
@@ -121,4 +122,31 @@ describe('incremental checking gives the verdicts of checking every invariant on
       }
     });
   });
+});
+
+test('queueIncludes answers as queueContents(...).items.includes on states of every variant, broken queues included', () => {
+  let compared = 0;
+  for (const v of VARIANTS.filter((x) => !variantConfig(x).system)) {
+    const sys = makeSystem(variantConfig(v));
+    const { L, cfg } = sys;
+    const states = statesOf(sys, 10, 800);
+    // and some with the queue's links scrambled: cycles, links back to the dummy, out of range
+    const rnd = fc.sample(fc.array(fc.integer({ min: -2, max: L.nodes }), { minLength: 2 * L.nodes + 2, maxLength: 2 * L.nodes + 2 }), { seed: 7, numRuns: 200 });
+    for (const [i, xs] of rnd.entries()) {
+      const s = states[i % states.length].slice();
+      const p = L.proc[0];
+      s[p.head] = xs[0];
+      s[p.tail] = xs[1];
+      for (let n = 0; n < L.nodes; n++) [s[nodeNextAt(p, n)], s[p.nodeValue + n]] = [xs[2 + 2 * n], xs[3 + 2 * n]];
+      states.push(s);
+    }
+    for (const s of states)
+      for (const p of L.proc)
+        for (let h = -1; h <= L.thread.length; h++) {
+          const atomic = cfg.readyQueue === 'atomic';
+          expect(queueIncludes(s, p, L.nodes, atomic, h)).toBe(queueContents(s, p, L.nodes, atomic).items.includes(h));
+          compared++;
+        }
+  }
+  expect(compared).toBeGreaterThan(10_000);
 });

@@ -38,20 +38,47 @@ export function queueContents(s: Int32Array, p: ProcessLayout, nodes: number, at
     return { items, broken: null };
   }
   const items: number[] = [];
-  const seen = new Set<number>();
+  // the nodes seen, as bits (checked every step of a random run: no Set below 32 nodes)
+  const seen = nodes <= 31 ? null : new Set<number>();
+  let bits = 0;
   let n = s[p.head];
   if (n < 0 || n >= nodes) return { items, broken: `head points to ${n}, not a node` };
   if (s[p.tail] < 0 || s[p.tail] >= nodes) return { items, broken: `tail points to ${s[p.tail]}, not a node` };
-  seen.add(n);
+  if (seen) seen.add(n);
+  else bits |= 1 << n;
   for (;;) {
     const nx = s[nodeNextAt(p, n)];
     if (nx === NIL) return { items, broken: null };
     if (nx < 0 || nx >= nodes) return { items, broken: `node link ${nx} is out of range` };
-    if (seen.has(nx)) return { items, broken: `node ${nx} is reached twice (a cycle)` };
-    seen.add(nx);
+    if (seen ? seen.has(nx) : bits & (1 << nx)) return { items, broken: `node ${nx} is reached twice (a cycle)` };
+    if (seen) seen.add(nx);
+    else bits |= 1 << nx;
     items.push(s[p.nodeValue + nx]);
     n = nx;
   }
+}
+
+/**
+ * Is handle h among queueContents' items? The same walk, without building the list: no-lost-wakeup
+ * asks it on every step a parked thread's call is done (tests/incremental-checks.test.ts compares the two).
+ */
+export function queueIncludes(s: Int32Array, p: ProcessLayout, nodes: number, atomic: boolean, h: number): boolean {
+  if (atomic) {
+    for (let i = 0; i < s[p.rqLen]; i++) if (s[p.rq + i] === h) return true;
+    return false;
+  }
+  const head = s[p.head];
+  if (head < 0 || head >= nodes || s[p.tail] < 0 || s[p.tail] >= nodes) return false;
+  // queueContents stops where the walk comes back to a node; a value met after coming back to any
+  // node but the dummy (whose value is no item) was met before, so `nodes` links are enough
+  let n = head;
+  for (let steps = 0; steps < nodes; steps++) {
+    const nx = s[nodeNextAt(p, n)];
+    if (nx === NIL || nx < 0 || nx >= nodes || nx === head) return false;
+    if (s[p.nodeValue + nx] === h) return true;
+    n = nx;
+  }
+  return false;
 }
 
 /** Atomic form: append a handle (one step). */

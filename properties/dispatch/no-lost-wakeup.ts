@@ -20,7 +20,7 @@
  */
 import { ID_DONE, NIL, threadName } from '../../model/kit/layout.ts';
 import { primaryKernel } from '../../model/dispatch/primary-kernel.ts';
-import { queueContents } from '../../model/dispatch/ready-queue.ts';
+import { queueIncludes } from '../../model/dispatch/ready-queue.ts';
 import { sclib } from '../../model/dispatch/sclib.ts';
 import { pcName, type System } from '../../model/kit/system.ts';
 import { workerPool } from '../../model/dispatch/worker-pool.ts';
@@ -41,10 +41,16 @@ function blockedInService(sys: System, s: Int32Array, t: number): boolean {
   return false;
 }
 const blocked = sclib.stateIndex.get('blocked')!;
+/** A lookup table by control state (checked on every step of a random run: no Set). */
+const statesTable = (count: number, names: string[], index: ReadonlyMap<string, number>) => {
+  const t = new Uint8Array(count);
+  for (const n of names) t[index.get(n)!] = 1;
+  return t;
+};
 /** worker states in which `e` is the completed entry whose caller it will wake */
-const workerHoldsEntry = new Set(['readHandle', 'storeDone'].map((n) => workerPool.stateIndex.get(n)!));
+const workerHoldsEntry = statesTable(workerPool.states.length, ['readHandle', 'storeDone'], workerPool.stateIndex);
 /** kernel-thread states in which `v` is a dequeued handle it is about to run */
-const kernelHoldsHandle = new Set(['deqSwingHead', 'poolLoad', 'poolLink', 'poolCas', 'leaveWait'].map((n) => primaryKernel.stateIndex.get(n)!));
+const kernelHoldsHandle = statesTable(primaryKernel.states.length, ['deqSwingHead', 'poolLoad', 'poolLink', 'poolCas', 'leaveWait'], primaryKernel.stateIndex);
 
 export const noLostWakeup: Property = {
   name: 'no-lost-wakeup',
@@ -81,10 +87,10 @@ export const noLostWakeup: Property = {
       let onItsWay = false;
       for (let w = p * cfg.workers; w < (p + 1) * cfg.workers && !onItsWay; w++) {
         const wk = L.worker[w];
-        onItsWay = (workerHoldsEntry.has(s[wk.pc]) && s[wk.e] === e) || s[wk.h] === t;
+        onItsWay = (workerHoldsEntry[s[wk.pc]] === 1 && s[wk.e] === e) || s[wk.h] === t;
       }
-      for (let k = p * cfg.kernelThreads; k < (p + 1) * cfg.kernelThreads && !onItsWay; k++) onItsWay = kernelHoldsHandle.has(s[L.kernel[k].pc]) && s[L.kernel[k].v] === t;
-      if (!onItsWay) onItsWay = queueContents(s, pl, L.nodes, cfg.readyQueue === 'atomic').items.includes(t);
+      for (let k = p * cfg.kernelThreads; k < (p + 1) * cfg.kernelThreads && !onItsWay; k++) onItsWay = kernelHoldsHandle[s[L.kernel[k].pc]] === 1 && s[L.kernel[k].v] === t;
+      if (!onItsWay) onItsWay = queueIncludes(s, pl, L.nodes, cfg.readyQueue === 'atomic', t);
       if (!onItsWay) return { clause: 'completed-call-in-flight', message: `${threadName(L, t)} is parked, its entry ${e} is DONE, and its handle is nowhere on the way back to it (a lost wakeup)` };
     }
     return null;

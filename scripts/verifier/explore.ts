@@ -86,6 +86,8 @@ export interface InvariantPlan {
   /** the words some invariant reads, and per word the bits of those invariants */
   watched: Int32Array;
   masks: Int32Array;
+  /** changedBits for this plan, generated as straight-line code (see compileChanged) */
+  changed: (before: Int32Array, after: Int32Array) => number;
 }
 
 const readSets = new WeakMap<System, Map<Property, Int32Array>>();
@@ -121,20 +123,29 @@ export function invariantPlan(sys: System, props: readonly Property[]): Invarian
     next++;
   });
   const watched = Int32Array.from(maskOf.keys()).sort();
-  plan = { bits, watched, masks: Int32Array.from(watched, (w) => maskOf.get(w)!) };
+  const masks = Int32Array.from(watched, (w) => maskOf.get(w)!);
+  plan = { bits, watched, masks, changed: compileChanged(watched, masks) };
   m.set(props, plan);
   return plan;
 }
 
+/**
+ * The comparison of the watched words, as code: one test per group of words that share their bits,
+ * skipped once those bits are all set, the word indices and masks constants. It runs after every
+ * step, and the loop over the two arrays it replaces took a seventh of a checked random run.
+ */
+function compileChanged(watched: Int32Array, masks: Int32Array): (before: Int32Array, after: Int32Array) => number {
+  const groups = new Map<number, number[]>();
+  watched.forEach((w, i) => groups.set(masks[i], [...(groups.get(masks[i]) ?? []), w]));
+  const body = ['"use strict";', 'let d = 0;'];
+  for (const [mask, ws] of groups) body.push(`if ((d & ${mask}) !== ${mask} && (${ws.map((w) => `b[${w}] !== a[${w}]`).join(' || ')})) d |= ${mask};`);
+  body.push('return d;');
+  return new Function('b', 'a', body.join('\n')) as (before: Int32Array, after: Int32Array) => number;
+}
+
 /** The bits of the invariants whose watched words differ between two states. */
 export function changedBits(plan: InvariantPlan, before: Int32Array, after: Int32Array): number {
-  const { watched, masks } = plan;
-  let dirty = 0;
-  for (let i = 0; i < watched.length; i++) {
-    const w = watched[i];
-    if (before[w] !== after[w]) dirty |= masks[i];
-  }
-  return dirty;
+  return plan.changed(before, after);
 }
 
 /** Check the invariants; with a plan, only those whose bit is in `dirty` and those it gives none. */
@@ -287,7 +298,7 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
   const plan = opts.fullChecks ? null : invariantPlan(sys, props);
   const bits = plan?.bits ?? null;
   const check = () => {
-    const dirty = plan ? changedBits(plan, before, s) : -1;
+    const dirty = plan ? plan.changed(before, s) : -1;
     return stepChecks ? checkStep(sys, before, taken!, s, props, n, monitors, bits, dirty) : checkInvariants(sys, s, props, n, bits, dirty);
   };
   const stop = (violation: Violation | null, end: RunEnd, unknown: string[] = []): RunResult => ({ violation, steps: n, trace, final: fresh ? s : s.slice(), end, unknown });
