@@ -14,7 +14,7 @@ import { makeSystem, type System } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { layerConfig, LAYERS, propertiesFor } from '../properties/index.ts';
 import type { Property } from '../properties/property.ts';
-import { changedBits, invariantPlan, readSet, runSchedule, type Pick } from '../scripts/verifier/explore.ts';
+import { invariantPlan, readSet, runSchedule, type Pick } from '../scripts/verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
 import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts';
 import { nodeNextAt, queueContents, queueIncludes } from '../model/dispatch/ready-queue.ts';
@@ -112,13 +112,13 @@ describe('incremental checking gives the verdicts of checking every invariant on
     const props = propertiesFor(sys.cfg);
     const plan = invariantPlan(sys, props);
     const s = sys.init.slice();
-    expect(changedBits(plan, s, s.slice())).toBe(0);
+    expect(plan.changed(s, s.slice())).toBe(0);
     props.forEach((p, i) => {
       if (plan.bits[i] < 0) return;
       for (const w of readSet(sys, p)!) {
         const t = s.slice();
         t[w] ^= 1;
-        expect(changedBits(plan, s, t) & (1 << plan.bits[i])).not.toBe(0);
+        expect(plan.changed(s, t) & (1 << plan.bits[i])).not.toBe(0);
       }
     });
   });

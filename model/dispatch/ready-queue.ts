@@ -38,21 +38,17 @@ export function queueContents(s: Int32Array, p: ProcessLayout, nodes: number, at
     return { items, broken: null };
   }
   const items: number[] = [];
-  // the nodes seen, as bits (checked every step of a random run: no Set below 32 nodes)
-  const seen = nodes <= 31 ? null : new Set<number>();
-  let bits = 0;
   let n = s[p.head];
   if (n < 0 || n >= nodes) return { items, broken: `head points to ${n}, not a node` };
   if (s[p.tail] < 0 || s[p.tail] >= nodes) return { items, broken: `tail points to ${s[p.tail]}, not a node` };
-  if (seen) seen.add(n);
-  else bits |= 1 << n;
+  // the nodes walked so far (at most `nodes`, a handful: no Set)
+  const seen = [n];
   for (;;) {
     const nx = s[nodeNextAt(p, n)];
     if (nx === NIL) return { items, broken: null };
     if (nx < 0 || nx >= nodes) return { items, broken: `node link ${nx} is out of range` };
-    if (seen ? seen.has(nx) : bits & (1 << nx)) return { items, broken: `node ${nx} is reached twice (a cycle)` };
-    if (seen) seen.add(nx);
-    else bits |= 1 << nx;
+    if (seen.includes(nx)) return { items, broken: `node ${nx} is reached twice (a cycle)` };
+    seen.push(nx);
     items.push(s[p.nodeValue + nx]);
     n = nx;
   }

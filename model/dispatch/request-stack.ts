@@ -31,15 +31,11 @@ export function writeTop(c: Ctx, at: number, ts: number, ni: number): void {
  */
 export function walkStack(s: Int32Array, top: number, next: number, size: number): { items: number[]; broken: string | null } {
   const items: number[] = [];
-  // the entries seen, as bits (the walk is checked every step of a random run: no Set below 32 entries)
-  const seen = size <= 31 ? null : new Set<number>();
-  let bits = 0;
   let i = s[top];
   while (i !== NIL) {
     if (i < 0 || i >= size) return { items, broken: `link to ${i} is out of range` };
-    if (seen ? seen.has(i) : bits & (1 << i)) return { items, broken: `entry ${i} is reached twice (a cycle)` };
-    if (seen) seen.add(i);
-    else bits |= 1 << i;
+    // the entries walked so far are the items (at most `size`, a handful: no Set)
+    if (items.includes(i)) return { items, broken: `entry ${i} is reached twice (a cycle)` };
     items.push(i);
     i = s[next + i];
   }

@@ -22,14 +22,6 @@ const submitted = (id: number) => {
   return kind === ID_CALL || kind === ID_SEND || kind === ID_RECV;
 };
 
-/** A well-formed walk's entries as bits: they are below cfg.entries, at most 8 (config bounds). */
-function entryBits(items: readonly number[]): number {
-  let bits = 0;
-  for (let i = 0; i < items.length; i++) bits |= 1 << items[i];
-  return bits;
-}
-const has = (bits: number, e: number) => e >= 0 && e < 31 && (bits & (1 << e)) !== 0;
-
 export const entrySafety: Property = {
   name: 'entry-safety',
   group: 'dispatch',
@@ -68,19 +60,19 @@ export const entrySafety: Property = {
       if (free.broken) return { clause: 'stacks-well-formed', message: `${dispatchProcName(L, p)} free_top: ${free.broken}` };
       const alloc = walkStack(s, pl.allocTop, pl.next, cfg.entries);
       if (alloc.broken) return { clause: 'stacks-well-formed', message: `${dispatchProcName(L, p)} alloc_top: ${alloc.broken}` };
-      const onFree = entryBits(free.items);
+      const onFree = free.items;
       for (const e of alloc.items) {
-        if (has(onFree, e)) return { clause: 'entry-on-one-stack', message: `entry ${e} is on free_top and on alloc_top` };
+        if (onFree.includes(e)) return { clause: 'entry-on-one-stack', message: `entry ${e} is on free_top and on alloc_top` };
         if (!submitted(s[pl.id + e])) return { clause: 'alloc-entry-submitted', message: `entry ${e} is on alloc_top with call id ${s[pl.id + e]}` };
       }
       for (let t = p * cfg.threads; t < (p + 1) * cfg.threads; t++) {
         const e = s[L.thread[t].e];
-        if (e !== NIL && has(onFree, e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${threadName(L, t)} still holds it` };
+        if (e !== NIL && onFree.includes(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${threadName(L, t)} still holds it` };
       }
       for (let w = p * cfg.workers; w < (p + 1) * cfg.workers; w++) {
         const e = s[L.worker[w].e];
         if (e === NIL) continue;
-        if (has(onFree, e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${dispatchActorName(L, 'W', w)} serves it` };
+        if (onFree.includes(e)) return { clause: 'free-entry-not-held', message: `entry ${e} is on free_top while ${dispatchActorName(L, 'W', w)} serves it` };
         for (let other = p * cfg.workers; other < w; other++)
           if (s[L.worker[other].e] === e) return { clause: 'served-once-at-a-time', message: `${dispatchActorName(L, 'W', other)} and ${dispatchActorName(L, 'W', w)} both serve entry ${e}` };
       }

@@ -59,56 +59,6 @@ function specOf(sys: System, obj: Obj): SequentialSpec<readonly number[], StackI
   return spec as SequentialSpec<readonly number[], StackInput | QueueInput, StackOutput | QueueOutput>;
 }
 
-const OBJS: readonly Obj[] = ['free', 'alloc', 'pool', 'rq'];
-const objKey = (proc: number, obj: Obj) => proc * OBJS.length + OBJS.indexOf(obj);
-
-/**
- * The response-order witness (properties/lib/linearizability.ts responseOrder), built as the events
- * arrive: per object, the specification state after its completed operations in the order they
- * responded. A run checks its history twice (before the drain, at the end) on one growing list, so
- * each call goes on from the events the last one saw. An object whose witness the specification
- * accepted is linearizable with no search; only one where it failed is handed to the full checker,
- * whose verdict is then the property's. The memo belongs to one list and one system: a list that was
- * changed other than by appending starts afresh.
- */
-interface Witness {
-  sys: System;
-  seen: number;
-  last: TimedEvent | undefined;
-  /** per object: its specification, the state after the witness so far (null: rejected), the open invocations by actor */
-  objs: Map<number, { spec: ReturnType<typeof specOf>; state: readonly number[] | null; open: Map<number, StackInput | QueueInput> }>;
-}
-const witnesses = new WeakMap<TimedEvent[], Witness>();
-
-function witnessOf(sys: System, events: TimedEvent[]): Witness {
-  let w = witnesses.get(events);
-  if (!w || w.sys !== sys || w.seen > events.length || (w.seen > 0 && events[w.seen - 1] !== w.last)) {
-    w = { sys, seen: 0, last: undefined, objs: new Map() };
-    witnesses.set(events, w);
-  }
-  for (let i = w.seen; i < events.length; i++) {
-    const ev = events[i];
-    const k = objKey(ev.proc, ev.obj);
-    let o = w.objs.get(k);
-    if (!o) {
-      const spec = specOf(sys, ev.obj);
-      w.objs.set(k, (o = { spec, state: spec.init(), open: new Map() }));
-    }
-    // operationsOf's pairing: an actor's first invocation opens its operation, its next response closes it
-    if (ev.kind === 'inv') {
-      if (!o.open.has(ev.actor)) o.open.set(ev.actor, ev.op === 'push' || ev.op === 'enq' ? { op: ev.op, value: ev.value as number } : { op: ev.op });
-      continue;
-    }
-    const input = o.open.get(ev.actor);
-    if (input === undefined) continue;
-    o.open.delete(ev.actor);
-    if (o.state !== null) o.state = o.spec.step(o.state, input, { value: ev.op === 'pop' || ev.op === 'deq' ? ev.value : null });
-  }
-  w.seen = events.length;
-  w.last = events[events.length - 1];
-  return w;
-}
-
 /**
  * The objects whose histories are checked: every dispatch process's free and alloc stacks, node pool
  * and ready queue; in the composed system one of each per incarnation of its domain (instance.ts
@@ -146,10 +96,7 @@ export const linearizable: Property = {
   },
   history(sys, events) {
     let unknown = false;
-    const witness = witnessOf(sys, events);
     for (const o of objects(sys, events)) {
-      // accepted in response order (or no events at all): linearizable, no search needed
-      if ((witness.objs.get(objKey(o.proc, o.obj))?.state ?? []) !== null) continue;
       const ops = operationsOf(events, o.proc, o.obj);
       if (ops.length === 0) continue;
       const r = checkLinearizable(specOf(sys, o.obj), ops, { maxNodes: 200_000 });

@@ -83,10 +83,7 @@ export function drainBound(sys: System): number {
 export interface InvariantPlan {
   /** per property, in the order given: its bit, or -1 when it is checked after every step */
   bits: Int8Array;
-  /** the words some invariant reads, and per word the bits of those invariants */
-  watched: Int32Array;
-  masks: Int32Array;
-  /** changedBits for this plan, generated as straight-line code (see compileChanged) */
+  /** the bits of the invariants whose watched words differ between two states (generated code, see compileChanged) */
   changed: (before: Int32Array, after: Int32Array) => number;
 }
 
@@ -124,7 +121,7 @@ export function invariantPlan(sys: System, props: readonly Property[]): Invarian
   });
   const watched = Int32Array.from(maskOf.keys()).sort();
   const masks = Int32Array.from(watched, (w) => maskOf.get(w)!);
-  plan = { bits, watched, masks, changed: compileChanged(watched, masks) };
+  plan = { bits, changed: compileChanged(watched, masks) };
   m.set(props, plan);
   return plan;
 }
@@ -141,11 +138,6 @@ function compileChanged(watched: Int32Array, masks: Int32Array): (before: Int32A
   for (const [mask, ws] of groups) body.push(`if ((d & ${mask}) !== ${mask} && (${ws.map((w) => `b[${w}] !== a[${w}]`).join(' || ')})) d |= ${mask};`);
   body.push('return d;');
   return new Function('b', 'a', body.join('\n')) as (before: Int32Array, after: Int32Array) => number;
-}
-
-/** The bits of the invariants whose watched words differ between two states. */
-export function changedBits(plan: InvariantPlan, before: Int32Array, after: Int32Array): number {
-  return plan.changed(before, after);
 }
 
 /** Check the invariants; with a plan, only those whose bit is in `dirty` and those it gives none. */
