@@ -58,6 +58,11 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
                    (default 6000000) on --big-workers N threads (default 2: the partitioned store)
+  --random         only the random explorer's row on the default configuration: steps per second
+                   stepping alone and checking every property (fixed schedules, warm), and
+                   'virtuos verify --layer dispatch' as a user runs it (its search strategies,
+                   coverage and distinct-state statistics included); a full run measures this row
+                   in a process of its own, so the exhaustive rows' heap does not weigh on it
   --layers         only the random explorer's steps per second on each layer alone and on the
                    composed system (also the last part of a full run)
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
@@ -179,6 +184,43 @@ function randomThroughput(runs: number): { raw: number; withProps: number; runs:
   return { raw: median([]), withProps: median(props), runs };
 }
 
+/**
+ * The random explorer's row: `randomThroughput` on the default configuration, and the steps per
+ * second of a `virtuos verify --layer dispatch` process (the same configuration, as a user runs it).
+ */
+function randomRow(quick: boolean): Row {
+  const th = randomThroughput(quick ? 300 : 1500);
+  const verifyArgs = ['--layer', 'dispatch', '--seed', '1', '--runs', quick ? '4000' : '20000', '--out', tmpdir()];
+  const v = ours(verifyArgs);
+  const verifyRate = Number(v.summary.steps) / Math.max(Number(v.summary.timeS), 1e-3);
+  return {
+    size: 'default',
+    bug: null,
+    tool: 'virtuos-random',
+    states: null,
+    states_per_s: null,
+    time_to_bug_s: null,
+    trace_len: null,
+    steps_per_s_raw: Math.round(th.raw),
+    steps_per_s_checked: Math.round(th.withProps),
+    runs: th.runs,
+    steps_per_s_verify: Math.round(verifyRate),
+    verify_args: `verify ${verifyArgs.slice(0, 6).join(' ')}`,
+  };
+}
+
+/** The random row measured by `virtuos bench --random` in a process of its own. */
+function randomRowApart(quick: boolean): Row {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'virtuos.mjs'), 'bench', '--random', '--json', ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: ROOT });
+  if (r.status !== 0) throw new Error(`virtuos bench --random failed (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row;
+}
+
+function sayRandomRow(row: Row, say: (line: string) => void): void {
+  say(`\nrandom explorer, default configuration, ${row.runs} fixed schedules (seed 1; one warm-up pass, median of three): ${fmt(row.steps_per_s_raw as number)} steps/s stepping alone, ${fmt(row.steps_per_s_checked as number)} steps/s checking every property`);
+  say(`  virtuos ${row.verify_args} (search strategies and statistics included): ${fmt(row.steps_per_s_verify as number)} steps/s`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
@@ -193,6 +235,7 @@ export async function run(argv: string[]): Promise<number> {
       quick: { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       layers: { type: 'boolean' },
+      random: { type: 'boolean' },
       json: { type: 'boolean' },
       strategies: { type: 'boolean' },
       search: { type: 'string' },
@@ -248,6 +291,12 @@ export async function run(argv: string[]): Promise<number> {
   const strategyRows = () => timeToBugRows({ search, variants, seeds, budget }, emit, say);
   if (values.layers) {
     layers();
+    return 0;
+  }
+  if (values.random) {
+    const row = randomRow(quick);
+    emit(row);
+    sayRandomRow(row, say);
     return 0;
   }
   if (values.strategies) {
@@ -386,9 +435,9 @@ export async function run(argv: string[]): Promise<number> {
     say('   the trail steps of its Caller and Worker processes, we count model steps; our counterexamples are shortest)');
 
     // 3. The random explorer (the foundation issue's line).
-    const th = randomThroughput(quick ? 300 : 1500);
-    emit({ size: 'default', bug: null, tool: 'virtuos-random', states: null, states_per_s: null, time_to_bug_s: null, trace_len: null, steps_per_s_raw: Math.round(th.raw), steps_per_s_checked: Math.round(th.withProps), runs: th.runs });
-    say(`\nrandom explorer, default configuration, ${th.runs} fixed schedules (seed 1; one warm-up pass, median of three): ${fmt(th.raw)} steps/s stepping alone, ${fmt(th.withProps)} steps/s checking every property`);
+    const row = randomRowApart(quick);
+    emit(row);
+    sayRandomRow(row, say);
     say('  time to the first counterexample of each seeded variant (virtuos verify --variant V --seed 1 --property P, process start, shrinking and minimising included):');
     for (const v of VARIANTS.filter((x) => !x.config?.posix && !x.config?.isolation && !x.config?.recovery)) {
       const prop = v.breaks[0];

@@ -16,6 +16,7 @@ import { Pool } from '../workers/pool.ts';
 import { addCounts, branchIndex, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type StrategyStats, type VerifyOptions, type VerifySummary } from './verify.ts';
 import { STRATEGIES } from './search/strategy.ts';
 import { sumPosixSummaries } from './posix-stats.ts';
+import { HashSet53 } from './hash-set.ts';
 
 export const BATCH_RUNS = 500;
 
@@ -131,7 +132,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
       r.trace = again.results[0].trace;
     }
   }
-  const distinct = new Set<number>();
+  const distinct = new HashSet53();
   const branchById = [...branchIndex().keys()];
   const visitedBranches = new Set<Branch>();
   const visitedStates = COMPONENTS.map(() => new Set<number>());

@@ -11,6 +11,7 @@ import type { System } from '../../../model/kit/system.ts';
 import type { PosixLayout } from '../../../model/posix/layout.ts';
 import { compatInconclusive } from '../../../properties/posix/compatibility.ts';
 import { callRecords, posixHistory } from '../../../properties/posix/lib/history.ts';
+import { stateHash } from './hash-set.ts';
 
 export interface PosixSummary {
   /** runs (each with its own program when programs are generated) */
@@ -102,19 +103,13 @@ export function posixRunStats() {
  * count then counts states that differ in what the system holds, not in when it got there.
  */
 export function timelessHash(PL: PosixLayout): (s: Int32Array) => number {
-  const skip = new Uint8Array(PL.end);
-  skip[PL.tick] = 1;
-  for (const row of PL.rec) for (const r of row) for (const at of [r.inv, r.ret, r.rt, r.gt]) skip[at] = 1;
+  let keep = new Int32Array(0);
   return (s) => {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x01000193;
-    for (let i = 0; i < s.length; i++) {
-      if (skip[i]) continue;
-      const w = s[i];
-      h1 = Math.imul(h1 ^ w, 0x01000193);
-      h2 = Math.imul(h2 ^ (w + 0x9e3779b9), 0x85ebca6b);
-      h2 ^= h2 >>> 13;
+    if (keep.length !== s.length) {
+      keep = new Int32Array(s.length).fill(-1);
+      keep[PL.tick] = 0;
+      for (const row of PL.rec) for (const r of row) for (const at of [r.inv, r.ret, r.rt, r.gt]) keep[at] = 0;
     }
-    return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+    return stateHash(s, keep);
   };
 }

@@ -30,6 +30,7 @@ import { programText, type Program } from '../../../model/posix/program.ts';
 import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
 import { StepCoverage } from './search/coverage.ts';
+import { HashSet53, stateHash } from './hash-set.ts';
 import { driverFor, runConfig, scheduleArb, schedulerMeta, searchArb, searchEnv, STRATEGIES, type RunInput, type StrategyChoice, type StrategyName } from './search/strategy.ts';
 
 export { scheduleArb };
@@ -177,18 +178,6 @@ const DISTINCT_CAP = 2_000_000;
 /** Most runs fast-check's shrinking may make on a counterexample of a strategy other than uniform. */
 const SHRINK_BUDGET = 1000;
 
-/** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number. */
-export function stateHash(s: Int32Array): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < s.length; i++) {
-    const w = s[i];
-    h1 = Math.imul(h1 ^ w, 0x01000193);
-    h2 = Math.imul(h2 ^ (w + 0x9e3779b9), 0x85ebca6b);
-    h2 ^= h2 >>> 13;
-  }
-  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
-}
 
 /** Every branch of every machine, numbered in a fixed order (the same in every thread). */
 let branchIds: Map<Branch, number> | null = null;
@@ -355,7 +344,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const results = new Map<string, PropertyResult>(
     opts.props.map((p) => [p.name, { property: p.name, status: 'holds', runs: 0, steps: 0, trace: null, clause: null, message: null, traceSteps: null, inconclusive: 0, strategy: null }]),
   );
-  const distinct = new Set<number>();
+  const distinct = new HashSet53();
   const visitedBranches = new Set<Branch>();
   const visitedStates = COMPONENTS.map(() => new Set<number>());
   for (const a of sys.actors) visitedStates[a.comp].add(sys.init[a.pcAt]);
@@ -399,8 +388,8 @@ export function verify(opts: VerifyOptions): VerifySummary {
   };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
     visitedBranches.add(ch.branch);
-    const crashed = crashOf(ch.event.name);
-    if (crashed >= 0 && runSys.L.rec) {
+    const crashed = runSys.L.rec ? crashOf(ch.event.name) : -1;
+    if (crashed >= 0) {
       crashes.steps++;
       crashedInRun++;
       crashes.byEvent[ch.event.name] = (crashes.byEvent[ch.event.name] ?? 0) + 1;
@@ -528,7 +517,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const coverage = coverageOf(sys, visitedStates, visitedBranches);
   const collected = opts.collect
     ? {
-        distinct: [...distinct],
+        distinct: distinct.values(),
         branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
         states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
         crashPoints: [...crashPoints],
