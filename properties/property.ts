@@ -73,7 +73,11 @@ export interface Property {
   section: string;
   clauses: Record<string, string>;
   invariant?: (sys: System, s: Int32Array) => Broken | null;
-  /** every word of the state `invariant` may read, whatever the state (a superset is sound, only slower) */
+  /**
+   * every word of the state `invariant` may read, whatever the state (a superset is sound, only
+   * slower); a function of the layout, the same for every POSIX program of a configuration (it is
+   * cached per System.shape)
+   */
   reads?: (sys: System) => Iterable<number>;
   final?: (sys: System, s: Int32Array, end: RunEnd) => Broken | null;
   /** 'unknown' when the check ran out of budget: neither holds nor broken, and counted as such */

@@ -18,6 +18,8 @@ import { invariantPlan, readSet, runSchedule, type Pick } from '../scripts/verif
 import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
 import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts';
 import { nodeNextAt, queueContents, queueIncludes } from '../model/dispatch/ready-queue.ts';
+import { regionMap } from '../model/kit/footprint.ts';
+import { programArb } from '../scripts/verifier/random/posix-programs.ts';
 
 const declared = (cfg: Config) => propertiesFor(cfg).filter((p) => p.invariant && p.reads);
 
@@ -62,6 +64,21 @@ describe('every declared read set covers what its invariant reads', () => {
     const sys = makeSystem(cfg);
     const states = statesOf(sys, 30, 2000);
     for (const p of declared(cfg)) expect([p.name, undeclaredReads(sys, p, states)]).toEqual([p.name, []]);
+  });
+
+  test('read sets and shared words are the same for every POSIX program of a shape (they are cached per shape)', () => {
+    for (const layer of ['posix', 'system'] as const) {
+      const cfg = layerConfig({ ...DEFAULT_CONFIG }, layer);
+      const base = makeSystem(cfg);
+      const reads = (sys: System) => JSON.stringify(propertiesFor(sys.cfg).filter((p) => p.reads).map((p) => [...new Set(p.reads!(sys))].sort((a, b) => a - b)));
+      const regions = (sys: System) => JSON.stringify(regionMap(sys));
+      for (const program of fc.sample(programArb(cfg.posix!), { seed: 9, numRuns: 12 })) {
+        const sys = makeSystem({ ...cfg, posix: { ...cfg.posix!, program } });
+        expect(sys.shape).toBe(base.shape);
+        expect(reads(sys)).toBe(reads(base));
+        expect(regions(sys)).toBe(regions(base));
+      }
+    }
   });
 
   test('a declaration that leaves out a word is caught', () => {

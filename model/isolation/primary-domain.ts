@@ -69,8 +69,24 @@ export interface PlannedMap {
   perm: number;
 }
 
-/** The primary's mappings of a service domain's pages: mapping slot -> the grant it maps and the permission. */
+const plannedMaps = new WeakMap<IsolationLayout, Map<string, Map<number, PlannedMap>>>();
+
+/**
+ * The primary's mappings of a service domain's pages: mapping slot -> the grant it maps and the
+ * permission. A function of the layout, built once per layout and argument list (the frontend's
+ * guards and the no-leak property ask for it on every step): the map returned is shared, not to be
+ * changed.
+ */
 export function frontendMaps(I: IsolationLayout, slot: number, processes: number, wakeWritable: boolean): Map<number, PlannedMap> {
+  let byArgs = plannedMaps.get(I);
+  if (!byArgs) plannedMaps.set(I, (byArgs = new Map()));
+  const key = `${slot}/${processes}/${wakeWritable}`;
+  let out = byArgs.get(key);
+  if (!out) byArgs.set(key, (out = planMaps(I, slot, processes, wakeWritable)));
+  return out;
+}
+
+function planMaps(I: IsolationLayout, slot: number, processes: number, wakeWritable: boolean): Map<number, PlannedMap> {
   const out = new Map<number, PlannedMap>();
   out.set(I.map.ring(slot), { slot, ref: I.ref.ring, perm: PERM_RW });
   for (let p = 0; p < processes; p++) {

@@ -34,6 +34,14 @@ import { promisedAtEnd, recoveryOn } from './lib.ts';
 
 const LIFE_NAMES = Object.keys(LIFE);
 
+/** The mapping slots of a (shared, unchanging) frontendMaps map, listed once. */
+const slotLists = new WeakMap<Map<number, unknown>, number[]>();
+function mapSlots(m: Map<number, unknown>): number[] {
+  let out = slotLists.get(m);
+  if (!out) slotLists.set(m, (out = [...m.keys()]));
+  return out;
+}
+
 /** The first leak found in domain d, as [clause, message], or null. */
 function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null {
   const I = sys.L.iso!;
@@ -44,7 +52,7 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
   const ep = epochOf(s, I, d);
   const cur = domidOf(slot, ep);
   const life = lifeOfDomain(s, I, d);
-  const maps = [...frontendMaps(I, slot, sys.cfg.processes, sys.cfg.bug === 'wake-writable').keys()];
+  const maps = mapSlots(frontendMaps(I, slot, sys.cfg.processes, sys.cfg.bug === 'wake-writable'));
 
   if (frontendLetGo(s, sys.L, slot)) {
     const m = maps.find((i) => s[I.mappings[PRIMARY][i].frame] >= 0);

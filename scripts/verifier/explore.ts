@@ -87,14 +87,20 @@ export interface InvariantPlan {
   changed: (before: Int32Array, after: Int32Array) => number;
 }
 
-const readSets = new WeakMap<System, Map<Property, Int32Array>>();
-const plans = new WeakMap<System, WeakMap<readonly Property[], InvariantPlan>>();
+// Cached per shape (the configuration without its POSIX program): the POSIX layer builds a system for
+// every program it runs, and they share their layout. A campaign meets few shapes; the caches are
+// emptied past 64 all the same.
+const readSets = new Map<string, Map<Property, Int32Array>>();
+const plans = new Map<string, WeakMap<readonly Property[], InvariantPlan>>();
 
-/** The words invariant p declares it reads in sys, sorted, without repeats (cached per system). */
+/** The words invariant p declares it reads in sys, sorted, without repeats (cached per shape). */
 export function readSet(sys: System, p: Property): Int32Array | null {
   if (!p.invariant || !p.reads) return null;
-  let m = readSets.get(sys);
-  if (!m) readSets.set(sys, (m = new Map()));
+  let m = readSets.get(sys.shape);
+  if (!m) {
+    if (readSets.size >= 64) readSets.clear();
+    readSets.set(sys.shape, (m = new Map()));
+  }
   let r = m.get(p);
   if (!r) {
     r = Int32Array.from(new Set(p.reads(sys))).sort();
@@ -105,8 +111,11 @@ export function readSet(sys: System, p: Property): Int32Array | null {
 }
 
 export function invariantPlan(sys: System, props: readonly Property[]): InvariantPlan {
-  let m = plans.get(sys);
-  if (!m) plans.set(sys, (m = new WeakMap()));
+  let m = plans.get(sys.shape);
+  if (!m) {
+    if (plans.size >= 64) plans.clear();
+    plans.set(sys.shape, (m = new WeakMap()));
+  }
   let plan = m.get(props);
   if (plan) return plan;
   const bits = new Int8Array(props.length).fill(-1);

@@ -17,18 +17,20 @@ import type { Branch } from '../../../../model/kit/kit.ts';
 import { regionMap } from '../../../../model/kit/footprint.ts';
 import { fastStepper, type System } from '../../../../model/kit/system.ts';
 
-const shared = new WeakMap<System, Int32Array>();
+// per shape: the POSIX layer's systems, one per program, share their layout
+const shared = new Map<string, Int32Array>();
 
 /** The words of the state that actors share (everything but registers, control words and ghosts). */
 export function sharedWords(sys: System): Int32Array {
-  let w = shared.get(sys);
+  let w = shared.get(sys.shape);
   if (!w) {
+    if (shared.size >= 64) shared.clear();
     w = Int32Array.from(
       regionMap(sys)
         .map((r, i) => (r.kind === 'actor' || r.kind === 'ghost' ? -1 : i))
         .filter((i) => i >= 0),
     );
-    shared.set(sys, w);
+    shared.set(sys.shape, w);
   }
   return w;
 }
