@@ -53,7 +53,7 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --sizes LIST     sizes for the correct model, NCxNR[xNENT[xNW[xSPINS]]] (default 2x1,2x2)
   --bug-size SIZE  size for the seeded bugs (default 2x2)
   --reps N         repeat every measurement N times and report medians (default 1)
-  --quick          only 2x1, bugs at 2x1, a shorter random phase (a smoke run, about 30 s)
+  --quick          only 2x1, bugs at 2x1, a shorter random phase (a smoke run: about 30 s before its per-strategy rows, about 4 min with them)
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
