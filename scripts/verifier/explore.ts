@@ -83,8 +83,11 @@ export function drainBound(sys: System): number {
 export interface InvariantPlan {
   /** per property, in the order given: its bit, or -1 when it is checked after every step */
   bits: Int8Array;
-  /** the bits of the invariants whose watched words differ between two states (generated code, see compileChanged) */
-  changed: (before: Int32Array, after: Int32Array) => number;
+  /**
+   * the bits of the invariants whose watched words differ between two states, `after` starting at
+   * word `at` of its array (generated code, see compileChanged)
+   */
+  changed: (before: Int32Array, after: Int32Array, at?: number) => number;
 }
 
 // Cached per shape (the configuration without its POSIX program): the POSIX layer builds a system for
@@ -140,13 +143,13 @@ export function invariantPlan(sys: System, props: readonly Property[]): Invarian
  * skipped once those bits are all set, the word indices and masks constants. It runs after every
  * step, and the loop over the two arrays it replaces took a seventh of a checked random run.
  */
-function compileChanged(watched: Int32Array, masks: Int32Array): (before: Int32Array, after: Int32Array) => number {
+function compileChanged(watched: Int32Array, masks: Int32Array): (before: Int32Array, after: Int32Array, at?: number) => number {
   const groups = new Map<number, number[]>();
   watched.forEach((w, i) => groups.set(masks[i], [...(groups.get(masks[i]) ?? []), w]));
-  const body = ['"use strict";', 'let d = 0;'];
-  for (const [mask, ws] of groups) body.push(`if ((d & ${mask}) !== ${mask} && (${ws.map((w) => `b[${w}] !== a[${w}]`).join(' || ')})) d |= ${mask};`);
+  const body = ['"use strict";', 'let d = 0;', 'const o = at | 0;'];
+  for (const [mask, ws] of groups) body.push(`if ((d & ${mask}) !== ${mask} && (${ws.map((w) => `b[${w}] !== a[o + ${w}]`).join(' || ')})) d |= ${mask};`);
   body.push('return d;');
-  return new Function('b', 'a', body.join('\n')) as (before: Int32Array, after: Int32Array) => number;
+  return new Function('b', 'a', 'at', body.join('\n')) as (before: Int32Array, after: Int32Array, at?: number) => number;
 }
 
 /** Check the invariants; with a plan, only those whose bit is in `dirty` and those it gives none. */

@@ -24,7 +24,7 @@ import { shownConfig, type Config } from '../../../model/kit/config.ts';
 import type { Branch } from '../../../model/kit/kit.ts';
 import { fastStepper, makeSystem, type FastStepper, type System } from '../../../model/kit/system.ts';
 import type { Broken, Property, RunEnd } from '../../../properties/property.ts';
-import type { Executed } from '../explore.ts';
+import { invariantPlan, type Executed, type InvariantPlan } from '../explore.ts';
 import { fairCycles, fairLoop, type CycleReport, type Graph } from './liveness.ts';
 import { makePor, type Por } from './por.ts';
 import { BitstateStore, fmtBytes, FullStore, HashCompactStore, StateQueue, type StoreKind, type StoreStats, type VisitedSet } from './store.ts';
@@ -64,6 +64,12 @@ export interface ExhaustiveOptions {
   outDir: string;
   writeTraces?: boolean;
   onProgress?: (p: ExhaustiveProgress) => void;
+  /**
+   * check every invariant on every new state; otherwise (the default) an invariant that declares
+   * its reads is checked on a state reached from a parent only where the step changed one of them
+   * (it held on the parent, or its violation there is already the lower-numbered one)
+   */
+  fullChecks?: boolean;
 }
 
 export interface ExhaustiveProgress {
@@ -238,7 +244,10 @@ export class Expander {
     this.chkA = new Int32Array(this.st.maxEnabled);
     this.chkB = new Array(this.st.maxEnabled);
     this.hasFinals = this.props.some((p) => p.final);
+    this.plan = invariantPlan(this.sys, this.props);
   }
+  /** which invariants a step can have changed (explore.ts: the random runs' incremental checks) */
+  readonly plan: InvariantPlan;
 
   initial(): Int32Array {
     const s = this.sys.init.slice();
@@ -299,11 +308,14 @@ export class Expander {
    * The checks on one state: every invariant, and (with finals) the terminal-state checks if nothing
    * is enabled in it. `open` filters the properties still to check.
    */
-  check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0, finals = true): StateViolation[] {
+  check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0, finals = true, dirty = -1): StateViolation[] {
     const x = off === 0 && s.length === this.words ? s : s.subarray(off, off + this.words);
     const out: StateViolation[] = [];
-    for (const p of this.props) {
+    const bits = this.plan.bits;
+    for (let i = 0; i < this.props.length; i++) {
+      const p = this.props[i];
       if (!p.invariant || (open && !open(p.name))) continue;
+      if (bits[i] >= 0 && (dirty & (1 << bits[i])) === 0) continue;
       const b = p.invariant(this.sys, x);
       if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
     }
@@ -481,7 +493,7 @@ export class Search {
    * Take in the expansion of state i: its violations, then its successors (the ample ones, and the
    * rest if the cycle proviso asks for them). Returns false when a limit stops the search.
    */
-  private consume(i: number, n: number, m: number, succ: Int32Array, at: number, actors: ArrayLike<number>, actorAt: number, broken: readonly StateViolation[] | null, expandIt: boolean): boolean {
+  private consume(i: number, n: number, m: number, succ: Int32Array, at: number, actors: ArrayLike<number>, actorAt: number, broken: readonly StateViolation[] | null, expandIt: boolean, parent: Int32Array | null = null): boolean {
     if (broken) for (const v of broken) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
     if (this.opts.stopAtFirst && this.found.size) return false;
     if (this.edgeStart) {
@@ -516,7 +528,10 @@ export class Search {
         // the worker that expands it; both find the lowest-numbered violating state of a property.
         if (this.checkAtAdmission) {
           this.checking = r;
-          for (const v of this.ex.check(succ, this.open, off, this.finalsAtAdmission)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
+          // an invariant whose words the step left as they were holds here if it held on the parent (a
+          // violation there is the lower-numbered one): with the parent at hand, only the others are checked
+          const dirty = parent === null ? -1 : this.ex.plan.changed(parent, succ, off);
+          for (const v of this.ex.check(succ, this.open, off, this.finalsAtAdmission, dirty)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
         }
         if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
@@ -644,7 +659,7 @@ export class Search {
             this.checking = i;
             for (const v of ex.finalChecks(s, this.open)) this.record(v.property, { state: i, kind: v.kind, broken: v.broken });
           }
-          if (!this.consume(i, ex.n, ex.m, ex.succ, 0, ex.actors, 0, null, go)) {
+          if (!this.consume(i, ex.n, ex.m, ex.succ, 0, ex.actors, 0, null, go, this.opts.fullChecks ? null : s)) {
             stoppedAt = i;
             break;
           }
