@@ -82,8 +82,15 @@ export interface Property {
   final?: (sys: System, s: Int32Array, end: RunEnd) => Broken | null;
   /** 'unknown' when the check ran out of budget: neither holds nor broken, and counted as such */
   history?: (sys: System, events: TimedEvent[]) => Broken | null | 'unknown';
+  /**
+   * judge one step; `before` and `after` are valid during the call only (a run computes its states
+   * in two alternating buffers), and `choice` is a new object for every step
+   */
   transition?: (sys: System, before: Int32Array, choice: Choice, after: Int32Array) => Broken | null;
-  /** make the checker of one run; it is called after every step, in order, from the initial state */
+  /**
+   * make the checker of one run; it is called after every step, in order, from the initial state,
+   * and must copy any state it keeps past the call (as for `transition`, the arrays are reused)
+   */
   monitor?: (sys: System) => (before: Int32Array, choice: Choice, after: Int32Array) => Broken | null;
   /** the configurations it says something about (absent: all); a layer's property is not run while its layer is off */
   applies?: (cfg: Config) => boolean;

@@ -170,7 +170,8 @@ export const confinement: Property = {
       const actor = sys.actors[choice.actor];
       let skipped = false;
       if (adversarial[actor.comp]) {
-        clean ??= before;
+        // a copy: the run reuses its state arrays
+        clean ??= before.slice();
         lastAttack = label(sys, before, choice);
       } else if (clean === null) return null;
       else {

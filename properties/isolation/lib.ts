@@ -9,12 +9,18 @@ import type { Choice, System } from '../../model/kit/system.ts';
 /** Only for configurations with the isolation layer on. */
 export const isolationOn = (cfg: { isolation: boolean }) => cfg.isolation;
 
-const footprints = new WeakMap<Int32Array, Footprint>();
+const footprints = new WeakMap<Choice, { before: Int32Array; fp: Footprint }>();
 
-/** The footprint of the step that produced `after` (each step's state array is new, so it keys the step). */
-export function stepFootprint(sys: System, before: Int32Array, ch: Choice, after: Int32Array): Footprint {
-  let fp = footprints.get(after);
-  if (!fp) footprints.set(after, (fp = footprint(sys, before, ch)));
+/**
+ * The footprint of a step, measured once for all the properties that look at it. A run reuses its
+ * state arrays, but every step's Choice is a new object: it keys the step (with the state before it,
+ * in case a caller passes one Choice for two states).
+ */
+export function stepFootprint(sys: System, before: Int32Array, ch: Choice, _after: Int32Array): Footprint {
+  const known = footprints.get(ch);
+  if (known && known.before === before) return known.fp;
+  const fp = footprint(sys, before, ch);
+  footprints.set(ch, { before, fp });
   return fp;
 }
 

@@ -67,7 +67,16 @@ export interface RunOptions {
   onTake?: (actor: number, branch: Branch, choice: number, before: Int32Array, after: Int32Array) => void;
   /** check every invariant on every state, even those a step cannot have changed (see above) */
   fullChecks?: boolean;
+  /**
+   * a test aid: every state array the run no longer needs (the state two steps back) is filled with
+   * junk, so that a property that keeps a state without copying it sees junk instead of a plausible
+   * later state
+   */
+  scribble?: boolean;
 }
+
+/** What `scribble` fills a retired state with. */
+const SCRIBBLE = 0x5a5a5a5;
 
 /** Fair steps allowed after the schedule: generous for the work left in any run of this size. */
 export function drainBound(sys: System): number {
@@ -267,11 +276,12 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
   const events: TimedEvent[] = [];
   const trace: Executed[] = [];
   const wantHistory = props.some((p) => p.history);
-  // Transition properties and run monitors look at the step and at the states around it (and a
-  // monitor may keep them), so with them every state gets its own array, as when recording.
+  // Transition properties and run monitors look at the step and at the states around it during the
+  // call (one that keeps a state copies it: properties/property.ts); only a recorded run keeps every
+  // state in its own array.
   const monitors = startMonitors(sys, props);
   const stepChecks = monitors.length > 0 || props.some((p) => p.transition);
-  const fresh = opts.record === true || stepChecks;
+  const fresh = opts.record === true;
   let s: Int32Array = fresh ? sys.init : sys.init.slice();
   let spare: Int32Array = new Int32Array(s.length);
   let before: Int32Array = s;
@@ -286,10 +296,13 @@ export function runDriven(sys: System, driver: Driver, opts: RunOptions): RunRes
     const br = brs[choice];
     taken = opts.record || opts.onStep || stepChecks ? st.choice(s, actor, br) : null;
     if (opts.record) trace.push({ choice: taken!, before: s, phase });
-    if (fresh) spare = new Int32Array(s.length);
+    // the state two steps back, which nothing in the run needs any more
+    const retired = opts.scribble && !fresh ? spare : null;
+    if (fresh || retired) spare = new Int32Array(s.length);
     if (opts.onStep) opts.onStep(taken!, phase);
     emitActor = actor;
     st.stepInto(s, actor, br, spare, emit);
+    retired?.fill(SCRIBBLE);
     opts.onTake?.(actor, br, choice, s, spare);
     if (phase === 'schedule') driver.stepped?.(actor, s, spare);
     before = s;
