@@ -12,7 +12,8 @@ import { anchorConfig } from '../model/kit/config.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { main } from '../scripts/cli/main.ts';
 import { exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
-import { chunkRunner, partitionRunner } from '../scripts/verifier/workers/pool.ts';
+import { chunkRunner, partitionRunner, spareWorkers } from '../scripts/verifier/workers/pool.ts';
+import { spawnSync } from 'node:child_process';
 import { partitionable, partitionedExhaustive, partitionMemory, PartitionWorker, type LevelReport } from '../scripts/verifier/exhaustive/partitioned.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
 import type { Config } from '../model/kit/config.ts';
@@ -54,6 +55,24 @@ function searchOptions(cfg: Config, variant: string, out: string, extra: Partial
 }
 
 describe('worker threads', () => {
+  test('a closed pool leaves its idle workers to the next one, and they keep no process alive', async () => {
+    const spec = { cfg: anchorConfig(1, 1), props: propertiesFor(anchorConfig(1, 1)).filter((p) => p.invariant || p.final).map((p) => p.name), symmetry: [], por: false };
+    const a = await chunkRunner(spec, 2);
+    await a.close();
+    const left = spareWorkers();
+    expect(left).toBeGreaterThanOrEqual(2);
+    const b = await chunkRunner(spec, 2);
+    expect(spareWorkers()).toBe(left - 2);
+    await b.close();
+    expect(spareWorkers()).toBe(left);
+    // a worker whose start failed is not kept (it is terminated with its pool)
+    await expect(partitionRunner({ cfg: anchorConfig(4, 1), props: spec.props, symmetry: ['threads'], por: false }, 'full', 2)).rejects.toBeInstanceOf(SymmetryError);
+    expect(spareWorkers()).toBeLessThanOrEqual(left);
+    // a process whose search used workers ends by itself (the kept workers are unref'd)
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'virtuos.mjs'), 'verify', '--exhaustive', '--anchor', '1x1', '--workers', '2', '--liveness', 'terminal', '--out', join(dir, 'exit')], { encoding: 'utf8', timeout: 30_000 });
+    expect([r.status, r.signal]).toEqual([0, null]);
+  }, 40_000);
+
   test('random mode: two workers give the summary and the trace one thread gives (batches)', async () => {
     const run = async (w: number) => {
       const r = await cli('verify', '--variant', 'lostwake', '--runs', '600', '--seed', '3', '--workers', String(w), '--json', '--out', join(dir, `rw${w}`));

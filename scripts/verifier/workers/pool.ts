@@ -12,6 +12,36 @@ import { partitionMemory, type PartitionCommand, type PartitionRunner } from '..
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
+/**
+ * Worker threads a closed pool left idle, for the next pool of this process: starting one (a thread,
+ * tsx, the model's modules) costs about 0.6 s of CPU, and a process that runs several searches (the
+ * tests, a library user) would pay it for every pool. They are unref'd, so they never keep the process
+ * alive, and told to drop what their last search built. A worker that was busy or failed is
+ * terminated instead.
+ */
+const spare: Worker[] = [];
+const MAX_SPARE = 4;
+
+/** Idle workers kept for the next pool (for tests). */
+export const spareWorkers = (): number => spare.length;
+
+function takeWorker(): Worker {
+  const w = spare.pop();
+  if (!w) return new Worker(ENTRY);
+  w.ref();
+  return w;
+}
+
+function giveBack(w: Worker): Promise<unknown> {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  if (spare.length >= MAX_SPARE) return w.terminate();
+  w.postMessage({ reset: true });
+  w.unref();
+  spare.push(w);
+  return Promise.resolve();
+}
+
 export class Pool {
   private workers: Worker[] = [];
   private idle: Worker[] = [];
@@ -19,13 +49,15 @@ export class Pool {
   private waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private failed: Error | null = null;
+  /** workers that reported an error (never reused) */
+  private broken = new Set<Worker>();
   readonly ready: Promise<void>;
 
   /** `init` is what each worker starts with (worker.ts: `WorkerInit`, which the pool does not import: the worker imports the searches that use the pool). */
   constructor(readonly size: number, init: { kind: string; spec: unknown }) {
     const starts: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
-      const w = new Worker(ENTRY);
+      const w = takeWorker();
       this.workers.push(w);
       starts.push(
         new Promise((resolve, reject) => {
@@ -40,6 +72,7 @@ export class Pool {
           };
           w.on('message', first);
           w.on('error', (e) => {
+            this.broken.add(w);
             this.failed = e;
             reject(e);
             for (const p of this.waiting.values()) p.reject(e);
@@ -81,8 +114,12 @@ export class Pool {
     });
   }
 
+  /** End the pool: idle workers are kept for the next pool (see `spare`), the others terminated. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => (this.idle.includes(w) && !this.broken.has(w) && this.waiting.size === 0 ? giveBack(w) : w.terminate())));
+    this.idle = [];
   }
 }
 

@@ -21,8 +21,15 @@ let expander: Expander | null = null;
 let batchSpec: BatchSpec | null = null;
 let part: PartitionWorker | null = null;
 
-port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask }) => {
+port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask; reset?: boolean }) => {
   try {
+    // the pool keeps this worker for a later one (pool.ts): drop what this search built
+    if (msg.reset) {
+      expander = null;
+      batchSpec = null;
+      part = null;
+      return;
+    }
     if (msg.init) {
       const init = msg.init;
       if (init.kind === 'random') batchSpec = init.spec;
