@@ -9,7 +9,7 @@ import { footprint } from '../model/kit/footprint.ts';
 import { LineTracker, lineMap } from '../scripts/perf/cache-lines.ts';
 import { Choices } from '../scripts/perf/choices.ts';
 import { makePerfSystem, perfConfig, PERF_BOUNDS } from '../scripts/perf/perf-config.ts';
-import { StepMeter } from '../scripts/perf/recorder.ts';
+import { StepMeter } from '../model/kit/recorder.ts';
 import { eventsWithoutRule, rulesWithoutEvent, stepCost, waitKind, type CallSpec } from '../scripts/perf/step-cost.ts';
 import { BOUNDS, ConfigError } from '../model/kit/config.ts';
 import { enabled, makeSystem, step, type System } from '../model/kit/system.ts';

@@ -2,24 +2,35 @@
  * Definitions the isolation properties share, stated independently of the model's mechanisms: what a
  * live grant is, and the footprint of a step measured once for all the properties that look at it.
  */
-import { footprint, regionMap, type Footprint, type Region } from '../../model/kit/footprint.ts';
+import { regionMap, type Region } from '../../model/kit/footprint.ts';
+import { StepMeter } from '../../model/kit/recorder.ts';
 import { currentDomid, PERM_RW, slotOfDomid, type IsolationLayout, type MappingSlot } from '../../model/isolation/layout.ts';
 import type { Choice, System } from '../../model/kit/system.ts';
 
 /** Only for configurations with the isolation layer on. */
 export const isolationOn = (cfg: { isolation: boolean }) => cfg.isolation;
 
-const footprints = new WeakMap<Choice, { before: Int32Array; fp: Footprint }>();
+/** The words a step reads and writes, each once, in the order first touched (StepMeter, model/kit/recorder.ts). */
+export interface StepWords {
+  reads: readonly number[];
+  writes: readonly number[];
+}
+
+const meters = new WeakMap<System, StepMeter>();
+const footprints = new WeakMap<Choice, { before: Int32Array; fp: StepWords }>();
 
 /**
- * The footprint of a step, measured once for all the properties that look at it. A run reuses its
- * state arrays, but every step's Choice is a new object: it keys the step (with the state before it,
- * in case a caller passes one Choice for two states).
+ * The footprint of a step (what `footprint()` of model/kit/footprint.ts measures, with one recorder
+ * per system), measured once for all the properties that look at it. A run reuses its state arrays,
+ * but every step's Choice is a new object: it keys the step (with the state before it, in case a
+ * caller passes one Choice for two states).
  */
-export function stepFootprint(sys: System, before: Int32Array, ch: Choice, _after: Int32Array): Footprint {
+export function stepFootprint(sys: System, before: Int32Array, ch: Choice, _after: Int32Array): StepWords {
   const known = footprints.get(ch);
   if (known && known.before === before) return known.fp;
-  const fp = footprint(sys, before, ch);
+  let meter = meters.get(sys);
+  if (!meter) meters.set(sys, (meter = new StepMeter(sys)));
+  const fp = meter.of(before, ch);
   footprints.set(ch, { before, fp });
   return fp;
 }

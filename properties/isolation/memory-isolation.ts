@@ -47,7 +47,7 @@ export const memoryIsolation: Property = {
       [fp.reads, false],
     ] as const) {
       for (const w of words) {
-        if (write === false && fp.writes.has(w)) continue;
+        if (write === false && fp.writes.includes(w)) continue;
         const home = map.home[w];
         if (home >= 0) {
           const frame = I.frames[home];

@@ -12,7 +12,7 @@
  */
 import type { Ctx } from '../../model/kit/kit.ts';
 import { COMPONENTS, enabled, type Choice, type System } from '../../model/kit/system.ts';
-import { WordRecorder } from './recorder.ts';
+import { WordRecorder } from '../../model/kit/recorder.ts';
 
 export class Choices {
   private readonly choices: (Choice | null)[];

@@ -27,7 +27,7 @@ import { DEFAULT_CONFIG } from '../../model/kit/config.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../model/kit/system.ts';
 import { workerPool } from '../../model/dispatch/worker-pool.ts';
 import type { LineTracker } from './cache-lines.ts';
-import type { StepMeter } from './recorder.ts';
+import type { StepMeter } from '../../model/kit/recorder.ts';
 import { Charge, type Kind } from './charge.ts';
 
 /** A remote call as the workload defines it: what the worker executes and what the caller copies. */

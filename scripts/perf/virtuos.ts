@@ -29,7 +29,7 @@ import { makePerfSystem } from './perf-config.ts';
 import { stepCost, waitKind, waitQuantum, type CallOf, type CallSpec, type Counter } from './step-cost.ts';
 import { label, step, type Choice, type System } from '../../model/kit/system.ts';
 import { Choices } from './choices.ts';
-import { StepMeter } from './recorder.ts';
+import { StepMeter } from '../../model/kit/recorder.ts';
 import { NIL } from '../../model/kit/layout.ts';
 import type { Burst, Engine, Entity, Peek } from './engine.ts';
 import { Computation, plan, type Meter, type Planned, type World } from './world.ts';

@@ -1,15 +1,16 @@
 /**
  * Recording which words of the state a guard or an action touches, cheaply enough to do it for every
- * step of a timed run.
+ * step of a run: the cycle-cost model's timed runs (scripts/perf) and the isolation properties, which
+ * judge every step of a checked run by its footprint (properties/isolation/lib.ts).
  *
- * `footprint()` in model/kit/footprint.ts measures a step by running its guards and actions on arrays that
- * record every index touched; it builds new recording proxies and sets on every call. A timed run
- * measures every one of its tens of thousands of steps, so here one proxy is made per system and
+ * `footprint()` in footprint.ts measures a step by running its guards and actions on arrays that
+ * record every index touched; it builds new recording proxies and sets on every call. A run
+ * measures every one of its steps, so here one proxy is made per system and
  * pointed at the array of the moment, and the touched indices are kept in reused buffers. `StepMeter`
  * gives exactly what `footprint()` gives (a test compares them on whole runs).
  */
-import type { Ctx } from '../../model/kit/kit.ts';
-import { COMPONENTS, type Choice, type System } from '../../model/kit/system.ts';
+import type { Ctx } from './kit.ts';
+import { COMPONENTS, type Choice, type System } from './system.ts';
 
 const noEmit = () => {};
 
