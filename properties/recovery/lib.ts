@@ -13,7 +13,8 @@ import { adminTool } from '../../model/recovery/admin-tool.ts';
 import { faultInjector } from '../../model/recovery/fault-injector.ts';
 import { recoveryBackend } from '../../model/recovery/backend.ts';
 import { recoveryClient } from '../../model/recovery/client.ts';
-import { COMPONENTS, enabled, step, type System } from '../../model/kit/system.ts';
+import { COMPONENTS, fastStepper, type System } from '../../model/kit/system.ts';
+import type { Branch } from '../../model/kit/kit.ts';
 import { LIFE } from '../../model/isolation/layout.ts';
 import { frontendConnected } from '../../model/isolation/primary-domain.ts';
 import { epochOf, lifeOfDomain, NET, slotOf } from '../../model/recovery/layout.ts';
@@ -52,15 +53,25 @@ export const clientPc = (name: string) => recoveryClient.stateIndex.get(name)!;
  * `bound` steps or until `until(s)` holds. Returns the state reached and the steps taken.
  */
 export function derivedRun(sys: System, s: Int32Array, held: Set<number>, bound: number, until: (s: Int32Array) => boolean): { s: Int32Array; steps: number; reached: boolean } {
+  // `enabled` and `step` without their Choice objects and copies: the allocation-free stepper they
+  // are built on (a crash step runs this once per monitor)
+  const st = fastStepper(sys);
+  const brs: Branch[] = new Array(st.maxEnabled);
+  const free = (a: number) => !held.has(a) && st.actorEnabledInto(s, a, brs) > 0;
   let last = -1;
   for (let n = 0; n <= bound; n++) {
     if (until(s)) return { s, steps: n, reached: true };
     if (n === bound) break;
-    const en = enabled(sys, s).filter((c) => !held.has(c.actor));
-    if (en.length === 0) break;
-    const ch = en.find((c) => c.actor > last) ?? en[0];
-    last = ch.actor;
-    s = step(sys, s, ch);
+    // the first actor after the last mover that is not held and can move, else the first from 0;
+    // it takes its first enabled step
+    let a = -1;
+    for (let i = last + 1; i < sys.actors.length && a < 0; i++) if (free(i)) a = i;
+    for (let i = 0; i <= last && a < 0; i++) if (free(i)) a = i;
+    if (a < 0) break;
+    last = a;
+    const next = new Int32Array(s.length);
+    st.stepInto(s, a, brs[0], next);
+    s = next;
   }
   return { s, steps: bound, reached: until(s) };
 }
