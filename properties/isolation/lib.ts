@@ -17,22 +17,25 @@ export interface StepWords {
 }
 
 const meters = new WeakMap<System, StepMeter>();
-const footprints = new WeakMap<Choice, { before: Int32Array; fp: StepWords }>();
+// the last step measured: the properties that look at a step ask for it one after another
+let lastChoice: Choice | null = null;
+let lastBefore: Int32Array | null = null;
+let lastWords: StepWords | null = null;
 
 /**
  * The footprint of a step (what `footprint()` of model/kit/footprint.ts measures, with one recorder
  * per system), measured once for all the properties that look at it. A run reuses its state arrays,
- * but every step's Choice is a new object: it keys the step (with the state before it, in case a
+ * but every step's Choice is a new object: it keys the step, with the state before it (in case a
  * caller passes one Choice for two states).
  */
 export function stepFootprint(sys: System, before: Int32Array, ch: Choice, _after: Int32Array): StepWords {
-  const known = footprints.get(ch);
-  if (known && known.before === before) return known.fp;
+  if (ch === lastChoice && before === lastBefore) return lastWords!;
   let meter = meters.get(sys);
   if (!meter) meters.set(sys, (meter = new StepMeter(sys)));
-  const fp = meter.of(before, ch);
-  footprints.set(ch, { before, fp });
-  return fp;
+  lastWords = meter.of(before, ch);
+  lastChoice = ch;
+  lastBefore = before;
+  return lastWords;
 }
 
 const regions = new Map<string, Region[]>();
