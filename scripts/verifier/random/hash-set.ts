@@ -1,6 +1,6 @@
 /**
  * A set of state hashes (integers in [0, 2^53)) in one Float64Array, open addressing with linear
- * probing: the random verifier's distinct-state count. A `Set<number>` of such hashes keeps each one
+ * probing: the random verifier's distinct-state count (the hashes come from search/coverage.ts). A `Set<number>` of such hashes keeps each one
  * as a heap number, and adding to it was a third of a `virtuos verify` run once it held a million;
  * this table allocates only when it doubles.
  */
@@ -70,35 +70,24 @@ function fmix(h: number): number {
 }
 
 /**
- * A 53-bit hash of the state words, for counting distinct states. Four FNV-style lanes take every
- * fourth word each, so the multiplications do not wait on each other (one lane over every word was a
- * sixth of a `virtuos verify` run), and are mixed into two outputs that each depend on every lane.
- * With `keep`, word i enters as `s[i] & keep[i]`: 0 leaves it out (the POSIX layer's clock).
+ * A 53-bit hash of the state words (crash points are named by it). Four FNV-style lanes take every
+ * fourth word each, so the multiplications do not wait on each other, and are mixed into two outputs
+ * that each depend on every lane.
  */
-export function stateHash(s: Int32Array, keep: Int32Array | null = null): number {
+export function stateHash(s: Int32Array): number {
   const n = s.length;
   let a = 0x811c9dc5 ^ n;
   let b = 0x01000193;
   let c = 0x9e3779b9;
   let d = 0x7f4a7c15;
   let i = 0;
-  if (keep === null) {
-    for (; i + 3 < n; i += 4) {
-      a = Math.imul(a ^ s[i], 0x01000193);
-      b = Math.imul(b ^ s[i + 1], 0x01000193);
-      c = Math.imul(c ^ s[i + 2], 0x01000193);
-      d = Math.imul(d ^ s[i + 3], 0x01000193);
-    }
-    for (; i < n; i++) a = Math.imul(a ^ s[i], 0x85ebca6b);
-  } else {
-    for (; i + 3 < n; i += 4) {
-      a = Math.imul(a ^ (s[i] & keep[i]), 0x01000193);
-      b = Math.imul(b ^ (s[i + 1] & keep[i + 1]), 0x01000193);
-      c = Math.imul(c ^ (s[i + 2] & keep[i + 2]), 0x01000193);
-      d = Math.imul(d ^ (s[i + 3] & keep[i + 3]), 0x01000193);
-    }
-    for (; i < n; i++) a = Math.imul(a ^ (s[i] & keep[i]), 0x85ebca6b);
+  for (; i + 3 < n; i += 4) {
+    a = Math.imul(a ^ s[i], 0x01000193);
+    b = Math.imul(b ^ s[i + 1], 0x01000193);
+    c = Math.imul(c ^ s[i + 2], 0x01000193);
+    d = Math.imul(d ^ s[i + 3], 0x01000193);
   }
+  for (; i < n; i++) a = Math.imul(a ^ s[i], 0x85ebca6b);
   const t = fmix(a ^ ((c << 16) | (c >>> 16)));
   const u = fmix(b ^ ((d << 16) | (d >>> 16)));
   const h1 = fmix(t ^ Math.imul(u, 0x9e3779b1));

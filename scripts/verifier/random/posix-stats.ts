@@ -11,7 +11,6 @@ import type { System } from '../../../model/kit/system.ts';
 import type { PosixLayout } from '../../../model/posix/layout.ts';
 import { compatInconclusive } from '../../../properties/posix/compatibility.ts';
 import { callRecords, posixHistory } from '../../../properties/posix/lib/history.ts';
-import { stateHash } from './hash-set.ts';
 
 export interface PosixSummary {
   /** runs (each with its own program when programs are generated) */
@@ -98,18 +97,11 @@ export function posixRunStats() {
 }
 
 /**
- * A hash of a POSIX state without its history clock (the tick and the times recorded in the call
- * records), which changes at every call and would make every state distinct: the distinct-state
- * count then counts states that differ in what the system holds, not in when it got there.
+ * The words of a POSIX state that hold its history clock (the tick and the times recorded in the call
+ * records), which changes at every call and would make every state distinct: the distinct-state hash
+ * (search/coverage.ts) leaves them out, so the count is of states that differ in what the system
+ * holds, not in when it got there.
  */
-export function timelessHash(PL: PosixLayout): (s: Int32Array) => number {
-  let keep = new Int32Array(0);
-  return (s) => {
-    if (keep.length !== s.length) {
-      keep = new Int32Array(s.length).fill(-1);
-      keep[PL.tick] = 0;
-      for (const row of PL.rec) for (const r of row) for (const at of [r.inv, r.ret, r.rt, r.gt]) keep[at] = 0;
-    }
-    return stateHash(s, keep);
-  };
+export function clockWords(PL: PosixLayout): number[] {
+  return [PL.tick, ...PL.rec.flatMap((row) => row.flatMap((r) => [r.inv, r.ret, r.rt, r.gt]))];
 }

@@ -27,7 +27,7 @@ import { drainBound, runDriven, runSchedule, type Driver, type Pick, type RunRes
 import { writeFileAtomic } from '../../traces/itf.ts';
 import { buildTrace, traceText } from '../../traces/trace.ts';
 import { programText, type Program } from '../../../model/posix/program.ts';
-import { posixRunStats, timelessHash, type PosixSummary } from './posix-stats.ts';
+import { posixRunStats, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
 import { StepCoverage } from './search/coverage.ts';
 import { HashSet53, stateHash } from './hash-set.ts';
@@ -354,7 +354,6 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let remaining = [...opts.props];
   // States of different programs may share words; the program's hash keeps them apart in the count.
   let salt = 0;
-  const hash = sys.L.posix ? timelessHash(sys.L.posix) : stateHash;
   let current: Int32Array = sys.init;
   // In the isolation and recovery layers a step may move another actor's machine (the hypervisor
   // resets a destroyed domain's actors, a crash puts its lifecycle machine in `crashed`): there every
@@ -367,7 +366,9 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const onState = (s: Int32Array) => {
     current = s;
     if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
-    if (countStates && distinct.size < DISTINCT_CAP) distinct.add((hash(s) + salt) % 2 ** 53);
+    // the state's hash is kept up to date by the coverage's pass over each step (search/coverage.ts)
+    if (countStates && distinct.size < DISTINCT_CAP) distinct.add((cover.stateHash() + salt) % 2 ** 53);
+    else if (distinct.size >= DISTINCT_CAP) cover.hashing = false;
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
   const crashPoints = new Set<string>();
@@ -432,7 +433,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       crashedInRun = 0;
       runSys = run.sys;
       countStates = run.sys.cfg === opts.cfg || !!input.program;
-      cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy));
+      cover.startRun(run.sys, STRATEGIES.indexOf(input.strategy), run.sys.init);
       executedLen = 0;
       runActors = run.sys.actors.length;
       const r: RunResult = runDriven(run.sys, run.driver(), { props: checked, onState, onStep, onTake });

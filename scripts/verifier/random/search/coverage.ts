@@ -16,6 +16,7 @@
 import type { Branch } from '../../../../model/kit/kit.ts';
 import { regionMap } from '../../../../model/kit/footprint.ts';
 import { fastStepper, type System } from '../../../../model/kit/system.ts';
+import { clockWords } from '../posix-stats.ts';
 
 // per shape: the POSIX layer's systems, one per program, share their layout
 const shared = new Map<string, Int32Array>();
@@ -35,6 +36,59 @@ export function sharedWords(sys: System): Int32Array {
   return w;
 }
 
+/** The words the distinct-state hash takes: all but the POSIX layer's history clock (posix-stats.ts). */
+const hashedBy = new Map<string, Uint8Array>();
+function hashedWords(sys: System): Uint8Array {
+  let h = hashedBy.get(sys.shape);
+  if (!h) {
+    if (hashedBy.size >= 64) hashedBy.clear();
+    h = new Uint8Array(sys.init.length).fill(1);
+    if (sys.L.posix) for (const w of clockWords(sys.L.posix)) h[w] = 0;
+    hashedBy.set(sys.shape, h);
+  }
+  return h;
+}
+
+/** The shared words as one byte per word (1: shared), per shape. */
+const sharedBy = new Map<string, Uint8Array>();
+function sharedMask(sys: System): Uint8Array {
+  let m = sharedBy.get(sys.shape);
+  if (!m) {
+    if (sharedBy.size >= 64) sharedBy.clear();
+    m = new Uint8Array(sys.init.length);
+    for (const w of sharedWords(sys)) m[w] = 1;
+    sharedBy.set(sys.shape, m);
+  }
+  return m;
+}
+
+/** The two 32-bit lanes word `i` holding `v` adds to the distinct-state hash (murmur3's finaliser, two seeds). */
+function lane1(i: number, v: number): number {
+  let x = Math.imul(i + 1, 0x9e3779b1) ^ v;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+function lane2(i: number, v: number): number {
+  let x = Math.imul(i + 1, 0x632be5ab) ^ Math.imul(v, 0x27d4eb2f);
+  x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d);
+  x = Math.imul(x ^ (x >>> 12), 0x297a2d39);
+  return x ^ (x >>> 15);
+}
+
+/** A state's 53-bit distinct-state hash from scratch: the XOR over its hashed words of their lanes. */
+export function zobristHash(sys: System, s: Int32Array): number {
+  const hashed = hashedWords(sys);
+  let h1 = 0;
+  let h2 = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (hashed[i] === 0) continue;
+    h1 ^= lane1(i, s[i]);
+    h2 ^= lane2(i, s[i]);
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
 /** How a word changed, in a few classes that do not grow with the values. */
 function delta(a: number, b: number): number {
   if (b === a + 1) return 1;
@@ -51,7 +105,19 @@ function delta(a: number, b: number): number {
  * numbered the same in all of them, the words are the run's own.
  */
 export class StepCoverage {
-  private words: Int32Array = new Int32Array(0);
+  /** per word: 1 if actors share it (the signature looks at it) */
+  private shared: Uint8Array = new Uint8Array(0);
+  /** per word: 1 if the distinct-state hash takes it */
+  private hashed: Uint8Array = new Uint8Array(0);
+  /**
+   * The distinct-state hash of the run's current state, kept up to date on the same pass over the
+   * step as the signature: the XOR over the hashed words of a mix of (word, value) (Zobrist's scheme),
+   * so a step changes it only where it changed a word. `zobristHash` computes it from scratch.
+   */
+  private h1 = 0;
+  private h2 = 0;
+  /** keep the distinct-state hash up to date (off once the count is capped: nothing reads it then) */
+  hashing = true;
   private lastWriter: Int32Array = new Int32Array(0);
   private branchId: Map<Branch, number> | null = null;
   private bit = 1;
@@ -69,8 +135,19 @@ export class StepCoverage {
     this.reached = new Array(strategies).fill(0);
   }
 
-  startRun(sys: System, strategy: number): void {
-    this.words = sharedWords(sys);
+  /** Start counting a run of `sys` from its first state `s`. */
+  startRun(sys: System, strategy: number, s: Int32Array): void {
+    this.shared = sharedMask(sys);
+    this.hashed = hashedWords(sys);
+    let h1 = 0;
+    let h2 = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (this.hashed[i] === 0) continue;
+      h1 ^= lane1(i, s[i]);
+      h2 ^= lane2(i, s[i]);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
     if (this.lastWriter.length !== sys.init.length) this.lastWriter = new Int32Array(sys.init.length);
     else this.lastWriter.fill(0);
     this.branchId ??= fastStepper(sys).branchId;
@@ -82,18 +159,28 @@ export class StepCoverage {
   step(branch: Branch, before: Int32Array, after: Int32Array): number {
     const id = this.branchId!.get(branch)! + 1;
     let h = Math.imul(id, 0x9e3779b1);
-    const words = this.words;
+    const shared = this.shared;
+    const hashed = this.hashed;
+    const hashing = this.hashing;
     const last = this.lastWriter;
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i];
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let w = 0; w < after.length; w++) {
       const a = before[w];
       const b = after[w];
       if (a === b) continue;
+      if (hashing && hashed[w] === 1) {
+        h1 ^= lane1(w, a) ^ lane1(w, b);
+        h2 ^= lane2(w, a) ^ lane2(w, b);
+      }
+      if (shared[w] === 0) continue;
       h = Math.imul(h ^ w, 0x01000193);
       h = Math.imul(h ^ delta(a, b), 0x85ebca6b);
       h = Math.imul(h ^ last[w], 0xc2b2ae35);
       last[w] = id;
     }
+    this.h1 = h1;
+    this.h2 = h2;
     // 30 bits: small integers keep the map fast
     const sig = (h ^ (h >>> 15)) & 0x3fffffff;
     const mask = this.seen.get(sig);
@@ -108,6 +195,11 @@ export class StepCoverage {
       this.reached[31 - Math.clz32(this.bit)]++;
     }
     return sig;
+  }
+
+  /** The distinct-state hash of the state the last step reached (or the run's first state), in [0, 2^53). */
+  stateHash(): number {
+    return (this.h1 >>> 0) * 0x200000 + ((this.h2 >>> 0) & 0x1fffff);
   }
 
   /** The signatures each strategy reached (for merging batches). */
