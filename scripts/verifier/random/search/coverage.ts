@@ -18,49 +18,44 @@ import { regionMap } from '../../../../model/kit/footprint.ts';
 import { fastStepper, type System } from '../../../../model/kit/system.ts';
 import { clockWords } from '../posix-stats.ts';
 
-// per shape: the POSIX layer's systems, one per program, share their layout
-const shared = new Map<string, Int32Array>();
+/**
+ * A function of a system's layout, cached per shape: the POSIX layer builds a system per program, and
+ * they share their layout. A campaign meets few shapes; the cache is emptied past 64 all the same.
+ */
+function perShape<T>(build: (sys: System) => T): (sys: System) => T {
+  const cache = new Map<string, T>();
+  return (sys) => {
+    let v = cache.get(sys.shape);
+    if (v === undefined) {
+      if (cache.size >= 64) cache.clear();
+      cache.set(sys.shape, (v = build(sys)));
+    }
+    return v;
+  };
+}
 
 /** The words of the state that actors share (everything but registers, control words and ghosts). */
-export function sharedWords(sys: System): Int32Array {
-  let w = shared.get(sys.shape);
-  if (!w) {
-    if (shared.size >= 64) shared.clear();
-    w = Int32Array.from(
-      regionMap(sys)
-        .map((r, i) => (r.kind === 'actor' || r.kind === 'ghost' ? -1 : i))
-        .filter((i) => i >= 0),
-    );
-    shared.set(sys.shape, w);
-  }
-  return w;
-}
+export const sharedWords: (sys: System) => Int32Array = perShape((sys) =>
+  Int32Array.from(
+    regionMap(sys)
+      .map((r, i) => (r.kind === 'actor' || r.kind === 'ghost' ? -1 : i))
+      .filter((i) => i >= 0),
+  ),
+);
 
-/** The words the distinct-state hash takes: all but the POSIX layer's history clock (posix-stats.ts). */
-const hashedBy = new Map<string, Uint8Array>();
-function hashedWords(sys: System): Uint8Array {
-  let h = hashedBy.get(sys.shape);
-  if (!h) {
-    if (hashedBy.size >= 64) hashedBy.clear();
-    h = new Uint8Array(sys.init.length).fill(1);
-    if (sys.L.posix) for (const w of clockWords(sys.L.posix)) h[w] = 0;
-    hashedBy.set(sys.shape, h);
-  }
-  return h;
-}
-
-/** The shared words as one byte per word (1: shared), per shape. */
-const sharedBy = new Map<string, Uint8Array>();
-function sharedMask(sys: System): Uint8Array {
-  let m = sharedBy.get(sys.shape);
-  if (!m) {
-    if (sharedBy.size >= 64) sharedBy.clear();
-    m = new Uint8Array(sys.init.length);
-    for (const w of sharedWords(sys)) m[w] = 1;
-    sharedBy.set(sys.shape, m);
-  }
+/** The shared words as one byte per word (1: shared). */
+const sharedMask = perShape((sys) => {
+  const m = new Uint8Array(sys.init.length);
+  for (const w of sharedWords(sys)) m[w] = 1;
   return m;
-}
+});
+
+/** The words the distinct-state hash takes (1): all but the POSIX layer's history clock (posix-stats.ts). */
+const hashedWords = perShape((sys) => {
+  const h = new Uint8Array(sys.init.length).fill(1);
+  if (sys.L.posix) for (const w of clockWords(sys.L.posix)) h[w] = 0;
+  return h;
+});
 
 /** The two 32-bit lanes word `i` holding `v` adds to the distinct-state hash (murmur3's finaliser, two seeds). */
 function lane1(i: number, v: number): number {
