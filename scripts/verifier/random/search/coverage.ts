@@ -134,15 +134,11 @@ export class StepCoverage {
   startRun(sys: System, strategy: number, s: Int32Array): void {
     this.shared = sharedMask(sys);
     this.hashed = hashedWords(sys);
-    let h1 = 0;
-    let h2 = 0;
-    for (let i = 0; i < s.length; i++) {
-      if (this.hashed[i] === 0) continue;
-      h1 ^= lane1(i, s[i]);
-      h2 ^= lane2(i, s[i]);
-    }
-    this.h1 = h1;
-    this.h2 = h2;
+    // the lanes are bitwise, so the 53-bit hash holds all of them that matter: the first whole, the
+    // second's low 21 bits
+    const z = zobristHash(sys, s);
+    this.h1 = Math.floor(z / 0x200000) | 0;
+    this.h2 = z % 0x200000;
     if (this.lastWriter.length !== sys.init.length) this.lastWriter = new Int32Array(sys.init.length);
     else this.lastWriter.fill(0);
     this.branchId ??= fastStepper(sys).branchId;
