@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HashSet53, stateHash } from '../scripts/verifier/random/hash-set.ts';
+import { HashSet53 } from '../scripts/verifier/random/hash-set.ts';
 import { clockWords } from '../scripts/verifier/random/posix-stats.ts';
 import { StepCoverage, zobristHash } from '../scripts/verifier/random/search/coverage.ts';
 import { runSchedule, type Pick } from '../scripts/verifier/explore.ts';
-import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
+import { defaultMaxPicks, scheduleArb, stateHash } from '../scripts/verifier/random/verify.ts';
 import { layerConfig, LAYERS } from '../properties/index.ts';
 import { DEFAULT_CONFIG, SYSTEM_POSIX } from '../model/kit/config.ts';
 import { makeSystem } from '../model/kit/system.ts';

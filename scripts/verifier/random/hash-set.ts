@@ -1,8 +1,8 @@
 /**
  * A set of state hashes (integers in [0, 2^53)) in one Float64Array, open addressing with linear
- * probing: the random verifier's distinct-state count (the hashes come from search/coverage.ts). A `Set<number>` of such hashes keeps each one
- * as a heap number, and adding to it was a third of a `virtuos verify` run once it held a million;
- * this table allocates only when it doubles.
+ * probing: the random verifier's distinct-state count (the hashes come from search/coverage.ts). A
+ * `Set<number>` of such hashes keeps each one as a heap number, and adding to it was a third of a
+ * `virtuos verify` run once it held a million; this table allocates only when it doubles.
  */
 const EMPTY = -1;
 
@@ -61,36 +61,3 @@ export class HashSet53 {
   }
 }
 
-
-/** murmur3's 32-bit finaliser */
-function fmix(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/**
- * A 53-bit hash of the state words (crash points are named by it). Four FNV-style lanes take every
- * fourth word each, so the multiplications do not wait on each other, and are mixed into two outputs
- * that each depend on every lane.
- */
-export function stateHash(s: Int32Array): number {
-  const n = s.length;
-  let a = 0x811c9dc5 ^ n;
-  let b = 0x01000193;
-  let c = 0x9e3779b9;
-  let d = 0x7f4a7c15;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    a = Math.imul(a ^ s[i], 0x01000193);
-    b = Math.imul(b ^ s[i + 1], 0x01000193);
-    c = Math.imul(c ^ s[i + 2], 0x01000193);
-    d = Math.imul(d ^ s[i + 3], 0x01000193);
-  }
-  for (; i < n; i++) a = Math.imul(a ^ s[i], 0x85ebca6b);
-  const t = fmix(a ^ ((c << 16) | (c >>> 16)));
-  const u = fmix(b ^ ((d << 16) | (d >>> 16)));
-  const h1 = fmix(t ^ Math.imul(u, 0x9e3779b1));
-  const h2 = fmix(u ^ Math.imul(t, 0x85ebca6b) ^ 0x5bd1e995);
-  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
-}

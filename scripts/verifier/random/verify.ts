@@ -30,7 +30,7 @@ import { programText, type Program } from '../../../model/posix/program.ts';
 import { posixRunStats, type PosixSummary } from './posix-stats.ts';
 import { programArb } from './posix-programs.ts';
 import { StepCoverage } from './search/coverage.ts';
-import { HashSet53, stateHash } from './hash-set.ts';
+import { HashSet53 } from './hash-set.ts';
 import { driverFor, runConfig, scheduleArb, schedulerMeta, searchArb, searchEnv, STRATEGIES, type RunInput, type StrategyChoice, type StrategyName } from './search/strategy.ts';
 
 export { scheduleArb };
@@ -178,6 +178,18 @@ const DISTINCT_CAP = 2_000_000;
 /** Most runs fast-check's shrinking may make on a counterexample of a strategy other than uniform. */
 const SHRINK_BUDGET = 1000;
 
+/** Two 32-bit FNV-style hashes of the state words folded into one 53-bit number (crash points are named by it). */
+export function stateHash(s: Int32Array): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    const w = s[i];
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h2 = Math.imul(h2 ^ (w + 0x9e3779b9), 0x85ebca6b);
+    h2 ^= h2 >>> 13;
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
 
 /** Every branch of every machine, numbered in a fixed order (the same in every thread). */
 let branchIds: Map<Branch, number> | null = null;
