@@ -34,14 +34,6 @@ import { promisedAtEnd, recoveryOn } from './lib.ts';
 
 const LIFE_NAMES = Object.keys(LIFE);
 
-/** The mapping slots of a (shared, unchanging) frontendMaps map, listed once. */
-const slotLists = new WeakMap<Map<number, unknown>, number[]>();
-function mapSlots(m: Map<number, unknown>): number[] {
-  let out = slotLists.get(m);
-  if (!out) slotLists.set(m, (out = [...m.keys()]));
-  return out;
-}
-
 /** The first leak found in domain d, as [clause, message], or null. */
 function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null {
   const I = sys.L.iso!;
@@ -52,11 +44,11 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
   const ep = epochOf(s, I, d);
   const cur = domidOf(slot, ep);
   const life = lifeOfDomain(s, I, d);
-  const maps = mapSlots(frontendMaps(I, slot, sys.cfg.processes, sys.cfg.bug === 'wake-writable'));
+  const maps = frontendMaps(I, slot, sys.cfg.processes, sys.cfg.bug === 'wake-writable');
 
   if (frontendLetGo(s, sys.L, slot)) {
-    const m = maps.find((i) => s[I.mappings[PRIMARY][i].frame] >= 0);
-    if (m !== undefined) return ['teardown-complete', `the frontend has let go of the ${name} domain but still maps its ${I.mappings[PRIMARY][m].role} (granted by dom${s[I.mappings[PRIMARY][m].granter]})`];
+    for (const m of maps.keys())
+      if (s[I.mappings[PRIMARY][m].frame] >= 0) return ['teardown-complete', `the frontend has let go of the ${name} domain but still maps its ${I.mappings[PRIMARY][m].role} (granted by dom${s[I.mappings[PRIMARY][m].granter]})`];
     const q = primaryPorts(I, slot).find((i) => s[I.ports[PRIMARY][i].state] !== PORT_FREE);
     if (q !== undefined) return ['teardown-complete', `the frontend has let go of the ${name} domain but its ${I.ports[PRIMARY][q].role} port is still allocated`];
     if (s[w.fe] >= 0) return ['teardown-complete', `the frontend has let go of the ${name} domain but still serves calls of dom${domidAt(d, s[w.fe])}`];
@@ -82,7 +74,7 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
   const handling = s[I.connect[slot - 1].dom];
   const old = (domid: number) => domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
   for (const f of I.reservation[slot]) if (old(s[I.frames[f].owner]) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
-  for (const m of maps) if (s[I.mappings[PRIMARY][m].frame] >= 0 && old(s[I.mappings[PRIMARY][m].granter])) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
+  for (const m of maps.keys()) if (s[I.mappings[PRIMARY][m].frame] >= 0 && old(s[I.mappings[PRIMARY][m].granter])) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
   for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && old(s[I.ports[PRIMARY][q].remote])) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
   for (let p = 0; p < sys.cfg.processes; p++) {
     if (!I.registered(slot, p)) continue;
