@@ -32,7 +32,7 @@ import { networkDomain, storageDomain } from './service-domain.ts';
 import { backend } from '../dispatch/backend.ts';
 import { frontend } from '../dispatch/frontend.ts';
 import { workerPool } from '../dispatch/worker-pool.ts';
-import { COMPONENTS, type Actor, type Choice, type System } from '../kit/system.ts';
+import { COMPONENTS, perShape, type Actor, type Choice, type System } from '../kit/system.ts';
 import { domainOfProc, SERVICE_STORAGE } from '../kit/layout.ts';
 import { networkWorker, storageWorker } from '../posix/domain-worker.ts';
 import { posixThread } from '../posix/thread.ts';
@@ -92,11 +92,9 @@ function domainOfActor(sys: System, a: Actor): number {
 export const isProcessCode = (sys: System, ch: Choice) => COMPONENTS[sys.actors[ch.actor].comp] === sclib && !ch.event.name.startsWith('Frontend');
 
 /** By shape: every program of a shape has the same layout and actors. */
-const cache = new Map<string, MemoryMap>();
+export const memoryMap: (sys: System) => MemoryMap = perShape(buildMemoryMap);
 
-export function memoryMap(sys: System): MemoryMap {
-  const hit = cache.get(sys.shape);
-  if (hit) return hit;
+function buildMemoryMap(sys: System): MemoryMap {
   const L = sys.L;
   const I: IsolationLayout = L.iso!;
   const regions = regionMap(sys);
@@ -156,8 +154,5 @@ export function memoryMap(sys: System): MemoryMap {
       home[p.pending] = UNCHECKED;
     }),
   );
-  const map = { home, port, accessor };
-  if (cache.size > 64) cache.clear();
-  cache.set(sys.shape, map);
-  return map;
+  return { home, port, accessor };
 }

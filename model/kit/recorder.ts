@@ -82,6 +82,12 @@ export class WordRecorder {
   }
 }
 
+/** The words a step reads and writes, each once, in the order first touched. */
+export interface StepWords {
+  reads: readonly number[];
+  writes: readonly number[];
+}
+
 /** What `footprint()` measures, with one recorder reused for every step of a system. */
 export class StepMeter {
   private readonly rec: WordRecorder;
@@ -94,7 +100,7 @@ export class StepMeter {
   }
 
   /** The words step `ch` reads and writes in state `s`, as `footprint(sys, s, ch)` gives them. */
-  of(s: Int32Array, ch: Choice): { reads: number[]; writes: number[] } {
+  of(s: Int32Array, ch: Choice): StepWords {
     const { sys, rec } = this;
     const actor = sys.actors[ch.actor];
     const comp = COMPONENTS[actor.comp];

@@ -98,6 +98,22 @@ const SYSTEM_ORDER: readonly Component[] = [
 /** The configuration as a key, without the POSIX program (System.shape). */
 export const shapeOf = (cfg: Config) => JSON.stringify(cfg.posix ? { ...cfg, posix: { ...cfg.posix, program: null } } : cfg);
 
+/**
+ * A function of a system's layout, cached per shape: the POSIX layer builds a system per program, and
+ * they share their layout. A campaign meets few shapes; the cache is emptied past 64 all the same.
+ */
+export function perShape<T>(build: (sys: System) => T): (sys: System) => T {
+  const cache = new Map<string, T>();
+  return (sys) => {
+    let v = cache.get(sys.shape);
+    if (v === undefined) {
+      if (cache.size >= 64) cache.clear();
+      cache.set(sys.shape, (v = build(sys)));
+    }
+    return v;
+  };
+}
+
 /** Components whose steps make up the boot of the service domains and the frontend's connection to them. */
 const BOOT_COMPONENTS = new Set<Component>([storageLifecycle, networkLifecycle, storageDomain, networkDomain, storageConnect, networkConnect]);
 /** Most steps the boot may take (it takes about 25). */

@@ -47,7 +47,7 @@
 import { isAdversary } from '../../model/isolation/adversary.ts';
 import { regionMap } from '../../model/kit/footprint.ts';
 import { NETWORK, PRIMARY, SATA, STORAGE, SYSID_STORAGE } from '../../model/isolation/layout.ts';
-import { COMPONENTS, fastStepper, label, type System } from '../../model/kit/system.ts';
+import { COMPONENTS, fastStepper, label, perShape, type System } from '../../model/kit/system.ts';
 import type { Branch } from '../../model/kit/kit.ts';
 import type { Property } from '../property.ts';
 import { wordName } from './lib.ts';
@@ -128,15 +128,7 @@ function primaryFrameWords(sys: System): Int32Array {
   return Int32Array.from(sys.L.iso!.frames.filter((f) => f.home === PRIMARY).flatMap((f) => [f.owner, f.content]));
 }
 
-const cache = new Map<string, Int32Array>();
-function observed(sys: System): Int32Array {
-  let o = cache.get(sys.shape);
-  if (!o) {
-    if (cache.size > 64) cache.clear();
-    cache.set(sys.shape, (o = Int32Array.from(observedWords(sys))));
-  }
-  return o;
-}
+const observed = perShape((sys) => Int32Array.from(observedWords(sys)));
 
 /** The first observed word on which two states differ, or -1. */
 function firstDifference(words: Int32Array, a: Int32Array, b: Int32Array): number {

@@ -2,19 +2,13 @@
  * Definitions the isolation properties share, stated independently of the model's mechanisms: what a
  * live grant is, and the footprint of a step measured once for all the properties that look at it.
  */
-import { regionMap, type Region } from '../../model/kit/footprint.ts';
-import { StepMeter } from '../../model/kit/recorder.ts';
+import { regionMap } from '../../model/kit/footprint.ts';
+import { StepMeter, type StepWords } from '../../model/kit/recorder.ts';
 import { currentDomid, PERM_RW, slotOfDomid, type IsolationLayout, type MappingSlot } from '../../model/isolation/layout.ts';
-import type { Choice, System } from '../../model/kit/system.ts';
+import { perShape, type Choice, type System } from '../../model/kit/system.ts';
 
 /** Only for configurations with the isolation layer on. */
 export const isolationOn = (cfg: { isolation: boolean }) => cfg.isolation;
-
-/** The words a step reads and writes, each once, in the order first touched (StepMeter, model/kit/recorder.ts). */
-export interface StepWords {
-  reads: readonly number[];
-  writes: readonly number[];
-}
 
 const meters = new WeakMap<System, StepMeter>();
 // the last step measured: the properties that look at a step ask for it one after another
@@ -38,15 +32,10 @@ export function stepFootprint(sys: System, before: Int32Array, ch: Choice, _afte
   return lastWords;
 }
 
-const regions = new Map<string, Region[]>();
+const regions = perShape(regionMap);
 /** The name of a word, e.g. "free_top[0]", "K1.pend", "storage wake page.content". */
 export function wordName(sys: System, w: number): string {
-  let r = regions.get(sys.shape);
-  if (!r) {
-    if (regions.size > 64) regions.clear();
-    regions.set(sys.shape, (r = regionMap(sys)));
-  }
-  const reg = r[w];
+  const reg = regions(sys)[w];
   return reg.proc >= 0 ? `P${reg.proc + 1} ${reg.field}` : reg.field;
 }
 

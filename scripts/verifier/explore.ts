@@ -29,7 +29,7 @@
  * state (`fullChecks`, which tests/incremental-checks.test.ts compares on every seeded variant).
  */
 import type { Branch, HistEvent } from '../../model/kit/kit.ts';
-import { fastStepper, type Choice, type FastStepper, type System } from '../../model/kit/system.ts';
+import { fastStepper, perShape, type Choice, type FastStepper, type System } from '../../model/kit/system.ts';
 import type { Broken, Property, RunEnd, TimedEvent } from '../../properties/property.ts';
 
 export interface Violation extends Broken {
@@ -99,20 +99,14 @@ export interface InvariantPlan {
   changed: (before: Int32Array, after: Int32Array, at?: number) => number;
 }
 
-// Cached per shape (the configuration without its POSIX program): the POSIX layer builds a system for
-// every program it runs, and they share their layout. A campaign meets few shapes; the caches are
-// emptied past 64 all the same.
-const readSets = new Map<string, Map<Property, Int32Array>>();
-const plans = new Map<string, WeakMap<readonly Property[], InvariantPlan>>();
+// cached per shape (model/kit/system.ts perShape): the POSIX layer's systems share their layout
+const readSets = perShape(() => new Map<Property, Int32Array>());
+const plans = perShape(() => new WeakMap<readonly Property[], InvariantPlan>());
 
 /** The words invariant p declares it reads in sys, sorted, without repeats (cached per shape). */
 export function readSet(sys: System, p: Property): Int32Array | null {
   if (!p.invariant || !p.reads) return null;
-  let m = readSets.get(sys.shape);
-  if (!m) {
-    if (readSets.size >= 64) readSets.clear();
-    readSets.set(sys.shape, (m = new Map()));
-  }
+  const m = readSets(sys);
   let r = m.get(p);
   if (!r) {
     r = Int32Array.from(new Set(p.reads(sys))).sort();
@@ -123,11 +117,7 @@ export function readSet(sys: System, p: Property): Int32Array | null {
 }
 
 export function invariantPlan(sys: System, props: readonly Property[]): InvariantPlan {
-  let m = plans.get(sys.shape);
-  if (!m) {
-    if (plans.size >= 64) plans.clear();
-    plans.set(sys.shape, (m = new WeakMap()));
-  }
+  const m = plans(sys);
   let plan = m.get(props);
   if (plan) return plan;
   const bits = new Int8Array(props.length).fill(-1);

@@ -15,24 +15,8 @@
  */
 import type { Branch } from '../../../../model/kit/kit.ts';
 import { regionMap } from '../../../../model/kit/footprint.ts';
-import { fastStepper, type System } from '../../../../model/kit/system.ts';
+import { fastStepper, perShape, type System } from '../../../../model/kit/system.ts';
 import { clockWords } from '../posix-stats.ts';
-
-/**
- * A function of a system's layout, cached per shape: the POSIX layer builds a system per program, and
- * they share their layout. A campaign meets few shapes; the cache is emptied past 64 all the same.
- */
-function perShape<T>(build: (sys: System) => T): (sys: System) => T {
-  const cache = new Map<string, T>();
-  return (sys) => {
-    let v = cache.get(sys.shape);
-    if (v === undefined) {
-      if (cache.size >= 64) cache.clear();
-      cache.set(sys.shape, (v = build(sys)));
-    }
-    return v;
-  };
-}
 
 /** The words of the state that actors share (everything but registers, control words and ghosts). */
 export const sharedWords: (sys: System) => Int32Array = perShape((sys) =>
