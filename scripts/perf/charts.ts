@@ -3,8 +3,7 @@
  * to SVG in Node by vega (no browser, no canvas). Each chart says in its subtitle that it shows the
  * model's estimates, not measurements.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { Costs } from './costs.ts';
 import type { SensitivityReport, WorkloadReport } from './experiments.ts';
 import type { RecoveryReport } from './recovery.ts';
@@ -20,7 +19,12 @@ function machine(costs: Costs): string {
   return `cycle-cost model estimates, not measurements; ${costs.primaryVcpus} primary vCPUs (Linux: the same ${costs.primaryVcpus} cores), ${costs.storageVcpus} storage and ${costs.networkVcpus} network vCPUs`;
 }
 
+/**
+ * Render a chart to SVG. vega and vega-lite are loaded here, on the first chart, not when the CLI
+ * starts: importing them takes about 0.3 s, which every command paid before.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

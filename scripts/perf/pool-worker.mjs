@@ -1,10 +1,10 @@
-// A worker thread of the perf pool: it registers the TypeScript loader (the main thread's does not
-// carry over), then runs the jobs it is sent, one at a time, and answers each with its summary.
+// A worker thread of the perf pool: it loads the TypeScript sources (the main thread's loader does
+// not carry over; scripts/launch.mjs), then runs the jobs it is sent, one at a time, and answers each
+// with its summary.
 import { parentPort } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { load } from '../launch.mjs';
 
-register();
-const { runJob } = await import('./jobs.ts');
+const { runJob } = await load('scripts/perf/jobs.ts');
 parentPort.on('message', ({ id, job }) => {
   try {
     parentPort.postMessage({ id, summary: runJob(job) });

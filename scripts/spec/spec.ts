@@ -119,10 +119,24 @@ export function keptTraces(root: string, files: readonly string[]): KeptTrace[] 
   });
 }
 
+/**
+ * Import a TypeScript module named at run time. Under tsx or vitest the loader in place takes it;
+ * the CLI's bundle (scripts/launch.mjs) runs without one, and then tsx loads this module alone.
+ */
+async function importTs(href: string): Promise<unknown> {
+  try {
+    return await import(href);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(href, import.meta.url);
+}
+
 async function loadRecovery(root: string): Promise<RecoveryRule[] | null> {
   const file = join(root, RECOVERY_MODULE);
   if (!existsSync(file)) return null;
-  const mod = (await import(pathToFileURL(file).href)) as { RECOVERY_SEMANTICS?: unknown };
+  const mod = (await importTs(pathToFileURL(file).href)) as { RECOVERY_SEMANTICS?: unknown };
   const list = mod.RECOVERY_SEMANTICS;
   if (!Array.isArray(list)) throw new SpecSourceError(`${RECOVERY_MODULE}: must export RECOVERY_SEMANTICS, an array of {situation, outcome}`);
   return list.map((r, i) => {

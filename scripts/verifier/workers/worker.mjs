@@ -1,5 +1,5 @@
-// Entry point of a worker thread (see parallel.ts): load the TypeScript sources through tsx, as
-// scripts/virtuos.mjs does for the main thread, then serve tasks.
-import { register } from 'tsx/esm/api';
-register();
-await import('./worker.ts');
+// Entry point of a worker thread (see pool.ts): load the TypeScript sources as scripts/virtuos.mjs
+// does for the main thread (a cached bundle, or tsx: scripts/launch.mjs), then serve tasks.
+import { load } from '../../launch.mjs';
+
+await load('scripts/verifier/workers/worker.ts');
