@@ -206,6 +206,7 @@ describe('state store', () => {
       const back = new Int32Array(sys.L.size);
       const backLoop = new Int32Array(sys.L.size);
       let widened = 0;
+      const seen: Int32Array[] = [];
       for (const walk of fc.sample(fc.array(fc.nat(1000), { minLength: 200, maxLength: 200 }), { seed: 3, numRuns: 4 })) {
         let s = sys.init;
         for (const pick of walk) {
@@ -214,6 +215,7 @@ describe('state store', () => {
           const next = new Int32Array(s.length);
           st.stepInto(s, acts[pick % n], brs[pick % n], next);
           s = next;
+          seen.push(s);
           const fits = codec.encode(s, a.b, a.i16, a.i32);
           expect(codec.encodeLoop(s, r.b, r.i16, r.i32)).toBe(fits);
           if (!fits) {
@@ -230,6 +232,14 @@ describe('state store', () => {
         }
       }
       expect(widened).toBeGreaterThan(0);
+      // widening for all the states at once (as a store's prewarm does), in any order, gives the
+      // packing widening for each in turn gave
+      for (const order of [seen, [...seen].reverse()]) {
+        const all = new StateCodec(sys.init);
+        all.widenForAll(order);
+        expect(Array.from(all.kind)).toEqual(Array.from(codec.kind));
+        expect(all.stride).toBe(codec.stride);
+      }
     }
   });
 });

@@ -263,7 +263,7 @@ export class PartitionWorker {
       codec = this.full.codec;
     } else {
       codec = new StateCodec(s0);
-      for (const s of sample) codec.widenFor(s);
+      codec.widenForAll(sample);
     }
     this.transfer = new Transfer(codec);
     this.got = new Int32Array(this.words);

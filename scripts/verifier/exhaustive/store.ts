@@ -123,17 +123,36 @@ export class StateCodec {
 
   /** Widen the layout so that s fits (the caller then re-packs what it holds). */
   widenFor(s: Int32Array, off = 0): void {
+    if (this.widenKinds(s, off)) this.relayout();
+  }
+
+  /**
+   * Widen the layout so that every state of `samples` fits. A word's field is the widest any state
+   * needs, whatever their order, so this is widenFor on each in turn, with one relayout at the end
+   * instead of one per state that widened something (each generates the packing code again).
+   */
+  widenForAll(samples: Iterable<Int32Array>): void {
     let changed = false;
+    for (const s of samples) if (this.widenKinds(s, 0)) changed = true;
+    if (changed) this.relayout();
+  }
+
+  /** Raise the field widths so that s fits; true if one changed. */
+  private widenKinds(s: Int32Array, off: number): boolean {
+    let changed = false;
+    const kind = this.kind;
+    const base = this.base;
     for (let i = 0; i < this.words; i++) {
       const v = s[off + i];
-      if (this.kind[i] === 0 && v === this.base[i]) continue;
-      const need = Math.max(fit(v), fit(this.base[i]));
-      if (need > this.kind[i]) {
-        this.kind[i] = need;
+      const b = base[i];
+      if (v === b) continue;
+      const need = Math.max(fit(v), fit(b));
+      if (need > kind[i]) {
+        kind[i] = need;
         changed = true;
       }
     }
-    if (changed) this.relayout();
+    return changed;
   }
 
   decode(b: Uint8Array, off: number, out: Int32Array): void {
@@ -283,7 +302,7 @@ export class FullStore implements VisitedSet {
   /** Settle the packing on sample states before any is stored, so that fewer re-packs follow. */
   prewarm(samples: Iterable<Int32Array>): void {
     if (this.size) return;
-    for (const s of samples) this.codec.widenFor(s);
+    this.codec.widenForAll(samples);
   }
 
   /** Widen the packing for s and re-pack every stored state. */
