@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HashSet53 } from '../scripts/verifier/random/hash-set.ts';
 import { clockWords } from '../scripts/verifier/random/posix-stats.ts';
-import { StepCoverage, zobristHash } from '../scripts/verifier/random/search/coverage.ts';
+import { differingWords, StepCoverage, zobristHash } from '../scripts/verifier/random/search/coverage.ts';
 import { runSchedule, type Pick } from '../scripts/verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb, stateHash } from '../scripts/verifier/random/verify.ts';
 import { layerConfig, LAYERS } from '../properties/index.ts';
@@ -52,19 +52,57 @@ describe('the distinct-state count', () => {
     }
   });
 
+  it('differingWords finds exactly the words that differ, two at a time or one at a time, of any length and alignment', () => {
+    const naive = (a: Int32Array, b: Int32Array) => Array.from(a.keys()).filter((i) => a[i] !== b[i]);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.tuple(fc.nat(), fc.oneof(fc.integer(), fc.constantFrom(0, -1, 1, -2147483648, 2147483647))), { maxLength: 12 }),
+        fc.array(fc.integer(), { minLength: 44, maxLength: 44 }),
+        (n, off, changes, init) => {
+          // states placed at word `off` of their buffers: aligned on 8 bytes only for even offsets
+          const bb = new Int32Array(n + 4);
+          const ab = new Int32Array(n + 4);
+          const before = bb.subarray(off, off + n);
+          const after = ab.subarray(off, off + n);
+          for (let i = 0; i < n; i++) before[i] = after[i] = init[i];
+          for (const [at, v] of changes) if (n > 0) after[at % n] = v;
+          const wide = (a: Int32Array) => (a.byteOffset % 8 === 0 ? new BigInt64Array(a.buffer, a.byteOffset, a.length >> 1) : null);
+          const want = naive(before, after);
+          for (const views of [[wide(before), wide(after)], [null, null]] as const) {
+            const diff = new Int32Array(n);
+            const k = differingWords(before, after, views[0], views[1], diff);
+            expect(Array.from(diff.subarray(0, k))).toEqual(want);
+          }
+        },
+      ),
+      { seed: 9, numRuns: 400 },
+    );
+  });
+
   it('the hash coverage keeps up to date step by step is the hash of the state, on runs of every layer', () => {
     for (const layer of LAYERS) {
       const sys = makeSystem(layerConfig({ ...DEFAULT_CONFIG }, layer));
       const cover = new StepCoverage(1, 1000);
+      const shifted = new StepCoverage(1, 1000);
+      const n = sys.init.length;
+      const odd = { b: new Int32Array(n + 1).subarray(1), a: new Int32Array(n + 1).subarray(1) };
       let checked = 0;
       for (const sched of fc.sample(scheduleArb(sys.actors.length, defaultMaxPicks(sys.cfg)), { seed: 4, numRuns: 6 }) as Pick[][]) {
         cover.startRun(sys, 0, sys.init);
+        shifted.startRun(sys, 0, sys.init);
         expect(cover.stateHash()).toBe(zobristHash(sys, sys.init));
         runSchedule(sys, sched, {
           props: [],
           onTake: (_a, branch, _c, before, after) => {
-            cover.step(branch, before, after);
+            const sig = cover.step(branch, before, after);
             expect(cover.stateHash()).toBe(zobristHash(sys, after));
+            // the same step given as states that do not start on 8 bytes (compared a word at a time)
+            odd.b.set(before);
+            odd.a.set(after);
+            expect(shifted.step(branch, odd.b, odd.a)).toBe(sig);
+            expect(shifted.stateHash()).toBe(cover.stateHash());
             checked++;
           },
         });
