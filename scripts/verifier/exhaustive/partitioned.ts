@@ -9,10 +9,14 @@
  * No thread numbers all the states, so the result must not depend on which thread got there first:
  * - the set of states of each level does not depend on the order they are found in, so the state,
  *   transition and terminal counts and the depth are those of the one-thread search;
- * - a state's parent is its predecessor of the level before with the smallest (fingerprint, step
- *   number), not the first one found; a property's counterexample ends at its violating state of the
- *   lowest depth with the smallest fingerprint (store.ts). Both are shortest, as in the one-thread search, and
- *   the same for any number of workers (not necessarily the same path the one-thread search picks);
+ * - a state's parent is its predecessor of the level before with the smallest (key, step number),
+ *   not the first one found; a property's counterexample ends at its violating state of the lowest
+ *   depth with the smallest key. A key is a 64-bit fingerprint of the state (store.ts; `keyOf`).
+ *   Both are shortest, as in the one-thread search, and the same for any number of workers (not
+ *   necessarily the same path the one-thread search picks);
+ * - a new state is checked only for the invariants its step may have broken (as in the one-thread
+ *   search: the others held on its parent, or the parent's violation, a level less deep, is the one
+ *   kept). The worker that expanded the parent works them out and sends them with the state.
  * - the state limit and stop-at-first are judged at the end of a level, so a limited search covers
  *   whole levels: exactly the states within its last depth.
  *
@@ -38,10 +42,12 @@ const RING_DATA = 32;
 const RING_WORDS = 1 << 17;
 /**
  * A record: parent's local number (or END_OF_LEVEL), parent's key (2 words), step number, the form,
- * the state's fingerprint (2 words, with the hash-compact store: it is that store's entry), then the
- * state, packed (`Transfer`) or whole; records are as long as their form needs.
+ * the state's fingerprint (2 words, with the hash-compact store: it is that store's entry), the
+ * invariants the step may have broken (`dirty`, a bit mask of the invariant plan: the sender has the
+ * parent, the owner does not), then the state, packed (`Transfer`) or whole; records are as long as
+ * their form needs.
  */
-const REC_META = 7;
+const REC_META = 8;
 const PACKED = 0;
 const WHOLE = 1;
 const END_OF_LEVEL = -2;
@@ -234,6 +240,8 @@ export class PartitionWorker {
   private readonly transfer: Transfer;
   /** a state taken off a ring */
   private readonly got: Int32Array;
+  /** where keyOf packs a state */
+  private readonly keyScratch: Scratch;
 
   constructor(
     private readonly init: PartitionInit,
@@ -266,8 +274,9 @@ export class PartitionWorker {
       codec.widenForAll(sample);
     }
     this.transfer = new Transfer(codec);
+    this.keyScratch = new Scratch(this.words * 4);
     this.got = new Int32Array(this.words);
-    if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0);
+    if (this.ownerOf(s0, 0) === init.k) this.admit(s0, 0, -1, -1, 0, 0, 0, null, -1);
     // level 0 is the initial state, which admit() took in as the next level's
     this.nextLevel();
   }
@@ -306,30 +315,57 @@ export class PartitionWorker {
     return ((h ^ (h >>> 13)) >>> 0) % this.init.n;
   }
 
-  /** Take in a state this worker owns, found from a parent (owner, local, key) by its step `ch`. */
-  private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
+  /**
+   * Take in a state this worker owns, found from a parent (owner, local, key) by its step `ch`. The
+   * invariants to check if it is new: those the step may have broken, `dirty`, or with the parent at
+   * hand (`parent`, this worker's own), those whose watched words differ between the two.
+   */
+  private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number, parent: Int32Array | null, dirty: number): void {
     if (this.hc) {
       // the fingerprint is both the lossy store's entry and the state's key: computed once
       fingerprint(s, this.fp, off, this.words);
       const k0 = this.fp[0];
       const k1 = this.fp[1];
       const r = this.hc.addKey(k0, k1);
-      if (r >= 0) this.taken(r, s, off, k0, k1, pOwner, pLocal, pk0, pk1, ch);
+      if (r >= 0) this.taken(r, s, off, k0, k1, pOwner, pLocal, pk0, pk1, ch, parent ? this.ex.plan.changed(parent, s, off) : dirty);
       else this.known(~r, pOwner, pLocal, pk0, pk1, ch);
       return;
     }
-    const r = this.store.add(s, off);
+    const full = this.full!;
+    const r = full.add(s, off);
     if (r >= 0) {
-      // The state's key, computed once by its owner: its 64-bit fingerprint. It orders parents and
-      // violations; two states with one fingerprint (about 2^-64 a pair) could only make that order
-      // depend on timing, never lose a state: the store compares the states themselves.
-      fingerprint(s, this.fp, off, this.words);
-      this.taken(r, s, off, this.fp[0], this.fp[1], pOwner, pLocal, pk0, pk1, ch);
+      // with the ring's packing, add() left the state packed in the store's scratch buffer
+      if (full.codec === this.transfer.codec) this.keyOfPacked(full.packed(), 0);
+      else this.keyOf(s, off);
+      this.taken(r, s, off, this.fp[0], this.fp[1], pOwner, pLocal, pk0, pk1, ch, parent ? this.ex.plan.changed(parent, s, off) : dirty);
     } else this.known(~r, pOwner, pLocal, pk0, pk1, ch);
   }
 
-  /** A new state r (the words of s from off, key k0:k1): its parent, its key, its checks, its place in the next level. */
-  private taken(r: number, s: Int32Array, off: number, k0: number, k1: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
+  /**
+   * The key of a state with the full store (into `fp`): the 64-bit fingerprint of the state packed
+   * as the rings pack it (a fifth of its words), or of its words if that packing does not fit it.
+   * The ring's packing is fixed for the whole search and the same in every worker, so the key is a
+   * function of the state alone. It orders parents and violations; two states with one key (about
+   * 2^-64 a pair) could only make that order depend on timing, never lose a state: the store
+   * compares the states themselves.
+   */
+  private keyOf(s: Int32Array, off: number): void {
+    const sc = this.keyScratch;
+    if (this.transfer.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.keyOfPacked(sc.i32, 0);
+    else {
+      fingerprint(s, this.fp, off, this.words);
+      // kept apart from the packed keys' space
+      this.fp[0] = ~this.fp[0] >>> 0;
+    }
+  }
+
+  /** The key of a state given packed as the rings pack it, the words w[at..]. */
+  private keyOfPacked(w: Int32Array, at: number): void {
+    fingerprint(w, this.fp, at, this.transfer.packedWords);
+  }
+
+  /** A new state r (the words of s from off, key k0:k1): its parent, its key, its checks (those in `dirty`), its place in the next level. */
+  private taken(r: number, s: Int32Array, off: number, k0: number, k1: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number, dirty: number): void {
     this.grow(r + 1);
     this.parentOwner[r] = pOwner < 0 ? 255 : pOwner;
     this.parentLocal[r] = pLocal;
@@ -345,7 +381,9 @@ export class PartitionWorker {
     this.nextParentKey[x + 1] = pk1;
     this.nextQueue?.push(s, off);
     const depth = pOwner < 0 ? 0 : this.depth + 1;
-    for (const v of this.ex.check(s, null, off, false)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
+    // an invariant the step cannot have broken held on the parent, or the parent's violation, a level
+    // less deep, is the one kept: either way this state adds nothing for it
+    for (const v of this.ex.check(s, null, off, false, dirty)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
   }
 
   /** A state j known already: if found in this level, keep the parent with the smallest (fingerprint, step). */
@@ -393,15 +431,16 @@ export class PartitionWorker {
         const pk0 = w[at + 1] >>> 0;
         const pk1 = w[at + 2] >>> 0;
         const ch = w[at + 3];
+        const dirty = w[at + 7];
         const rec = at + REC_META;
         this.transitions++;
         if (form === PACKED && this.full && this.full.codec === this.transfer.codec) {
           // packed as the store packs: stored as it came; unpacked only when new (to check it)
           const r = this.full.addPacked(w, rec);
           if (r >= 0) {
+            this.keyOfPacked(w, rec);
             this.full.get(r, this.got);
-            fingerprint(this.got, this.fp, 0, this.words);
-            this.taken(r, this.got, 0, this.fp[0], this.fp[1], from, pLocal, pk0, pk1, ch);
+            this.taken(r, this.got, 0, this.fp[0], this.fp[1], from, pLocal, pk0, pk1, ch, dirty);
           } else this.known(~r, from, pLocal, pk0, pk1, ch);
         } else if (this.hc) {
           // the sender's fingerprint finds it; unpacked only when new
@@ -410,11 +449,11 @@ export class PartitionWorker {
           const r = this.hc.addKey(k0, k1);
           if (r >= 0) {
             this.transfer.read(w, ring.bytes, rec, form, this.got);
-            this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch);
+            this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch, dirty);
           } else this.known(~r, from, pLocal, pk0, pk1, ch);
         } else {
           this.transfer.read(w, ring.bytes, rec, form, this.got);
-          this.admit(this.got, 0, from, pLocal, pk0, pk1, ch);
+          this.admit(this.got, 0, from, pLocal, pk0, pk1, ch, null, dirty);
         }
         h = (h + REC_META + (form === PACKED ? this.transfer.packedWords : this.words)) | 0;
       }
@@ -423,7 +462,7 @@ export class PartitionWorker {
     return done;
   }
 
-  private send(to: number, s: Int32Array, off: number, pLocal: number, pk0: number, pk1: number, ch: number, ended: Uint8Array): void {
+  private send(to: number, s: Int32Array, off: number, pLocal: number, pk0: number, pk1: number, ch: number, dirty: number, ended: Uint8Array): void {
     const ring = this.out[to]!;
     const most = REC_META + this.words;
     let at: number;
@@ -443,6 +482,7 @@ export class PartitionWorker {
     }
     const form = this.transfer.write(s, off, w, at + REC_META);
     w[at + 4] = form;
+    w[at + 7] = dirty;
     if (this.hc) {
       fingerprint(s, this.fp, off, this.words);
       w[at + 5] = this.fp[0];
@@ -483,8 +523,8 @@ export class PartitionWorker {
         const owner = n === 1 ? 0 : this.ownerOf(ex.succ, off);
         if (owner === me) {
           this.transitions++;
-          this.admit(ex.succ, off, me, i, pk0, pk1, k);
-        } else this.send(owner, ex.succ, off, i, pk0, pk1, k, ended);
+          this.admit(ex.succ, off, me, i, pk0, pk1, k, s, -1);
+        } else this.send(owner, ex.succ, off, i, pk0, pk1, k, ex.plan.changed(s, ex.succ, off), ended);
       }
       if ((i & 255) === 255) {
         this.drain(ended);
@@ -496,7 +536,7 @@ export class PartitionWorker {
     }
     // Tell every other worker this level is over, then take in the rest of what they send.
     const marker = new Int32Array(words);
-    for (let to = 0; to < n; to++) if (to !== me) this.send(to, marker, 0, END_OF_LEVEL, 0, 0, 0, ended);
+    for (let to = 0; to < n; to++) if (to !== me) this.send(to, marker, 0, END_OF_LEVEL, 0, 0, 0, -1, ended);
     let spins = 0;
     while (this.drain(ended) < n - 1) if (++spins > 64) Atomics.wait(this.inbox[(me + 1) % n]!.w, RING_TAIL, Atomics.load(this.inbox[(me + 1) % n]!.w, RING_TAIL), 1);
     this.nextLevel();

@@ -398,6 +398,11 @@ export class FullStore implements VisitedSet {
     return this.addPackedAt(this.pack(s, off), this.scratch.i32, 0);
   }
 
+  /** The state the last add() or find() packed, in the present packing (`codec`): its first stride/4 words. */
+  packed(): Int32Array {
+    return this.scratch.i32;
+  }
+
   /**
    * Add a state given already packed in this store's present packing (`codec`, the same object:
    * a widening replaces it), as the words w[at..]: as add(), without unpacking and packing again.
