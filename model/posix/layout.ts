@@ -169,6 +169,8 @@ export interface PosixLayout {
   underflow: number;
   /** kernels by domain id: NET, STO, LOC */
   kernel: KernelLayout[];
+  /** procSlots[p]: the thread slots of process p (slotsOfProc) */
+  procSlots: readonly (readonly number[])[];
   /** first word after the layer */
   end: number;
 }
@@ -177,8 +179,8 @@ export const REGISTER = 100;
 export const REMOVE = 101;
 
 export const procOfSlot = (PL: PosixLayout, t: number) => (t < PL.cfg.threads ? 0 : 1 + t - PL.cfg.threads);
-export const slotsOfProc = (PL: PosixLayout, p: number): number[] =>
-  p === 0 ? Array.from({ length: PL.cfg.threads }, (_, t) => t) : [PL.cfg.threads + p - 1];
+/** The thread slots of process p: P1's threads, or a child's one slot (one array per layout, read only). */
+export const slotsOfProc = (PL: PosixLayout, p: number): readonly number[] => PL.procSlots[p];
 
 /** Descriptor slots of a domain kernel's table: the libc's descriptors plus room for calls in flight. */
 export const domainFds = (c: PosixConfig) => c.descriptors + c.threads + 1;
@@ -271,5 +273,7 @@ export function makePosixLayout(c: PosixConfig, base: number, recovery = false):
     at += K.size;
     kernel.push(K);
   }
-  return { cfg: c, slots, procs, code: slotCode(c.program, c.threads, c.forks), libc, thread, rpc, rec, tick, cut, cutWhy, underflow, kernel, end: at };
+  // checked on every step by the properties: built once, not on every call
+  const procSlots = Array.from({ length: procs }, (_, p) => Object.freeze(p === 0 ? Array.from({ length: c.threads }, (_, t) => t) : [c.threads + p - 1]));
+  return { cfg: c, slots, procs, code: slotCode(c.program, c.threads, c.forks), libc, thread, rpc, rec, tick, cut, cutWhy, underflow, kernel, procSlots, end: at };
 }

@@ -47,7 +47,9 @@ export const REQ_START = 2; // create the next incarnation
 /** Clients: C1 uses the storage domain, C2 the network domain. */
 export const CLIENTS = 2;
 export const domainOfClient = (p: number) => (p === 0 ? STO : NET);
-export const clientsOf = (d: number) => (d === STO ? [0] : [1]);
+const STORAGE_CLIENTS: readonly number[] = Object.freeze([0]);
+const NETWORK_CLIENTS: readonly number[] = Object.freeze([1]);
+export const clientsOf = (d: number): readonly number[] => (d === STO ? STORAGE_CLIENTS : NETWORK_CLIENTS);
 
 /** Operations of a client's program. */
 export const OP_OPEN = 1; // open("/storage/f") or socket()+connect()

@@ -25,6 +25,19 @@ import type { Property } from '../property.ts';
 const DOM = ['network', 'storage', 'primary'];
 const IDLE = storageWorker.stateIndex.get('idle')!;
 const CREATES = new Set([callCode('open'), callCode('socket'), callCode('dup'), callCode('dup2')]);
+const EVERY_DOMAIN = [NET, STO, LOC];
+const SERVICE_DOMAINS = [NET, STO];
+/**
+ * The descriptors a live process is known to hold in one domain, as marks: held[i] === mark. The
+ * invariant runs on every step of every run, so it reuses one array and a new mark per domain judged
+ * instead of building a set each time.
+ */
+let held = new Int32Array(64);
+let mark = 0;
+/** Mark descriptor i held (one outside the table cannot be one of the table's, so it is not kept). */
+function hold(i: number): void {
+  if (i >= 0 && i < held.length) held[i] = mark;
+}
 
 export const noLeak: Property = {
   name: 'no-leak',
@@ -42,7 +55,7 @@ export const noLeak: Property = {
     for (let p = 0; p < PL.procs; p++) {
       const pstate = s[PL.libc[p].pstate];
       if (pstate === 4) {
-        for (const d of [NET, STO, LOC]) {
+        for (const d of EVERY_DOMAIN) {
           if (!domainJudged(sys, s, d)) continue;
           const K = PL.kernel[d];
           const where = `P${p + 1} has exited but the ${DOM[d]} domain`;
@@ -52,7 +65,7 @@ export const noLeak: Property = {
           for (const t of slotsOfProc(PL, p)) if (s[K.efdOpen(t)]) return { clause: 'exited-process-leaves-nothing', message: `${where} still has T${t + 1}'s eventfd` };
         }
         for (const t of slotsOfProc(PL, p))
-          for (const d of [NET, STO]) {
+          for (const d of SERVICE_DOMAINS) {
             if (!domainJudged(sys, s, d)) continue;
             if (s[PL.rpc[t][d].st] !== 0) return { clause: 'exited-process-leaves-nothing', message: `P${p + 1} has exited but T${t + 1}'s request to the ${DOM[d]} domain is still in flight` };
             if (s[PL.rpc[t][d].wpc] !== IDLE) return { clause: 'exited-process-leaves-nothing', message: `P${p + 1} has exited but its ${DOM[d]} worker for T${t + 1} is still running a call` };
@@ -60,24 +73,29 @@ export const noLeak: Property = {
       }
       // After a deferred close the table's counters no longer count users (documented: close-deferred-while-in-use).
       if (pstate !== 2 || tableCorrupt(sys, s)) continue;
-      for (const d of [NET, STO, LOC]) {
+      for (const d of EVERY_DOMAIN) {
         const K = PL.kernel[d];
         if (!s[K.live(p)] || s[K.alias(p)] >= 0 || !domainJudged(sys, s, d)) continue;
-        const held = new Set<number>();
+        if (held.length < K.shape.fds) held = new Int32Array(2 * K.shape.fds);
+        // a new mark for this domain's set (starting again at 1 when it wraps, with every mark cleared)
+        if (++mark > 0x3fffffff) {
+          held.fill(0);
+          mark = 1;
+        }
         const lc = PL.libc[p];
-        for (let fd = 0; fd < PL.cfg.descriptors; fd++) if (s[lc.cnt + fd] > 0 && s[lc.dom + fd] === d && s[lc.dfd + fd] >= 0) held.add(s[lc.dfd + fd]);
+        for (let fd = 0; fd < PL.cfg.descriptors; fd++) if (s[lc.cnt + fd] > 0 && s[lc.dom + fd] === d && s[lc.dfd + fd] >= 0) hold(s[lc.dfd + fd]);
         for (const t of slotsOfProc(PL, p)) {
           const th = PL.thread[t];
           if (!s[th.inCall]) continue;
-          if (s[th.dom] === d && s[th.ndfd] >= 0) held.add(s[th.ndfd]);
-          if (s[th.odom] === d && s[th.odfd] >= 0) held.add(s[th.odfd]);
+          if (s[th.dom] === d && s[th.ndfd] >= 0) hold(s[th.ndfd]);
+          if (s[th.odom] === d && s[th.odfd] >= 0) hold(s[th.odfd]);
           if (d !== LOC) {
             const q = PL.rpc[t][d];
-            if ((s[q.st] === RPC_DONE || s[q.st] === RPC_SERVED) && CREATES.has(s[q.op]) && s[q.err] === 0) held.add(s[q.res]);
+            if ((s[q.st] === RPC_DONE || s[q.st] === RPC_SERVED) && CREATES.has(s[q.op]) && s[q.err] === 0) hold(s[q.res]);
           }
         }
         for (let i = 0; i < K.shape.fds; i++)
-          if (s[K.fd(p, i)] >= 0 && !held.has(i))
+          if (s[K.fd(p, i)] >= 0 && held[i] !== mark)
             return { clause: 'no-orphan-descriptor', message: `the ${DOM[d]} domain holds descriptor ${i} for P${p + 1}, which neither its translation table nor a call in flight refers to` };
       }
     }

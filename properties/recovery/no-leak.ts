@@ -58,12 +58,13 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
 
   if (life === LIFE.destroyed || life === LIFE.absent) {
     // a frame another domain still maps stays allocated to the dead domain id until the last unmap (Xen's rule)
-    const f = I.reservation[slot].find((i) => s[I.frames[i].owner] !== FREE && !frameMapped(s, I, i));
-    if (f !== undefined) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} although nothing maps it`];
-    const g = I.grants[slot].findIndex((e) => s[e.frame] >= 0 && !frameMapped(s, I, s[e.frame]));
-    if (g >= 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its grant reference ${g} (${I.grants[slot][g].role}) is still in use for a frame nothing maps`];
-    const q = I.ports[slot].findIndex((p) => s[p.state] !== PORT_FREE);
-    if (q >= 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its ${I.ports[slot][q].role} port is still allocated`];
+    for (const f of I.reservation[slot])
+      if (s[I.frames[f].owner] !== FREE && !frameMapped(s, I, f)) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} although nothing maps it`];
+    const grants = I.grants[slot];
+    for (let g = 0; g < grants.length; g++)
+      if (s[grants[g].frame] >= 0 && !frameMapped(s, I, s[grants[g].frame])) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its grant reference ${g} (${grants[g].role}) is still in use for a frame nothing maps`];
+    const ports = I.ports[slot];
+    for (let q = 0; q < ports.length; q++) if (s[ports[q].state] !== PORT_FREE) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its ${ports[q].role} port is still allocated`];
     if (s[w.ringLen] > 0) return ['clean-complete', `dom${cur} is ${LIFE_NAMES[life]} but its notify ring still holds ${s[w.ringLen]} record(s)`];
     for (const p of clientsOf(d)) if (s[R.client[p].shadow] >= 0) return ['clean-complete', `C${p + 1}'s shadow process survives the destruction of dom${cur}`];
   }
@@ -72,21 +73,32 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
   // tearing down (its connection actor's domain): what names that one is the frontend's to release,
   // and teardown-complete checks it is released once the frontend lets go
   const handling = s[I.connect[slot - 1].dom];
-  const old = (domid: number) => domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
-  for (const f of I.reservation[slot]) if (old(s[I.frames[f].owner]) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
-  for (const m of maps.keys()) if (s[I.mappings[PRIMARY][m].frame] >= 0 && old(s[I.mappings[PRIMARY][m].granter])) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
-  for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && old(s[I.ports[PRIMARY][q].remote])) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
+  for (const f of I.reservation[slot]) if (oldIncarnation(s[I.frames[f].owner], slot, cur, handling) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
+  for (const m of maps.keys()) if (s[I.mappings[PRIMARY][m].frame] >= 0 && oldIncarnation(s[I.mappings[PRIMARY][m].granter], slot, cur, handling)) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
+  for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && oldIncarnation(s[I.ports[PRIMARY][q].remote], slot, cur, handling)) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
   for (let p = 0; p < sys.cfg.processes; p++) {
     if (!I.registered(slot, p)) continue;
     const e = I.grants[PRIMARY][I.ref.rqTo(slot, p)];
-    if (s[e.frame] >= 0 && old(s[e.grantee])) return ['only-current-incarnation', `the primary's ${e.role} grant still names dom${s[e.grantee]} after the frontend cleaned up`];
+    if (s[e.frame] >= 0 && oldIncarnation(s[e.grantee], slot, cur, handling)) return ['only-current-incarnation', `the primary's ${e.role} grant still names dom${s[e.grantee]} after the frontend cleaned up`];
   }
-  const tagged: [string, number][] = [];
-  for (let i = 0; i < s[w.ringLen]; i++) tagged.push(['notify record', s[w.ringEp + i]]);
-  for (const p of clientsOf(d)) tagged.push([`C${p + 1}'s request entry`, s[R.client[p].entry]], [`C${p + 1}'s ready-queue handle`, s[R.client[p].rq]], [`C${p + 1}'s shadow process`, s[R.client[p].shadow]]);
+  // what is tagged with an incarnation: the notify records, then each client's request entry,
+  // ready-queue handle and shadow process (checked in that order; the first stale one is reported)
   const handlingEp = handling >= 0 ? epochOfDomid(d, handling) : -1;
-  for (const [what, x] of tagged) if (x >= 0 && x !== ep && x !== handlingEp) return ['only-current-incarnation', `${what} of dom${domidAt(d, x)} survives into dom${cur}`];
+  const stale = (x: number) => x >= 0 && x !== ep && x !== handlingEp;
+  const survives = (what: string, x: number): [string, string] => ['only-current-incarnation', `${what} of dom${domidAt(d, x)} survives into dom${cur}`];
+  for (let i = 0; i < s[w.ringLen]; i++) if (stale(s[w.ringEp + i])) return survives('notify record', s[w.ringEp + i]);
+  for (const p of clientsOf(d)) {
+    const c = R.client[p];
+    if (stale(s[c.entry])) return survives(`C${p + 1}'s request entry`, s[c.entry]);
+    if (stale(s[c.rq])) return survives(`C${p + 1}'s ready-queue handle`, s[c.rq]);
+    if (stale(s[c.shadow])) return survives(`C${p + 1}'s shadow process`, s[c.shadow]);
+  }
   return null;
+}
+
+/** A domain id of an old incarnation of the domain in `slot`: neither the current one nor the one its connection is handling. */
+function oldIncarnation(domid: number, slot: number, cur: number, handling: number): boolean {
+  return domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
 }
 
 export const noLeak: Property = {
