@@ -152,6 +152,8 @@ export const confinement: Property = {
     const adversarial = COMPONENTS.map((c) => isAdversary(c));
     // until the adversary's first step both runs are the same run, so the second starts there
     let clean: Int32Array | null = null;
+    // the clean run's previous state, reused for its next (nothing else holds it)
+    let spare: Int32Array | null = null;
     let lastAttack = '';
     // the composed system: the runs went separate ways at a program's step (see the header)
     let parted = false;
@@ -172,8 +174,9 @@ export const confinement: Property = {
         skipped = true;
         for (let i = 0; i < n; i++)
           if (st.choice(clean, choice.actor, brs[i]).event === choice.event) {
-            const next = new Int32Array(clean.length);
+            const next = spare !== null && spare.length === clean.length ? spare : new Int32Array(clean.length);
             st.stepInto(clean, choice.actor, brs[i], next);
+            spare = clean;
             clean = next;
             skipped = false;
             break;
