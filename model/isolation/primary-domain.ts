@@ -69,7 +69,7 @@ export interface PlannedMap {
   perm: number;
 }
 
-const plannedMaps = new WeakMap<IsolationLayout, Map<string, Map<number, PlannedMap>>>();
+const plannedMaps = new WeakMap<IsolationLayout, Map<number, Map<number, PlannedMap>>>();
 
 /**
  * The primary's mappings of a service domain's pages: mapping slot -> the grant it maps and the
@@ -80,7 +80,8 @@ const plannedMaps = new WeakMap<IsolationLayout, Map<string, Map<number, Planned
 export function frontendMaps(I: IsolationLayout, slot: number, processes: number, wakeWritable: boolean): Map<number, PlannedMap> {
   let byArgs = plannedMaps.get(I);
   if (!byArgs) plannedMaps.set(I, (byArgs = new Map()));
-  const key = `${slot}/${processes}/${wakeWritable}`;
+  // a number, not a string: this runs on every step (slots and processes are small)
+  const key = (slot * 1024 + processes) * 2 + (wakeWritable ? 1 : 0);
   let out = byArgs.get(key);
   if (!out) byArgs.set(key, (out = planMaps(I, slot, processes, wakeWritable)));
   return out;
@@ -99,8 +100,14 @@ function planMaps(I: IsolationLayout, slot: number, processes: number, wakeWrita
   return out;
 }
 
-/** The primary's ends of a service domain's channels: its wake port, then its notify port. */
-export const primaryPorts = (I: IsolationLayout, slot: number): number[] => [I.port.primaryWake(slot), I.port.primaryNotify(slot)];
+const primaryPortLists = new WeakMap<IsolationLayout, (readonly number[])[]>();
+
+/** The primary's ends of a service domain's channels: its wake port, then its notify port (one array per layout and slot, read only). */
+export function primaryPorts(I: IsolationLayout, slot: number): readonly number[] {
+  let bySlot = primaryPortLists.get(I);
+  if (!bySlot) primaryPortLists.set(I, (bySlot = []));
+  return (bySlot[slot] ??= Object.freeze([I.port.primaryWake(slot), I.port.primaryNotify(slot)]));
+}
 
 /** The ready-queue grants the primary makes to a service domain: [reference, frame]. */
 function queueGrants(I: IsolationLayout, slot: number, processes: number): [number, number][] {
