@@ -18,7 +18,7 @@ function virtuos(args: string[], env: Record<string, string>) {
 }
 
 describe('the bundle loader', () => {
-  it('names a bundle by every source file: an edit, a new file or a new esbuild gives a new name', () => {
+  it('names a bundle by every source file and tsconfig.json: an edit, a new file or a new esbuild gives a new name', () => {
     const root = mkdtempSync(join(tmpdir(), 'launch-'));
     try {
       mkdirSync(join(root, 'model'));
@@ -40,7 +40,11 @@ describe('the bundle loader', () => {
       const k1 = bundleKey(root, 'scripts/cli/main.ts', '0.28.2');
       expect(k1).not.toBe(k0);
       writeFileSync(join(root, 'model', 'b.ts'), 'export const b = 1;\n');
-      expect(bundleKey(root, 'scripts/cli/main.ts', '0.28.2')).not.toBe(k1);
+      const k2 = bundleKey(root, 'scripts/cli/main.ts', '0.28.2');
+      expect(k2).not.toBe(k1);
+      // esbuild reads tsconfig.json as well
+      writeFileSync(join(root, 'tsconfig.json'), '{}\n');
+      expect(bundleKey(root, 'scripts/cli/main.ts', '0.28.2')).not.toBe(k2);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
