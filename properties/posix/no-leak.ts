@@ -28,15 +28,13 @@ const CREATES = new Set([callCode('open'), callCode('socket'), callCode('dup'), 
 const EVERY_DOMAIN = [NET, STO, LOC];
 const SERVICE_DOMAINS = [NET, STO];
 /**
- * The descriptors a live process is known to hold in one domain, as marks: held[i] === mark. The
- * invariant runs on every step of every run, so it reuses one array and a new mark per domain judged
- * instead of building a set each time.
+ * The descriptors a live process is known to hold in one domain (1: held). The invariant runs on
+ * every step of every run, so it clears one array per domain judged instead of building a set.
  */
-let held = new Int32Array(64);
-let mark = 0;
-/** Mark descriptor i held (one outside the table cannot be one of the table's, so it is not kept). */
+let held = new Uint8Array(64);
+/** Descriptor i is held (one outside the table cannot be one of the table's, so it is not kept). */
 function hold(i: number): void {
-  if (i >= 0 && i < held.length) held[i] = mark;
+  if (i >= 0 && i < held.length) held[i] = 1;
 }
 
 export const noLeak: Property = {
@@ -76,12 +74,8 @@ export const noLeak: Property = {
       for (const d of EVERY_DOMAIN) {
         const K = PL.kernel[d];
         if (!s[K.live(p)] || s[K.alias(p)] >= 0 || !domainJudged(sys, s, d)) continue;
-        if (held.length < K.shape.fds) held = new Int32Array(2 * K.shape.fds);
-        // a new mark for this domain's set (starting again at 1 when it wraps, with every mark cleared)
-        if (++mark > 0x3fffffff) {
-          held.fill(0);
-          mark = 1;
-        }
+        if (held.length < K.shape.fds) held = new Uint8Array(2 * K.shape.fds);
+        held.fill(0);
         const lc = PL.libc[p];
         for (let fd = 0; fd < PL.cfg.descriptors; fd++) if (s[lc.cnt + fd] > 0 && s[lc.dom + fd] === d && s[lc.dfd + fd] >= 0) hold(s[lc.dfd + fd]);
         for (const t of slotsOfProc(PL, p)) {
@@ -95,7 +89,7 @@ export const noLeak: Property = {
           }
         }
         for (let i = 0; i < K.shape.fds; i++)
-          if (s[K.fd(p, i)] >= 0 && held[i] !== mark)
+          if (s[K.fd(p, i)] >= 0 && held[i] === 0)
             return { clause: 'no-orphan-descriptor', message: `the ${DOM[d]} domain holds descriptor ${i} for P${p + 1}, which neither its translation table nor a call in flight refers to` };
       }
     }

@@ -73,13 +73,14 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
   // tearing down (its connection actor's domain): what names that one is the frontend's to release,
   // and teardown-complete checks it is released once the frontend lets go
   const handling = s[I.connect[slot - 1].dom];
-  for (const f of I.reservation[slot]) if (oldIncarnation(s[I.frames[f].owner], slot, cur, handling) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
-  for (const m of maps.keys()) if (s[I.mappings[PRIMARY][m].frame] >= 0 && oldIncarnation(s[I.mappings[PRIMARY][m].granter], slot, cur, handling)) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
-  for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && oldIncarnation(s[I.ports[PRIMARY][q].remote], slot, cur, handling)) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
+  const old = (domid: number) => domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
+  for (const f of I.reservation[slot]) if (old(s[I.frames[f].owner]) && !frameMapped(s, I, f)) return ['only-current-incarnation', `frame '${I.frames[f].name}' is still allocated to dom${s[I.frames[f].owner]} while dom${cur} is the ${name} domain`];
+  for (const m of maps.keys()) if (s[I.mappings[PRIMARY][m].frame] >= 0 && old(s[I.mappings[PRIMARY][m].granter])) return ['only-current-incarnation', `the primary still maps ${I.mappings[PRIMARY][m].role} of dom${s[I.mappings[PRIMARY][m].granter]} while dom${cur} is the ${name} domain`];
+  for (const q of primaryPorts(I, slot)) if (s[I.ports[PRIMARY][q].state] !== PORT_FREE && old(s[I.ports[PRIMARY][q].remote])) return ['only-current-incarnation', `the primary's ${I.ports[PRIMARY][q].role} port still names dom${s[I.ports[PRIMARY][q].remote]} while dom${cur} is the ${name} domain`];
   for (let p = 0; p < sys.cfg.processes; p++) {
     if (!I.registered(slot, p)) continue;
     const e = I.grants[PRIMARY][I.ref.rqTo(slot, p)];
-    if (s[e.frame] >= 0 && oldIncarnation(s[e.grantee], slot, cur, handling)) return ['only-current-incarnation', `the primary's ${e.role} grant still names dom${s[e.grantee]} after the frontend cleaned up`];
+    if (s[e.frame] >= 0 && old(s[e.grantee])) return ['only-current-incarnation', `the primary's ${e.role} grant still names dom${s[e.grantee]} after the frontend cleaned up`];
   }
   // what is tagged with an incarnation: the notify records, then each client's request entry,
   // ready-queue handle and shadow process (checked in that order; the first stale one is reported)
@@ -94,11 +95,6 @@ function leakOf(sys: System, s: Int32Array, d: number): [string, string] | null 
     if (stale(s[c.shadow])) return survives(`C${p + 1}'s shadow process`, s[c.shadow]);
   }
   return null;
-}
-
-/** A domain id of an old incarnation of the domain in `slot`: neither the current one nor the one its connection is handling. */
-function oldIncarnation(domid: number, slot: number, cur: number, handling: number): boolean {
-  return domid >= 0 && slotOfDomid(domid) === slot && domid !== cur && domid !== handling;
 }
 
 export const noLeak: Property = {

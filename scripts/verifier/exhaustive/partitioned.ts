@@ -386,7 +386,7 @@ export class PartitionWorker {
     for (const v of this.ex.check(s, null, off, false, dirty)) this.violations.push({ ...v, depth, key0: k0, key1: k1, owner: this.init.k, local: r });
   }
 
-  /** A state j known already: if found in this level, keep the parent with the smallest (fingerprint, step). */
+  /** A state j known already: if found in this level, keep the parent with the smallest (key, step). */
   private known(j: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number): void {
     if (pOwner < 0 || j < this.levelLo) return;
     const x = 2 * (j - this.levelLo);

@@ -13,9 +13,10 @@ import { partitionMemory, type PartitionCommand, type PartitionRunner } from '..
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
 /**
- * Worker threads a closed pool left idle, for the next pool of this process: starting one (a thread,
- * tsx, the model's modules) costs about 0.6 s of CPU, and a process that runs several searches (the
- * tests, a library user) would pay it for every pool. They are unref'd, so they never keep the process
+ * Worker threads a closed pool left idle, for the next pool of this process: starting one (a thread
+ * and the model's modules: scripts/launch.mjs) costs CPU, about 0.6 s of it when the modules come
+ * through tsx, and a process that runs several searches (the tests, a library user) would pay it for
+ * every pool. They are unref'd, so they never keep the process
  * alive, and told to drop what their last search built. A worker that was busy or failed is
  * terminated instead.
  */
