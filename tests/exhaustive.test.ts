@@ -17,7 +17,7 @@ import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { CombinationError, exhaustive, MEMORY_CHECK, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
-import { StateCodec } from '../scripts/verifier/exhaustive/store.ts';
+import { FullStore, hashWords, StateCodec } from '../scripts/verifier/exhaustive/store.ts';
 
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
 /** The dispatch model's seeded bugs: the layers have their own test files. */
@@ -190,6 +190,62 @@ describe('exhaustive search', () => {
 });
 
 describe('state store', () => {
+  test('adding prepared batches numbers states exactly as adding them one by one, across widenings', () => {
+    for (const cfg of [anchorConfig(2, 2), DEFAULT_CONFIG]) {
+      const sys = makeSystem(cfg);
+      const st = fastStepper(sys);
+      const w = sys.L.size;
+      const acts = new Int32Array(st.maxEnabled);
+      const brs: Branch[] = new Array(st.maxEnabled);
+      // breadth-first-like batches: each state's successors, in a buffer with gaps between them
+      const one = new FullStore(sys.init);
+      const batched = new FullStore(sys.init);
+      one.add(sys.init);
+      batched.add(sys.init);
+      const frontier: Int32Array[] = [sys.init];
+      const buf = new Int32Array(4 * st.maxEnabled * w);
+      const offs = new Int32Array(4 * st.maxEnabled);
+      let widenedBetween = 0;
+      for (let round = 0; round < 60 && frontier.length; round++) {
+        let count = 0;
+        for (let g = 0; g < 4 && frontier.length; g++) {
+          const s = frontier.shift()!;
+          const n = st.enabledInto(s, acts, brs);
+          for (let k = 0; k < n; k++) {
+            const at = (g * st.maxEnabled + k) * w;
+            st.stepInto(s, acts[k], brs[k], buf.subarray(at, at + w));
+            offs[count++] = at;
+          }
+        }
+        batched.prepare(buf, offs, count);
+        for (let k = 0; k < count; k++) {
+          // now and then a state outside the batch widens the packing between prepare and addPrepared
+          if (k === 1 && round % 7 === 3) {
+            const odd = sys.init.slice();
+            odd[round % w] = 100_000 + round;
+            const before = batched.repacks;
+            expect(batched.add(odd)).toBe(one.add(odd));
+            if (batched.repacks > before) widenedBetween++;
+          }
+          const r = batched.addPrepared(k, buf, offs[k]);
+          expect(r).toBe(one.add(buf, offs[k]));
+          if (r >= 0) frontier.push(buf.slice(offs[k], offs[k] + w));
+        }
+      }
+      expect(batched.size).toBe(one.size);
+      expect(batched.repacks).toBeGreaterThan(0);
+      expect(widenedBetween).toBeGreaterThan(0);
+      const a = new Int32Array(w);
+      const b = new Int32Array(w);
+      for (let i = 0; i < one.size; i++) {
+        one.get(i, a);
+        batched.get(i, b);
+        expect(b).toEqual(a);
+        expect(batched.find(a)).toBe(i);
+      }
+    }
+  });
+
   test('the generated packing packs and unpacks exactly as the loops over the field lists do, across widenings', () => {
     for (const cfg of [anchorConfig(2, 2), DEFAULT_CONFIG]) {
       const sys = makeSystem(cfg);
@@ -218,6 +274,10 @@ describe('state store', () => {
           seen.push(s);
           const fits = codec.encode(s, a.b, a.i16, a.i32);
           expect(codec.encodeLoop(s, r.b, r.i16, r.i32)).toBe(fits);
+          // packing with the hash: the same verdict, and the hash of the packed words
+          const h = codec.encodeHash(s, a.i32);
+          expect(h >= 0).toBe(fits);
+          if (fits) expect(h).toBe(hashWords(a.i32, 0, codec.stride >>> 2));
           if (!fits) {
             widened++;
             codec.widenFor(s);

@@ -66,7 +66,17 @@ export class StateCodec {
 
   /** Encode s into out (stride bytes; i16 and i32 are views of the same buffer). False: s does not fit, call widenFor(s). */
   encode(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
-    return this.encodeFn(s, out, i16, i32, off);
+    return this.encodeFn(s, i32, off) >= 0;
+  }
+
+  /** As encode() into i32 (stride/4 words), returning the packed words' hash (`hashWords`), or -1 if s does not fit. */
+  encodeHash(s: Int32Array, i32: Int32Array, off = 0): number {
+    return this.encodeFn(s, i32, off);
+  }
+
+  /** Are the packed states a[at..] and b[bt..] (stride/4 words each) equal? */
+  equal(a: Int32Array, at: number, b: Int32Array, bt: number): boolean {
+    return this.equalFn(a, at, b, bt);
   }
 
   /**
@@ -74,18 +84,40 @@ export class StateCodec {
    * field offsets folded in): no index arrays are read per state. Generated again on every relayout;
    * `encodeLoop`/`decodeLoop` are the same packing written as loops, and a test checks both agree.
    */
-  private encodeFn: (s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off: number) => boolean = () => false;
+  private encodeFn: (s: Int32Array, i32: Int32Array, off: number) => number = () => -1;
+  private equalFn: (a: Int32Array, at: number, b: Int32Array, bt: number) => boolean = () => false;
   private decodeFn: (b: Uint8Array, off: number, out: Int32Array) => void = () => {};
 
   private generate(): void {
-    const e: string[] = [];
-    for (const i of this.cz) e.push(`if (s[off + ${i}] !== ${this.base[i]}) return false;`);
-    this.c4.forEach((i, j) => e.push(`i32[${j}] = s[off + ${i}];`));
-    const h = this.o2 >> 1;
-    this.c2.forEach((i, j) => e.push(`v = s[off + ${i}]; if (v < -32768 || v > 32767) return false; i16[${h + j}] = v;`));
-    this.c1.forEach((i, j) => e.push(`v = s[off + ${i}] + 1; if (v < 0 || v > 255) return false; out[${this.o1 + j}] = v;`));
-    for (let j = this.o1 + this.c1.length; j < this.stride; j++) e.push(`out[${j}] = 0;`);
-    this.encodeFn = new Function('s', 'out', 'i16', 'i32', 'off', `let v = 0;\n${e.join('\n')}\nreturn true;`) as typeof this.encodeFn;
+    // Each packed word is put together from its fields in a register and stored whole, then hashed
+    // (storing bytes and reading them back as a word would stall the processor on every word).
+    // Whether s fits is gathered without branches: `bad` collects the bits by which a constant word
+    // differs from its value and the bits a field's value has outside its width.
+    const e: string[] = ['let bad = 0;'];
+    for (const i of this.cz) e.push(this.base[i] === 0 ? `bad |= s[off + ${i}];` : `bad |= s[off + ${i}] ^ ${this.base[i]};`);
+    const parts: string[][] = Array.from({ length: this.stride >>> 2 }, () => []);
+    this.c4.forEach((i, j) => parts[j].push(`s[off + ${i}]`));
+    this.c2.forEach((i, j) => {
+      const o = this.o2 + 2 * j;
+      e.push(`const v${i} = s[off + ${i}]; bad |= (v${i} + 32768) & ~0xffff;`);
+      parts[o >>> 2].push(`((v${i} & 0xffff) << ${8 * (o & 3)})`);
+    });
+    this.c1.forEach((i, j) => {
+      const o = this.o1 + j;
+      e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} & ~0xff;`);
+      parts[o >>> 2].push(`(v${i} << ${8 * (o & 3)})`);
+    });
+    e.push('if (bad !== 0) return -1;');
+    const words = parts.length;
+    e.push(`let a = ${HASH_A ^ words}, b = ${HASH_B}, x = 0;`);
+    parts.forEach((p, q) => {
+      e.push(`x = ${p.length ? p.join(' | ') : '0'}; i32[${q}] = x;`);
+      e.push(q % 2 === 0 ? 'a = Math.imul(a ^ x, 0x01000193); a ^= a >>> 15;' : 'b = Math.imul(b ^ x, 0x01000193); b ^= b >>> 15;');
+    });
+    e.push('return mixHash(a, b);');
+    this.encodeFn = new Function('mixHash', `return (s, i32, off) => {\n${e.join('\n')}\n};`)(mixHash) as typeof this.encodeFn;
+    const eq = parts.map((_, q) => `a[at + ${q}] === b[bt + ${q}]`);
+    this.equalFn = new Function('a', 'at', 'b', 'bt', `return ${eq.join(' && ')};`) as typeof this.equalFn;
     const d: string[] = ['out.set(base);'];
     this.c4.forEach((i, j) => d.push(`out[${i}] = b[off + ${4 * j}] | (b[off + ${4 * j + 1}] << 8) | (b[off + ${4 * j + 2}] << 16) | (b[off + ${4 * j + 3}] << 24);`));
     this.c2.forEach((i, j) => d.push(`out[${i}] = ((b[off + ${this.o2 + 2 * j}] | (b[off + ${this.o2 + 2 * j + 1}] << 8)) << 16) >> 16;`));
@@ -194,14 +226,37 @@ export class Scratch {
   }
 }
 
-/** A 32-bit hash of the first `words` 32-bit words of an encoded state. */
+const HASH_A = 0x811c9dc5 | 0;
+const HASH_B = 0x3c6ef372 | 0;
+
+/** The end of `hashWords`: both lanes mixed (murmur3's finaliser), 31 bits (-1 is left for "does not fit"). */
+function mixHash(a: number, b: number): number {
+  let h = a ^ Math.imul(b, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x7fffffff;
+}
+
+/**
+ * A 31-bit hash of the first `words` 32-bit words of an encoded state: even and odd words in two
+ * lanes, so that the processor computes them side by side. `StateCodec.encodeHash` computes the same
+ * while packing.
+ */
 export function hashWords(w: Int32Array, at: number, words: number): number {
-  let h = 0x811c9dc5 ^ words;
-  for (let i = 0; i < words; i++) {
-    h = Math.imul(h ^ w[at + i], 0x01000193);
-    h ^= h >>> 15;
+  let a = HASH_A ^ words;
+  let b = HASH_B;
+  let i = 0;
+  for (; i + 1 < words; i += 2) {
+    a = Math.imul(a ^ w[at + i], 0x01000193);
+    a ^= a >>> 15;
+    b = Math.imul(b ^ w[at + i + 1], 0x01000193);
+    b ^= b >>> 15;
   }
-  return Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
+  if (i < words) {
+    a = Math.imul(a ^ w[at + i], 0x01000193);
+    a ^= a >>> 15;
+  }
+  return mixHash(a, b);
 }
 
 /**
@@ -369,8 +424,9 @@ export class FullStore implements VisitedSet {
   /** Pack s into the scratch buffer (widening first if needed); returns its hash. */
   private pack(s: Int32Array, off: number): number {
     const sc = this.scratch;
-    while (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.widen(s, off);
-    return hashWords(sc.i32, 0, this.codec.stride >>> 2) | 0;
+    let h: number;
+    while ((h = this.codec.encodeHash(s, sc.i32, off)) < 0) this.widen(s, off);
+    return h;
   }
 
   /** The table slot of the packed state src[from..] with hash h: it holds the state's number + 1, or 0 if absent. */
@@ -384,11 +440,7 @@ export class FullStore implements VisitedSet {
       if (v === 0) return j;
       if (table[2 * j + 1] === h) {
         const i = v - 1;
-        const pw = this.pageWords[i >>> PAGE_BITS];
-        const at = (i & (PAGE - 1)) * words;
-        let k = 0;
-        while (k < words && pw[at + k] === src[from + k]) k++;
-        if (k === words) return j;
+        if (this.codec.equal(this.pageWords[i >>> PAGE_BITS], (i & (PAGE - 1)) * words, src, from)) return j;
       }
       j = (j + 1) & mask;
     }
@@ -396,6 +448,62 @@ export class FullStore implements VisitedSet {
 
   add(s: Int32Array, off = 0): number {
     return this.addPackedAt(this.pack(s, off), this.scratch.i32, 0);
+  }
+
+  private batch: Scratch[] = [];
+  private batchHash = new Int32Array(64);
+  /** the packing the batch was packed in (a widening replaces `codec`) */
+  private batchCodec: StateCodec | null = null;
+  /** loads that only bring lines into the cache end here, so that the compiler keeps them */
+  sink = 0;
+
+  /**
+   * Pack the `count` states s[offs[k] ..] and bring their table slots, and the stored states those
+   * slots point to, into the cache; `addPrepared(k, ...)` then adds them one by one, in order, as
+   * add() would. The loads of one pass do not depend on each other, so the processor waits for
+   * their cache misses together instead of one after another: most of an add is such a wait, since
+   * the table and the pages are far larger than the cache.
+   */
+  prepare(s: Int32Array, offs: Int32Array, count: number): void {
+    while (this.batch.length < count) this.batch.push(new Scratch(this.codec.words * 4));
+    if (this.batchHash.length < count) this.batchHash = new Int32Array(count * 2);
+    const batch = this.batch;
+    const hs = this.batchHash;
+    let codec = this.codec;
+    for (let k = 0; k < count; k++) {
+      const h = codec.encodeHash(s, batch[k].i32, offs[k]);
+      if (h < 0) {
+        // widen, then pack them all again in the new packing
+        this.widen(s, offs[k]);
+        codec = this.codec;
+        k = -1;
+        continue;
+      }
+      hs[k] = h;
+    }
+    this.batchCodec = codec;
+    const pw = codec.stride >>> 2;
+    const table = this.table;
+    const mask = this.mask;
+    let t = 0;
+    for (let k = 0; k < count; k++) t ^= table[2 * (hs[k] & mask) + 1];
+    for (let k = 0; k < count; k++) {
+      const j = hs[k] & mask;
+      const v = table[2 * j];
+      if (v !== 0 && table[2 * j + 1] === hs[k]) {
+        const i = v - 1;
+        const at = (i & (PAGE - 1)) * pw;
+        const page = this.pageWords[i >>> PAGE_BITS];
+        t ^= page[at] ^ page[at + pw - 1];
+      }
+    }
+    this.sink ^= t;
+  }
+
+  /** Add the k-th state of the last prepare(), which is s[off ..], as add() would. */
+  addPrepared(k: number, s: Int32Array, off: number): number {
+    if (this.codec !== this.batchCodec) return this.add(s, off);
+    return this.addPackedAt(this.batchHash[k], this.batch[k].i32, 0);
   }
 
   /** The state the last add() or find() packed, in the present packing (`codec`): its first stride/4 words. */
