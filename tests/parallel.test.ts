@@ -11,8 +11,9 @@ import { afterAll, describe, expect, test, vi } from 'vitest';
 import { anchorConfig } from '../model/kit/config.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { main } from '../scripts/cli/main.ts';
-import { exhaustive, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
-import { chunkRunner, partitionRunner, spareWorkers } from '../scripts/verifier/workers/pool.ts';
+import { exhaustive, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { chunkRunner, partitionRunner, sharedRunner, spareWorkers } from '../scripts/verifier/workers/pool.ts';
+import { sharable, sharedExhaustive } from '../scripts/verifier/exhaustive/shared.ts';
 import { spawnSync } from 'node:child_process';
 import { partitionable, partitionedExhaustive, partitionMemory, PartitionWorker, type LevelReport } from '../scripts/verifier/exhaustive/partitioned.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
@@ -35,6 +36,67 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
     log.mockRestore();
     error.mockRestore();
   }
+}
+
+/**
+ * The anchor sizes up to 2x2 the searches on worker threads are held to one thread's result on. 2x2
+ * with 2 workers is 5.9M states (`npm run bench` compares it): here 2x2 with 1 worker and symmetry,
+ * 39,879 states.
+ */
+const ANCHOR_SIZES: [Config, Partial<ExhaustiveOptions>][] = [
+  [anchorConfig(1, 1), {}],
+  [anchorConfig(1, 2), {}],
+  [anchorConfig(2, 1), {}],
+  [anchorConfig(2, 2, 2, 1), { symmetry: ['threads', 'kernels', 'workers', 'entries'] }],
+];
+
+/** The correct model and each seeded dispatch bug (but woken-unchecked) in a configuration that shows it. */
+const SHOWING: [string, Config][] = [
+  ['correct', anchorConfig(2, 1, 2, 1, 1, null)],
+  ['nostamp', anchorConfig(1, 2, 2, 2, 1, 'nostamp')],
+  ['lostwake', anchorConfig(2, 1, 2, 1, 1, 'lostwake')],
+  ['waiters-early', anchorConfig(2, 1, 2, 1, 1, 'waiters-early')],
+  ['free-early', anchorConfig(2, 1, 2, 1, 1, 'free-early')],
+];
+
+/** What a search found, with its depth, terminal states and completeness. */
+const pick = (s: ExhaustiveSummary) => [s.states, s.transitions, s.depth, s.terminalStates, s.complete, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
+
+/** What a search found: counts and each property's verdict and counterexample length. */
+const verdicts = (s: ExhaustiveSummary) => [s.states, s.transitions, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
+
+/** A search on worker threads under a depth bound, a state limit and a memory limit, against one thread's (outputs under `tag`). */
+async function limitsHold(search: (opts: ExhaustiveOptions, n: number) => Promise<ExhaustiveSummary>, tag: string): Promise<void> {
+  const cfg = anchorConfig(2, 1);
+  const one = await exhaustive(searchOptions(cfg, 'correct', `${tag}1`, { maxDepth: 30 }));
+  const two = await search(searchOptions(cfg, 'correct', `${tag}2`, { maxDepth: 30 }), 2);
+  expect(pick(two)).toEqual(pick(one));
+  expect(two.limit).toBe('max-depth');
+  const lim = await search(searchOptions(cfg, 'correct', `${tag}3`, { maxStates: 5000 }), 2);
+  expect(lim.limit).toBe('max-states');
+  expect(lim.states).toBeGreaterThanOrEqual(5000);
+  expect(lim.statement).toMatch(/NOT a proof/);
+  const upTo = await exhaustive(searchOptions(cfg, 'correct', `${tag}4`, { maxDepth: lim.fullDepth + 1 }));
+  expect(lim.states).toBe(upTo.states);
+  // a memory limit, too, is judged at a level's end, on the workers' table sizes
+  const mem = await search(searchOptions(cfg, 'correct', `${tag}5`, { maxBytes: 24 * 2 ** 20 }), 2);
+  expect([mem.limit, mem.complete]).toEqual(['max-memory', false]);
+  expect(mem.statement).toMatch(/the memory limit \(24 MB of tables, --max-memory; the tables, [0-9.]+ MB, and their next growth would pass it\) was hit/);
+  const upToMem = await exhaustive(searchOptions(cfg, 'correct', `${tag}6`, { maxDepth: mem.fullDepth + 1 }));
+  expect(mem.states).toBe(upToMem.states);
+}
+
+/** A seeded bug found by a search on 1, 2 and 3 worker threads: one thread's verdicts, one trace, and it replays (outputs under `tag`). */
+async function sameCounterexample(search: (opts: ExhaustiveOptions, n: number) => Promise<ExhaustiveSummary>, tag: string): Promise<void> {
+  const cfg = anchorConfig(2, 1, 2, 1, 1, 'lostwake');
+  const one = await exhaustive(searchOptions(cfg, 'lostwake', `${tag}0`));
+  const runs = [];
+  for (const n of [1, 2, 3]) runs.push(await search(searchOptions(cfg, 'lostwake', `${tag}${n}`), n));
+  for (const r of runs) expect(pick(r)).toEqual(pick(one));
+  const traces = runs.map((r) => readFileSync(r.results.find((x) => x.trace)!.trace!, 'utf8'));
+  expect(traces[1]).toBe(traces[0]);
+  expect(traces[2]).toBe(traces[0]);
+  expect(replay(loadTrace(runs[1].results.find((x) => x.trace)!.trace!)).outcome).toBe('reproduced');
 }
 
 /** An exhaustive search of a configuration's state properties, full store, terminal liveness, traces under `out`. */
@@ -135,19 +197,9 @@ describe('partitioned store', () => {
   const o = searchOptions;
   const parted = (opts: ExhaustiveOptions, n: number) =>
     partitionedExhaustive(opts, () => partitionRunner({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por }, opts.store === 'full' ? 'full' : 'hashcompact', n));
-  const pick = (s: Awaited<ReturnType<typeof exhaustive>>) => [s.states, s.transitions, s.depth, s.terminalStates, s.complete, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
 
   test('on every anchor size up to 2x2 two workers owning half the states each find what one thread finds', async () => {
-    const sizes: [Config, Partial<ExhaustiveOptions>][] = [
-      [anchorConfig(1, 1), {}],
-      [anchorConfig(1, 2), {}],
-      [anchorConfig(1, 2), { store: 'hashcompact' }],
-      [anchorConfig(2, 1), {}],
-      // 2x2 with 2 workers is 5.9M states (about 20 s a search; `npm run bench` compares it): here
-      // 2x2 with 1 worker and symmetry, 39,879 states
-      [anchorConfig(2, 2, 2, 1), { symmetry: ['threads', 'kernels', 'workers', 'entries'] }],
-    ];
-    for (const [cfg, extra] of sizes) {
+    for (const [cfg, extra] of [...ANCHOR_SIZES, [anchorConfig(1, 2), { store: 'hashcompact' }] as const]) {
       const one = await exhaustive(o(cfg, 'correct', 'p1', extra));
       const two = await parted(o(cfg, 'correct', 'p2', extra), 2);
       expect(pick(two)).toEqual(pick(one));
@@ -158,15 +210,7 @@ describe('partitioned store', () => {
   test('every seeded dispatch bug: the verdicts and counterexample lengths of checking every invariant on every state in one thread', async () => {
     // A worker checks a new state only for the invariants its step may have broken: worked out from
     // the parent where it has it, sent along with the state where the parent is another worker's.
-    const showing: [string, Config][] = [
-      ['correct', anchorConfig(2, 1, 2, 1, 1, null)],
-      ['nostamp', anchorConfig(1, 2, 2, 2, 1, 'nostamp')],
-      ['lostwake', anchorConfig(2, 1, 2, 1, 1, 'lostwake')],
-      ['waiters-early', anchorConfig(2, 1, 2, 1, 1, 'waiters-early')],
-      ['free-early', anchorConfig(2, 1, 2, 1, 1, 'free-early')],
-    ];
-    const verdicts = (s: Awaited<ReturnType<typeof exhaustive>>) => [s.states, s.transitions, s.results.map((r) => [r.property, r.status, r.clause, r.traceSteps])];
-    for (const [v, cfg] of showing) {
+    for (const [v, cfg] of SHOWING) {
       const full = await exhaustive(o(cfg, v, `fc-${v}`, { fullChecks: true }));
       const two = await parted(o(cfg, v, `pc-${v}`), 2);
       expect(verdicts(two), v).toEqual(verdicts(full));
@@ -204,39 +248,9 @@ describe('partitioned store', () => {
     expect(last.bytes).toBeLessThan(2 * w.stats().bytes);
   });
 
-  test('a seeded bug: the same shortest counterexample for any number of workers, as long as one thread\'s, and it replays', async () => {
-    const cfg = anchorConfig(2, 1, 2, 1, 1, 'lostwake');
-    const one = await exhaustive(o(cfg, 'lostwake', 'q0'));
-    const runs = [];
-    for (const n of [1, 2, 3]) runs.push(await parted(o(cfg, 'lostwake', `q${n}`), n));
-    for (const r of runs) expect(pick(r)).toEqual(pick(one));
-    const traces = runs.map((r) => readFileSync(r.results.find((x) => x.trace)!.trace!, 'utf8'));
-    expect(traces[1]).toBe(traces[0]);
-    expect(traces[2]).toBe(traces[0]);
-    const file = runs[1].results.find((x) => x.trace)!.trace!;
-    const rep = replay(loadTrace(file));
-    expect(rep.outcome).toBe('reproduced');
-  }, 30_000);
+  test('a seeded bug: the same shortest counterexample for any number of workers, as long as one thread\'s, and it replays', () => sameCounterexample(parted, 'q'), 30_000);
 
-  test('a depth bound covers the same states; a state limit stops at the end of a level and says it is no proof', async () => {
-    const cfg = anchorConfig(2, 1);
-    const one = await exhaustive(o(cfg, 'correct', 'd1', { maxDepth: 30 }));
-    const two = await parted(o(cfg, 'correct', 'd2', { maxDepth: 30 }), 2);
-    expect(pick(two)).toEqual(pick(one));
-    expect(two.limit).toBe('max-depth');
-    const lim = await parted(o(cfg, 'correct', 'd3', { maxStates: 5000 }), 2);
-    expect(lim.limit).toBe('max-states');
-    expect(lim.states).toBeGreaterThanOrEqual(5000);
-    expect(lim.statement).toMatch(/NOT a proof/);
-    const upTo = await exhaustive(o(cfg, 'correct', 'd4', { maxDepth: lim.fullDepth + 1 }));
-    expect(lim.states).toBe(upTo.states);
-    // a memory limit, too, is judged at a level's end, on the workers' table sizes
-    const mem = await parted(o(cfg, 'correct', 'd5', { maxBytes: 24 * 2 ** 20 }), 2);
-    expect([mem.limit, mem.complete]).toEqual(['max-memory', false]);
-    expect(mem.statement).toMatch(/the memory limit \(24 MB of tables, --max-memory; the tables, [0-9.]+ MB, and their next growth would pass it\) was hit/);
-    const upToMem = await exhaustive(o(cfg, 'correct', 'd6', { maxDepth: mem.fullDepth + 1 }));
-    expect(mem.states).toBe(upToMem.states);
-  }, 30_000);
+  test('a depth bound covers the same states; a state or memory limit stops at the end of a level and says it is no proof', () => limitsHold(parted, 'd'), 30_000);
 
   test('a symmetry the workers find not to hold is refused as bad usage, and no worker is left running', async () => {
     const cfg = anchorConfig(4, 1);
@@ -251,7 +265,7 @@ describe('partitioned store', () => {
   test('the command line partitions when the search allows it and says which way it runs', async () => {
     expect(partitionable({ store: 'full', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(true);
     expect(partitionable({ store: 'full', por: false, liveness: 'cycles', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(false);
-    const p = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--liveness', 'terminal', '--out', join(dir, 'c1'));
+    const p = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--liveness', 'terminal', '--store', 'hashcompact', '--out', join(dir, 'c1'));
     expect(p.code).toBe(0);
     expect(p.out[0]).toMatch(/2 worker threads \(partitioned store\)/);
     const c = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--out', join(dir, 'c2'));
@@ -259,6 +273,72 @@ describe('partitioned store', () => {
     expect(c.out[0]).toMatch(/2 worker threads \(expanding chunks/);
     const states = (r: { out: string[] }) => r.out.find((l) => l.startsWith('states: '))!.split(',')[0];
     expect(states(p)).toBe(states(c));
+  }, 30_000);
+});
+
+describe('shared store', () => {
+  const o = searchOptions;
+  const spec = (opts: ExhaustiveOptions) => ({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por });
+  const together = (opts: ExhaustiveOptions, n: number) => sharedExhaustive(opts, (widen) => sharedRunner(spec(opts), n, widen, opts.maxBytes));
+  const parted = (opts: ExhaustiveOptions, n: number) => partitionedExhaustive(opts, () => partitionRunner(spec(opts), 'full', n));
+
+  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds', async () => {
+    for (const [cfg, extra] of ANCHOR_SIZES) {
+      const one = await exhaustive(o(cfg, 'correct', 's1', extra));
+      const two = await together(o(cfg, 'correct', 's2', extra), 2);
+      expect(pick(two)).toEqual(pick(one));
+      expect(two.statement).toMatch(/^PROVED: /);
+    }
+  }, 60_000);
+
+  test('every seeded dispatch bug: the verdicts of checking every invariant on every state in one thread, and the partitioned search\'s very traces', async () => {
+    const traces = (s: Awaited<ReturnType<typeof exhaustive>>) => s.results.map((r) => (r.trace ? readFileSync(r.trace, 'utf8') : null));
+    for (const [v, cfg] of SHOWING) {
+      const full = await exhaustive(o(cfg, v, `sf-${v}`, { fullChecks: true }));
+      const two = await together(o(cfg, v, `ss-${v}`), 2);
+      const part = await parted(o(cfg, v, `sp-${v}`), 2);
+      expect(verdicts(two), v).toEqual(verdicts(full));
+      expect(traces(two), v).toEqual(traces(part));
+      if (v !== 'correct') expect(traces(two).filter(Boolean).length, v).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
+  test('a seeded bug: the same shortest counterexample for any number of workers, as long as one thread\'s, and it replays', () => sameCounterexample(together, 't'), 30_000);
+
+  test('a packing the sample walk did not settle: the search starts again with it widened, with the same result and traces', async () => {
+    const cfg = anchorConfig(2, 1, 2, 1, 1, 'lostwake');
+    const opts = o(cfg, 'lostwake', 'sw');
+    let starts = 0;
+    const widened: number[] = [];
+    const two = await sharedExhaustive(opts, (widen) => {
+      starts++;
+      widened.push(widen.length);
+      return sharedRunner(spec(opts), 2, widen, undefined, 0);
+    });
+    expect(starts).toBeGreaterThan(1);
+    expect(widened[0]).toBe(0);
+    expect(widened[widened.length - 1]).toBeGreaterThan(0);
+    const one = await exhaustive(o(cfg, 'lostwake', 'sw1'));
+    expect(pick(two)).toEqual(pick(one));
+    // keys come from the sample walk's packing, not from the widened one, so the counterexample is
+    // the one the partitioned search picks with the same walk
+    const part = await partitionedExhaustive(o(cfg, 'lostwake', 'sw2'), () => partitionRunner(spec(opts), 'full', 2, 0));
+    expect(readFileSync(two.results.find((x) => x.trace)!.trace!, 'utf8')).toBe(readFileSync(part.results.find((x) => x.trace)!.trace!, 'utf8'));
+  }, 60_000);
+
+  test('a depth bound covers the same states; a state or memory limit stops at the end of a level and says it is no proof', () => limitsHold(together, 'e'), 30_000);
+
+  test('the command line shares the store when the search allows it and says so', async () => {
+    expect(sharable({ store: 'full', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(true);
+    expect(sharable({ store: 'hashcompact', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(false);
+    const p = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--liveness', 'terminal', '--out', join(dir, 'x1'));
+    expect(p.code).toBe(0);
+    expect(p.out[0]).toMatch(/2 worker threads \(one shared store\)/);
+    const j = await cli('verify', '--exhaustive', '--anchor', '1x2', '--workers', '2', '--liveness', 'terminal', '--json', '--out', join(dir, 'x2'));
+    expect(JSON.parse(j.out[0]).parallel).toBe('shared');
+    const one = await cli('verify', '--exhaustive', '--anchor', '1x2', '--liveness', 'terminal', '--out', join(dir, 'x3'));
+    const states = (r: { out: string[] }) => r.out.find((l) => l.startsWith('states: '))!.split(',')[0];
+    expect(states(p)).toBe(states(one));
   }, 30_000);
 });
 

@@ -10,8 +10,9 @@ import { checkCombination, CombinationError, exhaustive, type ExhaustiveProgress
 import { PorError } from '../../verifier/exhaustive/por.ts';
 import { fmtBytes, STORE_CAPACITY, type StoreKind } from '../../verifier/exhaustive/store.ts';
 import { SYMMETRY_GROUPS, SymmetryError, type SymmetryGroup } from '../../verifier/exhaustive/symmetry.ts';
-import { chunkRunner, partitionRunner } from '../../verifier/workers/pool.ts';
+import { chunkRunner, partitionRunner, sharedRunner } from '../../verifier/workers/pool.ts';
 import { partitionable, partitionedExhaustive } from '../../verifier/exhaustive/partitioned.ts';
+import { sharable, sharedExhaustive } from '../../verifier/exhaustive/shared.ts';
 import { BATCH_RUNS, batchCount, verifyBatched, type BatchedSummary } from '../../verifier/random/batches.ts';
 import { defaultMaxPicks, verify, type SystemCounts, type VerifySummary } from '../../verifier/random/verify.ts';
 import { MIX, STRATEGY_CHOICES, type StrategyChoice } from '../../verifier/random/search/strategy.ts';
@@ -111,10 +112,11 @@ proved and up to which bound. History properties (linearizable) are left to rand
   --workers N    worker threads (default 1); the result is the same as with one. In random mode the
                  runs are then cut into batches of ${BATCH_RUNS} with seeds derived from --seed (a different
                  sample than one campaign with the same seed, the same for any N). In exhaustive
-                 mode each worker owns the states whose hash falls in its part (a partitioned store;
-                 the counts and verdicts are one thread's, a counterexample is as short and the same
-                 for any N), except with --liveness cycles, --por or --shard, where the workers expand
-                 chunks and one thread stores (the same result as one thread, and no faster)
+                 mode the workers share one store, each expanding any state of the level and
+                 storing what it finds first (with --store hashcompact: each owns the states whose
+                 hash falls in its part); the counts and verdicts are one thread's, a counterexample
+                 is as short and the same for any N. With --liveness cycles, --por or --shard the
+                 workers expand chunks and one thread stores (the same result, and no faster)
   --shard K/N    run part K of N (random: the batches b with b mod N = K-1; exhaustive: the states
                  below a root level split by hash); combine the parts' --json output with 'virtuos merge'
 
@@ -555,16 +557,18 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   const names = props.map((p) => p.name);
   const notChecked = PROPERTIES.filter((p) => !p.invariant && !p.final && !names.includes(p.name)).map((p) => p.name);
   const tty = !json && process.stderr.isTTY;
-  // More than one worker: a partitioned store when the search allows it, else chunks expanded by the workers.
+  // More than one worker: one store shared by the workers when the search allows it (the full store),
+  // a partitioned one (hash compaction), else chunks expanded by the workers.
+  const shared = workers > 1 && sharable(opts);
   const partitioned = workers > 1 && partitionable(opts);
   const reductions = [symmetry.length ? `symmetry (${symmetry.join(', ')})` : '', por ? 'partial-order' : ''].filter(Boolean).join(' + ') || 'none';
   if (json)
     console.log(
-      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxMemoryBytes: maxBytes, maxDepth, store, symmetry, por, liveness, workers, parallel: workers > 1 ? (partitioned ? 'partitioned' : 'chunks') : null, shard }),
+      JSON.stringify({ type: 'start', mode: 'exhaustive', variant, properties: names, config: cfg, maxStates, maxMemoryBytes: maxBytes, maxDepth, store, symmetry, por, liveness, workers, parallel: workers > 1 ? (shared ? 'shared' : partitioned ? 'partitioned' : 'chunks') : null, shard }),
     );
   else {
     console.log(
-      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads (${partitioned ? 'partitioned store' : 'expanding chunks; one thread stores: --liveness cycles, --por and --shard need that'})` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
+      `virtuos verify --exhaustive: variant ${variant}, properties: ${names.join(', ')}; store ${store}, reductions: ${reductions}, liveness: ${liveness === 'cycles' ? 'terminal states and fair cycles' : 'terminal states only'}${workers > 1 ? `, ${workers} worker threads (${shared ? 'one shared store' : partitioned ? 'partitioned store' : 'expanding chunks; one thread stores: --liveness cycles, --por and --shard need that'})` : ''}${shard ? `, shard ${shard.k}/${shard.n}` : ''}`,
     );
     console.log(`config: ${Object.entries(shownConfig(cfg)).filter(([k]) => k !== 'posix').map(([k, v]) => `${k}=${v}`).join(' ')}; limits: ${maxStates === capacity ? `as many states as the store holds (${fmtCount(capacity)})` : `${maxStates.toLocaleString('en-US')} states`}, ${fmtBytes(maxBytes)} of tables${values['max-memory'] === undefined ? ' (half this machine\'s memory)' : ''}${maxDepth !== null ? `, depth ${maxDepth}` : ''}`);
   }
@@ -596,7 +600,9 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
     };
     const spec = { cfg, props: names, symmetry, por };
-    summary = partitioned
+    summary = shared
+      ? await sharedExhaustive({ ...opts, onProgress }, (widen) => sharedRunner(spec, workers, widen, maxBytes))
+      : partitioned
       ? await partitionedExhaustive({ ...opts, onProgress }, () => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers))
       : await exhaustive({ ...opts, onProgress }, runner);
   } catch (e) {

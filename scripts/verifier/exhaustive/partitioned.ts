@@ -25,7 +25,7 @@
  * chunked mode of exhaustive.ts instead (`partitionable`).
  */
 import type { Property } from '../../../properties/property.ts';
-import { checkCombination, counterexampleOf, doubling, Expander, finishSummary, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
+import { checkCombination, counterexampleOf, doubling, Expander, finishSummary, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
 import { fingerprint, FullStore, HashCompactStore, Scratch, StateCodec, StateQueue, type StoreStats, type VisitedSet } from './store.ts';
 
 /** Can this search run partitioned? (Otherwise `--workers` uses the chunked mode.) */
@@ -261,6 +261,10 @@ export class PartitionWorker {
     this.inbox = init.rings.map((row) => (row[init.k] ? new Ring(row[init.k]!) : null));
     this.counters = new Float64Array(init.counters, init.k * 32, 4);
     this.cur = new Int32Array(this.words);
+    this.groupParents = Array.from({ length: GROUP }, () => new Int32Array(this.words));
+    this.groupOffs = new Int32Array(GROUP * this.ex.slotsPerState);
+    this.groupFrom = new Int32Array(GROUP * this.ex.slotsPerState);
+    this.groupCh = new Int32Array(GROUP * this.ex.slotsPerState);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
     const sample = this.ex.walk(init.sampleSteps ?? 20_000);
     // With the full store, the ring packs as the store does (the same packing: every worker settles
@@ -312,7 +316,8 @@ export class PartitionWorker {
     for (let j = 0; j < route.length; j++) h = Math.imul(h ^ s[off + route[j]], 0x01000193);
     h ^= h >>> 15;
     h = Math.imul(h, 0x85ebca6b);
-    return ((h ^ (h >>> 13)) >>> 0) % this.init.n;
+    // the top 16 bits scaled to 0..n-1 (a remainder of an unsigned 32-bit value is a floating-point one)
+    return Math.imul((h ^ (h >>> 13)) >>> 16, this.init.n) >>> 16;
   }
 
   /**
@@ -320,7 +325,7 @@ export class PartitionWorker {
    * invariants to check if it is new: those the step may have broken, `dirty`, or with the parent at
    * hand (`parent`, this worker's own), those whose watched words differ between the two.
    */
-  private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number, parent: Int32Array | null, dirty: number): void {
+  private admit(s: Int32Array, off: number, pOwner: number, pLocal: number, pk0: number, pk1: number, ch: number, parent: Int32Array | null, dirty: number, prepared = -1): void {
     if (this.hc) {
       // the fingerprint is both the lossy store's entry and the state's key: computed once
       fingerprint(s, this.fp, off, this.words);
@@ -332,7 +337,7 @@ export class PartitionWorker {
       return;
     }
     const full = this.full!;
-    const r = full.add(s, off);
+    const r = prepared >= 0 ? full.addPrepared(prepared, s, off) : full.add(s, off);
     if (r >= 0) {
       // with the ring's packing, add() left the state packed in the store's scratch buffer
       if (full.codec === this.transfer.codec) this.keyOfPacked(full.packed(), 0);
@@ -414,48 +419,72 @@ export class PartitionWorker {
       const t = ring.published();
       const w = ring.w;
       let h = ring.head;
+      const recs = this.drainRecs;
       while (h !== t) {
-        const at = ring.at(h);
-        if (at < 0) {
-          h = (h + ring.toEnd(h)) | 0;
-          continue;
+        // a batch of records: their positions first, then (with the full store) their states given to
+        // it at once, so that the cache misses of looking them up overlap, then each taken in
+        let count = 0;
+        let end = false;
+        while (h !== t && count < recs.length) {
+          const at = ring.at(h);
+          if (at < 0) {
+            h = (h + ring.toEnd(h)) | 0;
+            continue;
+          }
+          if (w[at] === END_OF_LEVEL) {
+            h = (h + REC_META) | 0;
+            end = true;
+            break;
+          }
+          recs[count++] = at;
+          h = (h + REC_META + (w[at + 4] === PACKED ? this.transfer.packedWords : this.words)) | 0;
         }
-        const pLocal = w[at];
-        if (pLocal === END_OF_LEVEL) {
-          h = (h + REC_META) | 0;
+        const asStored = this.full !== null && this.full.codec === this.transfer.codec;
+        if (asStored) {
+          const offs = this.drainOffs;
+          let np = 0;
+          for (let c = 0; c < count; c++) if (w[recs[c] + 4] === PACKED) offs[np++] = recs[c] + REC_META;
+          this.full!.preparePacked(w, offs, np);
+        }
+        let p = 0;
+        for (let c = 0; c < count; c++) {
+          const at = recs[c];
+          const pLocal = w[at];
+          const form = w[at + 4];
+          const pk0 = w[at + 1] >>> 0;
+          const pk1 = w[at + 2] >>> 0;
+          const ch = w[at + 3];
+          const dirty = w[at + 7];
+          const rec = at + REC_META;
+          this.transitions++;
+          if (form === PACKED && this.full && this.full.codec === this.transfer.codec) {
+            // packed as the store packs: stored as it came; unpacked only when new (to check it)
+            const r = asStored ? this.full.addPackedPrepared(p++, w, rec) : this.full.addPacked(w, rec);
+            if (r >= 0) {
+              this.keyOfPacked(w, rec);
+              this.full.get(r, this.got);
+              this.taken(r, this.got, 0, this.fp[0], this.fp[1], from, pLocal, pk0, pk1, ch, dirty);
+            } else this.known(~r, from, pLocal, pk0, pk1, ch);
+          } else if (this.hc) {
+            // the sender's fingerprint finds it; unpacked only when new
+            const k0 = w[at + 5] >>> 0;
+            const k1 = w[at + 6] >>> 0;
+            const r = this.hc.addKey(k0, k1);
+            if (r >= 0) {
+              this.transfer.read(w, ring.bytes, rec, form, this.got);
+              this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch, dirty);
+            } else this.known(~r, from, pLocal, pk0, pk1, ch);
+          } else {
+            if (form === PACKED && asStored) p++;
+            this.transfer.read(w, ring.bytes, rec, form, this.got);
+            this.admit(this.got, 0, from, pLocal, pk0, pk1, ch, null, dirty);
+          }
+        }
+        if (end) {
           ended[from] = 1;
           done++;
           break;
         }
-        const form = w[at + 4];
-        const pk0 = w[at + 1] >>> 0;
-        const pk1 = w[at + 2] >>> 0;
-        const ch = w[at + 3];
-        const dirty = w[at + 7];
-        const rec = at + REC_META;
-        this.transitions++;
-        if (form === PACKED && this.full && this.full.codec === this.transfer.codec) {
-          // packed as the store packs: stored as it came; unpacked only when new (to check it)
-          const r = this.full.addPacked(w, rec);
-          if (r >= 0) {
-            this.keyOfPacked(w, rec);
-            this.full.get(r, this.got);
-            this.taken(r, this.got, 0, this.fp[0], this.fp[1], from, pLocal, pk0, pk1, ch, dirty);
-          } else this.known(~r, from, pLocal, pk0, pk1, ch);
-        } else if (this.hc) {
-          // the sender's fingerprint finds it; unpacked only when new
-          const k0 = w[at + 5] >>> 0;
-          const k1 = w[at + 6] >>> 0;
-          const r = this.hc.addKey(k0, k1);
-          if (r >= 0) {
-            this.transfer.read(w, ring.bytes, rec, form, this.got);
-            this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch, dirty);
-          } else this.known(~r, from, pLocal, pk0, pk1, ch);
-        } else {
-          this.transfer.read(w, ring.bytes, rec, form, this.got);
-          this.admit(this.got, 0, from, pLocal, pk0, pk1, ch, null, dirty);
-        }
-        h = (h + REC_META + (form === PACKED ? this.transfer.packedWords : this.words)) | 0;
       }
       if (h !== ring.head) ring.release(h);
     }
@@ -506,32 +535,48 @@ export class PartitionWorker {
     const words = this.words;
     let terminal = 0;
     let hasSuccessors = false;
-    for (let i = lo; i < hi; i++) {
-      const s = this.cur;
-      if (this.full) this.full.get(i, s);
-      else this.queue!.get(i - lo, s);
-      ex.expand(s, !atBound);
-      if (ex.n === 0) {
-        terminal++;
-        for (const v of ex.finalChecks(s, null)) this.violations.push({ ...v, depth, key0: this.curKey[2 * (i - lo)], key1: this.curKey[2 * (i - lo) + 1], owner: me, local: i });
-      } else hasSuccessors = true;
-      if (atBound) continue;
-      const pk0 = this.curKey[2 * (i - lo)];
-      const pk1 = this.curKey[2 * (i - lo) + 1];
-      for (let k = 0; k < ex.n; k++) {
-        const off = k * words;
-        const owner = n === 1 ? 0 : this.ownerOf(ex.succ, off);
-        if (owner === me) {
-          this.transitions++;
-          this.admit(ex.succ, off, me, i, pk0, pk1, k, s, -1);
-        } else this.send(owner, ex.succ, off, i, pk0, pk1, k, ex.plan.changed(s, ex.succ, off), ended);
+    // GROUP states are expanded, their successors sent to their owners, and the ones this worker owns
+    // given to its full store at once (as in the one-thread search: their cache misses overlap)
+    const slots = ex.slotsPerState;
+    const offs = this.groupOffs;
+    const from = this.groupFrom;
+    const chs = this.groupCh;
+    for (let i0 = lo; i0 < hi; i0 += GROUP) {
+      const g = Math.min(GROUP, hi - i0);
+      let count = 0;
+      for (let j = 0; j < g; j++) {
+        const i = i0 + j;
+        const s = this.groupParents[j];
+        if (this.full) this.full.get(i, s);
+        else this.queue!.get(i - lo, s);
+        ex.expand(s, !atBound, false, j * slots);
+        if (ex.n === 0) {
+          terminal++;
+          for (const v of ex.finalChecks(s, null)) this.violations.push({ ...v, depth, key0: this.curKey[2 * (i - lo)], key1: this.curKey[2 * (i - lo) + 1], owner: me, local: i });
+        } else hasSuccessors = true;
+        if (atBound) continue;
+        for (let k = 0; k < ex.n; k++) {
+          const off = (j * slots + k) * words;
+          const owner = n === 1 ? 0 : this.ownerOf(ex.succ, off);
+          if (owner === me) {
+            offs[count] = off;
+            from[count] = j;
+            chs[count++] = k;
+          } else this.send(owner, ex.succ, off, i, this.curKey[2 * (i - lo)], this.curKey[2 * (i - lo) + 1], k, ex.plan.changed(s, ex.succ, off), ended);
+        }
       }
-      if ((i & 255) === 255) {
+      if (this.full) this.full.prepare(ex.succ, offs, count);
+      for (let c = 0; c < count; c++) {
+        const i = i0 + from[c];
+        this.transitions++;
+        this.admit(ex.succ, offs[c], me, i, this.curKey[2 * (i - lo)], this.curKey[2 * (i - lo) + 1], chs[c], this.groupParents[from[c]], -1, this.full ? c : -1);
+      }
+      if (((i0 - lo) & 255) + g > 255) {
         this.drain(ended);
         this.counters[0] = this.store.size;
         this.counters[1] = this.transitions;
-        this.counters[2] = i + 1 - lo;
-        if ((i & 4095) === 4095) this.counters[3] = this.tableBytes();
+        this.counters[2] = i0 + g - lo;
+        if (((i0 - lo) & 4095) + g > 4095) this.counters[3] = this.tableBytes();
       }
     }
     // Tell every other worker this level is over, then take in the rest of what they send.
@@ -552,6 +597,14 @@ export class PartitionWorker {
   }
 
   private lastAdded = 1;
+  /** a batch of records taken off a ring (drain): their positions, their packed states' */
+  private readonly drainRecs = new Int32Array(64);
+  private readonly drainOffs = new Int32Array(64);
+  /** one group of states being expanded (level): the states; per successor kept here, its offset, its parent in the group, its step */
+  private readonly groupParents: Int32Array[];
+  private readonly groupOffs: Int32Array;
+  private readonly groupFrom: Int32Array;
+  private readonly groupCh: Int32Array;
 
   /** Bytes the tables would allocate to take `extra` more states in the next level. */
   private growthBytes(extra: number): number {
@@ -609,7 +662,7 @@ export interface PartitionRunner {
   n: number;
   /** per worker: states, transitions, states of the level expanded so far, table bytes (at k*4 .. k*4+3) */
   counters: Float64Array;
-  call<T>(k: number, c: PartitionCommand): Promise<T>;
+  call<T>(k: number, c: object): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -646,7 +699,19 @@ export async function partitionedExhaustive(opts: ExhaustiveOptions, start: () =
   }
 }
 
-async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: PartitionRunner, t0: number): Promise<ExhaustiveSummary> {
+/**
+ * What differs between the searches on worker threads that searchParts drives: the command that
+ * starts a level, and what a level's reports can say besides states and violations (a search may
+ * stop at its memory limit there, or throw to be started again).
+ */
+export interface PartsDriver {
+  level(depth: number, atBound: boolean): object;
+  took(reps: LevelReport[]): 'max-memory' | null;
+}
+
+const partitionDriver: PartsDriver = { level: (depth, atBound) => ({ cmd: 'level', depth, atBound }), took: () => null };
+
+export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: PartitionRunner, t0: number, driver: PartsDriver = partitionDriver): Promise<ExhaustiveSummary> {
   const sys = ex.sys;
   const started = performance.now();
   const elapsedS = () => (performance.now() - started) / 1000;
@@ -687,7 +752,9 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
     // Level 0 is the initial state, taken in by its owner when the workers started.
     for (depth = 0; ; depth++) {
       const atBound = opts.maxDepth !== null && depth >= opts.maxDepth;
-      const reps = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<LevelReport>(k, { cmd: 'level', depth, atBound })));
+      const command = driver.level(depth, atBound);
+      const reps = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<LevelReport>(k, command)));
+      const stop = driver.took(reps);
       const added = reps.reduce((a, r) => a + r.added, 0);
       states = reps.reduce((a, r) => a + r.states, 0);
       transitions = reps.reduce((a, r) => a + r.transitions, 0);
@@ -699,6 +766,12 @@ async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: Partit
       );
       fullDepth = depth;
       if (added > 0) depthReached = depth + 1;
+      if (stop) {
+        // the level is not whole: it counts as not reached
+        fullDepth = Math.max(0, depth - 1);
+        limit = stop;
+        break;
+      }
       if (atBound) {
         if (reps.some((r) => r.hasSuccessors)) limit = 'max-depth';
         break;

@@ -352,6 +352,7 @@ export class FullStore implements VisitedSet {
     this.table = new Int32Array(2 * cap);
     this.mask = cap - 1;
     this.scratch = new Scratch(this.codec.words * 4);
+    this.last = this.scratch.i32;
   }
 
   /** Settle the packing on sample states before any is stored, so that fewer re-packs follow. */
@@ -447,7 +448,9 @@ export class FullStore implements VisitedSet {
   }
 
   add(s: Int32Array, off = 0): number {
-    return this.addPackedAt(this.pack(s, off), this.scratch.i32, 0);
+    const h = this.pack(s, off);
+    this.last = this.scratch.i32;
+    return this.addPackedAt(h, this.last, 0);
   }
 
   private batch: Scratch[] = [];
@@ -482,7 +485,31 @@ export class FullStore implements VisitedSet {
       hs[k] = h;
     }
     this.batchCodec = codec;
-    const pw = codec.stride >>> 2;
+    this.touch(count, codec.stride >>> 2);
+  }
+
+  /**
+   * As prepare(), for `count` states already packed in the present packing (`codec`), the words
+   * w[offs[k] ..]; `addPackedPrepared(k, ...)` adds them.
+   */
+  preparePacked(w: Int32Array, offs: Int32Array, count: number): void {
+    if (this.batchHash.length < count) this.batchHash = new Int32Array(count * 2);
+    const hs = this.batchHash;
+    const pw = this.codec.stride >>> 2;
+    for (let k = 0; k < count; k++) hs[k] = hashWords(w, offs[k], pw);
+    this.batchCodec = this.codec;
+    this.touch(count, pw);
+  }
+
+  /** Add the k-th state of the last preparePacked(), the words w[at ..], as addPacked() would. */
+  addPackedPrepared(k: number, w: Int32Array, at: number): number {
+    if (this.codec !== this.batchCodec) return this.addPacked(w, at);
+    return this.addPackedAt(this.batchHash[k], w, at);
+  }
+
+  /** Bring the table slots of the batch's hashes, and the stored states they point to, into the cache. */
+  private touch(count: number, pw: number): void {
+    const hs = this.batchHash;
     const table = this.table;
     const mask = this.mask;
     let t = 0;
@@ -503,12 +530,16 @@ export class FullStore implements VisitedSet {
   /** Add the k-th state of the last prepare(), which is s[off ..], as add() would. */
   addPrepared(k: number, s: Int32Array, off: number): number {
     if (this.codec !== this.batchCodec) return this.add(s, off);
-    return this.addPackedAt(this.batchHash[k], this.batch[k].i32, 0);
+    this.last = this.batch[k].i32;
+    return this.addPackedAt(this.batchHash[k], this.last, 0);
   }
 
-  /** The state the last add() or find() packed, in the present packing (`codec`): its first stride/4 words. */
+  /** where the last add, addPrepared or find packed its state */
+  private last: Int32Array;
+
+  /** The state the last add(), addPrepared() or find() packed, in the present packing (`codec`): its first stride/4 words. */
   packed(): Int32Array {
-    return this.scratch.i32;
+    return this.last;
   }
 
   /**
@@ -533,6 +564,7 @@ export class FullStore implements VisitedSet {
 
   find(s: Int32Array): number {
     const j = this.probe(this.pack(s, 0), this.scratch.i32, 0);
+    this.last = this.scratch.i32;
     return this.table[2 * j] - 1;
   }
 

@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhaustive.ts';
 import { SymmetryError } from '../exhaustive/symmetry.ts';
-import { partitionMemory, type PartitionCommand, type PartitionRunner } from '../exhaustive/partitioned.ts';
+import { partitionMemory, type PartitionRunner } from '../exhaustive/partitioned.ts';
+import { recordReserve, sharedMemory, type SharedMemory } from '../exhaustive/shared.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
@@ -143,7 +144,21 @@ export async function chunkRunner(spec: ExpanderSpec, workers: number): Promise<
  */
 export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashcompact', n: number, sampleSteps?: number): Promise<PartitionRunner> {
   const { rings, counters } = partitionMemory(n);
-  const pools = Array.from({ length: n }, (_, k) => new Pool(1, { kind: 'partition', spec: { spec, store, k, n, rings, counters, sampleSteps } }));
+  return partsRunner(n, counters, (k) => ({ kind: 'partition', spec: { spec, store, k, n, rings, counters, sampleSteps } }));
+}
+
+/**
+ * The workers of an exhaustive search with a shared store (shared.ts): one single-thread pool per
+ * worker, as the partitioned search's, and the memory they share. The packing is widened for `widen`.
+ */
+export async function sharedRunner(spec: ExpanderSpec, n: number, widen: Int32Array[], maxBytes: number | undefined, sampleSteps?: number): Promise<{ runner: PartitionRunner; mem: SharedMemory }> {
+  const mem = sharedMemory(n, recordReserve(maxBytes));
+  const runner = await partsRunner(n, mem.counters, (k) => ({ kind: 'shared', spec: { spec, k, n, mem, widen, sampleSteps } }));
+  return { runner, mem };
+}
+
+async function partsRunner(n: number, counters: SharedArrayBuffer, init: (k: number) => { kind: string; spec: unknown }): Promise<PartitionRunner> {
+  const pools = Array.from({ length: n }, (_, k) => new Pool(1, init(k)));
   const close = () => Promise.all(pools.map((p) => p.close()));
   // One worker failing to start must not leave the others running (they would keep the process alive).
   await Promise.all(pools.map((p) => p.ready)).catch(async (e) => {
@@ -153,7 +168,7 @@ export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashc
   return {
     n,
     counters: new Float64Array(counters),
-    call: <T>(k: number, c: PartitionCommand) => pools[k].run<T>({ part: c }),
+    call: <T>(k: number, c: object) => pools[k].run<T>({ part: c }),
     close: async () => {
       await close();
     },

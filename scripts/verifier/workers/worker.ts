@@ -11,15 +11,16 @@ import { propertyByName } from '../../../properties/index.ts';
 import { runBatch, type BatchSpec } from '../random/batches.ts';
 import { expandChunk, Expander, type ExpanderSpec } from '../exhaustive/exhaustive.ts';
 import { PartitionWorker, type PartitionCommand, type PartitionInit } from '../exhaustive/partitioned.ts';
+import { SharedWorker, type SharedCommand, type SharedInit } from '../exhaustive/shared.ts';
 
-export type WorkerInit = { kind: 'exhaustive'; spec: ExpanderSpec } | { kind: 'random'; spec: BatchSpec } | { kind: 'partition'; spec: PartitionInit };
+export type WorkerInit = { kind: 'exhaustive'; spec: ExpanderSpec } | { kind: 'random'; spec: BatchSpec } | { kind: 'partition'; spec: PartitionInit } | { kind: 'shared'; spec: SharedInit };
 
-export type WorkerTask = { id: number; states: Int32Array; expandIt: Uint8Array; checkSelf: boolean } | { id: number; batch: number } | { id: number; part: PartitionCommand };
+export type WorkerTask = { id: number; states: Int32Array; expandIt: Uint8Array; checkSelf: boolean } | { id: number; batch: number } | { id: number; part: PartitionCommand | SharedCommand };
 
 const port = parentPort!;
 let expander: Expander | null = null;
 let batchSpec: BatchSpec | null = null;
-let part: PartitionWorker | null = null;
+let part: PartitionWorker | SharedWorker | null = null;
 
 port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask; reset?: boolean }) => {
   try {
@@ -34,13 +35,14 @@ port.on('message', (msg: { init?: WorkerInit; task?: WorkerTask; reset?: boolean
       const init = msg.init;
       if (init.kind === 'random') batchSpec = init.spec;
       else if (init.kind === 'partition') part = new PartitionWorker(init.spec, (n) => propertyByName(n)!);
+      else if (init.kind === 'shared') part = new SharedWorker(init.spec, (n) => propertyByName(n)!);
       else expander = new Expander(init.spec, (n) => propertyByName(n)!);
       port.postMessage({ ready: true });
       return;
     }
     const task = msg.task!;
     if ('part' in task) {
-      port.postMessage({ id: task.id, result: part!.answer(task.part) });
+      port.postMessage({ id: task.id, result: (part as { answer(c: unknown): unknown }).answer(task.part) });
       return;
     }
     if ('batch' in task) {

@@ -1,0 +1,595 @@
+/**
+ * The exhaustive search on N worker threads with one visited set in shared memory. Every worker
+ * expands any state of the current breadth-first level (claiming groups of them from one counter)
+ * and puts each successor straight into the one table, so no state crosses from one thread to
+ * another: a worker stores the states it finds first in its own records, and reads the others'
+ * records to compare. A level ends when every state of it is expanded.
+ *
+ * The result does not depend on which thread got where first, as in the partitioned search
+ * (partitioned.ts), whose rules it follows to the letter:
+ * - the set of states of each level does not depend on the order they are found in, so the counts
+ *   and the depth are those of the one-thread search;
+ * - a state's parent is its predecessor of the level before with the smallest (key, step number); a
+ *   property's counterexample ends at its violating state of the lowest depth with the smallest key.
+ *   Keys are computed as the partitioned search computes them, so both searches pick the same
+ *   counterexamples, for any number of workers;
+ * - a new state is checked for the invariants its step may have broken, by the worker that stored it;
+ * - limits are judged at the end of a level.
+ *
+ * Shared memory (SharedArrayBuffers, reserved at their largest and only touched as used, so that
+ * nothing is sent between threads during a level):
+ * - the table: open addressing, linear probing, slots of (state id + 1, hash); a slot is taken by a
+ *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
+ *   reader that finds the id but no hash yet compares the states). Two reservations, so that the
+ *   table doubles at a level's start by moving every slot from one into the other, the workers
+ *   sharing the work; it is sized there for the worst the level can bring (each state expanded
+ *   brings at most `maxEnabled` new ones), so it never fills during a level;
+ * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
+ *   parent's id and its step number; a state's id is its record number times N plus the worker;
+ * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
+ *   word; a worker that finds a state of the level being built from another parent takes the lock
+ *   to keep the smaller parent.
+ * The packing is settled on a sample walk; a state it does not fit stops the search, which starts
+ * again with the packing widened for it (`WidenRestart`): a rare event (none at the anchor sizes).
+ */
+import type { Property } from '../../../properties/property.ts';
+import { checkCombination, Expander, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
+import { partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
+import { fingerprint, Scratch, StateCodec, type StoreStats } from './store.ts';
+
+/** Slots a table reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
+export const TABLE_MAX_SLOTS = 1 << 28;
+/** States one level of one worker can hold at most (level arrays reserved for them). */
+export const LEVEL_MAX = 1 << 25;
+/** Words per state of a level array: key (2), parent's key (2), lock. */
+const LW = 5;
+/** The table's smallest capacity. */
+export const TABLE_MIN_SLOTS = 1 << 16;
+
+/** Control words (Int32 indices), each on its own cache line. */
+const CLAIM = 0;
+const ABORT = 16;
+const BAR_COUNT = 32;
+const BAR_GEN = 48;
+export const CONTROL_BYTES = 64 * 4;
+
+/** The shared memory of a search on n workers, reserved once. */
+export interface SharedMemory {
+  control: SharedArrayBuffer;
+  tables: [SharedArrayBuffer, SharedArrayBuffer];
+  records: SharedArrayBuffer[];
+  /** levels[k][parity] */
+  levels: SharedArrayBuffer[][];
+  /** per worker: states, transitions, states of the level expanded, table bytes (as the partitioned search) */
+  counters: SharedArrayBuffer;
+}
+
+export function sharedMemory(n: number, recordBytes: number): SharedMemory {
+  return {
+    control: new SharedArrayBuffer(CONTROL_BYTES),
+    tables: [new SharedArrayBuffer(TABLE_MAX_SLOTS * 8), new SharedArrayBuffer(TABLE_MAX_SLOTS * 8)],
+    records: Array.from({ length: n }, () => new SharedArrayBuffer(recordBytes)),
+    levels: Array.from({ length: n }, () => [new SharedArrayBuffer(LEVEL_MAX * LW * 4), new SharedArrayBuffer(LEVEL_MAX * LW * 4)]),
+    counters: new SharedArrayBuffer(n * 32),
+  };
+}
+
+/** What a worker of a shared search starts with. */
+export interface SharedInit {
+  spec: ExpanderSpec;
+  k: number;
+  n: number;
+  mem: SharedMemory;
+  /** steps of the walk that settles the packing (as the partitioned search's `sampleSteps`) */
+  sampleSteps?: number;
+  /** states the packing is widened for besides the walk (those that stopped earlier attempts) */
+  widen: Int32Array[];
+}
+
+/** A level of the shared search: which states it expands and how big the table is. */
+export interface SharedLevel {
+  cmd: 'level';
+  depth: number;
+  atBound: boolean;
+  /** per worker: its records of this level, lo and hi (2 numbers each) */
+  ranges: number[];
+  /** the table: its reservation and capacity (a power of two) for this level */
+  table: number;
+  cap: number;
+}
+
+export type SharedCommand = SharedLevel | { cmd: 'parent'; local: number } | { cmd: 'finish' } | { cmd: 'stats' };
+
+/** A level report, and (if the packing did not fit a state) the state that stopped it. */
+export interface SharedReport extends LevelReport {
+  widen: Int32Array | null;
+  /** its records (or one level's entries) filled their reservation: the search stops as at its memory limit */
+  full: boolean;
+}
+
+/** One worker's part of a shared search. */
+export class SharedWorker {
+  readonly ex: Expander;
+  private readonly k: number;
+  private readonly n: number;
+  private readonly ctl: Int32Array;
+  private readonly tables: Int32Array[];
+  private tab: Int32Array;
+  private mask: number;
+  private cap: number;
+  private which = 0;
+  /** every worker's records, as words and as bytes */
+  private readonly recW: Int32Array[];
+  private readonly recB: Uint8Array[];
+  private readonly maxRecords: number;
+  /** levels[w][parity] */
+  private readonly lv: Int32Array[][];
+  private readonly counters: Float64Array;
+  readonly codec: StateCodec;
+  /** the packing keys are computed in: the sample walk's alone, the same in every attempt and as in the partitioned search */
+  private readonly keyCodec: StateCodec;
+  /** this search's packing is the keys' (no state has widened it) */
+  private readonly keyIsPacked: boolean;
+  private readonly pw: number;
+  /** words of a record: the packed state, the parent's id (-1: none), the step number */
+  private readonly rw: number;
+  private readonly words: number;
+  size = 0;
+  private levelLo = 0;
+  private depth = 0;
+  private transitions = 0;
+  private violations: PartViolation[] = [];
+  private widenState: Int32Array | null = null;
+  /** the record or level reservation is full */
+  private full = false;
+  private readonly fp = new Uint32Array(2);
+  private readonly keyScratch: Scratch;
+  private readonly batch: Scratch[];
+  private readonly hashes: Int32Array;
+  private readonly groupParents: Int32Array[];
+  private readonly offs: Int32Array;
+  private readonly from: Int32Array;
+  private readonly chs: Int32Array;
+  private readonly pIds: Int32Array;
+  private readonly pKeys: Uint32Array;
+  private sink = 0;
+  private lastAdded = 1;
+
+  constructor(init: SharedInit, props: (name: string) => Property) {
+    this.ex = new Expander(init.spec, props);
+    this.k = init.k;
+    this.n = init.n;
+    this.words = this.ex.words;
+    const m = init.mem;
+    this.ctl = new Int32Array(m.control);
+    this.tables = m.tables.map((b) => new Int32Array(b));
+    this.tab = this.tables[0];
+    this.cap = TABLE_MIN_SLOTS;
+    this.mask = this.cap - 1;
+    this.recW = m.records.map((b) => new Int32Array(b));
+    this.recB = m.records.map((b) => new Uint8Array(b));
+    this.lv = m.levels.map((p) => p.map((b) => new Int32Array(b)));
+    this.counters = new Float64Array(m.counters, this.k * 32, 4);
+    const s0 = this.ex.initial();
+    const sample = this.ex.walk(init.sampleSteps ?? 20_000);
+    this.keyCodec = new StateCodec(s0);
+    this.keyCodec.widenForAll(sample);
+    this.codec = new StateCodec(s0, this.keyCodec.kind);
+    if (init.widen.length) this.codec.widenForAll(init.widen);
+    this.keyIsPacked = this.codec.kind.every((x, i) => x === this.keyCodec.kind[i]);
+    this.pw = this.codec.stride >>> 2;
+    this.rw = this.pw + 2;
+    this.maxRecords = Math.min(Math.floor(m.records[0].byteLength / 4 / this.rw), Math.floor(0x7fffffff / this.n));
+    this.keyScratch = new Scratch(this.words * 4);
+    const most = GROUP * this.ex.slotsPerState;
+    this.batch = Array.from({ length: most }, () => new Scratch(this.words * 4));
+    this.hashes = new Int32Array(most);
+    this.groupParents = Array.from({ length: GROUP }, () => new Int32Array(this.words));
+    this.offs = new Int32Array(most);
+    this.from = new Int32Array(most);
+    this.chs = new Int32Array(most);
+    this.pIds = new Int32Array(GROUP);
+    this.pKeys = new Uint32Array(2 * GROUP);
+    // the initial state: worker 0's record 0, level 0 (parity 0)
+    if (this.k === 0) {
+      const sc = this.batch[0];
+      const h = this.codec.encodeHash(s0, sc.i32, 0);
+      if (h < 0) throw new Error('internal: the packing does not fit the initial state');
+      this.keyOf(s0, 0, sc.i32);
+      this.store(sc.i32, h || 1, -1, 0, 0, 0, 0);
+      this.tab[2 * ((h || 1) & this.mask)] = 1;
+      this.tab[2 * ((h || 1) & this.mask) + 1] = h || 1;
+      const L = this.lv[0][0];
+      L[0] = this.fp[0];
+      L[1] = this.fp[1];
+      this.size = 1;
+      for (const v of this.ex.check(s0, null, 0, false)) this.violations.push({ ...v, depth: 0, key0: this.fp[0], key1: this.fp[1], owner: 0, local: 0 });
+    }
+  }
+
+  /**
+   * The key of a state (into fp): the 64-bit fingerprint of it packed in the sample walk's packing, or
+   * of its words if that packing does not fit it (as the partitioned search's keyOf). `packed`: the
+   * state in this search's packing, which is the key's own when no state has widened it.
+   */
+  private keyOf(s: Int32Array, off: number, packed: Int32Array): void {
+    if (this.keyIsPacked) {
+      fingerprint(packed, this.fp, 0, this.pw);
+      return;
+    }
+    const sc = this.keyScratch;
+    if (this.keyCodec.encode(s, sc.bytes, sc.i16, sc.i32, off)) fingerprint(sc.i32, this.fp, 0, this.keyCodec.stride >>> 2);
+    else {
+      fingerprint(s, this.fp, off, this.words);
+      this.fp[0] = ~this.fp[0] >>> 0;
+    }
+  }
+
+  /** Write record `size` (not yet published): the packed state, its parent and step, and its level entry's parent key. */
+  private store(p: Int32Array, _h: number, parent: number, ch: number, pk0: number, pk1: number, levelIndex: number): void {
+    const w = this.recW[this.k];
+    const at = this.size * this.rw;
+    const pw = this.pw;
+    for (let q = 0; q < pw; q++) w[at + q] = p[q];
+    w[at + pw] = parent;
+    w[at + pw + 1] = ch;
+    const L = this.lv[this.k][(this.depth + 1) & 1];
+    const e = levelIndex * LW;
+    L[e + 2] = pk0;
+    L[e + 3] = pk1;
+  }
+
+  private barrier(): void {
+    const gen = Atomics.load(this.ctl, BAR_GEN);
+    if (Atomics.add(this.ctl, BAR_COUNT, 1) === this.n - 1) {
+      Atomics.store(this.ctl, BAR_COUNT, 0);
+      Atomics.add(this.ctl, BAR_GEN, 1);
+      Atomics.notify(this.ctl, BAR_GEN);
+    } else while (Atomics.load(this.ctl, BAR_GEN) === gen) Atomics.wait(this.ctl, BAR_GEN, gen, 20);
+  }
+
+  /** Move to table `which` of capacity cap, every worker moving its share of the old slots. */
+  private resize(which: number, cap: number): void {
+    if (which === this.which && cap === this.cap) return;
+    const old = this.tab;
+    const oldCap = this.cap;
+    const to = this.tables[which];
+    // clear the new table's slots (a share each), then move the old ones (a share each)
+    const share = (total: number) => [Math.floor((total * this.k) / this.n), Math.floor((total * (this.k + 1)) / this.n)];
+    const [c0, c1] = share(2 * cap);
+    to.fill(0, c0, c1);
+    this.barrier();
+    const mask = cap - 1;
+    const [s0, s1] = share(oldCap);
+    for (let j = s0; j < s1; j++) {
+      const v = old[2 * j];
+      if (v === 0) continue;
+      const h = old[2 * j + 1];
+      let i = h & mask;
+      for (;;) {
+        if (to[2 * i] === 0 && Atomics.compareExchange(to, 2 * i, 0, v) === 0) {
+          Atomics.store(to, 2 * i + 1, h);
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+    }
+    this.barrier();
+    this.tab = to;
+    this.which = which;
+    this.cap = cap;
+    this.mask = mask;
+  }
+
+  /** Expand the states of the level (any worker's), store their successors, and report. */
+  level(c: SharedLevel): SharedReport {
+    this.resize(c.table, c.cap);
+    const depth = c.depth;
+    this.depth = depth;
+    this.violations = [];
+    this.levelLo = this.size;
+    const before = this.size;
+    const n = this.n;
+    const ranges = c.ranges;
+    let total = 0;
+    for (let w = 0; w < n; w++) total += ranges[2 * w + 1] - ranges[2 * w];
+    const ex = this.ex;
+    const words = this.words;
+    const slots = ex.slotsPerState;
+    const cur = depth & 1;
+    let terminal = 0;
+    let hasSuccessors = false;
+    let done = 0;
+    let stopped = false;
+    for (;;) {
+      if (Atomics.load(this.ctl, ABORT) !== 0) break;
+      const c0 = Atomics.add(this.ctl, CLAIM, GROUP);
+      if (c0 >= total) break;
+      const g = Math.min(GROUP, total - c0);
+      let count = 0;
+      for (let j = 0; j < g; j++) {
+        // the (c0 + j)-th state of the level: worker w's record i
+        let x = c0 + j;
+        let w = 0;
+        while (x >= ranges[2 * w + 1] - ranges[2 * w]) x -= ranges[2 * w + 1] - ranges[2 * w++];
+        const i = ranges[2 * w] + x;
+        const s = this.groupParents[j];
+        this.codec.decode(this.recB[w], 4 * i * this.rw, s);
+        const L = this.lv[w][cur];
+        const pk0 = L[LW * x] >>> 0;
+        const pk1 = L[LW * x + 1] >>> 0;
+        this.pIds[j] = i * n + w;
+        this.pKeys[2 * j] = pk0;
+        this.pKeys[2 * j + 1] = pk1;
+        ex.expand(s, !c.atBound, false, j * slots);
+        if (ex.n === 0) {
+          terminal++;
+          for (const v of ex.finalChecks(s, null)) this.violations.push({ ...v, depth, key0: pk0, key1: pk1, owner: w, local: i });
+        } else hasSuccessors = true;
+        if (c.atBound) continue;
+        for (let k = 0; k < ex.n; k++) {
+          this.offs[count] = (j * slots + k) * words;
+          this.from[count] = j;
+          this.chs[count++] = k;
+        }
+      }
+      done += g;
+      if (count && !this.insertAll(count)) {
+        stopped = true;
+        break;
+      }
+      this.counters[0] = this.size;
+      this.counters[1] = this.transitions;
+      this.counters[2] = done;
+    }
+    if (stopped) Atomics.store(this.ctl, ABORT, 1);
+    this.counters[0] = this.size;
+    this.counters[1] = this.transitions;
+    this.counters[2] = 0;
+    this.counters[3] = this.tableBytes();
+    const added = this.size - before;
+    const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
+    this.lastAdded = added;
+    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, full: this.full };
+  }
+
+  /**
+   * Pack the group's `count` successors, bring their slots into the cache, then put each into the
+   * table. False if the packing did not fit one (the search starts again, widened for it) or the
+   * records are full.
+   */
+  private insertAll(count: number): boolean {
+    const ex = this.ex;
+    const succ = ex.succ;
+    const codec = this.codec;
+    const hs = this.hashes;
+    for (let c = 0; c < count; c++) {
+      const h = codec.encodeHash(succ, this.batch[c].i32, this.offs[c]);
+      if (h < 0) {
+        this.widenState = succ.slice(this.offs[c], this.offs[c] + this.words);
+        return false;
+      }
+      hs[c] = h || 1;
+    }
+    const tab = this.tab;
+    const mask = this.mask;
+    let t = 0;
+    for (let c = 0; c < count; c++) t ^= tab[2 * (hs[c] & mask) + 1];
+    this.sink ^= t;
+    const n = this.n;
+    const me = this.k;
+    const next = (this.depth + 1) & 1;
+    const pw = this.pw;
+    for (let c = 0; c < count; c++) {
+      const p = this.batch[c].i32;
+      const h = hs[c];
+      const j0 = this.from[c];
+      const ch = this.chs[c];
+      const pk0 = this.pKeys[2 * j0];
+      const pk1 = this.pKeys[2 * j0 + 1];
+      this.transitions++;
+      let slot = h & mask;
+      for (;;) {
+        let v = Atomics.load(tab, 2 * slot);
+        if (v === 0) {
+          if (this.size >= this.maxRecords || this.size - this.levelLo >= LEVEL_MAX) {
+            this.full = true;
+            return false;
+          }
+          const li = this.size - this.levelLo;
+          this.store(p, h, this.pIds[j0], ch, pk0, pk1, li);
+          const id = this.size * n + me;
+          v = Atomics.compareExchange(tab, 2 * slot, 0, id + 1);
+          if (v === 0) {
+            Atomics.store(tab, 2 * slot + 1, h);
+            this.size++;
+            const off = this.offs[c];
+            this.keyOf(succ, off, p);
+            const L = this.lv[me][next];
+            L[LW * li] = this.fp[0];
+            L[LW * li + 1] = this.fp[1];
+            const dirty = ex.plan.changed(this.groupParents[j0], succ, off);
+            for (const x of ex.check(succ, null, off, false, dirty)) this.violations.push({ ...x, depth: this.depth + 1, key0: this.fp[0], key1: this.fp[1], owner: me, local: this.size - 1 });
+            break;
+          }
+          // another worker took the slot meanwhile: it may hold this very state
+        }
+        const hv = Atomics.load(tab, 2 * slot + 1);
+        if (hv === h || hv === 0) {
+          const g = v - 1;
+          const w = g % n;
+          const i = (g - w) / n;
+          if (codec.equal(this.recW[w], i * this.rw, p, 0)) {
+            this.known(w, i, this.pIds[j0], ch, pk0, pk1, next, pw);
+            break;
+          }
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    return true;
+  }
+
+  /** State i of worker w found again: if it is of the level being built, keep the parent with the smallest (key, step). */
+  private known(w: number, i: number, parent: number, ch: number, pk0: number, pk1: number, next: number, pw: number): void {
+    // the level being built starts, in every worker's records, where that worker's size was at the level's start
+    const lo = this.levelStartOf(w);
+    if (i < lo) return;
+    const L = this.lv[w][next];
+    const e = LW * (i - lo);
+    while (Atomics.compareExchange(L, e + 4, 0, 1) !== 0);
+    const a0 = L[e + 2] >>> 0;
+    const a1 = L[e + 3] >>> 0;
+    const R = this.recW[w];
+    const at = i * this.rw + pw;
+    if (pk0 < a0 || (pk0 === a0 && (pk1 < a1 || (pk1 === a1 && ch < R[at + 1])))) {
+      R[at] = parent;
+      R[at + 1] = ch;
+      L[e + 2] = pk0;
+      L[e + 3] = pk1;
+    }
+    Atomics.store(L, e + 4, 0);
+  }
+
+  /** per worker: its size when the level began (its records from there on are the level being built) */
+  private levelStarts: number[] = [];
+  private levelStartOf(w: number): number {
+    return this.levelStarts[w];
+  }
+
+  /** Called with each level command: every worker's level-start size is the hi of its range. */
+  setLevelStarts(ranges: number[]): void {
+    this.levelStarts = Array.from({ length: this.n }, (_, w) => ranges[2 * w + 1]);
+  }
+
+  /** Terminal checks on the states of the last level built that were never expanded (a limit ended the search). */
+  finish(): PartViolation[] {
+    const out: PartViolation[] = [];
+    const s = new Int32Array(this.words);
+    const L = this.lv[this.k][(this.depth + 1) & 1];
+    for (let i = this.levelLo; i < this.size; i++) {
+      this.codec.decode(this.recB[this.k], 4 * i * this.rw, s);
+      const x = i - this.levelLo;
+      if (this.ex.steps(s)[0] === 0)
+        for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: L[LW * x] >>> 0, key1: L[LW * x + 1] >>> 0, owner: this.k, local: i });
+    }
+    return out;
+  }
+
+  parent(local: number): { owner: number; local: number; choice: number } {
+    const at = local * this.rw + this.pw;
+    const g = this.recW[this.k][at];
+    if (g < 0) return { owner: -1, local: -1, choice: 0 };
+    const w = g % this.n;
+    return { owner: w, local: (g - w) / this.n, choice: this.recW[this.k][at + 1] };
+  }
+
+  /** Bytes this worker's part of the search holds: its records, its level arrays' used part, and its share of the tables. */
+  tableBytes(): number {
+    return this.size * this.rw * 4 + 2 * Math.max(1, this.lastAdded) * LW * 4 + Math.ceil((this.cap * 8 * 1.5) / this.n);
+  }
+
+  stats(): StoreStats {
+    return { kind: 'full', states: this.size, bytes: this.tableBytes(), bytesPerState: this.rw * 4, omission: { kind: 'none' } };
+  }
+
+  answer(c: SharedCommand): unknown {
+    if (c.cmd === 'level') {
+      this.setLevelStarts(c.ranges);
+      return this.level(c);
+    }
+    if (c.cmd === 'parent') return this.parent(c.local);
+    if (c.cmd === 'finish') return this.finish();
+    return this.stats();
+  }
+}
+
+/** The packing did not fit these states: the search starts again with it widened for them. */
+export class WidenRestart extends Error {
+  constructor(readonly states: Int32Array[]) {
+    super('the packing does not fit a state: starting again with it widened');
+  }
+}
+
+/** Bytes of records each worker reserves (reserved, not used): the memory limit, at most 4 GB (the most a byte view reaches). */
+export function recordReserve(maxBytes: number | undefined): number {
+  return Math.min(maxBytes ?? 2 ** 32, 2 ** 32 - 4096);
+}
+
+/**
+ * The coordinator's side of a shared search (searchParts drives it): each level's ranges (every
+ * worker's states of the level) and the table's size for the level, and the reports' stops.
+ */
+export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): PartsDriver {
+  const ctl = new Int32Array(mem.control);
+  let lows = new Array<number>(n).fill(0);
+  let sizes: number[] = Array.from({ length: n }, (_, w) => (w === 0 ? 1 : 0));
+  let which = 0;
+  let cap = TABLE_MIN_SLOTS;
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  /** the table a level of `levelStates` states needs, after `total` states: the worst it can bring keeps it under 70% full */
+  const capFor = (total: number, levelStates: number) => {
+    let c = cap;
+    while (total + levelStates * maxEnabled > 0.7 * c) c *= 2;
+    return c;
+  };
+  return {
+    level(depth, atBound) {
+      const ranges: number[] = [];
+      for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
+      const c = capFor(sum(sizes), atBound ? 0 : sum(sizes) - sum(lows));
+      if (c !== cap) {
+        which ^= 1;
+        cap = c;
+      }
+      Atomics.store(ctl, CLAIM, 0);
+      const command: SharedLevel = { cmd: 'level', depth, atBound, ranges, table: which, cap };
+      return command;
+    },
+    took(reps) {
+      const widen = (reps as SharedReport[]).flatMap((r) => (r.widen ? [r.widen] : []));
+      if (widen.length) throw new WidenRestart(widen);
+      lows = sizes;
+      sizes = reps.map((r) => r.states);
+      if ((reps as SharedReport[]).some((r) => r.full)) return 'max-memory';
+      const added = sum(sizes) - sum(lows);
+      if (added === 0) return null;
+      const next = capFor(sum(sizes), added);
+      if (next > TABLE_MAX_SLOTS) return 'max-memory';
+      // the next level's table growth counts with the workers' own (the memory limit judges both)
+      if (next > cap) reps[0].growth += next * 8;
+      return null;
+    },
+  };
+}
+
+/** The worker threads of a shared search and the memory they share (pool.ts builds them). */
+export type SharedStart = (widen: Int32Array[]) => Promise<{ runner: PartitionRunner; mem: SharedMemory }>;
+
+/**
+ * Run the exhaustive search on worker threads sharing one visited set (started by `start`, again if
+ * the packing must widen, and closed at the end); the summary is shaped as exhaustive()'s.
+ */
+export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedStart): Promise<ExhaustiveSummary> {
+  checkCombination(opts);
+  if (!sharable(opts)) throw new Error('internal: this search cannot run with a shared store');
+  const t0 = performance.now();
+  const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
+  let widen: Int32Array[] = [];
+  for (;;) {
+    const { runner, mem } = await start(widen);
+    try {
+      return await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled));
+    } catch (e) {
+      if (!(e instanceof WidenRestart)) throw e;
+      widen = [...widen, ...e.states];
+    } finally {
+      await runner.close();
+    }
+  }
+}
+
+/** Can this search run with a shared store? (As a partitioned one, with the full store.) */
+export function sharable(o: Pick<ExhaustiveOptions, 'store' | 'por' | 'liveness' | 'props' | 'shard'>): boolean {
+  return partitionable(o) && o.store === 'full';
+}
