@@ -57,7 +57,7 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
-                   (default 6000000) on --big-workers N threads (default 2: the partitioned store)
+                   (default 6000000) on --big-workers N threads (default 2: one shared store)
   --random         only the random explorer's row on the default configuration: steps per second
                    stepping alone and checking every property (fixed schedules, warm), and
                    'virtuos verify --layer dispatch' as a user runs it (its search strategies,
@@ -343,7 +343,7 @@ export async function run(argv: string[]): Promise<number> {
     say('   state vectors of its processes, we count distinct word arrays of our model; MB = peak resident memory)');
 
     // 1b. The same searches on two worker threads: the speed-up over one.
-    say('\ncorrect model on two worker threads (ours: --workers 2 --liveness terminal, a partitioned store; the speed-up is over the one-worker run above):');
+    say('\ncorrect model on two worker threads (ours: --workers 2 --liveness terminal, one shared store; the speed-up is over the one-worker run above):');
     say(`  ${'size'.padEnd(11)} ${'our states'.padStart(11)} ${'1 worker st/s'.padStart(14)} ${'2 workers st/s'.padStart(15)} ${'speed-up'.padStart(9)}`);
     for (const size of sizes) {
       const one = rows.find((r) => r.tool === 'virtuos' && r.size === size && r.bug === null)!;

@@ -374,9 +374,19 @@ export class SharedWorker {
     const tab = this.tab;
     const mask = this.mask;
     let t = 0;
-    for (let c = 0; c < count; c++) t ^= tab[2 * (hs[c] & mask) + 1];
-    this.sink ^= t;
     const n = this.n;
+    for (let c = 0; c < count; c++) t ^= tab[2 * (hs[c] & mask) + 1];
+    for (let c = 0; c < count; c++) {
+      const slot = hs[c] & mask;
+      const v = tab[2 * slot];
+      if (v !== 0 && tab[2 * slot + 1] === hs[c]) {
+        const w = (v - 1) % n;
+        const at = ((v - 1 - w) / n) * this.rw;
+        const R = this.recW[w];
+        t ^= R[at] ^ R[at + this.pw - 1];
+      }
+    }
+    this.sink ^= t;
     const me = this.k;
     const next = (this.depth + 1) & 1;
     const pw = this.pw;
@@ -437,6 +447,9 @@ export class SharedWorker {
     if (i < lo) return;
     const L = this.lv[w][next];
     const e = LW * (i - lo);
+    // a parent's key only decreases, so one whose first word is already larger can never be kept
+    // (read without the lock: a single word cannot be half written)
+    if (pk0 > L[e + 2] >>> 0) return;
     while (Atomics.compareExchange(L, e + 4, 0, 1) !== 0);
     const a0 = L[e + 2] >>> 0;
     const a1 = L[e + 3] >>> 0;
