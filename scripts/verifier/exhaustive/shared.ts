@@ -38,9 +38,9 @@ import { partitionable, searchParts, type LevelReport, type PartitionRunner, typ
 import { fingerprint, Scratch, StateCodec, type StoreStats } from './store.ts';
 
 /** Slots a table reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
-export const TABLE_MAX_SLOTS = 1 << 28;
+const TABLE_MAX_SLOTS = 1 << 28;
 /** States one level of one worker can hold at most (level arrays reserved for them). */
-export const LEVEL_MAX = 1 << 25;
+const LEVEL_MAX = 1 << 25;
 /** Words per state of a level array: key (2), parent's key (2), lock. */
 const LW = 5;
 /** The table's smallest capacity. */
@@ -64,12 +64,22 @@ export interface SharedMemory {
   counters: SharedArrayBuffer;
 }
 
-export function sharedMemory(n: number, recordBytes: number): SharedMemory {
+/**
+ * The shared memory of a search on n workers whose tables may take `budget` bytes (the memory
+ * limit), reserved once. Each reservation is sized by the budget too (and by the most a view
+ * reaches), so that none asks the system for more address space than the search may use: a table
+ * half the budget, a worker's records the budget, a level array a quarter of it.
+ */
+export function sharedMemory(n: number, budget: number): SharedMemory {
+  let slots = TABLE_MAX_SLOTS;
+  while (slots > TABLE_MIN_SLOTS && slots * 8 > budget / 2) slots >>= 1;
+  const records = Math.max(1 << 20, Math.min(budget, 2 ** 32 - 4096));
+  const level = Math.max(1 << 12, Math.min(LEVEL_MAX, Math.floor(budget / 4 / (LW * 4))));
   return {
     control: new SharedArrayBuffer(CONTROL_BYTES),
-    tables: [new SharedArrayBuffer(TABLE_MAX_SLOTS * 8), new SharedArrayBuffer(TABLE_MAX_SLOTS * 8)],
-    records: Array.from({ length: n }, () => new SharedArrayBuffer(recordBytes)),
-    levels: Array.from({ length: n }, () => [new SharedArrayBuffer(LEVEL_MAX * LW * 4), new SharedArrayBuffer(LEVEL_MAX * LW * 4)]),
+    tables: [new SharedArrayBuffer(slots * 8), new SharedArrayBuffer(slots * 8)],
+    records: Array.from({ length: n }, () => new SharedArrayBuffer(records)),
+    levels: Array.from({ length: n }, () => [new SharedArrayBuffer(level * LW * 4), new SharedArrayBuffer(level * LW * 4)]),
     counters: new SharedArrayBuffer(n * 32),
   };
 }
@@ -122,6 +132,8 @@ export class SharedWorker {
   private readonly recW: Int32Array[];
   private readonly recB: Uint8Array[];
   private readonly maxRecords: number;
+  /** states one level of this worker can hold */
+  private readonly levelMax: number;
   /** levels[w][parity] */
   private readonly lv: Int32Array[][];
   private readonly counters: Float64Array;
@@ -169,6 +181,7 @@ export class SharedWorker {
     this.recW = m.records.map((b) => new Int32Array(b));
     this.recB = m.records.map((b) => new Uint8Array(b));
     this.lv = m.levels.map((p) => p.map((b) => new Int32Array(b)));
+    this.levelMax = m.levels[0][0].byteLength / (LW * 4);
     this.counters = new Float64Array(m.counters, this.k * 32, 4);
     const s0 = this.ex.initial();
     const sample = this.ex.walk(init.sampleSteps ?? 20_000);
@@ -402,7 +415,7 @@ export class SharedWorker {
       for (;;) {
         let v = Atomics.load(tab, 2 * slot);
         if (v === 0) {
-          if (this.size >= this.maxRecords || this.size - this.levelLo >= LEVEL_MAX) {
+          if (this.size >= this.maxRecords || this.size - this.levelLo >= this.levelMax) {
             this.full = true;
             return false;
           }
@@ -524,11 +537,6 @@ export class WidenRestart extends Error {
   }
 }
 
-/** Bytes of records each worker reserves (reserved, not used): the memory limit, at most 4 GB (the most a byte view reaches). */
-export function recordReserve(maxBytes: number | undefined): number {
-  return Math.min(maxBytes ?? 2 ** 32, 2 ** 32 - 4096);
-}
-
 /**
  * The coordinator's side of a shared search (searchParts drives it): each level's ranges (every
  * worker's states of the level) and the table's size for the level, and the reports' stops.
@@ -568,7 +576,7 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): 
       const added = sum(sizes) - sum(lows);
       if (added === 0) return null;
       const next = capFor(sum(sizes), added);
-      if (next > TABLE_MAX_SLOTS) return 'max-memory';
+      if (next * 8 > mem.tables[0].byteLength) return 'max-memory';
       // the next level's table growth counts with the workers' own (the memory limit judges both)
       if (next > cap) reps[0].growth += next * 8;
       return null;

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhaustive.ts';
 import { SymmetryError } from '../exhaustive/symmetry.ts';
 import { partitionMemory, type PartitionRunner } from '../exhaustive/partitioned.ts';
-import { recordReserve, sharedMemory, type SharedMemory } from '../exhaustive/shared.ts';
+import { totalmem } from 'node:os';
+import { sharedMemory, type SharedMemory } from '../exhaustive/shared.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
@@ -152,7 +153,7 @@ export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashc
  * worker, as the partitioned search's, and the memory they share. The packing is widened for `widen`.
  */
 export async function sharedRunner(spec: ExpanderSpec, n: number, widen: Int32Array[], maxBytes: number | undefined, sampleSteps?: number): Promise<{ runner: PartitionRunner; mem: SharedMemory }> {
-  const mem = sharedMemory(n, recordReserve(maxBytes));
+  const mem = sharedMemory(n, maxBytes ?? Math.floor(totalmem() / 2));
   const runner = await partsRunner(n, mem.counters, (k) => ({ kind: 'shared', spec: { spec, k, n, mem, widen, sampleSteps } }));
   return { runner, mem };
 }
