@@ -209,7 +209,7 @@ export class SharedWorker {
       const h = this.codec.encodeHash(s0, sc.i32, 0);
       if (h < 0) throw new Error('internal: the packing does not fit the initial state');
       this.keyOf(s0, 0, sc.i32);
-      this.store(sc.i32, h || 1, -1, 0, 0, 0, 0);
+      this.store(sc.i32, -1, 0, 0, 0, 0);
       this.tab[2 * ((h || 1) & this.mask)] = 1;
       this.tab[2 * ((h || 1) & this.mask) + 1] = h || 1;
       const L = this.lv[0][0];
@@ -239,7 +239,7 @@ export class SharedWorker {
   }
 
   /** Write record `size` (not yet published): the packed state, its parent and step, and its level entry's parent key. */
-  private store(p: Int32Array, _h: number, parent: number, ch: number, pk0: number, pk1: number, levelIndex: number): void {
+  private store(p: Int32Array, parent: number, ch: number, pk0: number, pk1: number, levelIndex: number): void {
     const w = this.recW[this.k];
     const at = this.size * this.rw;
     const pw = this.pw;
@@ -297,6 +297,7 @@ export class SharedWorker {
   /** Expand the states of the level (any worker's), store their successors, and report. */
   level(c: SharedLevel): SharedReport {
     this.resize(c.table, c.cap);
+    this.levelStarts = Array.from({ length: this.n }, (_, w) => c.ranges[2 * w + 1]);
     const depth = c.depth;
     this.depth = depth;
     this.violations = [];
@@ -420,7 +421,7 @@ export class SharedWorker {
             return false;
           }
           const li = this.size - this.levelLo;
-          this.store(p, h, this.pIds[j0], ch, pk0, pk1, li);
+          this.store(p, this.pIds[j0], ch, pk0, pk1, li);
           const id = this.size * n + me;
           v = Atomics.compareExchange(tab, 2 * slot, 0, id + 1);
           if (v === 0) {
@@ -456,7 +457,7 @@ export class SharedWorker {
   /** State i of worker w found again: if it is of the level being built, keep the parent with the smallest (key, step). */
   private known(w: number, i: number, parent: number, ch: number, pk0: number, pk1: number, next: number, pw: number): void {
     // the level being built starts, in every worker's records, where that worker's size was at the level's start
-    const lo = this.levelStartOf(w);
+    const lo = this.levelStarts[w];
     if (i < lo) return;
     const L = this.lv[w][next];
     const e = LW * (i - lo);
@@ -477,16 +478,8 @@ export class SharedWorker {
     Atomics.store(L, e + 4, 0);
   }
 
-  /** per worker: its size when the level began (its records from there on are the level being built) */
+  /** per worker: its size when the level began, the hi of its range (its records from there on are the level being built) */
   private levelStarts: number[] = [];
-  private levelStartOf(w: number): number {
-    return this.levelStarts[w];
-  }
-
-  /** Called with each level command: every worker's level-start size is the hi of its range. */
-  setLevelStarts(ranges: number[]): void {
-    this.levelStarts = Array.from({ length: this.n }, (_, w) => ranges[2 * w + 1]);
-  }
 
   /** Terminal checks on the states of the last level built that were never expanded (a limit ended the search). */
   finish(): PartViolation[] {
@@ -520,10 +513,7 @@ export class SharedWorker {
   }
 
   answer(c: SharedCommand): unknown {
-    if (c.cmd === 'level') {
-      this.setLevelStarts(c.ranges);
-      return this.level(c);
-    }
+    if (c.cmd === 'level') return this.level(c);
     if (c.cmd === 'parent') return this.parent(c.local);
     if (c.cmd === 'finish') return this.finish();
     return this.stats();
