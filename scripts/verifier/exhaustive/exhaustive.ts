@@ -200,7 +200,7 @@ const ROOTS_PER_SHARD = 16;
  * States a one-thread search expands before it adds their successors to the full store together:
  * enough successors (about 3.6 a state at 2x2x2x2) for their cache misses to overlap.
  */
-export const GROUP = 16;
+export const GROUP = 32;
 
 /** What the expander needs to know; plain data, so that a worker thread can build its own. */
 export interface ExpanderSpec {
