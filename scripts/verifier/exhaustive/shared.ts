@@ -16,8 +16,8 @@
  * - a new state is checked for the invariants its step may have broken, by the worker that stored it;
  * - limits are judged at the end of a level.
  *
- * Shared memory (SharedArrayBuffers, reserved at their largest and only touched as used, so that
- * nothing is sent between threads during a level):
+ * Shared memory (SharedArrayBuffers, reserved once as large as the memory limit allows and only
+ * touched as used, so that nothing is sent between threads during a level):
  * - the table: open addressing, linear probing, slots of (state id + 1, hash); a slot is taken by a
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
  *   reader that finds the id but no hash yet compares the states). Two reservations, so that the
