@@ -317,7 +317,8 @@ export class Expander {
    * is enabled in it. `open` filters the properties still to check.
    */
   check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0, finals = true, dirty = -1): StateViolation[] {
-    const x = off === 0 && s.length === this.words ? s : s.subarray(off, off + this.words);
+    // a successor in this expander's own buffer has a view made once (a new view per state is an allocation)
+    const x = off === 0 && s.length === this.words ? s : s === this.succ && off % this.words === 0 ? this.slots[off / this.words] : s.subarray(off, off + this.words);
     const out: StateViolation[] = [];
     const bits = this.plan.bits;
     for (let i = 0; i < this.props.length; i++) {
