@@ -115,14 +115,15 @@ export class StateCodec {
       e.push(q % 2 === 0 ? 'a = Math.imul(a ^ x, 0x01000193); a ^= a >>> 15;' : 'b = Math.imul(b ^ x, 0x01000193); b ^= b >>> 15;');
     });
     e.push('return mixHash(a, b);');
-    this.encodeFn = new Function('mixHash', `return (s, i32, off) => {\n${e.join('\n')}\n};`)(mixHash) as typeof this.encodeFn;
+    // named, so that a profile tells them apart
+    this.encodeFn = new Function('mixHash', `return function packedEncodeHash(s, i32, off) {\n${e.join('\n')}\n};`)(mixHash) as typeof this.encodeFn;
     const eq = parts.map((_, q) => `a[at + ${q}] === b[bt + ${q}]`);
-    this.equalFn = new Function('a', 'at', 'b', 'bt', `return ${eq.join(' && ')};`) as typeof this.equalFn;
+    this.equalFn = new Function(`return function packedEqual(a, at, b, bt) {\nreturn ${eq.join(' && ')};\n};`)() as typeof this.equalFn;
     const d: string[] = ['out.set(base);'];
     this.c4.forEach((i, j) => d.push(`out[${i}] = b[off + ${4 * j}] | (b[off + ${4 * j + 1}] << 8) | (b[off + ${4 * j + 2}] << 16) | (b[off + ${4 * j + 3}] << 24);`));
     this.c2.forEach((i, j) => d.push(`out[${i}] = ((b[off + ${this.o2 + 2 * j}] | (b[off + ${this.o2 + 2 * j + 1}] << 8)) << 16) >> 16;`));
     this.c1.forEach((i, j) => d.push(`out[${i}] = b[off + ${this.o1 + j}] - 1;`));
-    this.decodeFn = new Function('base', `return (b, off, out) => {\n${d.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
+    this.decodeFn = new Function('base', `return function packedDecode(b, off, out) {\n${d.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
   }
 
   /** The packing as loops over the field lists (the reference for the generated code). */
