@@ -249,7 +249,6 @@ export class Expander {
     this.actors = new Int32Array(GROUP * this.st.maxEnabled);
     this.actA = new Int32Array(this.st.maxEnabled);
     this.brA = new Array(this.st.maxEnabled);
-    this.chkA = new Int32Array(this.st.maxEnabled);
     this.chkB = new Array(this.st.maxEnabled);
     this.hasFinals = this.props.some((p) => p.final);
     this.plan = invariantPlan(this.sys, this.props);
@@ -328,7 +327,8 @@ export class Expander {
       const b = p.invariant(this.sys, x);
       if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
     }
-    if (finals && this.hasFinals && this.st.enabledInto(x, this.chkA, this.chkB) === 0)
+    // terminal: no step enabled (the first enabled step, found actor by actor, is enough to say)
+    if (finals && this.hasFinals && this.st.firstEnabled(x, 0, this.chkB) < 0)
       for (const p of this.props) {
         if (!p.final || (open && !open(p.name))) continue;
         const b = p.final(this.sys, x, FINAL_END);
@@ -336,7 +336,6 @@ export class Expander {
       }
     return out;
   }
-  private readonly chkA: Int32Array;
   private readonly chkB: Branch[];
   private readonly hasFinals: boolean;
 
