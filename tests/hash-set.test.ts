@@ -28,6 +28,25 @@ describe('the distinct-state count', () => {
     );
   });
 
+  it('adding batches (addAll) gives the set adding one by one gives, stopping at the cap as one by one would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.maxSafeNat(), fc.nat(60)), { maxLength: 2000 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 1500 }), (hs, batch, cap) => {
+        const one = new HashSet53(16);
+        for (const h of hs) if (one.size < cap) one.add(h % 2 ** 53);
+        const many = new HashSet53(16);
+        const buf = new Float64Array(batch);
+        for (let i = 0; i < hs.length; i += batch) {
+          const n = Math.min(batch, hs.length - i);
+          for (let k = 0; k < n; k++) buf[k] = hs[i + k] % 2 ** 53;
+          many.addAll(buf, n, cap);
+        }
+        expect(many.size).toBe(one.size);
+        expect(many.values().sort((a, b) => a - b)).toEqual(one.values().sort((a, b) => a - b));
+      }),
+      { seed: 6, numRuns: 60 },
+    );
+  });
+
   it('stateHash is in [0, 2^53) and changes with any one word', () => {
     const s = makeSystem(DEFAULT_CONFIG).init.slice();
     const h0 = stateHash(s);

@@ -174,6 +174,8 @@ export function sumCrashCounts(parts: CrashCounts[], points: number): CrashCount
 }
 
 const DISTINCT_CAP = 2_000_000;
+/** states hashed before they are added to the distinct-state set together (HashSet53.addAll) */
+const DISTINCT_BATCH = 64;
 
 /** Most runs fast-check's shrinking may make on a counterexample of a strategy other than uniform. */
 const SHRINK_BUDGET = 1000;
@@ -378,9 +380,24 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const onState = (s: Int32Array) => {
     current = s;
     if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
-    // the state's hash is kept up to date by the coverage's pass over each step (search/coverage.ts)
-    if (countStates && distinct.size < DISTINCT_CAP) distinct.add((cover.stateHash() + salt) % 2 ** 53);
-    else if (distinct.size >= DISTINCT_CAP) cover.hashing = false;
+    // the state's hash is kept up to date by the coverage's pass over each step (search/coverage.ts);
+    // hashes are added to the set DISTINCT_BATCH at a time (flushDistinct), the same set as one by one
+    if (countStates && !distinctFull) {
+      pending[pendingN++] = (cover.stateHash() + salt) % 2 ** 53;
+      if (pendingN === DISTINCT_BATCH) flushDistinct();
+    }
+  };
+  const pending = new Float64Array(DISTINCT_BATCH);
+  let pendingN = 0;
+  /** the distinct-state set holds DISTINCT_CAP states: no more are hashed or counted */
+  let distinctFull = false;
+  const flushDistinct = () => {
+    distinct.addAll(pending, pendingN, DISTINCT_CAP);
+    pendingN = 0;
+    if (distinct.size >= DISTINCT_CAP) {
+      distinctFull = true;
+      cover.hashing = false;
+    }
   };
   const crashes = { steps: 0, points: 0, runsWithCrash: 0, runs: 0, perRun: 0, byEvent: {} as Record<string, number> };
   const crashPoints = new Set<string>();
@@ -527,6 +544,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const strategyStats = [...stats.values()].sort((a, b) => STRATEGIES.indexOf(a.strategy) - STRATEGIES.indexOf(b.strategy));
   for (const x of strategyStats) x.coverage = cover.reached[STRATEGIES.indexOf(x.strategy)];
 
+  flushDistinct();
   const coverage = coverageOf(sys, visitedStates, visitedBranches);
   const collected = opts.collect
     ? {
