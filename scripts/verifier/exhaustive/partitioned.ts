@@ -22,7 +22,9 @@
  *
  * It keeps no transition graph, so fair-cycle liveness, partial-order reduction (whose cycle proviso
  * asks whether a successor is already known, which only its owner can say) and shards take the
- * chunked mode of exhaustive.ts instead (`partitionable`).
+ * chunked mode of exhaustive.ts instead (`partitionable`). With the full store the command line
+ * runs the workers on one shared store instead (shared.ts, which `searchParts` below drives too, and
+ * whose traces are this search's); this one serves hash compaction, and the tests' comparisons.
  */
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, counterexampleOf, doubling, Expander, finishSummary, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec, type StateViolation, type Witnesses } from './exhaustive.ts';
