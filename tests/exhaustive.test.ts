@@ -289,6 +289,9 @@ describe('state store', () => {
           codec.decodeLoop(a.b, 0, backLoop);
           expect(Array.from(back)).toEqual(Array.from(s));
           expect(Array.from(backLoop)).toEqual(Array.from(s));
+          back.fill(7);
+          codec.decodeWords(a.i32, 0, back);
+          expect(Array.from(back)).toEqual(Array.from(s));
         }
       }
       expect(widened).toBeGreaterThan(0);

@@ -128,9 +128,8 @@ export class SharedWorker {
   private mask: number;
   private cap: number;
   private which = 0;
-  /** every worker's records, as words and as bytes */
+  /** every worker's records */
   private readonly recW: Int32Array[];
-  private readonly recB: Uint8Array[];
   private readonly maxRecords: number;
   /** states one level of this worker can hold */
   private readonly levelMax: number;
@@ -179,7 +178,6 @@ export class SharedWorker {
     this.cap = TABLE_MIN_SLOTS;
     this.mask = this.cap - 1;
     this.recW = m.records.map((b) => new Int32Array(b));
-    this.recB = m.records.map((b) => new Uint8Array(b));
     this.lv = m.levels.map((p) => p.map((b) => new Int32Array(b)));
     this.levelMax = m.levels[0][0].byteLength / (LW * 4);
     this.counters = new Float64Array(m.counters, this.k * 32, 4);
@@ -328,7 +326,7 @@ export class SharedWorker {
         while (x >= ranges[2 * w + 1] - ranges[2 * w]) x -= ranges[2 * w + 1] - ranges[2 * w++];
         const i = ranges[2 * w] + x;
         const s = this.groupParents[j];
-        this.codec.decode(this.recB[w], 4 * i * this.rw, s);
+        this.codec.decodeWords(this.recW[w], i * this.rw, s);
         const L = this.lv[w][cur];
         const pk0 = L[LW * x] >>> 0;
         const pk1 = L[LW * x + 1] >>> 0;
@@ -487,7 +485,7 @@ export class SharedWorker {
     const s = new Int32Array(this.words);
     const L = this.lv[this.k][(this.depth + 1) & 1];
     for (let i = this.levelLo; i < this.size; i++) {
-      this.codec.decode(this.recB[this.k], 4 * i * this.rw, s);
+      this.codec.decodeWords(this.recW[this.k], i * this.rw, s);
       const x = i - this.levelLo;
       if (this.ex.steps(s)[0] === 0)
         for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: L[LW * x] >>> 0, key1: L[LW * x + 1] >>> 0, owner: this.k, local: i });

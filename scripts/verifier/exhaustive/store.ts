@@ -87,6 +87,7 @@ export class StateCodec {
   private encodeFn: (s: Int32Array, i32: Int32Array, off: number) => number = () => -1;
   private equalFn: (a: Int32Array, at: number, b: Int32Array, bt: number) => boolean = () => false;
   private decodeFn: (b: Uint8Array, off: number, out: Int32Array) => void = () => {};
+  private decodeWordsFn: (w: Int32Array, at: number, out: Int32Array) => void = () => {};
 
   private generate(): void {
     // Each packed word is put together from its fields in a register and stored whole, then hashed
@@ -124,6 +125,22 @@ export class StateCodec {
     this.c2.forEach((i, j) => d.push(`out[${i}] = ((b[off + ${this.o2 + 2 * j}] | (b[off + ${this.o2 + 2 * j + 1}] << 8)) << 16) >> 16;`));
     this.c1.forEach((i, j) => d.push(`out[${i}] = b[off + ${this.o1 + j}] - 1;`));
     this.decodeFn = new Function('base', `return function packedDecode(b, off, out) {\n${d.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
+    // the same unpacking from the packed words: one load a word, its fields taken out by shifts
+    const dw: string[] = ['out.set(base);', 'let x = 0;'];
+    const fields: string[][] = Array.from({ length: this.stride >>> 2 }, () => []);
+    this.c4.forEach((i, j) => fields[j].push(`out[${i}] = x;`));
+    this.c2.forEach((i, j) => {
+      const o = this.o2 + 2 * j;
+      fields[o >>> 2].push(`out[${i}] = (x << ${16 - 8 * (o & 3)}) >> 16;`);
+    });
+    this.c1.forEach((i, j) => {
+      const o = this.o1 + j;
+      fields[o >>> 2].push(`out[${i}] = ((x >>> ${8 * (o & 3)}) & 255) - 1;`);
+    });
+    fields.forEach((f, q) => {
+      if (f.length) dw.push(`x = w[at + ${q}];`, ...f);
+    });
+    this.decodeWordsFn = new Function('base', `return function packedDecodeWords(w, at, out) {\n${dw.join('\n')}\n};`)(this.base) as typeof this.decodeWordsFn;
   }
 
   /** The packing as loops over the field lists (the reference for the generated code). */
@@ -190,6 +207,11 @@ export class StateCodec {
 
   decode(b: Uint8Array, off: number, out: Int32Array): void {
     this.decodeFn(b, off, out);
+  }
+
+  /** As decode(), from the packed state's words w[at .. at + stride/4) (one load a word). */
+  decodeWords(w: Int32Array, at: number, out: Int32Array): void {
+    this.decodeWordsFn(w, at, out);
   }
 
   decodeLoop(b: Uint8Array, off: number, out: Int32Array): void {
@@ -571,7 +593,7 @@ export class FullStore implements VisitedSet {
 
   /** Decode state i into out. */
   get(i: number, out: Int32Array): void {
-    this.codec.decode(this.pageBytes[i >>> PAGE_BITS], (i & (PAGE - 1)) * this.codec.stride, out);
+    this.codec.decodeWords(this.pageWords[i >>> PAGE_BITS], (i & (PAGE - 1)) * (this.codec.stride >>> 2), out);
   }
 
   growthBytes(extra: number): number {
