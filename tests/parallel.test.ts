@@ -76,6 +76,16 @@ function oneThread(opts: ExhaustiveOptions): Promise<ExhaustiveSummary> {
   return oneThreadRuns.get(key)!;
 }
 
+/** A search on two worker threads of the correct model at each size: one thread's result, PROVED (outputs under `tag`). */
+async function provesAsOneThread(search: (opts: ExhaustiveOptions, n: number) => Promise<ExhaustiveSummary>, sizes: [Config, Partial<ExhaustiveOptions>][], tag: string): Promise<void> {
+  for (const [cfg, extra] of sizes) {
+    const one = await oneThread(searchOptions(cfg, 'correct', `${tag}1`, extra));
+    const two = await search(searchOptions(cfg, 'correct', `${tag}2`, extra), 2);
+    expect(pick(two)).toEqual(pick(one));
+    expect(two.statement).toMatch(/^PROVED: /);
+  }
+}
+
 /** A search on worker threads under a depth bound, a state limit and a memory limit, against one thread's (outputs under `tag`). */
 async function limitsHold(search: (opts: ExhaustiveOptions, n: number) => Promise<ExhaustiveSummary>, tag: string): Promise<void> {
   const cfg = anchorConfig(2, 1);
@@ -227,12 +237,7 @@ describe('partitioned store', () => {
       [anchorConfig(2, 2, 2, 1), { store: 'hashcompact', symmetry: ['threads', 'kernels', 'workers', 'entries'] }],
       [anchorConfig(2, 1), {}],
     ];
-    for (const [cfg, extra] of sizes) {
-      const one = await oneThread(o(cfg, 'correct', 'p1', extra));
-      const two = await parted(o(cfg, 'correct', 'p2', extra), 2);
-      expect(pick(two)).toEqual(pick(one));
-      expect(two.statement).toMatch(/^PROVED: /);
-    }
+    await provesAsOneThread(parted, sizes, 'p');
   }, 60_000);
 
   test('every seeded dispatch bug: the verdicts and counterexample lengths of checking every invariant on every state in one thread', async () => {
@@ -308,16 +313,8 @@ describe('shared store', () => {
   const o = searchOptions;
   const spec = (opts: ExhaustiveOptions) => ({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por });
   const together = (opts: ExhaustiveOptions, n: number) => sharedExhaustive(opts, (widen) => sharedRunner(spec(opts), n, widen, opts.maxBytes));
-  const parted = (opts: ExhaustiveOptions, n: number) => partitionedExhaustive(opts, () => partitionRunner(spec(opts), 'full', n));
 
-  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds', async () => {
-    for (const [cfg, extra] of ANCHOR_SIZES) {
-      const one = await oneThread(o(cfg, 'correct', 's1', extra));
-      const two = await together(o(cfg, 'correct', 's2', extra), 2);
-      expect(pick(two)).toEqual(pick(one));
-      expect(two.statement).toMatch(/^PROVED: /);
-    }
-  }, 60_000);
+  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds', () => provesAsOneThread(together, ANCHOR_SIZES, 's'), 60_000);
 
   test('every seeded dispatch bug: the partitioned search\'s verdicts and very traces', async () => {
     const traces = (s: Awaited<ReturnType<typeof exhaustive>>) => s.results.map((r) => (r.trace ? readFileSync(r.trace, 'utf8') : null));

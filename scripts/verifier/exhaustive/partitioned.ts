@@ -64,13 +64,11 @@ const PAD = -3;
  */
 export class Ring {
   readonly w: Int32Array;
-  readonly bytes: Uint8Array;
   private tail = 0;
   head = 0;
 
   constructor(readonly buf: SharedArrayBuffer) {
     this.w = new Int32Array(buf);
-    this.bytes = new Uint8Array(buf);
   }
 
   static bytes(): number {
@@ -139,7 +137,7 @@ class Transfer {
   /** Write s (from off) into w at `at`; returns its form. */
   write(s: Int32Array, off: number, w: Int32Array, at: number): number {
     const sc = this.scratch;
-    if (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) {
+    if (!this.codec.encode(s, sc.i32, off)) {
       for (let i = 0; i < this.codec.words; i++) w[at + i] = s[off + i];
       return WHOLE;
     }
@@ -148,10 +146,10 @@ class Transfer {
     return PACKED;
   }
 
-  /** Read a record's state written in the given form into out (bytes: the ring as bytes). */
-  read(w: Int32Array, bytes: Uint8Array, at: number, form: number, out: Int32Array): void {
+  /** Read a record's state written in the given form into out. */
+  read(w: Int32Array, at: number, form: number, out: Int32Array): void {
     if (form === WHOLE) for (let i = 0; i < out.length; i++) out[i] = w[at + i];
-    else this.codec.decode(bytes, 4 * at, out);
+    else this.codec.decode(w, at, out);
   }
 }
 
@@ -348,22 +346,9 @@ export class PartitionWorker {
     } else this.known(~r, pOwner, pLocal, pk0, pk1, ch);
   }
 
-  /**
-   * The key of a state with the full store (into `fp`): the 64-bit fingerprint of the state packed
-   * as the rings pack it (a fifth of its words), or of its words if that packing does not fit it.
-   * The ring's packing is fixed for the whole search and the same in every worker, so the key is a
-   * function of the state alone. It orders parents and violations; two states with one key (about
-   * 2^-64 a pair) could only make that order depend on timing, never lose a state: the store
-   * compares the states themselves.
-   */
+  /** The key of a state with the full store (into `fp`): `keyOfState` in the ring's packing. */
   private keyOf(s: Int32Array, off: number): void {
-    const sc = this.keyScratch;
-    if (this.transfer.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.keyOfPacked(sc.i32, 0);
-    else {
-      fingerprint(s, this.fp, off, this.words);
-      // kept apart from the packed keys' space
-      this.fp[0] = ~this.fp[0] >>> 0;
-    }
+    keyOfState(this.transfer.codec, this.keyScratch, s, off, this.fp);
   }
 
   /** The key of a state given packed as the rings pack it, the words w[at..]. */
@@ -399,7 +384,7 @@ export class PartitionWorker {
     const x = 2 * (j - this.levelLo);
     const a0 = this.nextParentKey[x];
     const a1 = this.nextParentKey[x + 1];
-    if (pk0 < a0 || (pk0 === a0 && (pk1 < a1 || (pk1 === a1 && ch < this.choice[j])))) {
+    if (parentBefore(pk0, pk1, ch, a0, a1, this.choice[j])) {
       this.parentOwner[j] = pOwner;
       this.parentLocal[j] = pLocal;
       this.nextParentKey[x] = pk0;
@@ -473,12 +458,12 @@ export class PartitionWorker {
             const k1 = w[at + 6] >>> 0;
             const r = this.hc.addKey(k0, k1);
             if (r >= 0) {
-              this.transfer.read(w, ring.bytes, rec, form, this.got);
+              this.transfer.read(w, rec, form, this.got);
               this.taken(r, this.got, 0, k0, k1, from, pLocal, pk0, pk1, ch, dirty);
             } else this.known(~r, from, pLocal, pk0, pk1, ch);
           } else {
             if (form === PACKED && asStored) p++;
-            this.transfer.read(w, ring.bytes, rec, form, this.got);
+            this.transfer.read(w, rec, form, this.got);
             this.admit(this.got, 0, from, pLocal, pk0, pk1, ch, null, dirty);
           }
         }
@@ -666,6 +651,29 @@ export interface PartitionRunner {
   counters: Float64Array;
   call<T>(k: number, c: object): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The key of a state (into fp), with the full store: the 64-bit fingerprint of the state packed in
+ * `codec` (the packing the sample walk settles, the same in every worker and, in the partitioned
+ * search, the rings'; a fifth of the words), or of its words if that packing does not fit it. So
+ * the key is a function of the state alone. It orders parents and violations; two states with one
+ * key (about 2^-64 a pair) could only make that order depend on timing, never lose a state: the
+ * stores compare the states themselves. (A state given already packed in `codec` has the
+ * fingerprint of those words as its key.)
+ */
+export function keyOfState(codec: StateCodec, sc: Scratch, s: Int32Array, off: number, fp: Uint32Array): void {
+  if (codec.encode(s, sc.i32, off)) fingerprint(sc.i32, fp, 0, codec.stride >>> 2);
+  else {
+    fingerprint(s, fp, off, codec.words);
+    // kept apart from the packed keys' space
+    fp[0] = ~fp[0] >>> 0;
+  }
+}
+
+/** Is a parent with key pk0:pk1 by step ch ahead of the one kept, a0:a1 by step c? (Parents are kept smallest first.) */
+export function parentBefore(pk0: number, pk1: number, ch: number, a0: number, a1: number, c: number): boolean {
+  return pk0 < a0 || (pk0 === a0 && (pk1 < a1 || (pk1 === a1 && ch < c)));
 }
 
 /** The shared memory a partitioned search on n workers needs. */

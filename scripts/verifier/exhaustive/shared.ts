@@ -34,7 +34,7 @@
  */
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, Expander, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
-import { partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
+import { keyOfState, parentBefore, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
 import { fingerprint, Scratch, StateCodec, type StoreStats } from './store.ts';
 
 /** Slots a table reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
@@ -224,16 +224,8 @@ export class SharedWorker {
    * state in this search's packing, which is the key's own when no state has widened it.
    */
   private keyOf(s: Int32Array, off: number, packed: Int32Array): void {
-    if (this.keyIsPacked) {
-      fingerprint(packed, this.fp, 0, this.pw);
-      return;
-    }
-    const sc = this.keyScratch;
-    if (this.keyCodec.encode(s, sc.bytes, sc.i16, sc.i32, off)) fingerprint(sc.i32, this.fp, 0, this.keyCodec.stride >>> 2);
-    else {
-      fingerprint(s, this.fp, off, this.words);
-      this.fp[0] = ~this.fp[0] >>> 0;
-    }
+    if (this.keyIsPacked) fingerprint(packed, this.fp, 0, this.pw);
+    else keyOfState(this.keyCodec, this.keyScratch, s, off, this.fp);
   }
 
   /** Write record `size` (not yet published): the packed state, its parent and step, and its level entry's parent key. */
@@ -326,7 +318,7 @@ export class SharedWorker {
         while (x >= ranges[2 * w + 1] - ranges[2 * w]) x -= ranges[2 * w + 1] - ranges[2 * w++];
         const i = ranges[2 * w] + x;
         const s = this.groupParents[j];
-        this.codec.decodeWords(this.recW[w], i * this.rw, s);
+        this.codec.decode(this.recW[w], i * this.rw, s);
         const L = this.lv[w][cur];
         const pk0 = L[LW * x] >>> 0;
         const pk1 = L[LW * x + 1] >>> 0;
@@ -467,7 +459,7 @@ export class SharedWorker {
     const a1 = L[e + 3] >>> 0;
     const R = this.recW[w];
     const at = i * this.rw + pw;
-    if (pk0 < a0 || (pk0 === a0 && (pk1 < a1 || (pk1 === a1 && ch < R[at + 1])))) {
+    if (parentBefore(pk0, pk1, ch, a0, a1, R[at + 1])) {
       R[at] = parent;
       R[at + 1] = ch;
       L[e + 2] = pk0;
@@ -485,7 +477,7 @@ export class SharedWorker {
     const s = new Int32Array(this.words);
     const L = this.lv[this.k][(this.depth + 1) & 1];
     for (let i = this.levelLo; i < this.size; i++) {
-      this.codec.decodeWords(this.recW[this.k], i * this.rw, s);
+      this.codec.decode(this.recW[this.k], i * this.rw, s);
       const x = i - this.levelLo;
       if (this.ex.steps(s)[0] === 0)
         for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: L[LW * x] >>> 0, key1: L[LW * x + 1] >>> 0, owner: this.k, local: i });

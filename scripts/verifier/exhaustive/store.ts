@@ -64,8 +64,8 @@ export class StateCodec {
     this.generate();
   }
 
-  /** Encode s into out (stride bytes; i16 and i32 are views of the same buffer). False: s does not fit, call widenFor(s). */
-  encode(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
+  /** Encode s into i32 (stride/4 words). False: s does not fit, call widenFor(s). */
+  encode(s: Int32Array, i32: Int32Array, off = 0): boolean {
     return this.encodeFn(s, i32, off) >= 0;
   }
 
@@ -86,8 +86,7 @@ export class StateCodec {
    */
   private encodeFn: (s: Int32Array, i32: Int32Array, off: number) => number = () => -1;
   private equalFn: (a: Int32Array, at: number, b: Int32Array, bt: number) => boolean = () => false;
-  private decodeFn: (b: Uint8Array, off: number, out: Int32Array) => void = () => {};
-  private decodeWordsFn: (w: Int32Array, at: number, out: Int32Array) => void = () => {};
+  private decodeFn: (w: Int32Array, at: number, out: Int32Array) => void = () => {};
 
   private generate(): void {
     // Each packed word is put together from its fields in a register and stored whole, then hashed
@@ -120,12 +119,7 @@ export class StateCodec {
     this.encodeFn = new Function('mixHash', `return function packedEncodeHash(s, i32, off) {\n${e.join('\n')}\n};`)(mixHash) as typeof this.encodeFn;
     const eq = parts.map((_, q) => `a[at + ${q}] === b[bt + ${q}]`);
     this.equalFn = new Function(`return function packedEqual(a, at, b, bt) {\nreturn ${eq.join(' && ')};\n};`)() as typeof this.equalFn;
-    const d: string[] = ['out.set(base);'];
-    this.c4.forEach((i, j) => d.push(`out[${i}] = b[off + ${4 * j}] | (b[off + ${4 * j + 1}] << 8) | (b[off + ${4 * j + 2}] << 16) | (b[off + ${4 * j + 3}] << 24);`));
-    this.c2.forEach((i, j) => d.push(`out[${i}] = ((b[off + ${this.o2 + 2 * j}] | (b[off + ${this.o2 + 2 * j + 1}] << 8)) << 16) >> 16;`));
-    this.c1.forEach((i, j) => d.push(`out[${i}] = b[off + ${this.o1 + j}] - 1;`));
-    this.decodeFn = new Function('base', `return function packedDecode(b, off, out) {\n${d.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
-    // the same unpacking from the packed words: one load a word, its fields taken out by shifts
+    // unpacking: one load a packed word, its fields taken out by shifts
     const dw: string[] = ['out.set(base);', 'let x = 0;'];
     const fields: string[][] = Array.from({ length: this.stride >>> 2 }, () => []);
     this.c4.forEach((i, j) => fields[j].push(`out[${i}] = x;`));
@@ -140,7 +134,7 @@ export class StateCodec {
     fields.forEach((f, q) => {
       if (f.length) dw.push(`x = w[at + ${q}];`, ...f);
     });
-    this.decodeWordsFn = new Function('base', `return function packedDecodeWords(w, at, out) {\n${dw.join('\n')}\n};`)(this.base) as typeof this.decodeWordsFn;
+    this.decodeFn = new Function('base', `return function packedDecode(w, at, out) {\n${dw.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
   }
 
   /** The packing as loops over the field lists (the reference for the generated code). */
@@ -205,13 +199,9 @@ export class StateCodec {
     return changed;
   }
 
-  decode(b: Uint8Array, off: number, out: Int32Array): void {
-    this.decodeFn(b, off, out);
-  }
-
-  /** As decode(), from the packed state's words w[at .. at + stride/4) (one load a word). */
-  decodeWords(w: Int32Array, at: number, out: Int32Array): void {
-    this.decodeWordsFn(w, at, out);
+  /** Decode the packed state w[at .. at + stride/4) into out. */
+  decode(w: Int32Array, at: number, out: Int32Array): void {
+    this.decodeFn(w, at, out);
   }
 
   decodeLoop(b: Uint8Array, off: number, out: Int32Array): void {
@@ -237,15 +227,11 @@ export class StateCodec {
   }
 }
 
-/** A scratch buffer with the three views `encode` writes through. */
+/** A scratch buffer `encode` writes a packed state into (`size` bytes: a whole state's fit). */
 export class Scratch {
-  bytes: Uint8Array;
-  i16: Int16Array;
   i32: Int32Array;
   constructor(size: number) {
-    this.bytes = new Uint8Array((size + 7) & ~3);
-    this.i16 = new Int16Array(this.bytes.buffer);
-    this.i32 = new Int32Array(this.bytes.buffer);
+    this.i32 = new Int32Array((size + 7) >>> 2);
   }
 }
 
@@ -360,7 +346,6 @@ export class FullStore implements VisitedSet {
   size = 0;
   codec: StateCodec;
   private pageWords: Int32Array[] = [];
-  private pageBytes: Uint8Array[] = [];
   /** slot j: table[2j] = number + 1 (0: empty), table[2j+1] = hash */
   private table: Int32Array;
   private mask: number;
@@ -388,18 +373,17 @@ export class FullStore implements VisitedSet {
   private widen(s: Int32Array, off: number): void {
     this.repacks++;
     const old = this.codec;
-    const oldStride = old.stride;
-    const oldPages = this.pageBytes;
+    const oldWords = old.stride >>> 2;
+    const oldPages = this.pageWords;
     const codec = new StateCodec(old.base, old.kind);
     codec.widenFor(s, off);
     this.codec = codec;
     const tmp = new Int32Array(codec.words);
     this.pageWords = [];
-    this.pageBytes = [];
     const sc = this.scratch;
     for (let i = 0; i < this.size; i++) {
-      old.decode(oldPages[i >>> PAGE_BITS], (i & (PAGE - 1)) * oldStride, tmp);
-      if (!codec.encode(tmp, sc.bytes, sc.i16, sc.i32)) throw new Error('internal: a widened packing does not fit a stored state');
+      old.decode(oldPages[i >>> PAGE_BITS], (i & (PAGE - 1)) * oldWords, tmp);
+      if (!codec.encode(tmp, sc.i32)) throw new Error('internal: a widened packing does not fit a stored state');
       this.place(i, sc.i32, 0);
     }
     this.table.fill(0);
@@ -420,7 +404,6 @@ export class FullStore implements VisitedSet {
     if (p === this.pageWords.length) {
       const page = new Int32Array(PAGE * words);
       this.pageWords.push(page);
-      this.pageBytes.push(new Uint8Array(page.buffer));
     }
     const pw = this.pageWords[p];
     const at = (i & (PAGE - 1)) * words;
@@ -481,7 +464,7 @@ export class FullStore implements VisitedSet {
   /** the packing the batch was packed in (a widening replaces `codec`) */
   private batchCodec: StateCodec | null = null;
   /** loads that only bring lines into the cache end here, so that the compiler keeps them */
-  sink = 0;
+  private sink = 0;
 
   /**
    * Pack the `count` states s[offs[k] ..] and bring their table slots, and the stored states those
@@ -593,7 +576,7 @@ export class FullStore implements VisitedSet {
 
   /** Decode state i into out. */
   get(i: number, out: Int32Array): void {
-    this.codec.decodeWords(this.pageWords[i >>> PAGE_BITS], (i & (PAGE - 1)) * (this.codec.stride >>> 2), out);
+    this.codec.decode(this.pageWords[i >>> PAGE_BITS], (i & (PAGE - 1)) * (this.codec.stride >>> 2), out);
   }
 
   growthBytes(extra: number): number {
@@ -753,7 +736,7 @@ export class BitstateStore implements VisitedSet {
  */
 export class StateQueue {
   private codec: StateCodec;
-  private pages: Uint8Array[] = [];
+  private pages: Int32Array[] = [];
   length = 0;
   private scratch: Scratch;
 
@@ -764,16 +747,16 @@ export class StateQueue {
 
   push(s: Int32Array, off = 0): void {
     const sc = this.scratch;
-    while (!this.codec.encode(s, sc.bytes, sc.i16, sc.i32, off)) this.widen(s.slice(off, off + this.init.length));
-    const stride = this.codec.stride;
+    while (!this.codec.encode(s, sc.i32, off)) this.widen(s.slice(off, off + this.init.length));
+    const words = this.codec.stride >>> 2;
     const i = this.length++;
     const p = i >>> PAGE_BITS;
-    if (p === this.pages.length) this.pages.push(new Uint8Array(PAGE * stride));
-    this.pages[p].set(sc.bytes.subarray(0, stride), (i & (PAGE - 1)) * stride);
+    if (p === this.pages.length) this.pages.push(new Int32Array(PAGE * words));
+    this.pages[p].set(sc.i32.subarray(0, words), (i & (PAGE - 1)) * words);
   }
 
   get(i: number, out: Int32Array): void {
-    this.codec.decode(this.pages[i >>> PAGE_BITS], (i & (PAGE - 1)) * this.codec.stride, out);
+    this.codec.decode(this.pages[i >>> PAGE_BITS], (i & (PAGE - 1)) * (this.codec.stride >>> 2), out);
   }
 
   private widen(s: Int32Array): void {

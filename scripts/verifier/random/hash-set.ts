@@ -6,6 +6,9 @@
  */
 const EMPTY = -1;
 
+/** The first slot of h: its low 32 bits and its high 21, mixed (the hashes put in are already well spread). */
+const slotOf = (h: number, mask: number) => (Math.imul((h >>> 0) ^ Math.floor(h / 4294967296), 0x9e3779b1) >>> 0) & mask;
+
 export class HashSet53 {
   private table: Float64Array;
   private mask: number;
@@ -21,8 +24,7 @@ export class HashSet53 {
   add(h: number): boolean {
     const t = this.table;
     const mask = this.mask;
-    // the low 32 bits and the high 21, mixed: the hashes put into it are already well spread
-    let i = (Math.imul((h >>> 0) ^ Math.floor(h / 4294967296), 0x9e3779b1) >>> 0) & mask;
+    let i = slotOf(h, mask);
     for (;;) {
       const x = t[i];
       if (x === h) return false;
@@ -48,7 +50,7 @@ export class HashSet53 {
     let x = 0;
     for (let k = 0; k < n; k++) {
       const h = hs[k];
-      x += t[(Math.imul((h >>> 0) ^ Math.floor(h / 4294967296), 0x9e3779b1) >>> 0) & mask];
+      x += t[slotOf(h, mask)];
     }
     this.sink = x;
     for (let k = 0; k < n && this.size < cap; k++) this.add(hs[k]);
@@ -56,7 +58,7 @@ export class HashSet53 {
 
   has(h: number): boolean {
     const t = this.table;
-    let i = (Math.imul((h >>> 0) ^ Math.floor(h / 4294967296), 0x9e3779b1) >>> 0) & this.mask;
+    let i = slotOf(h, this.mask);
     for (;;) {
       const x = t[i];
       if (x === h) return true;
