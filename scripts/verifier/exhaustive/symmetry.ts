@@ -69,8 +69,9 @@ interface Plan {
   codes: number[];
   /** the atomic ready queue of the process (threads only): handles at rq[0 .. rqLen-1] */
   rq: { rq: number; len: number } | null;
-  /** members that may be permuted in state s */
-  candidates: (s: Int32Array) => number[];
+  /** the members that may be permuted are lo .. hi-1: hi is \`members\`, or the live count at liveAt (workers) */
+  lo: number;
+  liveAt: number;
   /** first member's global number (threads: handles are global thread numbers) */
   first: number;
 }
@@ -78,6 +79,8 @@ interface Plan {
 export interface Symmetry {
   /** rewrite s in place into its representative */
   canon(s: Int32Array): void;
+  /** the same, interpreted from the declarations: the reference \`canon\` is generated from and tested against */
+  canonReference(s: Int32Array): void;
   /** the groups in use, in words */
   describe(): string[];
   /**
@@ -141,8 +144,6 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const plans: Plan[] = [];
   const words = (o: object) => Int32Array.from(Object.values(o) as number[]);
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const fixedMembers = (all: number[]) => () => all;
-  const liveWorkers = range(W + 1).map((n) => range(n));
   for (let p = 0; p < cfg.processes; p++) {
     const P = L.proc[p];
     const ts = range(T).map((i) => p * T + i);
@@ -176,7 +177,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes,
         rq: cfg.readyQueue === 'atomic' ? { rq: P.rq, len: P.rqLen } : null,
-        candidates: fixedMembers(range(T).slice(fixed)),
+        lo: fixed,
+        liveAt: -1,
         first: p * T,
       });
     }
@@ -189,7 +191,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null })),
         codes: [],
         rq: null,
-        candidates: fixedMembers(range(K)),
+        lo: 0,
+        liveAt: -1,
         first: p * K,
       });
     if (groups.includes('workers'))
@@ -201,7 +204,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs: [],
         codes: [],
         rq: null,
-        candidates: (s) => liveWorkers[Math.max(0, Math.min(W, s[P.liveWorkers]))],
+        lo: 0,
+        liveAt: P.liveWorkers,
         first: p * W,
       });
     if (groups.includes('entries')) {
@@ -232,11 +236,17 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         refs,
         codes: [],
         rq: null,
-        candidates: fixedMembers(range(E)),
+        lo: 0,
+        liveAt: -1,
         first: 0,
       });
     }
   }
+
+  /** The members group g may permute in s: a list per possible count, made once. */
+  const hiOf = (g: Plan, s: Int32Array) => (g.liveAt < 0 ? g.members : Math.max(0, Math.min(g.members, s[g.liveAt])));
+  const candLists = new Map(plans.map((g) => [g, range(g.members + 1).map((hi) => range(hi).slice(g.lo))]));
+  const candidates = (g: Plan, s: Int32Array) => candLists.get(g)![hiOf(g, s)];
 
   // The scheduler check for thread symmetry: two runnable threads and a kernel thread free to pick.
   const loadFreeTop = comp('user-thread').stateIndex.get('loadFreeTop')!;
@@ -440,7 +450,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const canonGroup = (gi: number, s: Int32Array) => {
     const g = plans[gi];
     const sg = sigs[gi];
-    const cand = g.candidates(s);
+    const cand = candidates(g, s);
     const c = cand.length;
     if (c < 2) return;
     sg.isCand.fill(0);
@@ -488,7 +498,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     const go = (gi: number, x: Int32Array): boolean => {
       if (gi === plans.length) return equal(x, target);
       const g = plans[gi];
-      const cand = g.candidates(x);
+      const cand = candidates(g, x);
       for (const perm of permutations(cand)) {
         setSigma(g, cand, perm);
         const y = new Int32Array(size);
@@ -503,7 +513,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const transpositions = (s: Int32Array) => {
     const out: { name: string; apply: (x: Int32Array) => Int32Array }[] = [];
     for (const g of plans) {
-      const cand = g.candidates(s);
+      const cand = candidates(g, s);
       for (let a = 0; a < cand.length; a++)
         for (let b = a + 1; b < cand.length; b++) {
           const perm = cand.slice();
@@ -525,8 +535,154 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     return out;
   };
 
+
+  /**
+   * `canon`, generated for this configuration: the same representative (a test holds it to the
+   * interpreted version above, state by state), with every address, reference base and block length
+   * a constant. Each group gets a comparison that reads two members' signatures word by word as far
+   * as they agree, one case per pair of members, and its renaming as straight-line code. The
+   * interpreted version spent most of its time finding those addresses (a third of a symmetric
+   * search at 3x2x2x2).
+   */
+  const compileCanon = (): ((s: Int32Array) => void) => {
+    const names: string[] = [];
+    const values: unknown[] = [];
+    const constant = (prefix: string, v: unknown) => {
+      const at = values.indexOf(v);
+      if (at >= 0) return names[at];
+      names.push(`${prefix}${names.length}`);
+      values.push(v);
+      return names[names.length - 1];
+    };
+    /** is reference r live in s (its owner's control word holds a state where r holds an index) */
+    const liveTest = (r: Ref) => (r.pcs === null ? '' : `${constant('pcs', r.pcs)}[s[${r.pcAt}]] && `);
+    const out: string[] = [];
+    const mod = String(1000);
+    out.push(`const SELF = ${SELF}, OTHER = ${OTHER}, UNNAMED = ${UNNAMED};`);
+    plans.forEach((g, gi) => {
+      const sg = sigs[gi];
+      const m = g.members;
+      const len = sg.len;
+      const threads = g.kind === 'threads';
+      /** the member a request code names, of all m (relative to the group's first), or -1 */
+      if (threads)
+        out.push(
+          `function symCodeMember${gi}(v) {`,
+          '  if (v < 1) return -1;',
+          `  const q = (v - 1) % ${mod};`,
+          `  if (q >= ${R}) return -1;`,
+          `  const t = Math.floor(q / ${calls}) - ${g.first};`,
+          `  return t >= 0 && t < ${m} ? t : -1;`,
+          '}',
+        );
+      // word x of member i's signature, an expression (t and v are scratch)
+      const sigExpr = (i: number, x: number) => {
+        const at = g.blocks[i][x];
+        const k = sg.kind[i][x];
+        if (k > 0) {
+          const r = g.refs[k - 1];
+          return `(t = s[${at}] - ${r.base}, ${liveTest(r)}t >= lo && t < hi ? (t === ${i} ? SELF : OTHER) : s[${at}])`;
+        }
+        if (k < 0)
+          return `(v = s[${at}], t = symCodeMember${gi}(v), t >= lo && t < hi ? (t === ${i} ? SELF : OTHER) - 2 * (v - (v - 1) % ${mod} + ((v - 1) % ${mod}) % ${calls}) : v)`;
+        return `s[${at}]`;
+      };
+      out.push(`function symCompare${gi}(a, b, s, lo, hi) {`, '  let t = 0, v = 0, x = 0, y = 0;', `  switch (a * ${m} + b) {`);
+      for (let a = 0; a < m; a++)
+        for (let b = 0; b < m; b++) {
+          if (a === b) continue;
+          out.push(`    case ${a * m + b}:`);
+          for (let x = 0; x < len; x++) out.push(`      x = ${sigExpr(a, x)}; y = ${sigExpr(b, x)};`, '      if (x !== y) return x < y ? -1 : 1;');
+          out.push('      return 0;');
+        }
+      out.push('  }', '  return 0;', '}');
+      // the lowest address outside the blocks that names each member (firstNames)
+      const first = constant('first', sg.first);
+      out.push(`function symNames${gi}(s) {`, '  let t = 0;', `  ${first}.fill(UNNAMED);`);
+      for (const r of sg.outRefs) out.push(`  t = s[${r.at}] - ${r.base};`, `  if (${liveTest(r)}t >= 0 && t < ${m} && ${r.at} < ${first}[t]) ${first}[t] = ${r.at};`);
+      for (const at of sg.outCodes) out.push(`  t = symCodeMember${gi}(s[${at}]);`, `  if (t >= 0 && ${at} < ${first}[t]) ${first}[t] = ${at};`);
+      if (g.rq)
+        out.push(
+          `  for (let i = 0; i < s[${g.rq.len}]; i++) {`,
+          `    t = s[${g.rq.rq} + i] - ${g.first};`,
+          `    if (t >= 0 && t < ${m} && ${g.rq.rq} + i < ${first}[t]) ${first}[t] = ${g.rq.rq} + i;`,
+          '  }',
+        );
+      out.push('}');
+      // s = sigma(s): the moved blocks, then every reference (applyInPlace)
+      out.push(`function symRename${gi}(s) {`, '  let t = 0, v = 0;');
+      // every move written out (configurations have at most 8 members a group): member i's words to the slot sigma[i] names
+      for (let i = 0; i < m; i++) out.push(`  if (sigma[${i}] !== ${i}) {`, ...[...g.blocks[i]].map((at, x) => `    tmp[${i * len + x}] = s[${at}];`), '  }');
+      for (let i = 0; i < m; i++) {
+        out.push(`  switch (sigma[${i}]) {`);
+        for (let j = 0; j < m; j++) if (j !== i) out.push(`    case ${j}:`, ...[...g.blocks[j]].map((at, x) => `      s[${at}] = tmp[${i * len + x}];`), '      break;');
+        out.push('  }');
+      }
+      for (const r of g.refs) out.push(`  t = s[${r.at}] - ${r.base};`, `  if (${liveTest(r)}t >= 0 && t < ${m}) s[${r.at}] = ${r.base} + sigma[t];`);
+      if (threads) {
+        for (const at of g.codes)
+          out.push(
+            `  v = s[${at}]; t = symCodeMember${gi}(v);`,
+            `  if (t >= 0) s[${at}] = v - (v - 1) % ${mod} + (${g.first} + sigma[t]) * ${calls} + ((v - 1) % ${mod}) % ${calls};`,
+          );
+        if (g.rq)
+          out.push(
+            `  for (let i = 0; i < s[${g.rq.len}]; i++) {`,
+            `    t = s[${g.rq.rq} + i] - ${g.first};`,
+            `    if (t >= 0 && t < ${m}) s[${g.rq.rq} + i] = ${g.first} + sigma[t];`,
+            '  }',
+          );
+      }
+      out.push('}');
+      // the order of two members: signatures, then where they are first named (computed once per state)
+      out.push(
+        `let named${gi} = false;`,
+        `function symOrder${gi}(a, b, s, lo, hi) {`,
+        `  const c = symCompare${gi}(a, b, s, lo, hi);`,
+        '  if (c !== 0) return c;',
+        `  if (!named${gi}) { symNames${gi}(s); named${gi} = true; }`,
+        `  return ${first}[a] - ${first}[b];`,
+        '}',
+      );
+      // the group's representative (canonGroup): a stable insertion sort; most states are in order already
+      const order = constant('order', sg.order);
+      const hi = g.liveAt < 0 ? String(m) : `Math.max(0, Math.min(${m}, s[${g.liveAt}]))`;
+      out.push(
+        `function symGroup${gi}(s) {`,
+        `  const lo = ${g.lo}, hi = ${hi};`,
+        '  if (hi - lo < 2) return;',
+        `  named${gi} = false;`,
+        '  let r = lo + 1;',
+        `  while (r < hi && symOrder${gi}(r - 1, r, s, lo, hi) <= 0) r++;`,
+        '  if (r === hi) return;',
+        '  for (r = lo; r < hi; r++) {',
+        '    let j = r - lo;',
+        '    while (j > 0) {',
+        `      const a = ${order}[j - 1];`,
+        `      if (symOrder${gi}(a, r, s, lo, hi) <= 0) break;`,
+        `      ${order}[j] = a;`,
+        '      j--;',
+        '    }',
+        `    ${order}[j] = r;`,
+        '  }',
+        `  for (let i = 0; i < ${m}; i++) sigma[i] = i;`,
+        `  for (r = 0; r < hi - lo; r++) sigma[${order}[r]] = lo + r;`,
+        `  symRename${gi}(s);`,
+        '}',
+      );
+    });
+    out.push('return function symCanon(s) {');
+    for (const d of dead) out.push(`  if (!${constant('live', d.live)}[s[${d.pcAt}]]) s[${d.at}] = 0;`);
+    if (threadGroups) out.push('  checkScheduler(s);');
+    plans.forEach((_, gi) => out.push(`  symGroup${gi}(s);`));
+    out.push('};');
+    return new Function('sigma', 'tmp', 'checkScheduler', ...names, out.join('\n'))(sigma, tmp, checkScheduler, ...values) as (s: Int32Array) => void;
+  };
+  const compiled = compileCanon();
+
   return {
-    canon,
+    canon: compiled,
+    canonReference: canon,
     describe: () => plans.map((g) => g.name),
     matches,
     transpositions,
