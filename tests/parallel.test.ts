@@ -100,9 +100,9 @@ async function limitsHold(search: (opts: ExhaustiveOptions, n: number) => Promis
   const upTo = await oneThread(searchOptions(cfg, 'correct', `${tag}4`, { maxDepth: lim.fullDepth + 1 }));
   expect(lim.states).toBe(upTo.states);
   // a memory limit, too, is judged at a level's end, on the workers' table sizes
-  const mem = await search(searchOptions(cfg, 'correct', `${tag}5`, { maxBytes: 24 * 2 ** 20 }), 2);
+  const mem = await search(searchOptions(cfg, 'correct', `${tag}5`, { maxBytes: 8 * 2 ** 20 }), 2);
   expect([mem.limit, mem.complete]).toEqual(['max-memory', false]);
-  expect(mem.statement).toMatch(/the memory limit \(24 MB of tables, --max-memory; the tables, [0-9.]+ MB, and their next growth would pass it\) was hit/);
+  expect(mem.statement).toMatch(/the memory limit \(8 MB of tables, --max-memory; the tables, [0-9.]+ MB, and their next growth would pass it\) was hit/);
   const upToMem = await oneThread(searchOptions(cfg, 'correct', `${tag}6`, { maxDepth: mem.fullDepth + 1 }));
   expect(mem.states).toBe(upToMem.states);
 }

@@ -2,9 +2,9 @@
  * The visited set of the exhaustive search, in three forms that trade memory for certainty.
  *
  * - `full`: every state is kept, so membership is exact. A state is stored packed (StateCodec): the
- *   words that never changed are left out and each other word takes one, two or four bytes, as its
- *   values need (about half the words of a dispatch state never change, and most others hold
- *   indices, control states and small stamps). The stored states double as the breadth-first queue:
+ *   words that never changed are left out and each other word is a bit field as wide as its values
+ *   need (about half the words of a dispatch state never change, and most others hold
+ *   indices, control states and small stamps: 3x2x2x2 packs into 11 words, not 180). The stored states double as the breadth-first queue:
  *   state i is the i-th state found.
  * - `hashcompact`: only a 64-bit fingerprint of each state is kept (8 bytes a state instead of the
  *   packed state). Two different states with the same fingerprint are taken to be one, so a state
@@ -20,29 +20,40 @@
 const PAGE_BITS = 16;
 const PAGE = 1 << PAGE_BITS;
 
-/** The width a value needs: 1 byte holds -1..254 (stored plus one), 2 bytes a 16-bit integer, else 4. */
-const fit = (v: number) => (v >= -1 && v <= 254 ? 1 : v >= -32768 && v <= 32767 ? 2 : 4);
+/** Widest field packed beside others; a value that needs more takes a whole word. */
+const MAX_FIELD_BITS = 24;
+
+/**
+ * The bits a field needs for value v: v + 1 is stored (so that -1, the model's "none", is 0); a
+ * value below -1 or too wide for MAX_FIELD_BITS takes 32 bits, stored as it is.
+ */
+const fit = (v: number) => {
+  if (v < -1) return 32;
+  const need = Math.max(1, 32 - Math.clz32(v + 1));
+  return need > MAX_FIELD_BITS ? 32 : need;
+};
 
 /**
  * How a state is packed: words equal to their value in the first state are left out until they
- * first change; the others are packed as 4-byte, then 2-byte, then 1-byte fields, each as narrow as
- * the values seen so far allow. When a state does not fit (a constant word changed, or a value
- * outgrew its field) the owner re-packs everything with a wider layout (`widenFor`); this happens a
- * few dozen times early in a search and rarely after.
+ * first change; each other word is a bit field as wide as the values seen so far need
+ * (or a whole 32-bit word for a value beyond that), and the fields are laid into 32-bit words widest
+ * first, a field never crossing a word. When a state does not fit (a constant word changed, or a
+ * value outgrew its field) the owner re-packs everything with a wider layout (`widenFor`); this
+ * happens a few dozen times early in a search and rarely after.
  */
 export class StateCodec {
   readonly words: number;
   readonly base: Int32Array;
-  /** per word: 0 constant (equal to base), else its field width in bytes */
+  /** per word: 0 constant (equal to base), else its field width in bits (32: the word as it is) */
   readonly kind: Uint8Array;
   /** the words still equal to base in every state seen */
   private cz = new Int32Array(0);
-  private c4 = new Int32Array(0);
-  private c2 = new Int32Array(0);
-  private c1 = new Int32Array(0);
-  /** byte offsets of the 2-byte and 1-byte fields */
-  private o2 = 0;
-  private o1 = 0;
+  /** field j: state word fWord[j], in packed word fAt[j] from bit fShift[j], fBits[j] bits wide */
+  private fWord = new Int32Array(0);
+  private fAt = new Int32Array(0);
+  private fShift = new Int32Array(0);
+  private fBits = new Int32Array(0);
+  /** bytes a packed state takes (whole words) */
   stride = 4;
 
   constructor(base: Int32Array, kind?: Uint8Array) {
@@ -53,14 +64,26 @@ export class StateCodec {
   }
 
   private relayout(): void {
-    const by = (w: number) => Int32Array.from(Array.from({ length: this.words }, (_, i) => i).filter((i) => this.kind[i] === w));
-    this.cz = by(0);
-    this.c4 = by(4);
-    this.c2 = by(2);
-    this.c1 = by(1);
-    this.o2 = this.c4.length * 4;
-    this.o1 = this.o2 + this.c2.length * 2;
-    this.stride = (this.o1 + this.c1.length + 3) & ~3 || 4;
+    const all = Array.from({ length: this.words }, (_, i) => i);
+    this.cz = Int32Array.from(all.filter((i) => this.kind[i] === 0));
+    // widest first, then by word; each field into the first packed word with room for it
+    const fields = all.filter((i) => this.kind[i] > 0).sort((a, b) => this.kind[b] - this.kind[a] || a - b);
+    const used: number[] = [];
+    const n = fields.length;
+    this.fWord = Int32Array.from(fields);
+    this.fAt = new Int32Array(n);
+    this.fShift = new Int32Array(n);
+    this.fBits = new Int32Array(n);
+    fields.forEach((i, j) => {
+      const bits = this.kind[i];
+      let q = used.findIndex((u) => u + bits <= 32);
+      if (q < 0) q = used.push(0) - 1;
+      this.fAt[j] = q;
+      this.fShift[j] = used[q];
+      this.fBits[j] = bits;
+      used[q] += bits;
+    });
+    this.stride = Math.max(1, used.length) * 4;
     this.generate();
   }
 
@@ -81,7 +104,7 @@ export class StateCodec {
 
   /**
    * The packing as straight-line code, generated for this layout (word indices, constant values and
-   * field offsets folded in): no index arrays are read per state. Generated again on every relayout;
+   * field positions folded in): no index arrays are read per state. Generated again on every relayout;
    * `encodeLoop`/`decodeLoop` are the same packing written as loops, and a test checks both agree.
    */
   private encodeFn: (s: Int32Array, i32: Int32Array, off: number) => number = () => -1;
@@ -89,26 +112,28 @@ export class StateCodec {
   private decodeFn: (w: Int32Array, at: number, out: Int32Array) => void = () => {};
 
   private generate(): void {
-    // Each packed word is put together from its fields in a register and stored whole, then hashed
-    // (storing bytes and reading them back as a word would stall the processor on every word).
+    // Each packed word is put together from its fields in a register and stored whole, then hashed.
     // Whether s fits is gathered without branches: `bad` collects the bits by which a constant word
-    // differs from its value and the bits a field's value has outside its width.
+    // differs from its value and the bits a field's value has beyond its width.
     const e: string[] = ['let bad = 0;'];
     for (const i of this.cz) e.push(this.base[i] === 0 ? `bad |= s[off + ${i}];` : `bad |= s[off + ${i}] ^ ${this.base[i]};`);
-    const parts: string[][] = Array.from({ length: this.stride >>> 2 }, () => []);
-    this.c4.forEach((i, j) => parts[j].push(`s[off + ${i}]`));
-    this.c2.forEach((i, j) => {
-      const o = this.o2 + 2 * j;
-      e.push(`const v${i} = s[off + ${i}]; bad |= (v${i} + 32768) & ~0xffff;`);
-      parts[o >>> 2].push(`((v${i} & 0xffff) << ${8 * (o & 3)})`);
-    });
-    this.c1.forEach((i, j) => {
-      const o = this.o1 + j;
-      e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} & ~0xff;`);
-      parts[o >>> 2].push(`(v${i} << ${8 * (o & 3)})`);
+    const words = this.stride >>> 2;
+    const parts: string[][] = Array.from({ length: words }, () => []);
+    const fields: string[][] = Array.from({ length: words }, () => []);
+    this.fWord.forEach((i, j) => {
+      const q = this.fAt[j];
+      const sh = this.fShift[j];
+      const bits = this.fBits[j];
+      if (bits === 32) {
+        parts[q].push(`s[off + ${i}]`);
+        fields[q].push(`out[${i}] = x;`);
+        return;
+      }
+      e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} >>> ${bits};`);
+      parts[q].push(sh ? `(v${i} << ${sh})` : `v${i}`);
+      fields[q].push(`out[${i}] = ${sh ? `((x >>> ${sh}) & ${2 ** bits - 1})` : `(x & ${2 ** bits - 1})`} - 1;`);
     });
     e.push('if (bad !== 0) return -1;');
-    const words = parts.length;
     e.push(`let a = ${HASH_A ^ words}, b = ${HASH_B}, x = 0;`);
     parts.forEach((p, q) => {
       e.push(`x = ${p.length ? p.join(' | ') : '0'}; i32[${q}] = x;`);
@@ -121,47 +146,31 @@ export class StateCodec {
     this.equalFn = new Function(`return function packedEqual(a, at, b, bt) {\nreturn ${eq.join(' && ')};\n};`)() as typeof this.equalFn;
     // unpacking: one load a packed word, its fields taken out by shifts
     const dw: string[] = ['out.set(base);', 'let x = 0;'];
-    const fields: string[][] = Array.from({ length: this.stride >>> 2 }, () => []);
-    this.c4.forEach((i, j) => fields[j].push(`out[${i}] = x;`));
-    this.c2.forEach((i, j) => {
-      const o = this.o2 + 2 * j;
-      fields[o >>> 2].push(`out[${i}] = (x << ${16 - 8 * (o & 3)}) >> 16;`);
-    });
-    this.c1.forEach((i, j) => {
-      const o = this.o1 + j;
-      fields[o >>> 2].push(`out[${i}] = ((x >>> ${8 * (o & 3)}) & 255) - 1;`);
-    });
     fields.forEach((f, q) => {
       if (f.length) dw.push(`x = w[at + ${q}];`, ...f);
     });
     this.decodeFn = new Function('base', `return function packedDecode(w, at, out) {\n${dw.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
   }
 
-  /** The packing as loops over the field lists (the reference for the generated code). */
-  encodeLoop(s: Int32Array, out: Uint8Array, i16: Int16Array, i32: Int32Array, off = 0): boolean {
+  /** The packing as loops over the field lists (the reference for the generated code): i32 gets stride/4 words. */
+  encodeLoop(s: Int32Array, i32: Int32Array, off = 0): boolean {
     const base = this.base;
     const cz = this.cz;
     for (let j = 0; j < cz.length; j++) {
       const i = cz[j];
       if (s[off + i] !== base[i]) return false;
     }
-    const c4 = this.c4;
-    for (let j = 0; j < c4.length; j++) i32[j] = s[off + c4[j]];
-    const c2 = this.c2;
-    const h = this.o2 >> 1;
-    for (let j = 0; j < c2.length; j++) {
-      const v = s[off + c2[j]];
-      if (v < -32768 || v > 32767) return false;
-      i16[h + j] = v;
+    i32.fill(0, 0, this.stride >>> 2);
+    for (let j = 0; j < this.fWord.length; j++) {
+      const v = s[off + this.fWord[j]];
+      const bits = this.fBits[j];
+      if (bits === 32) {
+        i32[this.fAt[j]] = v;
+        continue;
+      }
+      if (v < -1 || v + 1 >= 2 ** bits) return false;
+      i32[this.fAt[j]] |= (v + 1) << this.fShift[j];
     }
-    const c1 = this.c1;
-    const o1 = this.o1;
-    for (let j = 0; j < c1.length; j++) {
-      const v = s[off + c1[j]] + 1;
-      if (v < 0 || v > 255) return false;
-      out[o1 + j] = v;
-    }
-    for (let j = o1 + c1.length; j < this.stride; j++) out[j] = 0;
     return true;
   }
 
@@ -204,26 +213,18 @@ export class StateCodec {
     this.decodeFn(w, at, out);
   }
 
-  decodeLoop(b: Uint8Array, off: number, out: Int32Array): void {
+  decodeLoop(w: Int32Array, at: number, out: Int32Array): void {
     out.set(this.base);
-    const c4 = this.c4;
-    for (let j = 0; j < c4.length; j++) {
-      const at = off + 4 * j;
-      out[c4[j]] = b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+    for (let j = 0; j < this.fWord.length; j++) {
+      const x = w[at + this.fAt[j]];
+      const bits = this.fBits[j];
+      out[this.fWord[j]] = bits === 32 ? x : ((x >>> this.fShift[j]) & (2 ** bits - 1)) - 1;
     }
-    const c2 = this.c2;
-    for (let j = 0; j < c2.length; j++) {
-      const at = off + this.o2 + 2 * j;
-      out[c2[j]] = ((b[at] | (b[at + 1] << 8)) << 16) >> 16;
-    }
-    const c1 = this.c1;
-    const o1 = off + this.o1;
-    for (let j = 0; j < c1.length; j++) out[c1[j]] = b[o1 + j] - 1;
   }
 
   /** words packed (not constant) */
   varying(): number {
-    return this.c4.length + this.c2.length + this.c1.length;
+    return this.fWord.length;
   }
 }
 
