@@ -234,6 +234,7 @@ describe('state store', () => {
       }
       expect(batched.size).toBe(one.size);
       expect(batched.repacks).toBeGreaterThan(0);
+      expect(batched.stats().widenings).toBe(batched.repacks);
       expect(widenedBetween).toBeGreaterThan(0);
       const a = new Int32Array(w);
       const b = new Int32Array(w);

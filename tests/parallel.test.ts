@@ -338,12 +338,17 @@ describe('shared store', () => {
     const walk = 100;
     let starts = 0;
     const widened: number[] = [];
-    const two = await sharedExhaustive(opts, (widen) => {
+    const notes: string[] = [];
+    const two = await sharedExhaustive({ ...opts, onNote: (m) => notes.push(m) }, (widen) => {
       starts++;
       widened.push(widen.length);
       return sharedRunner(spec(opts), 2, widen, undefined, walk);
     });
     expect(starts).toBeGreaterThan(1);
+    // each restart is told as it happens, and counted in the summary
+    expect(notes.length).toBe(starts - 1);
+    expect(notes[0]).toMatch(/did not fit the packing the sample walk settled: starting the search again with it widened \(restart 1\)/);
+    expect(two.store.widenings).toBe(starts - 1);
     expect(widened[0]).toBe(0);
     expect(widened[widened.length - 1]).toBeGreaterThan(0);
     const one = await oneThread(o(cfg, 'lostwake', 'sw1'));

@@ -599,9 +599,13 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
       const line = `  ${p.elapsedS.toFixed(0)} s: ${fmtCount(p.states)} states (${fmtCount(Math.round(rate))}/s), depth ${p.depth}, queue ${fmtCount(p.queued)}, ${fmtCount(Math.round(process.memoryUsage().rss / 2 ** 20))} MB${share}${p.violated.length ? `, violated: ${p.violated.join(', ')}` : ''}`;
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
     };
+    const onNote = (message: string) => {
+      if (json) console.log(JSON.stringify({ type: 'note', message }));
+      else process.stderr.write(`${tty ? '\r\x1b[K' : ''}  ${message}\n`);
+    };
     const spec = { cfg, props: names, symmetry, por };
     summary = shared
-      ? await sharedExhaustive({ ...opts, onProgress }, (widen) => sharedRunner(spec, workers, widen, maxBytes))
+      ? await sharedExhaustive({ ...opts, onProgress, onNote }, (widen) => sharedRunner(spec, workers, widen, maxBytes))
       : partitioned
       ? await partitionedExhaustive({ ...opts, onProgress }, () => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers))
       : await exhaustive({ ...opts, onProgress }, runner);
@@ -634,6 +638,9 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
   return summary.ok ? 0 : 1;
 }
 
+/** The packing's widenings after states were stored, in words (nothing when there were none). */
+const widened = (n: number) => (n ? `, the packing widened ${n} time${n === 1 ? '' : 's'} after states were stored` : '');
+
 export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
   const w = Math.max(...names.map((n) => n.length), 8);
   console.log(`${'property'.padEnd(w)}  status    result`);
@@ -649,7 +656,7 @@ export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
     `states: ${s.states.toLocaleString('en-US')}, transitions: ${s.transitions.toLocaleString('en-US')}, depth ${s.depth}, terminal states ${s.terminalStates.toLocaleString('en-US')}; ${s.timeS.toFixed(1)} s, ${fmtCount(s.statesPerS)} states/s, peak memory ${s.peakMemoryMB} MB`,
   );
   console.log(
-    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state; all the search's tables: ${fmtBytes(s.tableBytes)})${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
+    `store: ${s.store.kind}, ${(s.store.bytes / 1e6).toFixed(0)} MB (${s.store.bytesPerState} bytes a state; all the search's tables: ${fmtBytes(s.tableBytes)})${widened(s.store.widenings)}${mem.kind === 'probability-any-missed' ? `, probability that a state was missed <= ${mem.value.toExponential(2)}` : mem.kind === 'expected-missed' ? `, about ${mem.value.toFixed(1)} states expected missed` : ''}` +
       (s.reductions.symmetry.length ? `; symmetry: ${s.reductions.symmetry.join('; ')}` : '') +
       (s.reductions.por ? `; partial-order reduction cut the steps of ${s.reductions.porReducedStates.toLocaleString('en-US')} states` : '') +
       (s.liveness.mode === 'cycles' && s.liveness.cyclicComponents !== null ? `; cycles: ${s.liveness.cyclicComponents} cyclic components, ${s.liveness.fairComponents} weakly fair` : ''),

@@ -64,6 +64,8 @@ export interface ExhaustiveOptions {
   outDir: string;
   writeTraces?: boolean;
   onProgress?: (p: ExhaustiveProgress) => void;
+  /** something a person watching a long search should know as it happens (the shared store's restarts) */
+  onNote?: (message: string) => void;
   /**
    * check every invariant on every new state; otherwise (the default) an invariant that declares
    * its reads is checked on a state reached from a parent only where the step changed one of them

@@ -836,6 +836,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
     states,
     bytes: stats.reduce((a, s) => a + s.bytes, 0),
     bytesPerState: Math.max(...stats.map((s) => s.bytesPerState)),
+    widenings: stats.reduce((a, s) => a + s.widenings, 0),
     omission: stats[0].omission.kind === 'probability-any-missed' ? { kind: 'probability-any-missed', value: (states * (states - 1)) / 2 ** 65 } : stats[0].omission,
   };
   const results = opts.props.map((p) => {

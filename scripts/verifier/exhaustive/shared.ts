@@ -499,7 +499,7 @@ export class SharedWorker {
   }
 
   stats(): StoreStats {
-    return { kind: 'full', states: this.size, bytes: this.tableBytes(), bytesPerState: this.rw * 4, omission: { kind: 'none' } };
+    return { kind: 'full', states: this.size, bytes: this.tableBytes(), bytesPerState: this.rw * 4, widenings: 0, omission: { kind: 'none' } };
   }
 
   answer(c: SharedCommand): unknown {
@@ -577,13 +577,15 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   const t0 = performance.now();
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
   let widen: Int32Array[] = [];
-  for (;;) {
+  for (let restarts = 0; ; restarts++) {
     const { runner, mem } = await start(widen);
     try {
-      return await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled));
+      const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled));
+      return { ...s, store: { ...s.store, widenings: restarts } };
     } catch (e) {
       if (!(e instanceof WidenRestart)) throw e;
       widen = [...widen, ...e.states];
+      opts.onNote?.(`${e.states.length} new state${e.states.length === 1 ? '' : 's'} did not fit the packing the sample walk settled: starting the search again with it widened (restart ${restarts + 1})`);
     } finally {
       await runner.close();
     }

@@ -22,6 +22,12 @@ const PAGE = 1 << PAGE_BITS;
 
 /** Widest field packed beside others; a value that needs more takes a whole word. */
 const MAX_FIELD_BITS = 24;
+/**
+ * Narrowest field: -1..2 always fit, so an index register seen only at "none" and 0 in the sample
+ * walk does not widen the packing when it first holds 1 (at the anchor sizes the packed states are
+ * as long either way: the fields leave that much room in their words).
+ */
+const MIN_FIELD_BITS = 2;
 
 /**
  * The bits a field needs for value v: v + 1 is stored (so that -1, the model's "none", is 0); a
@@ -29,7 +35,7 @@ const MAX_FIELD_BITS = 24;
  */
 const fit = (v: number) => {
   if (v < -1) return 32;
-  const need = Math.max(1, 32 - Math.clz32(v + 1));
+  const need = Math.max(MIN_FIELD_BITS, 32 - Math.clz32(v + 1));
   return need > MAX_FIELD_BITS ? 32 : need;
 };
 
@@ -310,6 +316,11 @@ export interface StoreStats {
   bytes: number;
   /** bytes a stored state takes (the packed state, or its fingerprint, or 3 bits) */
   bytesPerState: number;
+  /**
+   * times the packing was widened after states were stored: a state outgrew what the sample walk
+   * settled (the full store re-packed what it held; workers sharing a store started the search again)
+   */
+  widenings: number;
   /** an upper bound (hashcompact) or estimate (bitstate) of the probability / number of missed states; 0 for full */
   omission: { kind: 'none' } | { kind: 'probability-any-missed'; value: number } | { kind: 'expected-missed'; value: number };
 }
@@ -588,7 +599,7 @@ export class FullStore implements VisitedSet {
 
   stats(): StoreStats {
     const bytes = this.pageWords.length * PAGE * this.codec.stride + this.table.length * 4;
-    return { kind: 'full', states: this.size, bytes, bytesPerState: this.codec.stride, omission: { kind: 'none' } };
+    return { kind: 'full', states: this.size, bytes, bytesPerState: this.codec.stride, widenings: this.repacks, omission: { kind: 'none' } };
   }
 }
 
@@ -670,7 +681,7 @@ export class HashCompactStore implements VisitedSet {
 
   stats(): StoreStats {
     const n = this.size;
-    return { kind: 'hashcompact', states: n, bytes: this.lo.length * 13, bytesPerState: 8, omission: { kind: 'probability-any-missed', value: Math.min(1, (n * (n - 1)) / 2 ** 65) } };
+    return { kind: 'hashcompact', states: n, bytes: this.lo.length * 13, bytesPerState: 8, widenings: 0, omission: { kind: 'probability-any-missed', value: Math.min(1, (n * (n - 1)) / 2 ** 65) } };
   }
 }
 
@@ -726,7 +737,7 @@ export class BitstateStore implements VisitedSet {
     const n = this.size;
     const stepN = Math.max(1, Math.floor(n / 1000));
     for (let i = 0; i < n; i += stepN) missed += stepN * (1 - Math.exp((-3 * i) / m)) ** 3;
-    return { kind: 'bitstate', states: n, bytes: this.arr.length, bytesPerState: 3 / 8, omission: { kind: 'expected-missed', value: missed } };
+    return { kind: 'bitstate', states: n, bytes: this.arr.length, bytesPerState: 3 / 8, widenings: 0, omission: { kind: 'expected-missed', value: missed } };
   }
 }
 
