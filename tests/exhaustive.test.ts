@@ -15,7 +15,7 @@ import type { Branch } from '../model/kit/kit.ts';
 import { enabled, fastStepper, makeSystem, step, stepViaXstate } from '../model/kit/system.ts';
 import { VARIANTS } from '../model/variants.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
-import { CombinationError, exhaustive, MEMORY_CHECK, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { CombinationError, exhaustive, Expander, MEMORY_CHECK, type ExhaustiveOptions } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
 import { FullStore, hashWords, StateCodec } from '../scripts/verifier/exhaustive/store.ts';
 
@@ -190,6 +190,30 @@ describe('exhaustive search', () => {
 });
 
 describe('state store', () => {
+  test('the packing has room for every member number the symmetry declarations know of, not only those the walk saw', () => {
+    // 4x1x2x2 reduced by kernel threads: a walk of canonical states attaches the first threads to the
+    // first kernel threads only; a deep state attaches one to the fourth (3 needs a third bit)
+    const cfg = anchorConfig(4, 1, 2, 2);
+    const props = propertiesFor(cfg).filter((p) => p.invariant || p.final);
+    const ex = new Expander({ cfg, props: props.map((p) => p.name), symmetry: ['kernels', 'workers', 'entries'], por: false }, (n) => propertyByName(n)!);
+    const settled = (sample: Int32Array[]) => {
+      const c = new StateCodec(ex.initial());
+      c.widenForAll(sample);
+      return c;
+    };
+    const attached = (t: number) => {
+      const s = ex.initial();
+      s[ex.sys.L.thread[t].att] = cfg.kernelThreads - 1;
+      return s;
+    };
+    const threads = Array.from({ length: cfg.threads }, (_, t) => t);
+    const walked = settled(ex.walk(20_000));
+    expect(threads.some((t) => walked.misfits(attached(t)).length > 0)).toBe(true);
+    const sampled = settled(ex.packingSample(20_000));
+    for (const t of threads) expect(sampled.misfits(attached(t))).toEqual([]);
+    expect(sampled.stride).toBe(walked.stride);
+  });
+
   test('adding prepared batches numbers states exactly as adding them one by one, across widenings', () => {
     for (const cfg of [anchorConfig(2, 2), DEFAULT_CONFIG]) {
       const sys = makeSystem(cfg);

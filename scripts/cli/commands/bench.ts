@@ -57,7 +57,8 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
-                   (default 6000000) on --big-workers N threads (default 2: one shared store)
+                   (default 60000000: enough for 3x2's 50.7M, so its row can say PROVED) on
+                   --big-workers N threads (default 2: one shared store)
   --random         only the random explorer's row on the default configuration: steps per second
                    stepping alone and checking every property (fixed schedules, warm), and
                    'virtuos verify --layer dispatch' as a user runs it (its search strategies,
@@ -256,7 +257,7 @@ export async function run(argv: string[]): Promise<number> {
   const reps = intOption(values, 'reps', 1, 20, 1);
   const big = (values.big ?? (quick ? '' : '3x2,4x1')).split(',').filter(Boolean);
   for (const s of big) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`--big: a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
-  const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 6_000_000);
+  const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 60_000_000);
   const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
   const bigWorkers = intOption(values, 'big-workers', 1, 64, 2);
   const json = values.json === true;

@@ -28,7 +28,7 @@ import { invariantPlan, type Executed, type InvariantPlan } from '../explore.ts'
 import { fairCycles, fairLoop, type CycleReport, type Graph } from './liveness.ts';
 import { makePor, type Por } from './por.ts';
 import { BitstateStore, fmtBytes, FullStore, HashCompactStore, StateQueue, type StoreKind, type StoreStats, type VisitedSet } from './store.ts';
-import { makeSymmetry, type Symmetry, type SymmetryGroup } from './symmetry.ts';
+import { makeSymmetry, SYMMETRY_GROUPS, SymmetryError, type Symmetry, type SymmetryGroup } from './symmetry.ts';
 import { writeFileAtomic } from '../../traces/itf.ts';
 import { buildTrace, traceText } from '../../traces/trace.ts';
 
@@ -275,6 +275,35 @@ export class Expander {
    * States along a fixed pseudo-random walk from the initial state (restarting there when it ends),
    * to settle a store's packing before a search; it has no effect on what the search finds.
    */
+  /**
+   * The states the packing is settled on: a walk of `steps` steps, and for every word the symmetry
+   * declarations say holds a thread's, kernel thread's, worker's or entry's number (whatever
+   * reductions are on) and that the walk changed, the initial state with that word at its largest
+   * number. A walk can miss a number a deep state holds (4x1x2x2: a thread attached to the fourth
+   * kernel thread, after 29M states), and a field too narrow for it makes workers sharing a store
+   * start again.
+   */
+  packingSample(steps: number): Int32Array[] {
+    const out = this.walk(steps);
+    const init = this.initial();
+    let bounds: { at: number; max: number }[] = [];
+    try {
+      bounds = makeSymmetry(this.sys, SYMMETRY_GROUPS).bounds();
+    } catch (e) {
+      // a configuration with components the declarations do not cover: the walk alone
+      if (!(e instanceof SymmetryError)) throw e;
+    }
+    const varied = new Uint8Array(this.words);
+    for (const s of out) for (let i = 0; i < this.words; i++) if (s[i] !== init[i]) varied[i] = 1;
+    for (const b of bounds)
+      if (varied[b.at]) {
+        const s = init.slice();
+        s[b.at] = b.max;
+        out.push(s);
+      }
+    return out;
+  }
+
   walk(steps: number): Int32Array[] {
     const init = this.initial();
     const out: Int32Array[] = [];
@@ -470,7 +499,7 @@ export class Search {
     const init = this.ex.initial();
     this.full = opts.store === 'full' ? new FullStore(init) : null;
     this.store = this.full ?? (opts.store === 'hashcompact' ? new HashCompactStore(init.length) : new BitstateStore(init.length, opts.bitstateBits ?? 30));
-    this.full?.prewarm(this.ex.walk(20_000));
+    this.full?.prewarm(this.ex.packingSample(20_000));
     if (!this.full) {
       this.queue = new StateQueue(init);
       this.nextQueue = new StateQueue(init);

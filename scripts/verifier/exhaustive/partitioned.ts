@@ -266,7 +266,7 @@ export class PartitionWorker {
     this.groupFrom = new Int32Array(GROUP * this.ex.slotsPerState);
     this.groupCh = new Int32Array(GROUP * this.ex.slotsPerState);
     this.route = Int32Array.from(this.ex.sys.actors.map((a) => a.pcAt));
-    const sample = this.ex.walk(init.sampleSteps ?? 20_000);
+    const sample = this.ex.packingSample(init.sampleSteps ?? 20_000);
     // With the full store, the ring packs as the store does (the same packing: every worker settles
     // it on the same sample), so an owner stores what it receives without unpacking it.
     let codec: StateCodec;

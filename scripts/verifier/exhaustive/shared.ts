@@ -35,7 +35,8 @@
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, Expander, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
 import { keyOfState, parentBefore, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
-import { fingerprint, Scratch, StateCodec, type StoreStats } from './store.ts';
+import { fingerprint, Scratch, StateCodec, type Misfit, type StoreStats } from './store.ts';
+import { regionMap } from '../../../model/kit/footprint.ts';
 
 /** Slots a table reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
 const TABLE_MAX_SLOTS = 1 << 28;
@@ -113,6 +114,8 @@ export type SharedCommand = SharedLevel | { cmd: 'parent'; local: number } | { c
 /** A level report, and (if the packing did not fit a state) the state that stopped it. */
 export interface SharedReport extends LevelReport {
   widen: Int32Array | null;
+  /** the words of that state that did not fit, with their values and fields' bits */
+  misfits: Misfit[];
   /** its records (or one level's entries) filled their reservation: the search stops as at its memory limit */
   full: boolean;
 }
@@ -151,6 +154,7 @@ export class SharedWorker {
   private transitions = 0;
   private violations: PartViolation[] = [];
   private widenState: Int32Array | null = null;
+  private misfits: Misfit[] = [];
   /** the record or level reservation is full */
   private full = false;
   private readonly fp = new Uint32Array(2);
@@ -182,7 +186,7 @@ export class SharedWorker {
     this.levelMax = m.levels[0][0].byteLength / (LW * 4);
     this.counters = new Float64Array(m.counters, this.k * 32, 4);
     const s0 = this.ex.initial();
-    const sample = this.ex.walk(init.sampleSteps ?? 20_000);
+    const sample = this.ex.packingSample(init.sampleSteps ?? 20_000);
     this.keyCodec = new StateCodec(s0);
     this.keyCodec.widenForAll(sample);
     this.codec = new StateCodec(s0, this.keyCodec.kind);
@@ -354,7 +358,7 @@ export class SharedWorker {
     const added = this.size - before;
     const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
     this.lastAdded = added;
-    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, full: this.full };
+    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full };
   }
 
   /**
@@ -371,6 +375,7 @@ export class SharedWorker {
       const h = codec.encodeHash(succ, this.batch[c].i32, this.offs[c]);
       if (h < 0) {
         this.widenState = succ.slice(this.offs[c], this.offs[c] + this.words);
+        this.misfits = codec.misfits(this.widenState);
         return false;
       }
       hs[c] = h || 1;
@@ -512,7 +517,10 @@ export class SharedWorker {
 
 /** The packing did not fit these states: the search starts again with it widened for them. */
 export class WidenRestart extends Error {
-  constructor(readonly states: Int32Array[]) {
+  constructor(
+    readonly states: Int32Array[],
+    readonly misfits: Misfit[],
+  ) {
     super('the packing does not fit a state: starting again with it widened');
   }
 }
@@ -549,7 +557,7 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): 
     },
     took(reps) {
       const widen = (reps as SharedReport[]).flatMap((r) => (r.widen ? [r.widen] : []));
-      if (widen.length) throw new WidenRestart(widen);
+      if (widen.length) throw new WidenRestart(widen, (reps as SharedReport[]).flatMap((r) => r.misfits));
       lows = sizes;
       sizes = reps.map((r) => r.states);
       if ((reps as SharedReport[]).some((r) => r.full)) return 'max-memory';
@@ -577,6 +585,7 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   const t0 = performance.now();
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
   let widen: Int32Array[] = [];
+  const fields = regionMap(ex.sys);
   for (let restarts = 0; ; restarts++) {
     const { runner, mem } = await start(widen);
     try {
@@ -584,8 +593,13 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
       return { ...s, store: { ...s.store, widenings: restarts } };
     } catch (e) {
       if (!(e instanceof WidenRestart)) throw e;
+      if (opts.onNote) {
+        const what = [...new Map(e.misfits.map((m) => [m.word, m])).values()]
+          .map((m) => `${fields[m.word]?.field ?? `word ${m.word}`} = ${m.value} (${m.bits ? `a ${m.bits}-bit field` : 'a word constant until then'})`)
+          .join(', ');
+        opts.onNote(`${e.states.length} new state${e.states.length === 1 ? '' : 's'} did not fit the packing the sample walk settled (${what}): starting the search again with it widened (restart ${restarts + 1})`);
+      }
       widen = [...widen, ...e.states];
-      opts.onNote?.(`${e.states.length} new state${e.states.length === 1 ? '' : 's'} did not fit the packing the sample walk settled: starting the search again with it widened (restart ${restarts + 1})`);
     } finally {
       await runner.close();
     }

@@ -39,6 +39,13 @@ const fit = (v: number) => {
   return need > MAX_FIELD_BITS ? 32 : need;
 };
 
+/** A word of a state that does not fit a packing: its value and its field's bits (0: a word constant until then). */
+export interface Misfit {
+  word: number;
+  value: number;
+  bits: number;
+}
+
 /**
  * How a state is packed: words equal to their value in the first state are left out until they
  * first change; each other word is a bit field as wide as the values seen so far need
@@ -178,6 +185,17 @@ export class StateCodec {
       i32[this.fAt[j]] |= (v + 1) << this.fShift[j];
     }
     return true;
+  }
+
+  /** The words of s[off..] that do not fit this packing: each with its value and its field's bits (0: a constant word). */
+  misfits(s: Int32Array, off = 0): Misfit[] {
+    const out: Misfit[] = [];
+    for (let i = 0; i < this.words; i++) {
+      const v = s[off + i];
+      const k = this.kind[i];
+      if (k === 0 ? v !== this.base[i] : k < 32 && (v < -1 || v + 1 >= 2 ** k)) out.push({ word: i, value: v, bits: k });
+    }
+    return out;
   }
 
   /** Widen the layout so that s fits (the caller then re-packs what it holds). */

@@ -89,6 +89,11 @@ export interface Symmetry {
    * cheap for the few states of a counterexample.
    */
   matches(s: Int32Array, target: Int32Array): boolean;
+  /**
+   * The words declared to hold a member's number, each with the largest value it can hold (the last
+   * member's): the packing gives such a word room for every member, not only the ones a sample saw.
+   */
+  bounds(): { at: number; max: number }[];
   /** the elements that swap two members of one group, each as a function s -> g(s) (dead registers zeroed); for tests */
   transpositions(s: Int32Array): { name: string; apply: (x: Int32Array) => Int32Array }[];
 }
@@ -683,6 +688,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   return {
     canon: compiled,
     canonReference: canon,
+    bounds: () => plans.flatMap((g) => g.refs.map((r) => ({ at: r.at, max: r.base + g.members - 1 }))),
     describe: () => plans.map((g) => g.name),
     matches,
     transpositions,
