@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG } from '../../../model/kit/config.ts';
@@ -57,8 +57,10 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
-                   (default 60000000: enough for 3x2's 50.7M, so its row can say PROVED) on
-                   --big-workers N threads (default 2: one shared store)
+                   (default 60000000: enough for 3x2's 50.7M, so its row can say PROVED) and
+                   --big-memory SIZE of tables (default 6G, or half this machine's memory if less:
+                   --max-memory of 'virtuos verify') on --big-workers N threads (default 2: one
+                   shared store)
   --random         only the random explorer's row on the default configuration: steps per second
                    stepping alone and checking every property (fixed schedules, warm), and
                    'virtuos verify --layer dispatch' as a user runs it (its search strategies,
@@ -231,6 +233,7 @@ export async function run(argv: string[]): Promise<number> {
       big: { type: 'string' },
       'big-states': { type: 'string' },
       'big-workers': { type: 'string' },
+      'big-memory': { type: 'string' },
       'spin-timeout': { type: 'string' },
       reps: { type: 'string' },
       quick: { type: 'boolean' },
@@ -260,6 +263,8 @@ export async function run(argv: string[]): Promise<number> {
   const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 60_000_000);
   const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
   const bigWorkers = intOption(values, 'big-workers', 1, 64, 2);
+  const bigMemory = values['big-memory'] ?? `${Math.floor(Math.min(6 * 2 ** 30, totalmem() / 2) / 2 ** 20)}M`;
+  if (!/^\d+(\.\d+)?[KMGT]?$/i.test(bigMemory)) throw new UsageError(`--big-memory must be a size such as 6G or 500M, got '${bigMemory}'`);
   const json = values.json === true;
   const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
   const search = list(values.search ?? STRATEGY_CHOICES.join(',')) as StrategyChoice[];
@@ -357,7 +362,7 @@ export async function run(argv: string[]): Promise<number> {
 
     // 1c. Sizes SPIN cannot finish here: SPIN stopped after --spin-timeout, ours with symmetry reduction up to --big-states.
     if (big.length) {
-      say(`\nlarger sizes (SPIN: DFS, stopped after ${spinTimeout} s; ours: --symmetry --liveness terminal --workers ${bigWorkers}, at most ${fmt(bigStates)} states):`);
+      say(`\nlarger sizes (SPIN: DFS, stopped after ${spinTimeout} s; ours: --symmetry --liveness terminal --workers ${bigWorkers}, at most ${fmt(bigStates)} states and ${bigMemory} of tables):`);
       say(`  ${'size'.padEnd(11)} ${'tool'.padEnd(7)} ${'states'.padStart(9)} ${'st/s'.padStart(8)} ${'s'.padStart(7)} ${'MB'.padStart(7)}  result`);
       for (const size of big) {
         if (!noSpin) {
@@ -369,7 +374,7 @@ export async function run(argv: string[]): Promise<number> {
         // every symmetry group; where the M:N scheduler makes threads distinguishable (fewer kernel threads
         // than threads) verify refuses thread symmetry, and the other groups are used
         let groups = 'threads,kernels,workers,entries';
-        const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--workers', String(bigWorkers), '--out', traces]);
+        const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--max-memory', bigMemory, '--workers', String(bigWorkers), '--out', traces]);
         let r: ReturnType<typeof ours>;
         try {
           r = run(groups);
@@ -380,9 +385,9 @@ export async function run(argv: string[]): Promise<number> {
         }
         const s = r.summary;
         const proved = s.ok === true && s.complete === true;
-        const row: Row = { size, bug: null, tool: 'virtuos-symmetry', states: Number(s.states), states_per_s: Number(s.statesPerS), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: Number(s.timeS), proved, max_states: bigStates, symmetry_groups: groups, workers: bigWorkers };
+        const row: Row = { size, bug: null, tool: 'virtuos-symmetry', states: Number(s.states), states_per_s: Number(s.statesPerS), time_to_bug_s: null, trace_len: null, memory_mb: Number(s.peakMemoryMB), search_s: Number(s.timeS), proved, max_states: bigStates, max_memory: bigMemory, limit: s.limit ?? null, symmetry_groups: groups, workers: bigWorkers };
         emit(row);
-        say(`  ${size.padEnd(11)} ${'ours'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${proved ? 'PROVED' : s.ok === true ? `not finished: the ${fmt(bigStates)}-state limit` : 'VIOLATED'} (symmetry: ${groups})`);
+        say(`  ${size.padEnd(11)} ${'ours'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${proved ? 'PROVED' : s.ok === true ? `not finished: ${s.limit === 'max-memory' ? `the ${bigMemory} memory limit` : `the ${fmt(bigStates)}-state limit`}` : 'VIOLATED'} (symmetry: ${groups})`);
       }
     }
 
