@@ -76,6 +76,7 @@ proved and up to which bound. History properties (linearizable) are left to rand
                  layer's hypervisor)
   --scenario S   run the named scenario first (see 'virtuos list'), then verify its configuration
   --json         NDJSON events on stdout: start, progress, result (one per property), summary
+                 (and note: what a long exhaustive search should say as it happens, e.g. a restart)
   --out DIR      where traces are written (default traces)
  random mode:
   --seed N       seed of every random choice (default: a fresh one, printed)
