@@ -25,6 +25,8 @@ describe('bad usage and input: one clear line, exit 2, nothing written', () => {
     ['bad memory size', ['verify', '--exhaustive', '--anchor', '1x1', '--max-memory', '3Q'], /--max-memory must be a size such as 8G/],
     ['memory beyond the machine', ['verify', '--exhaustive', '--anchor', '1x1', '--max-memory', '100T'], /--max-memory 100T is more than this machine's memory/],
     ['more states than the store holds', ['verify', '--exhaustive', '--anchor', '1x1', '--max-states', '300000000'], /more than the full store can hold \(268,435,456 states/],
+    ['bench: only and without the strategy rows', ['bench', '--strategies', '--no-strategies'], /--strategies and --no-strategies ask for opposite things/],
+    ['bench: a bad memory size for the larger sizes', ['bench', '--big-memory', 'lots'], /--big-memory must be a size such as 6G/],
   ];
   test.each(cases)('%s', (_name, args, message) => {
     const r = virtuos(...args);
