@@ -28,6 +28,28 @@ function opts(cfg: Config, variant: string, extra: Partial<ExhaustiveOptions> = 
 const verdicts = (s: ExhaustiveSummary) => s.results.map((r) => `${r.property}:${r.status}:${r.clause ?? ''}:${r.traceSteps ?? ''}`);
 const bugOf = (v: string) => (v === 'correct' ? null : (v as Config['bug']));
 
+/**
+ * States along seeded random walks (most are far from their representative), and after each the
+ * states `derived` makes from it with the same generator, which is returned for more draws.
+ */
+function walkedStates(sys: ReturnType<typeof makeSystem>, seed: number, walks: number, length: number, derived: (d: Int32Array, rnd: (n: number) => number) => Int32Array[] = () => []) {
+  const st = fastStepper(sys);
+  const acts = new Int32Array(st.maxEnabled);
+  const brs: Branch[] = new Array(st.maxEnabled);
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const states: Int32Array[] = [];
+  for (let w = 0; w < walks; w++)
+    for (let s = sys.init, i = 0; i < length; i++) {
+      const n = st.enabledInto(s, acts, brs);
+      if (!n) break;
+      const k = rnd(n);
+      const d = new Int32Array(s.length);
+      st.stepInto(s, acts[k], brs[k], d);
+      states.push((s = d), ...derived(d, rnd));
+    }
+  return { states, rnd };
+}
+
 /** Where each variant's bug shows, small enough to search both ways (see exhaustive.test.ts). */
 const showing: Record<string, (bug: Config['bug']) => Config> = {
   correct: (b) => anchorConfig(2, 1, 2, 1, 1, b),
@@ -61,22 +83,7 @@ describe('symmetry reduction', () => {
     ];
     for (const [cfg, groups] of cases) {
       const sys = makeSystem(cfg);
-      const st = fastStepper(sys);
-      const acts = new Int32Array(st.maxEnabled);
-      const brs: Branch[] = new Array(st.maxEnabled);
-      // states along seeded random walks: most are far from their representative
-      let seed = 7;
-      const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-      const states: Int32Array[] = [];
-      for (let w = 0; w < 40; w++)
-        for (let s = sys.init, i = 0; i < 60; i++) {
-          const n = st.enabledInto(s, acts, brs);
-          if (!n) break;
-          const k = rnd(n);
-          const d = new Int32Array(s.length);
-          st.stepInto(s, acts[k], brs[k], d);
-          states.push((s = d));
-        }
+      const { states } = walkedStates(sys, 7, 40, 60);
       for (const g of groups) {
         const sym = makeSymmetry(sys, [g]);
         const rep = (x: Int32Array) => {
@@ -111,34 +118,20 @@ describe('symmetry reduction', () => {
     ];
     for (const [cfg, groups] of cases) {
       const sys = makeSystem(cfg);
-      const st = fastStepper(sys);
-      const acts = new Int32Array(st.maxEnabled);
-      const brs: Branch[] = new Array(st.maxEnabled);
-      let seed = 11;
-      const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
-      const states: Int32Array[] = [];
-      for (let w = 0; w < 40; w++)
-        for (let s = sys.init, i = 0; i < 70; i++) {
-          const n = st.enabledInto(s, acts, brs);
-          if (!n) break;
-          const k = rnd(n);
-          const d = new Int32Array(s.length);
-          st.stepInto(s, acts[k], brs[k], d);
-          states.push((s = d));
-          const x = d.slice();
-          for (let j = 0; j < 3; j++) x[rnd(x.length)] = rnd(2) ? rnd(10) - 1 : 1000 * rnd(3) + 1 + rnd(sys.L.requests + 2);
-          states.push(x);
-          // two members with the same registers: their order is decided by where they are named
-          for (const [from, to] of [[0, 1], [1, 0]]) {
-            const y = d.slice();
-            for (const regs of [sys.L.thread, sys.L.kernel, sys.L.worker]) {
-              const [a, b] = [Object.values(regs[from]) as number[], Object.values(regs[to]) as number[]];
-              a.forEach((at, k) => (y[b[k]] = y[at]));
-            }
-            states.push(y);
-
+      const { states, rnd } = walkedStates(sys, 11, 40, 70, (d, rnd) => {
+        const x = d.slice();
+        for (let j = 0; j < 3; j++) x[rnd(x.length)] = rnd(2) ? rnd(10) - 1 : 1000 * rnd(3) + 1 + rnd(sys.L.requests + 2);
+        // two members with the same registers: their order is decided by where they are named
+        const tied = [[0, 1], [1, 0]].map(([from, to]) => {
+          const y = d.slice();
+          for (const regs of [sys.L.thread, sys.L.kernel, sys.L.worker]) {
+            const [a, b] = [Object.values(regs[from]) as number[], Object.values(regs[to]) as number[]];
+            a.forEach((at, k) => (y[b[k]] = y[at]));
           }
-        }
+          return y;
+        });
+        return [x, ...tied];
+      });
       // idle members (equal signatures) named in random places: the order is all in the names
       const P = sys.L.proc[0];
       const T = cfg.threads;
