@@ -27,7 +27,7 @@ import { runSchedule, type Pick } from '../../verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb, verify } from '../../verifier/random/verify.ts';
 import { STRATEGY_CHOICES, type StrategyChoice } from '../../verifier/random/search/strategy.ts';
 import { ALL_VARIANTS, medianTime, timeToBug, variantConfig, type TimeToBug } from '../../verifier/random/search/time-to-bug.ts';
-import { DEFAULT_RUNS, DEFAULT_SYSTEM_RUNS } from './verify.ts';
+import { DEFAULT_RUNS, DEFAULT_SYSTEM_RUNS, memoryOption } from './verify.ts';
 import { layerConfig, type Layer } from '../../../properties/index.ts';
 import { programArb } from '../../verifier/random/posix-programs.ts';
 import type { Program } from '../../../model/posix/program.ts';
@@ -266,8 +266,8 @@ export async function run(argv: string[]): Promise<number> {
   const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 60_000_000);
   const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
   const bigWorkers = intOption(values, 'big-workers', 1, 64, 2);
-  const bigMemory = values['big-memory'] ?? `${Math.floor(Math.min(6 * 2 ** 30, totalmem() / 2) / 2 ** 20)}M`;
-  if (!/^\d+(\.\d+)?[KMGT]?$/i.test(bigMemory)) throw new UsageError(`--big-memory must be a size such as 6G or 500M, got '${bigMemory}'`);
+  // passed on to verify's --max-memory in whole megabytes
+  const bigMemory = `${Math.floor(memoryOption(values['big-memory'], '--big-memory', () => Math.min(6 * 2 ** 30, totalmem() / 2), '6G') / 2 ** 20)}M`;
   const json = values.json === true;
   const list = (text: string) => text.split(',').map((x) => x.trim()).filter(Boolean);
   const search = list(values.search ?? STRATEGY_CHOICES.join(',')) as StrategyChoice[];

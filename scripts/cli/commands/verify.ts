@@ -250,14 +250,14 @@ export function parseAnchor(text: string, bug: Bug | null): Config {
   }
 }
 
-/** --max-memory: bytes, from a number with an optional K, M, G or T (powers of 1024). */
-function memoryOption(raw: unknown): number {
-  if (raw === undefined) return defaultMaxBytes();
+/** --max-memory (or another option's SIZE): bytes, from a number with an optional K, M, G or T (powers of 1024). */
+export function memoryOption(raw: unknown, option = '--max-memory', fallback = defaultMaxBytes, example = '8G'): number {
+  if (raw === undefined) return fallback();
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)B?$/i.exec(String(raw).trim());
-  if (!m) throw new UsageError(`--max-memory must be a size such as 8G, 500M or 2.5G, got '${raw}'`);
+  if (!m) throw new UsageError(`${option} must be a size such as ${example}, 500M or 2.5G, got '${raw}'`);
   const bytes = Math.floor(Number(m[1]) * 1024 ** ' KMGT'.indexOf((m[2] || ' ').toUpperCase()));
-  if (bytes < 2 ** 20) throw new UsageError(`--max-memory must be at least 1M, got '${raw}'`);
-  if (bytes > totalmem()) throw new UsageError(`--max-memory ${raw} is more than this machine's memory (${fmtBytes(totalmem())})`);
+  if (bytes < 2 ** 20) throw new UsageError(`${option} must be at least 1M, got '${raw}'`);
+  if (bytes > totalmem()) throw new UsageError(`${option} ${raw} is more than this machine's memory (${fmtBytes(totalmem())})`);
   return bytes;
 }
 

@@ -585,7 +585,6 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   const t0 = performance.now();
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
   let widen: Int32Array[] = [];
-  const fields = regionMap(ex.sys);
   for (let restarts = 0; ; restarts++) {
     const { runner, mem } = await start(widen);
     try {
@@ -594,6 +593,7 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
     } catch (e) {
       if (!(e instanceof WidenRestart)) throw e;
       if (opts.onNote) {
+        const fields = regionMap(ex.sys);
         const what = [...new Map(e.misfits.map((m) => [m.word, m])).values()]
           .map((m) => `${fields[m.word]?.field ?? `word ${m.word}`} = ${m.value} (${m.bits ? `a ${m.bits}-bit field` : 'a word constant until then'})`)
           .join(', ');

@@ -562,7 +562,6 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     /** is reference r live in s (its owner's control word holds a state where r holds an index) */
     const liveTest = (r: Ref) => (r.pcs === null ? '' : `${constant('pcs', r.pcs)}[s[${r.pcAt}]] && `);
     const out: string[] = [];
-    const mod = String(1000);
     out.push(`const SELF = ${SELF}, OTHER = ${OTHER}, UNNAMED = ${UNNAMED};`);
     plans.forEach((g, gi) => {
       const sg = sigs[gi];
@@ -574,7 +573,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         out.push(
           `function symCodeMember${gi}(v) {`,
           '  if (v < 1) return -1;',
-          `  const q = (v - 1) % ${mod};`,
+          `  const q = (v - 1) % 1000;`,
           `  if (q >= ${R}) return -1;`,
           `  const t = Math.floor(q / ${calls}) - ${g.first};`,
           `  return t >= 0 && t < ${m} ? t : -1;`,
@@ -589,7 +588,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
           return `(t = s[${at}] - ${r.base}, ${liveTest(r)}t >= lo && t < hi ? (t === ${i} ? SELF : OTHER) : s[${at}])`;
         }
         if (k < 0)
-          return `(v = s[${at}], t = symCodeMember${gi}(v), t >= lo && t < hi ? (t === ${i} ? SELF : OTHER) - 2 * (v - (v - 1) % ${mod} + ((v - 1) % ${mod}) % ${calls}) : v)`;
+          return `(v = s[${at}], t = symCodeMember${gi}(v), t >= lo && t < hi ? (t === ${i} ? SELF : OTHER) - 2 * (v - (v - 1) % 1000 + ((v - 1) % 1000) % ${calls}) : v)`;
         return `s[${at}]`;
       };
       out.push(`function symCompare${gi}(a, b, s, lo, hi) {`, '  let t = 0, v = 0, x = 0, y = 0;', `  switch (a * ${m} + b) {`);
@@ -628,7 +627,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         for (const at of g.codes)
           out.push(
             `  v = s[${at}]; t = symCodeMember${gi}(v);`,
-            `  if (t >= 0) s[${at}] = v - (v - 1) % ${mod} + (${g.first} + sigma[t]) * ${calls} + ((v - 1) % ${mod}) % ${calls};`,
+            `  if (t >= 0) s[${at}] = v - (v - 1) % 1000 + (${g.first} + sigma[t]) * ${calls} + ((v - 1) % 1000) % ${calls};`,
           );
         if (g.rq)
           out.push(
