@@ -312,7 +312,7 @@ describe('partitioned store', () => {
 describe('shared store', () => {
   const o = searchOptions;
   const spec = (opts: ExhaustiveOptions) => ({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por });
-  const together = (opts: ExhaustiveOptions, n: number) => sharedExhaustive(opts, (widen) => sharedRunner(spec(opts), n, widen, opts.maxBytes));
+  const together = (opts: ExhaustiveOptions, n: number) => sharedExhaustive(opts, (attempt) => sharedRunner(spec(opts), n, attempt, opts.maxBytes));
 
   test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds', () => provesAsOneThread(together, ANCHOR_SIZES, 's'), 60_000);
 
@@ -339,17 +339,24 @@ describe('shared store', () => {
     let starts = 0;
     const widened: number[] = [];
     const notes: string[] = [];
-    const two = await sharedExhaustive({ ...opts, onNote: (m) => notes.push(m) }, (widen) => {
+    const kept: boolean[] = [];
+    const two = await sharedExhaustive({ ...opts, onNote: (m) => notes.push(m) }, (attempt) => {
       starts++;
-      widened.push(widen.length);
-      return sharedRunner(spec(opts), 2, widen, undefined, walk);
+      widened.push(attempt.widen.length);
+      kept.push(attempt.parents);
+      return sharedRunner(spec(opts), 2, attempt, undefined, walk);
     });
-    expect(starts).toBeGreaterThan(1);
-    // each restart is told as it happens, and counted in the summary
+    expect(starts).toBeGreaterThan(2);
+    // each restart is told as it happens, and counted in the summary: the packing's while no parents
+    // are kept, then one when the violation is found, then the packing's again if any
     expect(notes.length).toBe(starts - 1);
+    const again = kept.indexOf(true);
+    expect(again).toBeGreaterThan(1);
+    expect(kept.slice(again).every(Boolean)).toBe(true);
+    expect(notes[again - 1]).toMatch(/^no-lost-wakeup violated at depth \d+ \([\d,]+ states\): starting the search again keeping each state's parent/);
     // naming the words that did not fit
     expect(notes[0]).toMatch(/did not fit the packing the sample walk settled \([A-Za-z_0-9.[\]]+ = -?\d+ \(a (\d+-bit field|word constant until then)\).*\): starting the search again with it widened \(restart 1\)/);
-    expect(two.store.widenings).toBe(starts - 1);
+    expect(two.store.widenings).toBe(starts - 2);
     expect(widened[0]).toBe(0);
     expect(widened[widened.length - 1]).toBeGreaterThan(0);
     const one = await oneThread(o(cfg, 'lostwake', 'sw1'));
@@ -361,6 +368,40 @@ describe('shared store', () => {
   }, 60_000);
 
   test('a depth bound covers the same states; a state or memory limit stops at the end of a level and says it is no proof', () => limitsHold(together, 'e'), 30_000);
+
+  test('a proof keeps no parents (a record is the packed state alone); a violation starts the search again keeping them', async () => {
+    const attempts = (opts: ExhaustiveOptions, force?: boolean) => {
+      const kept: boolean[] = [];
+      const notes: string[] = [];
+      const run = sharedExhaustive({ ...opts, onNote: (m) => notes.push(m) }, (attempt) => {
+        kept.push(attempt.parents);
+        return sharedRunner(spec(opts), 2, { ...attempt, parents: force ?? attempt.parents }, undefined);
+      });
+      return run.then((summary) => ({ summary, kept, notes }));
+    };
+    const [, cfg] = SHOWING.find(([v]) => v === 'correct')!;
+    const proof = await attempts(o(cfg, 'correct', 'lp1'));
+    expect(proof.kept).toEqual([false]);
+    expect(proof.notes).toEqual([]);
+    expect(proof.summary.statement).toMatch(/^PROVED: /);
+    // the same search with parents kept: two more words a record (the parent's number and the step's)
+    const withParents = await attempts(o(cfg, 'correct', 'lp2'), true);
+    expect(pick(withParents.summary)).toEqual(pick(proof.summary));
+    expect(withParents.summary.store.bytesPerState).toBe(proof.summary.store.bytesPerState + 8);
+    // a violation: found without parents, then again with them; the result is the one-thread search's
+    for (const [v, bug] of SHOWING.filter(([x]) => x !== 'correct')) {
+      const found = await attempts(o(bug, v, `lp-${v}`));
+      // (either attempt may find states its packing does not fit: more restarts, each told, parents kept as before)
+      const again = found.kept.indexOf(true);
+      expect(again, v).toBeGreaterThan(0);
+      expect(found.kept.slice(0, again).some(Boolean) || !found.kept.slice(again).every(Boolean), v).toBe(false);
+      expect(found.notes, v).toHaveLength(found.kept.length - 1);
+      const told = found.notes.filter((m) => /violated at depth \d+ \([\d,]+ states\): starting the search again keeping each state's parent, for the shortest counterexample$/.test(m));
+      expect(told, v).toHaveLength(1);
+      expect(found.notes.indexOf(told[0]), v).toBe(again - 1);
+      expect(pick(found.summary), v).toEqual(pick(await oneThread(o(bug, v, `lp1-${v}`))));
+    }
+  }, 60_000);
 
   test('the command line shares the store when the search allows it and says so', async () => {
     expect(sharable({ store: 'full', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(true);

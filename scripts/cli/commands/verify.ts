@@ -606,7 +606,7 @@ async function runExhaustive(values: Record<string, unknown>, c: Common): Promis
     };
     const spec = { cfg, props: names, symmetry, por };
     summary = shared
-      ? await sharedExhaustive({ ...opts, onProgress, onNote }, (widen) => sharedRunner(spec, workers, widen, maxBytes))
+      ? await sharedExhaustive({ ...opts, onProgress, onNote }, (attempt) => sharedRunner(spec, workers, attempt, maxBytes))
       : partitioned
       ? await partitionedExhaustive({ ...opts, onProgress }, () => partitionRunner(spec, store === 'full' ? 'full' : 'hashcompact', workers))
       : await exhaustive({ ...opts, onProgress }, runner);

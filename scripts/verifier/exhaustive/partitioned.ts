@@ -717,13 +717,32 @@ export async function partitionedExhaustive(opts: ExhaustiveOptions, start: () =
 export interface PartsDriver {
   level(depth: number, atBound: boolean): object;
   took(reps: LevelReport[]): 'max-memory' | null;
+  /** false: the workers keep no parents, so a violation cannot be traced back and ends the search with a ParentsRestart */
+  parents?: boolean;
+}
+
+/** A search keeping no parents found a violation: it starts again keeping them (shared.ts). */
+export class ParentsRestart extends Error {
+  constructor(
+    readonly properties: string[],
+    readonly depth: number,
+    readonly states: number,
+    /** the search's seconds until then */
+    readonly elapsedS: number,
+  ) {
+    super(`${properties.join(', ')} violated without parents kept: starting again with them`);
+  }
 }
 
 const partitionDriver: PartsDriver = { level: (depth, atBound) => ({ cmd: 'level', depth, atBound }), took: () => null };
 
-export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: PartitionRunner, t0: number, driver: PartsDriver = partitionDriver): Promise<ExhaustiveSummary> {
+/**
+ * The level-by-level search over the runner's workers, partitioned or shared (`driver`). `spentS`:
+ * search seconds of an earlier attempt this one repeats (a ParentsRestart), counted in its times.
+ */
+export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner: PartitionRunner, t0: number, driver: PartsDriver = partitionDriver, spentS = 0): Promise<ExhaustiveSummary> {
   const sys = ex.sys;
-  const started = performance.now();
+  const started = performance.now() - spentS * 1000;
   const elapsedS = () => (performance.now() - started) / 1000;
   const found = new Map<string, PartViolation & { atStates: number; atS: number }>();
   let states = 0;
@@ -774,6 +793,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
         reps.flatMap((r) => r.violations),
         states,
       );
+      if (driver.parents === false && found.size) throw new ParentsRestart([...found.keys()], Math.min(...[...found.values()].map((v) => v.depth)), states, elapsedS());
       fullDepth = depth;
       if (added > 0) depthReached = depth + 1;
       if (stop) {
@@ -807,6 +827,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
     if (limit === 'max-states' || limit === 'max-memory' || limit === 'stopped-at-first') {
       const fin = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<PartViolation[]>(k, { cmd: 'finish' })));
       take(fin.flat(), states);
+      if (driver.parents === false && found.size) throw new ParentsRestart([...found.keys()], Math.min(...[...found.values()].map((v) => v.depth)), states, elapsedS());
     }
   } finally {
     if (timer) clearInterval(timer);

@@ -29,12 +29,15 @@
  * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
  *   word; a worker that finds a state of the level being built from another parent takes the lock
  *   to keep the smaller parent.
+ * Parents, keys and locks serve the counterexample alone, so a search first runs without them (a
+ * record is then the packed state alone, and a state found again is only compared) and starts again
+ * keeping them only if it finds a violation (`sharedExhaustive`).
  * The packing is settled on a sample walk; a state it does not fit stops the search, which starts
  * again with the packing widened for it (`WidenRestart`): a rare event (none at the anchor sizes).
  */
 import type { Property } from '../../../properties/property.ts';
 import { checkCombination, Expander, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
-import { keyOfState, parentBefore, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
+import { keyOfState, parentBefore, ParentsRestart, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
 import { fingerprint, Scratch, StateCodec, type Misfit, type StoreStats } from './store.ts';
 import { regionMap } from '../../../model/kit/footprint.ts';
 
@@ -95,6 +98,12 @@ export interface SharedInit {
   sampleSteps?: number;
   /** states the packing is widened for besides the walk (those that stopped earlier attempts) */
   widen: Int32Array[];
+  /**
+   * Keep each state's parent, step number and key (the counterexample's path back and its choice
+   * among equals). Without them a record is the packed state alone and a state found again costs
+   * nothing more; a search that finds a violation that way starts again with them (`ParentsRestart`).
+   */
+  parents: boolean;
 }
 
 /** A level of the shared search: which states it expands and how big the table is. */
@@ -145,8 +154,10 @@ export class SharedWorker {
   /** this search's packing is the keys' (no state has widened it) */
   private readonly keyIsPacked: boolean;
   private readonly pw: number;
-  /** words of a record: the packed state, the parent's id (-1: none), the step number */
+  /** words of a record: the packed state, then (with parents) the parent's id (-1: none) and the step number */
   private readonly rw: number;
+  /** parents, steps and keys are kept (SharedInit.parents) */
+  private readonly parents: boolean;
   private readonly words: number;
   size = 0;
   private levelLo = 0;
@@ -193,7 +204,8 @@ export class SharedWorker {
     if (init.widen.length) this.codec.widenForAll(init.widen);
     this.keyIsPacked = this.codec.kind.every((x, i) => x === this.keyCodec.kind[i]);
     this.pw = this.codec.stride >>> 2;
-    this.rw = this.pw + 2;
+    this.parents = init.parents;
+    this.rw = this.pw + (this.parents ? 2 : 0);
     this.maxRecords = Math.min(Math.floor(m.records[0].byteLength / 4 / this.rw), Math.floor(0x7fffffff / this.n));
     this.keyScratch = new Scratch(this.words * 4);
     const most = GROUP * this.ex.slotsPerState;
@@ -232,12 +244,13 @@ export class SharedWorker {
     else keyOfState(this.keyCodec, this.keyScratch, s, off, this.fp);
   }
 
-  /** Write record `size` (not yet published): the packed state, its parent and step, and its level entry's parent key. */
+  /** Write record `size` (not yet published): the packed state, and with parents its parent and step, and its level entry's parent key. */
   private store(p: Int32Array, parent: number, ch: number, pk0: number, pk1: number, levelIndex: number): void {
     const w = this.recW[this.k];
     const at = this.size * this.rw;
     const pw = this.pw;
     for (let q = 0; q < pw; q++) w[at + q] = p[q];
+    if (!this.parents) return;
     w[at + pw] = parent;
     w[at + pw + 1] = ch;
     const L = this.lv[this.k][(this.depth + 1) & 1];
@@ -324,8 +337,8 @@ export class SharedWorker {
         const s = this.groupParents[j];
         this.codec.decode(this.recW[w], i * this.rw, s);
         const L = this.lv[w][cur];
-        const pk0 = L[LW * x] >>> 0;
-        const pk1 = L[LW * x + 1] >>> 0;
+        const pk0 = this.parents ? L[LW * x] >>> 0 : 0;
+        const pk1 = this.parents ? L[LW * x + 1] >>> 0 : 0;
         this.pIds[j] = i * n + w;
         this.pKeys[2 * j] = pk0;
         this.pKeys[2 * j + 1] = pk1;
@@ -411,7 +424,7 @@ export class SharedWorker {
       for (;;) {
         let v = Atomics.load(tab, 2 * slot);
         if (v === 0) {
-          if (this.size >= this.maxRecords || this.size - this.levelLo >= this.levelMax) {
+          if (this.size >= this.maxRecords || (this.parents && this.size - this.levelLo >= this.levelMax)) {
             this.full = true;
             return false;
           }
@@ -423,10 +436,12 @@ export class SharedWorker {
             Atomics.store(tab, 2 * slot + 1, h);
             this.size++;
             const off = this.offs[c];
-            this.keyOf(succ, off, p);
-            const L = this.lv[me][next];
-            L[LW * li] = this.fp[0];
-            L[LW * li + 1] = this.fp[1];
+            if (this.parents) {
+              this.keyOf(succ, off, p);
+              const L = this.lv[me][next];
+              L[LW * li] = this.fp[0];
+              L[LW * li + 1] = this.fp[1];
+            }
             const dirty = ex.plan.changed(this.groupParents[j0], succ, off);
             for (const x of ex.check(succ, null, off, false, dirty)) this.violations.push({ ...x, depth: this.depth + 1, key0: this.fp[0], key1: this.fp[1], owner: me, local: this.size - 1 });
             break;
@@ -439,7 +454,7 @@ export class SharedWorker {
           const w = g % n;
           const i = (g - w) / n;
           if (codec.equal(this.recW[w], i * this.rw, p, 0)) {
-            this.known(w, i, this.pIds[j0], ch, pk0, pk1, next, pw);
+            if (this.parents) this.known(w, i, this.pIds[j0], ch, pk0, pk1, next, pw);
             break;
           }
         }
@@ -485,12 +500,14 @@ export class SharedWorker {
       this.codec.decode(this.recW[this.k], i * this.rw, s);
       const x = i - this.levelLo;
       if (this.ex.steps(s)[0] === 0)
-        for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: L[LW * x] >>> 0, key1: L[LW * x + 1] >>> 0, owner: this.k, local: i });
+        for (const v of this.ex.finalChecks(s, null))
+          out.push({ ...v, depth: this.depth + 1, key0: this.parents ? L[LW * x] >>> 0 : 0, key1: this.parents ? L[LW * x + 1] >>> 0 : 0, owner: this.k, local: i });
     }
     return out;
   }
 
   parent(local: number): { owner: number; local: number; choice: number } {
+    if (!this.parents) throw new Error('internal: a search without parents was asked for one');
     const at = local * this.rw + this.pw;
     const g = this.recW[this.k][at];
     if (g < 0) return { owner: -1, local: -1, choice: 0 };
@@ -500,7 +517,7 @@ export class SharedWorker {
 
   /** Bytes this worker's part of the search holds: its records, its level arrays' used part, and its share of the tables. */
   tableBytes(): number {
-    return this.size * this.rw * 4 + 2 * Math.max(1, this.lastAdded) * LW * 4 + Math.ceil((this.cap * 8 * 1.5) / this.n);
+    return this.size * this.rw * 4 + (this.parents ? 2 * Math.max(1, this.lastAdded) * LW * 4 : 0) + Math.ceil((this.cap * 8 * 1.5) / this.n);
   }
 
   stats(): StoreStats {
@@ -529,7 +546,7 @@ export class WidenRestart extends Error {
  * The coordinator's side of a shared search (searchParts drives it): each level's ranges (every
  * worker's states of the level) and the table's size for the level, and the reports' stops.
  */
-export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): PartsDriver {
+export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, parents: boolean): PartsDriver {
   const ctl = new Int32Array(mem.control);
   let lows = new Array<number>(n).fill(0);
   let sizes: number[] = Array.from({ length: n }, (_, w) => (w === 0 ? 1 : 0));
@@ -543,6 +560,7 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): 
     return c;
   };
   return {
+    parents,
     level(depth, atBound) {
       const ranges: number[] = [];
       for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
@@ -572,12 +590,24 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number): 
   };
 }
 
+/** One attempt of a shared search: the states to widen the packing for, and whether parents are kept (SharedInit). */
+export interface SharedAttempt {
+  widen: Int32Array[];
+  parents: boolean;
+}
+
 /** The worker threads of a shared search and the memory they share (pool.ts builds them). */
-export type SharedStart = (widen: Int32Array[]) => Promise<{ runner: PartitionRunner; mem: SharedMemory }>;
+export type SharedStart = (attempt: SharedAttempt) => Promise<{ runner: PartitionRunner; mem: SharedMemory }>;
 
 /**
  * Run the exhaustive search on worker threads sharing one visited set (started by `start`, again if
  * the packing must widen, and closed at the end); the summary is shaped as exhaustive()'s.
+ *
+ * A proof needs no parents: the first attempt keeps none, so each record is the packed state alone
+ * (3x2x2x2: 36 bytes, not 44) and a state found again is only compared. Only a counterexample needs
+ * the path back, so when that attempt finds a violation the search starts again keeping parents, and
+ * that attempt (the search as it was before this split, with the same rules) gives the result. Its
+ * time counts from the first attempt's start, so the time to a bug includes the attempt that found it.
  */
 export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedStart): Promise<ExhaustiveSummary> {
   checkCombination(opts);
@@ -585,12 +615,23 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   const t0 = performance.now();
   const ex = new Expander({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: false }, (n) => opts.props.find((p) => p.name === n)!);
   let widen: Int32Array[] = [];
-  for (let restarts = 0; ; restarts++) {
-    const { runner, mem } = await start(widen);
+  let parents = false;
+  /** search seconds of attempts that found a violation without parents */
+  let spentS = 0;
+  for (let restarts = 0; ; ) {
+    const { runner, mem } = await start({ widen, parents });
     try {
-      const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled));
+      const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled, parents), spentS);
       return { ...s, store: { ...s.store, widenings: restarts } };
     } catch (e) {
+      if (e instanceof ParentsRestart) {
+        spentS = e.elapsedS;
+        parents = true;
+        opts.onNote?.(
+          `${e.properties.join(', ')} violated at depth ${e.depth} (${e.states.toLocaleString('en-US')} states): starting the search again keeping each state's parent, for the shortest counterexample`,
+        );
+        continue;
+      }
       if (!(e instanceof WidenRestart)) throw e;
       if (opts.onNote) {
         const fields = regionMap(ex.sys);
@@ -600,6 +641,7 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
         opts.onNote(`${e.states.length} new state${e.states.length === 1 ? '' : 's'} did not fit the packing the sample walk settled (${what}): starting the search again with it widened (restart ${restarts + 1})`);
       }
       widen = [...widen, ...e.states];
+      restarts++;
     } finally {
       await runner.close();
     }

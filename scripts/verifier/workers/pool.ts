@@ -10,7 +10,7 @@ import type { ChunkResult, ChunkRunner, ExpanderSpec } from '../exhaustive/exhau
 import { SymmetryError } from '../exhaustive/symmetry.ts';
 import { partitionMemory, type PartitionRunner } from '../exhaustive/partitioned.ts';
 import { totalmem } from 'node:os';
-import { sharedMemory, type SharedMemory } from '../exhaustive/shared.ts';
+import { sharedMemory, type SharedAttempt, type SharedMemory } from '../exhaustive/shared.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
@@ -152,9 +152,9 @@ export async function partitionRunner(spec: ExpanderSpec, store: 'full' | 'hashc
  * The workers of an exhaustive search with a shared store (shared.ts): one single-thread pool per
  * worker, as the partitioned search's, and the memory they share. The packing is widened for `widen`.
  */
-export async function sharedRunner(spec: ExpanderSpec, n: number, widen: Int32Array[], maxBytes: number | undefined, sampleSteps?: number): Promise<{ runner: PartitionRunner; mem: SharedMemory }> {
+export async function sharedRunner(spec: ExpanderSpec, n: number, attempt: SharedAttempt, maxBytes: number | undefined, sampleSteps?: number): Promise<{ runner: PartitionRunner; mem: SharedMemory }> {
   const mem = sharedMemory(n, maxBytes ?? Math.floor(totalmem() / 2));
-  const runner = await partsRunner(n, mem.counters, (k) => ({ kind: 'shared', spec: { spec, k, n, mem, widen, sampleSteps } }));
+  const runner = await partsRunner(n, mem.counters, (k) => ({ kind: 'shared', spec: { spec, k, n, mem, widen: attempt.widen, parents: attempt.parents, sampleSteps } }));
   return { runner, mem };
 }
 
