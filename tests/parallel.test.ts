@@ -389,7 +389,8 @@ describe('shared store', () => {
     expect(pick(withParents.summary)).toEqual(pick(proof.summary));
     expect(withParents.summary.store.bytesPerState).toBe(proof.summary.store.bytesPerState + 8);
     // a violation: found without parents, then again with them; the result is the one-thread search's
-    for (const [v, bug] of SHOWING.filter(([x]) => x !== 'correct')) {
+    // (every seeded bug goes this way in the test of their traces above)
+    for (const [v, bug] of SHOWING.filter(([x]) => x === 'lostwake' || x === 'waiters-early')) {
       const found = await attempts(o(bug, v, `lp-${v}`));
       // (either attempt may find states its packing does not fit: more restarts, each told, parents kept as before)
       const again = found.kept.indexOf(true);
