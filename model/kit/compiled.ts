@@ -161,7 +161,7 @@ export function dispatchSource(sys: System): Source {
     '}',
     'function stepInto(C, s, actor, br, dst, emit) {',
     '  dst.set(s);',
-    '  const id = branchId.get(br);',
+    '  const id = br.id;',
     '  switch (actor) {',
     ...sys.actors.map((x, a) => `    case ${a}: T${x.comp}(C[${a}], id, dst, emit, ${x.pcAt}); return;`),
     '  }',
@@ -170,7 +170,7 @@ export function dispatchSource(sys: System): Source {
     'return { enabledInto, actorEnabledInto, firstEnabled, stepInto };',
   ];
   const code = COMPONENTS.map((c, ci) => (kinds.includes(ci) ? codeOf(c) : null));
-  return { body: out.join('\n'), params: ['K', 'branchId'], values: [code, BRANCHES.branchId] };
+  return { body: out.join('\n'), params: ['K'], values: [code] };
 }
 
 const load = <T>(src: Source): T => new Function(...src.params, src.body)(...src.values) as T;
@@ -207,7 +207,7 @@ export function compiledStepper(sys: System): FastStepper {
   const code = dispatchFor(sys);
   const C = actorContexts(sys);
   const gate = sys.gate;
-  const { branches, branchId, eventOf } = BRANCHES;
+  const { branches, branchId, eventById } = BRANCHES;
   const stepper: FastStepper = {
     sys,
     actors: sys.actors.length,
@@ -218,7 +218,7 @@ export function compiledStepper(sys: System): FastStepper {
     actorEnabledInto: (s, actor, branchOut) => code.actorEnabledInto(C, gate, s, actor, branchOut),
     firstEnabled: (s, from, branchOut) => code.firstEnabled(C, gate, s, from, branchOut),
     stepInto: (s, actor, branch, dst, emit = NO_EMIT) => code.stepInto(C, s, actor, branch, dst, emit),
-    choice: (_s, actor, branch) => ({ actor, event: eventOf.get(branch)!, branch }),
+    choice: (_s, actor, branch) => ({ actor, event: eventById[branch.id], branch }),
   };
   steppers.set(sys, stepper);
   return stepper;

@@ -94,6 +94,8 @@ export interface Branch {
   target: number;
   targetName: string;
   description: string;
+  /** its number among every component's branches (stepper.ts `BRANCHES`, which numbers them): a step's hot paths read it, not a map */
+  id: number;
 }
 export interface CompiledEvent {
   name: string;
@@ -186,6 +188,7 @@ function compile(spec: ComponentSpec, machine: AnyStateMachine): Omit<Component,
           target: stateIndex.get(targetName)!,
           targetName,
           description: t.description ?? doc.description,
+          id: -1,
         };
       });
       events.push({ name: ev, doc, branches });

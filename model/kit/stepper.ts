@@ -51,17 +51,20 @@ export interface FastStepper {
  * Every branch of every component, numbered in component, state, event, branch order (the same for
  * every system, so that a branch number means the same thing in any stepper), and its event.
  */
-export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; eventOf: Map<Branch, CompiledEvent> } = (() => {
+export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; eventOf: Map<Branch, CompiledEvent>; eventById: CompiledEvent[] } = (() => {
   const branches: Branch[] = [];
   const eventOf = new Map<Branch, CompiledEvent>();
+  const eventById: CompiledEvent[] = [];
   for (const comp of COMPONENTS)
     for (const st of comp.states)
       for (const ev of st.events)
         for (const br of ev.branches) {
+          br.id = branches.length;
           branches.push(br);
           eventOf.set(br, ev);
+          eventById.push(ev);
         }
-  return { branches, branchId: new Map(branches.map((b, i) => [b, i])), eventOf };
+  return { branches, branchId: new Map(branches.map((b, i) => [b, i])), eventOf, eventById };
 })();
 
 /** The most steps one state can enable: per actor, the most events any state of its machine has. */

@@ -19,6 +19,7 @@ import type { Config } from '../../../model/kit/config.ts';
 import { isAdversary } from '../../../model/isolation/adversary.ts';
 import { crashOf } from '../../../model/recovery/fault-injector.ts';
 import { COMPONENTS, makeSystem, type Choice, type System } from '../../../model/kit/system.ts';
+import { BRANCHES } from '../../../model/kit/stepper.ts';
 import { domainOfProc, SERVICE_STORAGE } from '../../../model/kit/layout.ts';
 import { sclib } from '../../../model/dispatch/sclib.ts';
 import type { Branch } from '../../../model/kit/kit.ts';
@@ -361,7 +362,15 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const distinct = new HashSet53();
   const visitedBranches = new Set<Branch>();
   const visitedStates = COMPONENTS.map(() => new Set<number>());
-  for (const a of sys.actors) visitedStates[a.comp].add(sys.init[a.pcAt]);
+  // the sets are filled once per branch and state: every step looks at these first (a set's add is the dearer)
+  const branchSeen = new Uint8Array(BRANCHES.branches.length);
+  const stateSeen = COMPONENTS.map((c) => new Uint8Array(c.states.length));
+  const visitState = (comp: number, st: number) => {
+    if (stateSeen[comp][st] === 1) return;
+    stateSeen[comp][st] = 1;
+    visitedStates[comp].add(st);
+  };
+  for (const a of sys.actors) visitState(a.comp, sys.init[a.pcAt]);
   let totalRuns = 0;
   let totalSteps = 0;
   let lastProgress = 0;
@@ -379,7 +388,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   let countStates = true;
   const onState = (s: Int32Array) => {
     current = s;
-    if (everyActor) for (const a of runSys.actors) visitedStates[a.comp].add(s[a.pcAt]);
+    if (everyActor) for (const a of runSys.actors) visitState(a.comp, s[a.pcAt]);
     // the state's hash is kept up to date by the coverage's pass over each step (search/coverage.ts);
     // hashes are added to the set DISTINCT_BATCH at a time (flushDistinct), the same set as one by one
     if (countStates && !distinctFull) {
@@ -417,7 +426,10 @@ export function verify(opts: VerifyOptions): VerifySummary {
     executed[executedLen++] = actor + runActors * choice;
   };
   const onStep = (ch: Choice, phase: 'schedule' | 'drain') => {
-    visitedBranches.add(ch.branch);
+    if (branchSeen[ch.branch.id] === 0) {
+      branchSeen[ch.branch.id] = 1;
+      visitedBranches.add(ch.branch);
+    }
     const crashed = runSys.L.rec ? crashOf(ch.event.name) : -1;
     if (crashed >= 0) {
       crashes.steps++;
@@ -426,7 +438,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
       if (crashPoints.size < DISTINCT_CAP) crashPoints.add(`${stateHash(current)}:${crashed}`);
     }
     const comp = runSys.actors[ch.actor].comp;
-    visitedStates[comp].add(ch.branch.target);
+    visitState(comp, ch.branch.target);
     if (systemCounts) {
       const acts = ch.branch.actionNames;
       if (comp === sclibComp && acts.includes('returnToThread')) systemCounts.carried[serviceOfThread(runSys.actors[ch.actor].me)]++;

@@ -15,7 +15,7 @@
  */
 import type { Branch } from '../../../../model/kit/kit.ts';
 import { regionMap } from '../../../../model/kit/footprint.ts';
-import { fastStepper, perShape, type System } from '../../../../model/kit/system.ts';
+import { perShape, type System } from '../../../../model/kit/system.ts';
 import { clockWords } from '../posix-stats.ts';
 
 /** The words of the state that actors share (everything but registers, control words and ghosts). */
@@ -123,7 +123,6 @@ export class StepCoverage {
   /** keep the distinct-state hash up to date (off once the count is capped: nothing reads it then) */
   hashing = true;
   private lastWriter: Int32Array = new Int32Array(0);
-  private branchId: Map<Branch, number> | null = null;
   private bit = 1;
   /** every signature seen so far (up to the cap), with the strategies that reached it as a bit mask */
   readonly seen = new Map<number, number>();
@@ -150,14 +149,13 @@ export class StepCoverage {
     this.h2 = z % 0x200000;
     if (this.lastWriter.length !== sys.init.length) this.lastWriter = new Int32Array(sys.init.length);
     else this.lastWriter.fill(0);
-    this.branchId ??= fastStepper(sys).branchId;
     this.bit = 1 << strategy;
     this.fresh = 0;
   }
 
   /** Count a step, given the states before and after it; returns its signature. */
   step(branch: Branch, before: Int32Array, after: Int32Array): number {
-    const id = this.branchId!.get(branch)! + 1;
+    const id = branch.id + 1;
     let h = Math.imul(id, 0x9e3779b1);
     const shared = this.shared;
     const hashed = this.hashed;
