@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HashSet53 } from '../scripts/verifier/random/hash-set.ts';
 import { clockWords } from '../scripts/verifier/random/posix-stats.ts';
-import { differingWords, StepCoverage, zobristHash } from '../scripts/verifier/random/search/coverage.ts';
+import { differingWords, SignatureMasks, StepCoverage, zobristHash } from '../scripts/verifier/random/search/coverage.ts';
 import { runSchedule, type Pick } from '../scripts/verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb, stateHash } from '../scripts/verifier/random/verify.ts';
 import { layerConfig, LAYERS } from '../properties/index.ts';
@@ -10,6 +10,28 @@ import { DEFAULT_CONFIG, SYSTEM_POSIX } from '../model/kit/config.ts';
 import { makeSystem } from '../model/kit/system.ts';
 
 describe('the distinct-state count', () => {
+  it('SignatureMasks holds what a Map of signatures to masks holds, in the order first added, across its growth', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 0x3fffffff }) }, fc.nat(50), fc.constantFrom(0, 4096, 8192, 0x3fffffff)), fc.integer({ min: 0, max: 7 })), { minLength: 5000, maxLength: 9000 }), (adds) => {
+        const mine = new SignatureMasks();
+        const ref = new Map<number, number>();
+        for (const [sig, k] of adds) {
+          const bit = 1 << k;
+          const at = mine.find(sig);
+          expect(mine.maskAt(at)).toBe(ref.get(sig) ?? 0);
+          if (mine.maskAt(at) === 0) mine.insert(at, sig, bit);
+          else mine.orAt(at, bit);
+          ref.set(sig, (ref.get(sig) ?? 0) | bit);
+        }
+        expect(mine.size).toBe(ref.size);
+        expect([...mine.entries()]).toEqual([...ref.entries()]);
+        for (const [sig] of adds.slice(0, 50)) expect(mine.get(sig + 1)).toBe(ref.get(sig + 1));
+      }),
+      // at least 4,000 distinct signatures: the table (4,096 slots at first) grows at least once
+      { seed: 7, numRuns: 8, endOnFailure: true },
+    );
+  });
+
   it('HashSet53 holds what a Set holds, across its growth, for hashes over the whole 53-bit range', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.maxSafeNat(), fc.nat(40), fc.constantFrom(0, 2 ** 53 - 1, 2 ** 32, 2 ** 32 - 1)), { maxLength: 3000 }), (hs) => {
