@@ -116,7 +116,9 @@ proved and up to which bound. History properties (linearizable) are left to rand
                  mode the workers share one store, each expanding any state of the level and
                  storing what it finds first (with --store hashcompact: each owns the states whose
                  hash falls in its part); the counts and verdicts are one thread's, a counterexample
-                 is as short and the same for any N. With --liveness cycles, --por or --shard the
+                 is as short and the same for any N. A shared store keeps no parents at first (less
+                 memory a state); a violation found that way starts the search again keeping them,
+                 saying so on stderr (a 'note' event with --json). With --liveness cycles, --por or --shard the
                  workers expand chunks and one thread stores (the same result, and no faster)
   --shard K/N    run part K of N (random: the batches b with b mod N = K-1; exhaustive: the states
                  below a root level split by hash); combine the parts' --json output with 'virtuos merge'
