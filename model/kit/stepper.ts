@@ -85,7 +85,7 @@ export function interpretedStepper(sys: System): FastStepper {
   const comps = sys.actors.map((a) => COMPONENTS[a.comp]);
   const runnable = comps.map((c) => c.spec.runnable ?? null);
   const pcAt = Int32Array.from(sys.actors.map((a) => a.pcAt));
-  const { branches, branchId, eventOf } = BRANCHES;
+  const { branches, branchId, eventById } = BRANCHES;
   /** Actor a's enabled steps (per event, the first branch whose guard holds) into branchOut from k; returns the new k. The gate is the caller's. */
   const stepsOf = (s: Int32Array, a: number, branchOut: Branch[], k: number): number => {
     const ctx = ctxs[a];
@@ -143,7 +143,7 @@ export function interpretedStepper(sys: System): FastStepper {
       dst[pcAt[actor]] = branch.target;
     },
     choice(_s, actor, branch) {
-      return { actor, event: eventOf.get(branch)!, branch };
+      return { actor, event: eventById[branch.id], branch };
     },
   };
   return stepper;
