@@ -11,9 +11,10 @@ import { afterAll, describe, expect, test, vi } from 'vitest';
 import { anchorConfig } from '../model/kit/config.ts';
 import { propertiesFor, propertyByName } from '../properties/index.ts';
 import { main } from '../scripts/cli/main.ts';
-import { exhaustive, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
+import { printExhaustive } from '../scripts/cli/commands/verify.ts';
+import { exhaustive, withResults, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { chunkRunner, partitionRunner, sharedRunner, spareWorkers } from '../scripts/verifier/workers/pool.ts';
-import { sharable, sharedExhaustive } from '../scripts/verifier/exhaustive/shared.ts';
+import { lostViolations, sharable, sharedExhaustive } from '../scripts/verifier/exhaustive/shared.ts';
 import { spawnSync } from 'node:child_process';
 import { partitionable, partitionedExhaustive, partitionMemory, PartitionWorker, type LevelReport } from '../scripts/verifier/exhaustive/partitioned.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
@@ -403,6 +404,47 @@ describe('shared store', () => {
       expect(pick(found.summary), v).toEqual(pick(await oneThread(o(bug, v, `lp1-${v}`))));
     }
   }, 60_000);
+
+  test('a violation found without parents that the search keeping them stops short of is still reported violated, with no counterexample', async () => {
+    // the search keeping parents needs more memory a state, so a memory limit can stop it before the
+    // depth at which the first attempt found a violation: here a depth bound stands in for that limit
+    const [, bug] = SHOWING.find(([v]) => v === 'lostwake')!;
+    const opts = o(bug, 'lostwake', 'lv', { maxDepth: 5 });
+    const short = await together(opts, 2);
+    expect(short.limit).toBe('max-depth');
+    expect(short.ok).toBe(true);
+    const found = [{ property: 'no-lost-wakeup', clause: 'completed-call-in-flight', message: 'T1 is parked', depth: 17, atStates: 919, atS: 0.25 }];
+    const lost = lostViolations(short, found);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ property: 'no-lost-wakeup', status: 'violated', clause: 'completed-call-in-flight', trace: null, traceSteps: null, foundAfterStates: 919 });
+    expect(lost[0].message).toMatch(/^T1 is parked \(at depth 17, found by the search's first attempt, which keeps no parents; the attempt keeping them stopped at its depth bound within 5 steps/);
+    const told = withResults(short, opts, short.results.map((r) => lost.find((x) => x.property === r.property) ?? r));
+    expect(told.ok).toBe(false);
+    expect(told.statement).toMatch(/VIOLATED: no-lost-wakeup \(no counterexample written: see its result\)/);
+    expect(told.statement).not.toMatch(/shortest counterexamples written/);
+    // a property the search keeping parents did find violated keeps its own result
+    const full = await together(o(bug, 'lostwake', 'lv2'), 2);
+    expect(lostViolations(full, found)).toEqual([]);
+    // as it happens: 24 MB of tables take waiters-early's 2x2 search without parents to its violation
+    // at depth 42, and the search keeping them (40 bytes a state, not 28) only to depth 40
+    const r = await cli('verify', '--exhaustive', '--anchor', '2x2x2x2', '--variant', 'waiters-early', '--workers', '2', '--liveness', 'terminal', '--max-memory', '24M', '--json', '--out', join(dir, 'lv3'));
+    expect(r.code).toBe(1);
+    const events = r.out.map((l) => JSON.parse(l));
+    const notes = events.filter((e) => e.type === 'note').map((e) => e.message);
+    expect(notes[0]).toMatch(/^no-lost-wakeup violated at depth 42 .*starting the search again keeping each state's parent/);
+    expect(notes[1]).toMatch(/^the search keeping parents stopped at its limit within 40 steps, before no-lost-wakeup \(found violated at depth 42 without them\): no counterexample written/);
+    const result = events.at(-1).results.find((x: { property: string }) => x.property === 'no-lost-wakeup');
+    expect(result).toMatchObject({ status: 'violated', trace: null, traceSteps: null });
+    // and in text: the result says why there is no trace
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a) => void printed.push(a.join(' ')));
+    try {
+      printExhaustive(told, opts.props.map((p) => p.name));
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed.join('\n')).toMatch(/no-lost-wakeup +VIOLATED {2}completed-call-in-flight: T1 is parked \(at depth 17, .*\n +\(no counterexample written; found after 919 states, 0.25 s\)/);
+  }, 30_000);
 
   test('the command line shares the store when the search allows it and says so', async () => {
     expect(sharable({ store: 'full', por: false, liveness: 'terminal', props: propertiesFor(anchorConfig(1, 1)), shard: null })).toBe(true);

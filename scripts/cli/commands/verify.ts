@@ -651,7 +651,7 @@ export function printExhaustive(s: ExhaustiveSummary, names: string[]): void {
     if (r.status === 'holds') console.log(`${r.property.padEnd(w)}  ${s.complete && s.store.kind !== 'bitstate' ? 'PROVED  ' : 'holds   '}  checked on ${r.checked}`);
     else
       console.log(
-        `${r.property.padEnd(w)}  VIOLATED  ${r.clause}: ${r.message}\n${' '.repeat(w + 12)}trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, a shortest counterexample; found after ${fmtCount(r.foundAfterStates ?? 0)} states, ${r.foundAfterS} s)`,
+        `${r.property.padEnd(w)}  VIOLATED  ${r.clause}: ${r.message}\n${' '.repeat(w + 12)}${r.traceSteps === null ? '(no counterexample written' : `trace ${r.trace ?? '(not written)'} (${r.traceSteps} steps, a shortest counterexample`}; found after ${fmtCount(r.foundAfterStates ?? 0)} states, ${r.foundAfterS} s)`,
       );
   }
   const mem = s.store.omission;

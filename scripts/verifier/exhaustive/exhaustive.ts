@@ -1068,13 +1068,21 @@ export function counterexampleOf(
   return { clause, message, path, steps: executed.length };
 }
 
+/** The summary with these results in place of its own: its verdict and statement told again. */
+export function withResults(s: ExhaustiveSummary, opts: ExhaustiveOptions, results: ExhaustiveResult[]): ExhaustiveSummary {
+  const out = { ...s, results, ok: results.every((r) => r.status === 'holds') };
+  out.statement = statement(out, opts);
+  return out;
+}
+
 function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   const cfg = Object.entries(shownConfig(opts.cfg))
     .filter(([k]) => k !== 'posix')
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   const held = s.results.filter((r) => r.status === 'holds').map((r) => r.property);
-  const bad = s.results.filter((r) => r.status === 'violated').map((r) => r.property);
+  const bad = s.results.filter((r) => r.status === 'violated' && r.trace !== null).map((r) => r.property);
+  const untraced = s.results.filter((r) => r.status === 'violated' && r.trace === null).map((r) => r.property);
   const store =
     s.store.omission.kind === 'none'
       ? ''
@@ -1099,6 +1107,7 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   const proved = s.limit === null && s.store.kind !== 'bitstate';
   if (held.length) parts.push(`${proved ? 'PROVED' : 'Hold'}: ${held.join(', ')} on ${what}${red.length ? `, reduced by ${red.join(' and ')}` : ''}.`);
   if (bad.length) parts.push(`VIOLATED: ${bad.join(', ')} (shortest counterexamples written).`);
+  if (untraced.length) parts.push(`VIOLATED: ${untraced.join(', ')} (no counterexample written: see ${untraced.length === 1 ? 'its result' : 'their results'}).`);
   parts.push(`Configuration: ${cfg}; variant ${opts.variant}.${live}${store}`);
   const hist = s.notChecked.map((n) => n.property);
   if (hist.length) parts.push(`Not checked here: ${hist.join(', ')} (a property of the operation history; checked by random runs only).`);

@@ -721,20 +721,40 @@ export interface PartsDriver {
   parents?: boolean;
 }
 
+/** A violation a search keeping no parents found: where, and when. */
+export interface FoundWithoutParents {
+  property: string;
+  clause: string;
+  message: string;
+  depth: number;
+  atStates: number;
+  atS: number;
+}
+
 /** A search keeping no parents found a violation: it starts again keeping them (shared.ts). */
 export class ParentsRestart extends Error {
+  readonly properties: string[];
+  readonly depth: number;
   constructor(
-    readonly properties: string[],
-    readonly depth: number,
+    readonly found: FoundWithoutParents[],
     readonly states: number,
     /** the search's seconds until then */
     readonly elapsedS: number,
   ) {
-    super(`${properties.join(', ')} violated without parents kept: starting again with them`);
+    super(`${found.map((f) => f.property).join(', ')} violated without parents kept: starting again with them`);
+    this.properties = found.map((f) => f.property);
+    this.depth = Math.min(...found.map((f) => f.depth));
   }
 }
 
 const partitionDriver: PartsDriver = { level: (depth, atBound) => ({ cmd: 'level', depth, atBound }), took: () => null };
+
+const restartFor = (found: Map<string, PartViolation & { atStates: number; atS: number }>, states: number, elapsedS: number) =>
+  new ParentsRestart(
+    [...found.values()].map((v) => ({ property: v.property, clause: v.broken.clause, message: v.broken.message, depth: v.depth, atStates: v.atStates, atS: v.atS })),
+    states,
+    elapsedS,
+  );
 
 /**
  * The level-by-level search over the runner's workers, partitioned or shared (`driver`). `spentS`:
@@ -793,7 +813,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
         reps.flatMap((r) => r.violations),
         states,
       );
-      if (driver.parents === false && found.size) throw new ParentsRestart([...found.keys()], Math.min(...[...found.values()].map((v) => v.depth)), states, elapsedS());
+      if (driver.parents === false && found.size) throw restartFor(found, states, elapsedS());
       fullDepth = depth;
       if (added > 0) depthReached = depth + 1;
       if (stop) {
@@ -827,7 +847,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
     if (limit === 'max-states' || limit === 'max-memory' || limit === 'stopped-at-first') {
       const fin = await Promise.all(Array.from({ length: runner.n }, (_, k) => runner.call<PartViolation[]>(k, { cmd: 'finish' })));
       take(fin.flat(), states);
-      if (driver.parents === false && found.size) throw new ParentsRestart([...found.keys()], Math.min(...[...found.values()].map((v) => v.depth)), states, elapsedS());
+      if (driver.parents === false && found.size) throw restartFor(found, states, elapsedS());
     }
   } finally {
     if (timer) clearInterval(timer);

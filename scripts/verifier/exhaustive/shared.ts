@@ -36,8 +36,8 @@
  * again with the packing widened for it (`WidenRestart`): a rare event (none at the anchor sizes).
  */
 import type { Property } from '../../../properties/property.ts';
-import { checkCombination, Expander, GROUP, type ExhaustiveOptions, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
-import { keyOfState, parentBefore, ParentsRestart, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
+import { checkCombination, Expander, GROUP, withResults, type ExhaustiveOptions, type ExhaustiveResult, type ExhaustiveSummary, type ExpanderSpec } from './exhaustive.ts';
+import { keyOfState, parentBefore, ParentsRestart, type FoundWithoutParents, partitionable, searchParts, type LevelReport, type PartitionRunner, type PartsDriver, type PartViolation } from './partitioned.ts';
 import { fingerprint, Scratch, StateCodec, type Misfit, type StoreStats } from './store.ts';
 import { regionMap } from '../../../model/kit/footprint.ts';
 
@@ -618,14 +618,22 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   let parents = false;
   /** search seconds of attempts that found a violation without parents */
   let spentS = 0;
+  /** the violations that attempt found */
+  let withoutParents: FoundWithoutParents[] = [];
   for (let restarts = 0; ; ) {
     const { runner, mem } = await start({ widen, parents });
     try {
       const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled, parents), spentS);
-      return { ...s, store: { ...s.store, widenings: restarts } };
+      const lost = lostViolations(s, withoutParents);
+      if (lost.length)
+        opts.onNote?.(
+          `the search keeping parents stopped at its limit within ${s.fullDepth} steps, before ${lost.map((r) => r.property).join(', ')} (found violated at depth ${Math.min(...withoutParents.map((f) => f.depth))} without them): no counterexample written; raise --max-memory or --max-states for it`,
+        );
+      return withResults({ ...s, store: { ...s.store, widenings: restarts } }, opts, s.results.map((r) => lost.find((x) => x.property === r.property) ?? r));
     } catch (e) {
       if (e instanceof ParentsRestart) {
         spentS = e.elapsedS;
+        withoutParents = e.found;
         parents = true;
         opts.onNote?.(
           `${e.properties.join(', ')} violated at depth ${e.depth} (${e.states.toLocaleString('en-US')} states): starting the search again keeping each state's parent, for the shortest counterexample`,
@@ -646,6 +654,29 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
       await runner.close();
     }
   }
+}
+
+/**
+ * The violations found without parents that the search keeping them did not reach (it stopped at a
+ * limit first: it needs more memory a state), as results: violated, with no counterexample. A known
+ * violation is never reported as holding.
+ */
+const LIMIT_NAMES: Record<string, string> = { 'max-memory': 'memory limit', 'max-states': 'state limit', 'max-depth': 'depth bound' };
+
+export function lostViolations(s: Pick<ExhaustiveSummary, 'results' | 'fullDepth' | 'limit'>, found: readonly FoundWithoutParents[]): ExhaustiveResult[] {
+  return found
+    .filter((f) => s.results.some((r) => r.property === f.property && r.status === 'holds'))
+    .map((f) => ({
+      property: f.property,
+      status: 'violated' as const,
+      checked: s.results.find((r) => r.property === f.property)!.checked,
+      clause: f.clause,
+      message: `${f.message} (at depth ${f.depth}, found by the search's first attempt, which keeps no parents; the attempt keeping them stopped at its ${LIMIT_NAMES[s.limit ?? ''] ?? 'limit'} within ${s.fullDepth} steps, so no counterexample was written: raise --max-memory or --max-states for it)`,
+      trace: null,
+      traceSteps: null,
+      foundAfterStates: f.atStates,
+      foundAfterS: Number(f.atS.toFixed(3)),
+    }));
 }
 
 /** Can this search run with a shared store? (As a partitioned one, with the full store.) */
