@@ -20,10 +20,10 @@
  * touched as used, so that nothing is sent between threads during a level):
  * - the table: open addressing, linear probing, slots of (state id + 1, hash); a slot is taken by a
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
- *   reader that finds the id but no hash yet compares the states). Two reservations, so that the
- *   table doubles at a level's start by moving every slot from one into the other, the workers
- *   sharing the work; it is sized there for the worst the level can bring (each state expanded
- *   brings at most `maxEnabled` new ones), so it never fills during a level;
+ *   reader that finds the id but no hash yet compares the states). The table grows at a level's
+ *   start, in place (`growInPlace`: one worker moves the slots while the others wait), so that no
+ *   second table is ever touched; it is sized there for the worst the level can bring (each state
+ *   expanded brings at most `maxEnabled` new ones), so it never fills during a level;
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
  *   parent's id and its step number; a state's id is its record number times N plus the worker;
  * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
@@ -41,7 +41,7 @@ import { keyOfState, parentBefore, ParentsRestart, type FoundWithoutParents, par
 import { fingerprint, Scratch, StateCodec, type Misfit, type StoreStats } from './store.ts';
 import { regionMap } from '../../../model/kit/footprint.ts';
 
-/** Slots a table reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
+/** Slots the table's reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
 const TABLE_MAX_SLOTS = 1 << 28;
 /** States one level of one worker can hold at most (level arrays reserved for them). */
 const LEVEL_MAX = 1 << 25;
@@ -60,7 +60,7 @@ export const CONTROL_BYTES = 64 * 4;
 /** The shared memory of a search on n workers, reserved once. */
 export interface SharedMemory {
   control: SharedArrayBuffer;
-  tables: [SharedArrayBuffer, SharedArrayBuffer];
+  table: SharedArrayBuffer;
   records: SharedArrayBuffer[];
   /** levels[k][parity] */
   levels: SharedArrayBuffer[][];
@@ -81,7 +81,7 @@ export function sharedMemory(n: number, budget: number): SharedMemory {
   const level = Math.max(1 << 12, Math.min(LEVEL_MAX, Math.floor(budget / 4 / (LW * 4))));
   return {
     control: new SharedArrayBuffer(CONTROL_BYTES),
-    tables: [new SharedArrayBuffer(slots * 8), new SharedArrayBuffer(slots * 8)],
+    table: new SharedArrayBuffer(slots * 8),
     records: Array.from({ length: n }, () => new SharedArrayBuffer(records)),
     levels: Array.from({ length: n }, () => [new SharedArrayBuffer(level * LW * 4), new SharedArrayBuffer(level * LW * 4)]),
     counters: new SharedArrayBuffer(n * 32),
@@ -113,8 +113,7 @@ export interface SharedLevel {
   atBound: boolean;
   /** per worker: its records of this level, lo and hi (2 numbers each) */
   ranges: number[];
-  /** the table: its reservation and capacity (a power of two) for this level */
-  table: number;
+  /** the table's capacity (a power of two) for this level */
   cap: number;
 }
 
@@ -135,11 +134,9 @@ export class SharedWorker {
   private readonly k: number;
   private readonly n: number;
   private readonly ctl: Int32Array;
-  private readonly tables: Int32Array[];
-  private tab: Int32Array;
+  private readonly tab: Int32Array;
   private mask: number;
   private cap: number;
-  private which = 0;
   /** every worker's records */
   private readonly recW: Int32Array[];
   private readonly maxRecords: number;
@@ -188,8 +185,7 @@ export class SharedWorker {
     this.words = this.ex.words;
     const m = init.mem;
     this.ctl = new Int32Array(m.control);
-    this.tables = m.tables.map((b) => new Int32Array(b));
-    this.tab = this.tables[0];
+    this.tab = new Int32Array(m.table);
     this.cap = TABLE_MIN_SLOTS;
     this.mask = this.cap - 1;
     this.recW = m.records.map((b) => new Int32Array(b));
@@ -268,42 +264,19 @@ export class SharedWorker {
     } else while (Atomics.load(this.ctl, BAR_GEN) === gen) Atomics.wait(this.ctl, BAR_GEN, gen, 20);
   }
 
-  /** Move to table `which` of capacity cap, every worker moving its share of the old slots. */
-  private resize(which: number, cap: number): void {
-    if (which === this.which && cap === this.cap) return;
-    const old = this.tab;
-    const oldCap = this.cap;
-    const to = this.tables[which];
-    // clear the new table's slots (a share each), then move the old ones (a share each)
-    const share = (total: number) => [Math.floor((total * this.k) / this.n), Math.floor((total * (this.k + 1)) / this.n)];
-    const [c0, c1] = share(2 * cap);
-    to.fill(0, c0, c1);
+  /** Grow the table to `cap` slots in place: worker 0 moves the slots (growInPlace), the others wait. */
+  private resize(cap: number): void {
+    if (cap === this.cap) return;
+    // every worker is here: the coordinator starts a level only when all have reported the last
+    if (this.k === 0) growInPlace(this.tab, this.cap, cap);
     this.barrier();
-    const mask = cap - 1;
-    const [s0, s1] = share(oldCap);
-    for (let j = s0; j < s1; j++) {
-      const v = old[2 * j];
-      if (v === 0) continue;
-      const h = old[2 * j + 1];
-      let i = h & mask;
-      for (;;) {
-        if (to[2 * i] === 0 && Atomics.compareExchange(to, 2 * i, 0, v) === 0) {
-          Atomics.store(to, 2 * i + 1, h);
-          break;
-        }
-        i = (i + 1) & mask;
-      }
-    }
-    this.barrier();
-    this.tab = to;
-    this.which = which;
     this.cap = cap;
-    this.mask = mask;
+    this.mask = cap - 1;
   }
 
   /** Expand the states of the level (any worker's), store their successors, and report. */
   level(c: SharedLevel): SharedReport {
-    this.resize(c.table, c.cap);
+    this.resize(c.cap);
     this.levelStarts = Array.from({ length: this.n }, (_, w) => c.ranges[2 * w + 1]);
     const depth = c.depth;
     this.depth = depth;
@@ -517,7 +490,7 @@ export class SharedWorker {
 
   /** Bytes this worker's part of the search holds: its records, its level arrays' used part, and its share of the tables. */
   tableBytes(): number {
-    return this.size * this.rw * 4 + (this.parents ? 2 * Math.max(1, this.lastAdded) * LW * 4 : 0) + Math.ceil((this.cap * 8 * 1.5) / this.n);
+    return this.size * this.rw * 4 + (this.parents ? 2 * Math.max(1, this.lastAdded) * LW * 4 : 0) + Math.ceil((this.cap * 8) / this.n);
   }
 
   stats(): StoreStats {
@@ -530,6 +503,49 @@ export class SharedWorker {
     if (c.cmd === 'finish') return this.finish();
     return this.stats();
   }
+}
+
+/** In a slot's hash word (hashes are 31 bits): moved already, during growInPlace. */
+const MOVED = 1 << 31;
+
+/**
+ * Grow a table of (id + 1, hash) slots from oldCap to cap slots where it is, t[0 .. 2 cap) (the part
+ * past the old slots is zero: never used). The old slots are taken in order; each is put where the
+ * larger table wants it, and where that place holds a slot not moved yet the two change places and
+ * the displaced one is put in turn. A moved slot is marked in its hash word, so it is never moved
+ * twice, and it never passes over a slot not moved yet (it takes that place instead), so emptying a
+ * not-yet-moved slot never cuts a moved one off from its home. Then the marks are cleared.
+ */
+export function growInPlace(t: Int32Array, oldCap: number, cap: number): void {
+  const mask = cap - 1;
+  for (let i = 0; i < oldCap; i++) {
+    let v = t[2 * i];
+    if (v === 0) continue;
+    let h = t[2 * i + 1];
+    if ((h & MOVED) !== 0) continue;
+    t[2 * i] = 0;
+    t[2 * i + 1] = 0;
+    let j = h & mask;
+    for (;;) {
+      const u = t[2 * j];
+      if (u === 0) {
+        t[2 * j] = v;
+        t[2 * j + 1] = h | MOVED;
+        break;
+      }
+      const uh = t[2 * j + 1];
+      if ((uh & MOVED) === 0) {
+        t[2 * j] = v;
+        t[2 * j + 1] = h | MOVED;
+        v = u;
+        h = uh;
+        j = h & mask;
+        continue;
+      }
+      j = (j + 1) & mask;
+    }
+  }
+  for (let j = 0; j < cap; j++) t[2 * j + 1] &= ~MOVED;
 }
 
 /** The packing did not fit these states: the search starts again with it widened for them. */
@@ -550,7 +566,6 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, p
   const ctl = new Int32Array(mem.control);
   let lows = new Array<number>(n).fill(0);
   let sizes: number[] = Array.from({ length: n }, (_, w) => (w === 0 ? 1 : 0));
-  let which = 0;
   let cap = TABLE_MIN_SLOTS;
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
   /** the table a level of `levelStates` states needs, after `total` states: the worst it can bring keeps it under 70% full */
@@ -565,12 +580,9 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, p
       const ranges: number[] = [];
       for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
       const c = capFor(sum(sizes), atBound ? 0 : sum(sizes) - sum(lows));
-      if (c !== cap) {
-        which ^= 1;
-        cap = c;
-      }
+      cap = c;
       Atomics.store(ctl, CLAIM, 0);
-      const command: SharedLevel = { cmd: 'level', depth, atBound, ranges, table: which, cap };
+      const command: SharedLevel = { cmd: 'level', depth, atBound, ranges, cap };
       return command;
     },
     took(reps) {
@@ -582,9 +594,9 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, p
       const added = sum(sizes) - sum(lows);
       if (added === 0) return null;
       const next = capFor(sum(sizes), added);
-      if (next * 8 > mem.tables[0].byteLength) return 'max-memory';
+      if (next * 8 > mem.table.byteLength) return 'max-memory';
       // the next level's table growth counts with the workers' own (the memory limit judges both)
-      if (next > cap) reps[0].growth += next * 8;
+      if (next > cap) reps[0].growth += (next - cap) * 8;
       return null;
     },
   };
