@@ -73,12 +73,11 @@ class Names<T> {
 
 /** The generated source of a component's `enabled` and `step`; branches are named after their numbers (BRANCHES). */
 export function componentSource(comp: Component): Source {
-  const { branchId } = BRANCHES;
   const guards = new Names<Guard>('g');
   const actions = new Names<Action>('a');
   const branches = new Map<string, Branch>();
   const branch = (br: Branch) => {
-    const name = `b${branchId.get(br)}`;
+    const name = `b${br.id}`;
     branches.set(name, br);
     return name;
   };
@@ -106,7 +105,7 @@ export function componentSource(comp: Component): Source {
     for (const ev of st.events)
       for (const br of ev.branches) {
         const calls = br.actions.map((act) => ` ${actions.of(act)}(c);`).join('');
-        out.push(`    case ${branchId.get(br)}:${calls} d[pc] = ${br.target}; break; // ${clean(ev.name)} -> ${clean(br.targetName)}`);
+        out.push(`    case ${br.id}:${calls} d[pc] = ${br.target}; break; // ${clean(ev.name)} -> ${clean(br.targetName)}`);
       }
   out.push('  }', '  c.emit = NO_EMIT;', '}', `return { enabled: ${name}_enabled, step: ${name}_step };`);
   return {

@@ -51,9 +51,8 @@ export interface FastStepper {
  * Every branch of every component, numbered in component, state, event, branch order (the same for
  * every system, so that a branch number means the same thing in any stepper), and its event.
  */
-export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; eventOf: Map<Branch, CompiledEvent>; eventById: CompiledEvent[] } = (() => {
+export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; eventById: CompiledEvent[] } = (() => {
   const branches: Branch[] = [];
-  const eventOf = new Map<Branch, CompiledEvent>();
   const eventById: CompiledEvent[] = [];
   for (const comp of COMPONENTS)
     for (const st of comp.states)
@@ -61,10 +60,9 @@ export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; even
         for (const br of ev.branches) {
           br.id = branches.length;
           branches.push(br);
-          eventOf.set(br, ev);
           eventById.push(ev);
         }
-  return { branches, branchId: new Map(branches.map((b, i) => [b, i])), eventOf, eventById };
+  return { branches, branchId: new Map(branches.map((b, i) => [b, i])), eventById };
 })();
 
 /** The most steps one state can enable: per actor, the most events any state of its machine has. */

@@ -152,13 +152,12 @@ function searchBoot(sys: System): Int32Array {
   const boot = new Set(sys.actors.flatMap((a, i) => (BOOT_COMPONENTS.has(COMPONENTS[a.comp]) ? [i] : [])));
   const I = sys.L.iso!;
   const serving = (s: Int32Array) => [0, 1].every((k) => s[I.service[k].pc] === SERVICE_SERVING);
-  const st = fastStepper(sys);
   const taken: [number, number][] = [];
   let s = sys.init;
   for (let n = 0; !serving(s); n++) {
     const ch = n < BOOT_BOUND ? enabled(sys, s).find((c) => boot.has(c.actor) && !c.event.name.startsWith('Driver')) : undefined;
     if (!ch) throw new Error(`recovery: the boot did not bring both service domains into service (${n} steps)`);
-    taken.push([ch.actor, st.branchId.get(ch.branch)!]);
+    taken.push([ch.actor, ch.branch.id]);
     s = step(sys, s, ch);
   }
   if (bootSteps.size > 64) bootSteps.clear();

@@ -272,10 +272,6 @@ export class Expander {
   }
 
   /**
-   * States along a fixed pseudo-random walk from the initial state (restarting there when it ends),
-   * to settle a store's packing before a search; it has no effect on what the search finds.
-   */
-  /**
    * The states the packing is settled on: a walk of `steps` steps, and for every word the symmetry
    * declarations say holds a thread's, kernel thread's, worker's or entry's number (whatever
    * reductions are on) and that the walk changed, the initial state with that word at its largest
@@ -304,6 +300,10 @@ export class Expander {
     return out;
   }
 
+  /**
+   * States along a fixed pseudo-random walk from the initial state (restarting there when it ends),
+   * to settle a store's packing before a search; it has no effect on what the search finds.
+   */
   walk(steps: number): Int32Array[] {
     const init = this.initial();
     const out: Int32Array[] = [];

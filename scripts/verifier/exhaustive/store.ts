@@ -193,7 +193,7 @@ export class StateCodec {
     for (let i = 0; i < this.words; i++) {
       const v = s[off + i];
       const k = this.kind[i];
-      if (k === 0 ? v !== this.base[i] : k < 32 && (v < -1 || v + 1 >= 2 ** k)) out.push({ word: i, value: v, bits: k });
+      if (k === 0 ? v !== this.base[i] : fit(v) > k) out.push({ word: i, value: v, bits: k });
     }
     return out;
   }

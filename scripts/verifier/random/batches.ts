@@ -13,7 +13,8 @@ import { COMPONENTS, makeSystem, type System } from '../../../model/kit/system.t
 import type { Branch } from '../../../model/kit/kit.ts';
 import { propertyByName } from '../../../properties/index.ts';
 import { Pool } from '../workers/pool.ts';
-import { addCounts, branchIndex, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type StrategyStats, type VerifyOptions, type VerifySummary } from './verify.ts';
+import { BRANCHES } from '../../../model/kit/stepper.ts';
+import { addCounts, coverageOf, sumCrashCounts, sumSystemCounts, verify, type PropertyResult, type StrategyStats, type VerifyOptions, type VerifySummary } from './verify.ts';
 import { STRATEGIES } from './search/strategy.ts';
 import { sumPosixSummaries } from './posix-stats.ts';
 import { HashSet53 } from './hash-set.ts';
@@ -133,7 +134,7 @@ export async function verifyBatched(opts: VerifyOptions, workers: number, shard:
     }
   }
   const distinct = new HashSet53();
-  const branchById = [...branchIndex().keys()];
+  const branchById = BRANCHES.branches;
   const visitedBranches = new Set<Branch>();
   const visitedStates = COMPONENTS.map(() => new Set<number>());
   for (const o of outs) {

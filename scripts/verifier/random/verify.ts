@@ -194,15 +194,6 @@ export function stateHash(s: Int32Array): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
-/** Every branch of every machine, numbered in a fixed order (the same in every thread). */
-let branchIds: Map<Branch, number> | null = null;
-export function branchIndex(): Map<Branch, number> {
-  if (!branchIds) {
-    branchIds = new Map();
-    for (const comp of COMPONENTS) for (const st of comp.states) for (const ev of st.events) for (const br of ev.branches) branchIds.set(br, branchIds.size);
-  }
-  return branchIds;
-}
 
 /** Coverage of each machine that has actors in `sys`, from the visited states (per component) and branches. */
 export function coverageOf(sys: System, visitedStates: Set<number>[], visitedBranches: Set<Branch>): Coverage[] {
@@ -561,7 +552,7 @@ export function verify(opts: VerifyOptions): VerifySummary {
   const collected = opts.collect
     ? {
         distinct: distinct.values(),
-        branches: [...visitedBranches].map((b) => branchIndex().get(b)!),
+        branches: [...visitedBranches].map((b) => b.id),
         states: visitedStates.flatMap((set, ci) => [...set].map((i) => [ci, i] as [number, number])),
         crashPoints: [...crashPoints],
         signatures: ((sets) => strategyStats.map((x) => sets[STRATEGIES.indexOf(x.strategy)]))(cover.sets()),

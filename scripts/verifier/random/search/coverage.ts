@@ -181,7 +181,7 @@ export class StepCoverage {
     }
     this.h1 = h1;
     this.h2 = h2;
-    // 30 bits: small integers keep the map fast
+    // 30 bits: a signature + 1 fits the table's Int32 key word
     const sig = (h ^ (h >>> 15)) & 0x3fffffff;
     const seen = this.seen;
     const at = seen.find(sig);
