@@ -211,7 +211,9 @@ describe('state store', () => {
     expect(threads.some((t) => walked.misfits(attached(t)).length > 0)).toBe(true);
     const sampled = settled(ex.packingSample(20_000));
     for (const t of threads) expect(sampled.misfits(attached(t))).toEqual([]);
-    expect(sampled.stride).toBe(walked.stride);
+    // the room costs a bit a thread at most (its attachment field: 2 bits for the walk's -1..1, 3 for -1..3)
+    const bits = (c: StateCodec) => c.kind.reduce((a, k) => a + k, 0);
+    expect(bits(sampled) - bits(walked)).toBeLessThanOrEqual(cfg.threads);
   });
 
   test('adding prepared batches numbers states exactly as adding them one by one, across widenings', () => {
@@ -272,10 +274,10 @@ describe('state store', () => {
   });
 
   test('the generated packing packs and unpacks exactly as the loops over the field lists do, across widenings', () => {
-    for (const cfg of [anchorConfig(2, 2), DEFAULT_CONFIG]) {
+    for (const [cfg, coding] of [[anchorConfig(2, 2), true], [anchorConfig(2, 2), false], [DEFAULT_CONFIG, true], [DEFAULT_CONFIG, false]] as const) {
       const sys = makeSystem(cfg);
       const st = fastStepper(sys);
-      const codec = new StateCodec(sys.init);
+      const codec = new StateCodec(sys.init, undefined, coding);
       const acts = new Int32Array(st.maxEnabled);
       const brs: Branch[] = new Array(st.maxEnabled);
       const a = { i32: new Int32Array(sys.L.size + 2) };
@@ -314,14 +316,69 @@ describe('state store', () => {
         }
       }
       expect(widened).toBeGreaterThan(0);
-      // widening for all the states at once (as a store's prewarm does), in any order, gives the
-      // packing widening for each in turn gave
-      for (const order of [seen, [...seen].reverse()]) {
-        const all = new StateCodec(sys.init);
+      if (coding) expect(codec.coded.some((x) => x !== null)).toBe(true);
+      // widening for all the states at once (as a store's prewarm does) gives the same packing in
+      // any order; with plain fields only, the packing widening for each in turn gave
+      const alls = [seen, [...seen].reverse()].map((order) => {
+        const all = new StateCodec(sys.init, undefined, coding);
         all.widenForAll(order);
-        expect(Array.from(all.kind)).toEqual(Array.from(codec.kind));
-        expect(all.stride).toBe(codec.stride);
+        for (const x of seen) expect(all.encode(x, a.i32)).toBe(true);
+        return all;
+      });
+      expect(alls[0].sameLayout(alls[1])).toBe(true);
+      expect(Array.from(alls[0].kind)).toEqual(Array.from(alls[1].kind));
+      if (!coding) {
+        expect(Array.from(alls[0].kind)).toEqual(Array.from(codec.kind));
+        expect(alls[0].sameLayout(codec)).toBe(true);
+        expect(alls[0].stride).toBe(codec.stride);
       }
+    }
+  });
+
+  test('a word of few values over a wide range is value-coded: its field holds the value\'s place in its list, and a value not in the list does not fit', () => {
+    const cfg = anchorConfig(2, 2);
+    const props = propertiesFor(cfg).filter((p) => p.invariant || p.final);
+    const ex = new Expander({ cfg, props: props.map((p) => p.name), symmetry: [], por: false }, (n) => propertyByName(n)!);
+    const sample = ex.packingSample(20_000);
+    const codec = new StateCodec(ex.initial());
+    codec.widenForAll(sample);
+    const plain = new StateCodec(ex.initial(), undefined, false);
+    plain.widenForAll(sample);
+    // a call's argument is 0 or 1000 + its number: a plain field needs 10 bits, its place in the list 4
+    const arg = ex.sys.L.proc[0].arg;
+    expect(plain.kind[arg]).toBe(10);
+    expect(codec.coded[arg]).not.toBeNull();
+    expect(codec.kind[arg]).toBeLessThanOrEqual(plain.kind[arg] - 2);
+    expect(plain.coded.every((x) => x === null)).toBe(true);
+    expect(codec.stride).toBeLessThan(plain.stride);
+    // room for a whole state: a widened packing may take more words
+    const packed = new Int32Array(ex.words);
+    const back = new Int32Array(ex.words);
+    for (const s of sample) {
+      expect(codec.encode(s, packed)).toBe(true);
+      codec.decode(packed, 0, back);
+      expect(Array.from(back)).toEqual(Array.from(s));
+    }
+    // a value between two listed ones, and one beyond the list's range: neither fits, both are named
+    const list = codec.coded[arg]!;
+    let between = list[0] + 1;
+    while (list.includes(between)) between++;
+    // the lookup table covers the list's range rounded up to a power of two: these two land, masked, on a listed value's entry
+    const size = 2 ** Math.ceil(Math.log2(list[list.length - 1] - list[0] + 1));
+    for (const v of [between, list[list.length - 1] + 1, list[1] + size, list[1] - size, -7]) {
+      const s = sample[sample.length - 1].slice();
+      s[arg] = v;
+      expect(list.includes(v)).toBe(false);
+      expect(codec.encode(s, packed)).toBe(false);
+      expect(codec.encodeLoop(s, packed)).toBe(false);
+      expect(codec.misfits(s)).toEqual([{ word: arg, value: v, bits: codec.kind[arg] }]);
+      // widening for it takes the value into the list (or makes the field plain), and then it fits
+      const wider = new StateCodec(ex.initial(), codec);
+      wider.widenFor(s);
+      expect(wider.encode(s, packed)).toBe(true);
+      wider.decode(packed, 0, back);
+      expect(Array.from(back)).toEqual(Array.from(s));
+      expect(codec.encode(s, packed)).toBe(false);
     }
   });
 });

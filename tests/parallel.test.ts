@@ -350,7 +350,24 @@ describe('shared store', () => {
     );
   });
 
-  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds', () => provesAsOneThread(together, ANCHOR_SIZES, 's'), 60_000);
+  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds, the table doubling in the middle of levels', async () => {
+    // each level's command says the table's capacity at its start, its reports the capacity at its end
+    let grewInLevel = 0;
+    const watched = (opts: ExhaustiveOptions, n: number) =>
+      sharedExhaustive(opts, async (attempt) => {
+        const started = await sharedRunner(spec(opts), n, attempt, opts.maxBytes);
+        const call = started.runner.call.bind(started.runner);
+        started.runner.call = async <T,>(k: number, c: object): Promise<T> => {
+          const rep = await call<T>(k, c);
+          const cmd = c as { cmd: string; cap?: number };
+          if (k === 0 && cmd.cmd === 'level' && (rep as { cap: number }).cap > cmd.cap!) grewInLevel++;
+          return rep;
+        };
+        return started;
+      });
+    await provesAsOneThread(watched, ANCHOR_SIZES, 's');
+    expect(grewInLevel).toBeGreaterThan(0);
+  }, 60_000);
 
   test('every seeded dispatch bug: the partitioned search\'s verdicts and very traces', async () => {
     const traces = (s: Awaited<ReturnType<typeof exhaustive>>) => s.results.map((r) => (r.trace ? readFileSync(r.trace, 'utf8') : null));
@@ -460,9 +477,9 @@ describe('shared store', () => {
     // a property the search keeping parents did find violated keeps its own result
     const full = await together(o(bug, 'lostwake', 'lv2'), 2);
     expect(lostViolations(full, found)).toEqual([]);
-    // as it happens: 20 MB of tables take waiters-early's 2x2 search without parents to its violation
-    // at depth 42, and the search keeping them (40 bytes a state, not 28) only to depth 40
-    const r = await cli('verify', '--exhaustive', '--anchor', '2x2x2x2', '--variant', 'waiters-early', '--workers', '2', '--liveness', 'terminal', '--max-memory', '20M', '--json', '--out', join(dir, 'lv3'));
+    // as it happens: 12 MB of tables take waiters-early's 2x2 search without parents to its violation
+    // at depth 42, and the search keeping them (28 bytes a state, not 20, and level arrays) only to depth 40
+    const r = await cli('verify', '--exhaustive', '--anchor', '2x2x2x2', '--variant', 'waiters-early', '--workers', '2', '--liveness', 'terminal', '--max-memory', '12M', '--json', '--out', join(dir, 'lv3'));
     expect(r.code).toBe(1);
     const events = r.out.map((l) => JSON.parse(l));
     const notes = events.filter((e) => e.type === 'note').map((e) => e.message);

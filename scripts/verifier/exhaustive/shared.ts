@@ -20,10 +20,10 @@
  * touched as used, so that nothing is sent between threads during a level):
  * - the table: open addressing, linear probing, slots of (state id + 1, hash); a slot is taken by a
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
- *   reader that finds the id but no hash yet compares the states). The table grows at a level's
- *   start, in place (`growInPlace`: one worker moves the slots while the others wait), so that no
- *   second table is ever touched; it is sized there for the worst the level can bring (each state
- *   expanded brings at most `maxEnabled` new ones), so it never fills during a level;
+ *   reader that finds the id but no hash yet compares the states). The table doubles in place
+ *   (`growInPlace`: one worker moves the slots while the others wait), so that no second table is
+ *   ever touched, as soon as more than TABLE_LOAD of its slots are taken: at a level's start, or in
+ *   its middle (every worker stops at its next group of states for it, `midGrow`);
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
  *   parent's id and its step number; a state's id is its record number times N plus the worker;
  * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
@@ -55,7 +55,17 @@ const CLAIM = 0;
 const ABORT = 16;
 const BAR_COUNT = 32;
 const BAR_GEN = 48;
-export const CONTROL_BYTES = 64 * 4;
+/** states in the table (every worker adds its own after each group) */
+const FILL = 64;
+/** set when the table is to grow in the middle of a level (`midGrow`) */
+const GROW = 80;
+/** workers done with the level's states (they still take part in a growth until all are) */
+const DONE = 96;
+/** the table's capacity after the last growth in the middle of a level */
+const CAP = 112;
+export const CONTROL_BYTES = 128 * 4;
+/** The table grows (doubles) when more than this share of its slots is taken. */
+export const TABLE_LOAD = 0.8;
 
 /** The shared memory of a search on n workers, reserved once. */
 export interface SharedMemory {
@@ -124,8 +134,10 @@ export interface SharedReport extends LevelReport {
   widen: Int32Array | null;
   /** the words of that state that did not fit, with their values and fields' bits */
   misfits: Misfit[];
-  /** its records (or one level's entries) filled their reservation: the search stops as at its memory limit */
+  /** its records (or one level's entries, or the table) filled their reservation: the search stops as at its memory limit */
   full: boolean;
+  /** the table's capacity at the level's end (it may have grown during the level) */
+  cap: number;
 }
 
 /** One worker's part of a shared search. */
@@ -196,9 +208,9 @@ export class SharedWorker {
     const sample = this.ex.packingSample(init.sampleSteps ?? 20_000);
     this.keyCodec = new StateCodec(s0);
     this.keyCodec.widenForAll(sample);
-    this.codec = new StateCodec(s0, this.keyCodec.kind);
+    this.codec = new StateCodec(s0, this.keyCodec);
     if (init.widen.length) this.codec.widenForAll(init.widen);
-    this.keyIsPacked = this.codec.kind.every((x, i) => x === this.keyCodec.kind[i]);
+    this.keyIsPacked = this.codec.sameLayout(this.keyCodec);
     this.pw = this.codec.stride >>> 2;
     this.parents = init.parents;
     this.rw = this.pw + (this.parents ? 2 : 0);
@@ -226,6 +238,7 @@ export class SharedWorker {
       L[0] = this.fp[0];
       L[1] = this.fp[1];
       this.size = 1;
+      Atomics.store(this.ctl, FILL, 1);
       for (const v of this.ex.check(s0, null, 0, false)) this.violations.push({ ...v, depth: 0, key0: this.fp[0], key1: this.fp[1], owner: 0, local: 0 });
     }
   }
@@ -264,6 +277,35 @@ export class SharedWorker {
     } else while (Atomics.load(this.ctl, BAR_GEN) === gen) Atomics.wait(this.ctl, BAR_GEN, gen, 20);
   }
 
+  /** the fill (FILL) beyond which the table is to grow */
+  private levelLoad = 0;
+
+  /**
+   * Double the table in the middle of a level: every worker comes here (from its next group of
+   * states, or from waiting for the others to finish the level), worker 0 moves the slots, and all
+   * go on with the larger table. If the table's reservation has no room for it, the search stops as
+   * at its memory limit.
+   */
+  private midGrow(): void {
+    this.barrier();
+    if (this.k === 0) {
+      const cap = 2 * this.cap;
+      if (cap * 8 <= this.tab.byteLength) {
+        growInPlace(this.tab, this.cap, cap);
+        Atomics.store(this.ctl, CAP, cap);
+      } else {
+        this.full = true;
+        Atomics.store(this.ctl, ABORT, 1);
+        Atomics.store(this.ctl, CAP, this.cap);
+      }
+      Atomics.store(this.ctl, GROW, 0);
+    }
+    this.barrier();
+    this.cap = Atomics.load(this.ctl, CAP);
+    this.mask = this.cap - 1;
+    this.levelLoad = this.cap * 8 <= this.tab.byteLength / 2 ? Math.floor(TABLE_LOAD * this.cap) : Math.floor(0.9 * this.cap);
+  }
+
   /** Grow the table to `cap` slots in place: worker 0 moves the slots (growInPlace), the others wait. */
   private resize(cap: number): void {
     if (cap === this.cap) return;
@@ -277,6 +319,7 @@ export class SharedWorker {
   /** Expand the states of the level (any worker's), store their successors, and report. */
   level(c: SharedLevel): SharedReport {
     this.resize(c.cap);
+    this.levelLoad = Math.floor(TABLE_LOAD * this.cap);
     this.levelStarts = Array.from({ length: this.n }, (_, w) => c.ranges[2 * w + 1]);
     const depth = c.depth;
     this.depth = depth;
@@ -296,6 +339,7 @@ export class SharedWorker {
     let done = 0;
     let stopped = false;
     for (;;) {
+      if (Atomics.load(this.ctl, GROW) !== 0) this.midGrow();
       if (Atomics.load(this.ctl, ABORT) !== 0) break;
       const c0 = Atomics.add(this.ctl, CLAIM, GROUP);
       if (c0 >= total) break;
@@ -337,6 +381,14 @@ export class SharedWorker {
       this.counters[2] = done;
     }
     if (stopped) Atomics.store(this.ctl, ABORT, 1);
+    // a worker done with the level still takes part in the table's growth until every worker is done
+    if (Atomics.add(this.ctl, DONE, 1) === n - 1) Atomics.notify(this.ctl, DONE);
+    for (;;) {
+      const d = Atomics.load(this.ctl, DONE);
+      if (d === n) break;
+      if (Atomics.load(this.ctl, GROW) !== 0) this.midGrow();
+      else Atomics.wait(this.ctl, DONE, d, 1);
+    }
     this.counters[0] = this.size;
     this.counters[1] = this.transitions;
     this.counters[2] = 0;
@@ -344,7 +396,7 @@ export class SharedWorker {
     const added = this.size - before;
     const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
     this.lastAdded = added;
-    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full };
+    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full, cap: this.cap };
   }
 
   /**
@@ -368,6 +420,12 @@ export class SharedWorker {
     }
     const tab = this.tab;
     const mask = this.mask;
+    // never reached while the table grows as it should (at TABLE_LOAD, or 0.9 when it cannot):
+    // a table this full would make the probing below long, and a full one endless
+    if (Atomics.load(this.ctl, FILL) + count > 0.95 * this.cap) {
+      this.full = true;
+      return false;
+    }
     let t = 0;
     const n = this.n;
     for (let c = 0; c < count; c++) t ^= tab[2 * (hs[c] & mask) + 1];
@@ -385,6 +443,7 @@ export class SharedWorker {
     const me = this.k;
     const next = (this.depth + 1) & 1;
     const pw = this.pw;
+    const sizeBefore = this.size;
     for (let c = 0; c < count; c++) {
       const p = this.batch[c].i32;
       const h = hs[c];
@@ -434,6 +493,7 @@ export class SharedWorker {
         slot = (slot + 1) & mask;
       }
     }
+    if (this.size > sizeBefore && Atomics.add(this.ctl, FILL, this.size - sizeBefore) + this.size - sizeBefore > this.levelLoad) Atomics.store(this.ctl, GROW, 1);
     return true;
   }
 
@@ -562,16 +622,17 @@ export class WidenRestart extends Error {
  * The coordinator's side of a shared search (searchParts drives it): each level's ranges (every
  * worker's states of the level) and the table's size for the level, and the reports' stops.
  */
-export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, parents: boolean): PartsDriver {
+export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): PartsDriver {
   const ctl = new Int32Array(mem.control);
   let lows = new Array<number>(n).fill(0);
   let sizes: number[] = Array.from({ length: n }, (_, w) => (w === 0 ? 1 : 0));
   let cap = TABLE_MIN_SLOTS;
+  let lastAdded = 1;
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  /** the table a level of `levelStates` states needs, after `total` states: the worst it can bring keeps it under 70% full */
-  const capFor = (total: number, levelStates: number) => {
+  /** the table `total` states need (it grows further during a level when it must) */
+  const capFor = (total: number) => {
     let c = cap;
-    while (total + levelStates * maxEnabled > 0.7 * c) c *= 2;
+    while (total > TABLE_LOAD * c) c *= 2;
     return c;
   };
   return {
@@ -579,9 +640,9 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, p
     level(depth, atBound) {
       const ranges: number[] = [];
       for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
-      const c = capFor(sum(sizes), atBound ? 0 : sum(sizes) - sum(lows));
-      cap = c;
+      cap = capFor(sum(sizes));
       Atomics.store(ctl, CLAIM, 0);
+      Atomics.store(ctl, DONE, 0);
       const command: SharedLevel = { cmd: 'level', depth, atBound, ranges, cap };
       return command;
     },
@@ -590,10 +651,13 @@ export function sharedDriver(mem: SharedMemory, n: number, maxEnabled: number, p
       if (widen.length) throw new WidenRestart(widen, (reps as SharedReport[]).flatMap((r) => r.misfits));
       lows = sizes;
       sizes = reps.map((r) => r.states);
+      cap = Math.max(cap, ...(reps as SharedReport[]).map((r) => r.cap));
       if ((reps as SharedReport[]).some((r) => r.full)) return 'max-memory';
       const added = sum(sizes) - sum(lows);
       if (added === 0) return null;
-      const next = capFor(sum(sizes), added);
+      // the table the next level is likely to need: as the workers guess it, from this level's growth
+      const next = capFor(sum(sizes) + Math.ceil(added * Math.min(4, Math.max(1, added / lastAdded))));
+      lastAdded = added;
       if (next * 8 > mem.table.byteLength) return 'max-memory';
       // the next level's table growth counts with the workers' own (the memory limit judges both)
       if (next > cap) reps[0].growth += (next - cap) * 8;
@@ -616,7 +680,7 @@ export type SharedStart = (attempt: SharedAttempt) => Promise<{ runner: Partitio
  * the packing must widen, and closed at the end); the summary is shaped as exhaustive()'s.
  *
  * A proof needs no parents: the first attempt keeps none, so each record is the packed state alone
- * (3x2x2x2: 36 bytes, not 44) and a state found again is only compared. Only a counterexample needs
+ * (3x2x2x2: 28 bytes, not 36) and a state found again is only compared. Only a counterexample needs
  * the path back, so when that attempt finds a violation the search starts again keeping parents, and
  * that attempt (the search as it was before this split, with the same rules) gives the result. Its
  * time counts from the first attempt's start, so the time to a bug includes the attempt that found it.
@@ -635,7 +699,7 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   for (let restarts = 0; ; ) {
     const { runner, mem } = await start({ widen, parents });
     try {
-      const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, ex.st.maxEnabled, parents), spentS);
+      const s = await searchParts(opts, ex, runner, t0, sharedDriver(mem, runner.n, parents), spentS);
       const lost = lostViolations(s, withoutParents);
       if (lost.length)
         opts.onNote?.(

@@ -47,18 +47,86 @@ export interface Misfit {
 }
 
 /**
+ * The lookup table of a value-coded field with the sorted values `list`: one entry per value of
+ * its range (a power of two of them), the value's index + 1, or 0 for a value not in the list.
+ */
+function codeTable(list: Int32Array): Int8Array {
+  const span = list[list.length - 1] - list[0] + 1;
+  const t = new Int8Array(2 ** (32 - Math.clz32(span - 1)) || 1);
+  list.forEach((v, k) => (t[v - list[0]] = k + 1));
+  return t;
+}
+
+/** Does the sorted list hold v? */
+function sortedHas(list: Int32Array, v: number): boolean {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length && list[lo] === v;
+}
+
+/** A new sorted list: list with v added. */
+function sortedWith(list: Int32Array, v: number): Int32Array {
+  const out = new Int32Array(list.length + 1);
+  let k = 0;
+  while (k < list.length && list[k] < v) out[k] = list[k++];
+  out[k] = v;
+  out.set(list.subarray(k), k + 1);
+  return out;
+}
+
+/** Names `prefix0`, `prefix1`... for the values generated code refers to, in the order first asked for. */
+class Bound<T> {
+  readonly values: T[] = [];
+  readonly names: string[] = [];
+  constructor(private readonly prefix: string) {}
+  of(v: T): string {
+    const name = `${this.prefix}${this.values.length}`;
+    this.values.push(v);
+    this.names.push(name);
+    return name;
+  }
+}
+
+/** Distinct values a word's field keeps a list of: beyond this it is a plain field. */
+const MAX_CODED = 64;
+/** Widest range of values a value-coded field looks up in a table (one byte an entry). */
+const MAX_CODED_SPAN = 4096;
+
+/**
+ * The bits the codes 0 .. m-1 of a value-coded field need: no room is left for more, as a plain
+ * field's MIN_FIELD_BITS leaves, since any value not in the list does not fit anyway (a ghost
+ * variable holding 0 or a call's result takes one bit).
+ */
+const codeBits = (m: number) => Math.max(1, 32 - Math.clz32(Math.max(1, m - 1)));
+
+/**
  * How a state is packed: words equal to their value in the first state are left out until they
  * first change; each other word is a bit field as wide as the values seen so far need
  * (or a whole 32-bit word for a value beyond that), and the fields are laid into 32-bit words widest
- * first, a field never crossing a word. When a state does not fit (a constant word changed, or a
- * value outgrew its field) the owner re-packs everything with a wider layout (`widenFor`); this
- * happens a few dozen times early in a search and rarely after.
+ * first, a field never crossing a word. A word that has taken few values spread over a wide range
+ * (a call's argument or result: 0 or 1000 + its number; a stamp) is value-coded instead: its field
+ * holds the value's place in the sorted list of the values seen, when that saves at least 2 bits.
+ * Which form a word takes depends only on the set of values seen, not on their order. When a state
+ * does not fit (a constant word changed, a value outgrew its field or is not in its list) the owner
+ * re-packs everything with a wider layout (`widenFor`); this happens a few dozen times early in a
+ * search and rarely after.
  */
 export class StateCodec {
   readonly words: number;
   readonly base: Int32Array;
-  /** per word: 0 constant (equal to base), else its field width in bits (32: the word as it is) */
+  /** per word: 0 constant (equal to base), else its field width in bits (32: the word as it is; a value-coded word: its codes' bits) */
   readonly kind: Uint8Array;
+  /** per word: the width a plain field needs for every value seen (0: constant) */
+  private readonly wide: Uint8Array;
+  /** per word: the values seen, sorted (null: more than MAX_CODED) */
+  private readonly seen: (Int32Array | null)[];
+  /** per word: its value list if it is value-coded (the field holds the value's index), else null */
+  readonly coded: (Int32Array | null)[];
   /** the words still equal to base in every state seen */
   private cz = new Int32Array(0);
   /** field j: state word fWord[j], in packed word fAt[j] from bit fShift[j], fBits[j] bits wide */
@@ -69,11 +137,29 @@ export class StateCodec {
   /** bytes a packed state takes (whole words) */
   stride = 4;
 
-  constructor(base: Int32Array, kind?: Uint8Array) {
+  /** value-coded fields are allowed (a packing that is widened state by state, as a queue's, does without) */
+  private readonly coding: boolean;
+
+  /**
+   * A packing for states like base; `like`: start from that codec's layout (a copy, widened
+   * independently). `coding` false: plain fields only (a codec widened state by state, with no sample
+   * to settle on, would re-pack for every new value of a value-coded word).
+   */
+  constructor(base: Int32Array, like?: StateCodec, coding = like?.coding ?? true) {
+    this.coding = coding;
     this.words = base.length;
     this.base = base.slice();
-    this.kind = kind ? kind.slice() : new Uint8Array(base.length);
+    this.kind = like ? like.kind.slice() : new Uint8Array(base.length);
+    this.wide = like ? like.wide.slice() : new Uint8Array(base.length);
+    this.seen = like ? like.seen.slice() : Array.from({ length: base.length }, (_, i) => Int32Array.of(base[i]));
+    this.coded = like ? like.coded.slice() : new Array<Int32Array | null>(base.length).fill(null);
     this.relayout();
+  }
+
+  /** Is o's layout this one's (the same fields, widths and value lists)? */
+  sameLayout(o: StateCodec): boolean {
+    const same = (a: Int32Array | null, b: Int32Array | null) => a === b || (a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]));
+    return this.kind.every((k, i) => k === o.kind[i] && same(this.coded[i], o.coded[i]));
   }
 
   private relayout(): void {
@@ -133,6 +219,9 @@ export class StateCodec {
     const words = this.stride >>> 2;
     const parts: string[][] = Array.from({ length: words }, () => []);
     const fields: string[][] = Array.from({ length: words }, () => []);
+    // the value-coded words' lookup tables (T0, T1...) and value lists (D0, D1...), bound as parameters
+    const tables = new Bound<Int8Array>('T');
+    const lists = new Bound<Int32Array>('D');
     this.fWord.forEach((i, j) => {
       const q = this.fAt[j];
       const sh = this.fShift[j];
@@ -142,9 +231,20 @@ export class StateCodec {
         fields[q].push(`out[${i}] = x;`);
         return;
       }
-      e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} >>> ${bits};`);
+      const field = sh ? `((x >>> ${sh}) & ${2 ** bits - 1})` : `(x & ${2 ** bits - 1})`;
+      const list = this.coded[i];
+      if (list) {
+        // the value's index from a table over its range (entry: index + 1, 0 for a value not in
+        // the list); a value outside the range sets bits of `bad`, and is looked up masked
+        const t = codeTable(list);
+        const rb = 31 - Math.clz32(t.length);
+        e.push(`const d${i} = s[off + ${i}] - ${list[0]}; bad |= d${i} >>> ${rb}; const v${i} = ${tables.of(t)}[d${i} & ${t.length - 1}] - 1; bad |= v${i} >>> ${bits};`);
+        fields[q].push(`out[${i}] = ${lists.of(list)}[${field}];`);
+      } else {
+        e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} >>> ${bits};`);
+        fields[q].push(`out[${i}] = ${field} - 1;`);
+      }
       parts[q].push(sh ? `(v${i} << ${sh})` : `v${i}`);
-      fields[q].push(`out[${i}] = ${sh ? `((x >>> ${sh}) & ${2 ** bits - 1})` : `(x & ${2 ** bits - 1})`} - 1;`);
     });
     e.push('if (bad !== 0) return -1;');
     e.push(`let a = ${HASH_A ^ words}, b = ${HASH_B}, x = 0;`);
@@ -154,7 +254,7 @@ export class StateCodec {
     });
     e.push('return mixHash(a, b);');
     // named, so that a profile tells them apart
-    this.encodeFn = new Function('mixHash', `return function packedEncodeHash(s, i32, off) {\n${e.join('\n')}\n};`)(mixHash) as typeof this.encodeFn;
+    this.encodeFn = new Function('mixHash', ...tables.names, `return function packedEncodeHash(s, i32, off) {\n${e.join('\n')}\n};`)(mixHash, ...tables.values) as typeof this.encodeFn;
     const eq = parts.map((_, q) => `a[at + ${q}] === b[bt + ${q}]`);
     this.equalFn = new Function(`return function packedEqual(a, at, b, bt) {\nreturn ${eq.join(' && ')};\n};`)() as typeof this.equalFn;
     // unpacking: one load a packed word, its fields taken out by shifts
@@ -162,7 +262,7 @@ export class StateCodec {
     fields.forEach((f, q) => {
       if (f.length) dw.push(`x = w[at + ${q}];`, ...f);
     });
-    this.decodeFn = new Function('base', `return function packedDecode(w, at, out) {\n${dw.join('\n')}\n};`)(this.base) as typeof this.decodeFn;
+    this.decodeFn = new Function('base', ...lists.names, `return function packedDecode(w, at, out) {\n${dw.join('\n')}\n};`)(this.base, ...lists.values) as typeof this.decodeFn;
   }
 
   /** The packing as loops over the field lists (the reference for the generated code): i32 gets stride/4 words. */
@@ -181,8 +281,10 @@ export class StateCodec {
         i32[this.fAt[j]] = v;
         continue;
       }
-      if (v < -1 || v + 1 >= 2 ** bits) return false;
-      i32[this.fAt[j]] |= (v + 1) << this.fShift[j];
+      const list = this.coded[this.fWord[j]];
+      const x = list ? list.indexOf(v) : v + 1;
+      if (x < 0 || x >= 2 ** bits || (!list && v < -1)) return false;
+      i32[this.fAt[j]] |= x << this.fShift[j];
     }
     return true;
   }
@@ -193,43 +295,72 @@ export class StateCodec {
     for (let i = 0; i < this.words; i++) {
       const v = s[off + i];
       const k = this.kind[i];
-      if (k === 0 ? v !== this.base[i] : fit(v) > k) out.push({ word: i, value: v, bits: k });
+      const list = this.coded[i];
+      if (k === 0 ? v !== this.base[i] : list ? !list.includes(v) : fit(v) > k) out.push({ word: i, value: v, bits: k });
     }
     return out;
   }
 
   /** Widen the layout so that s fits (the caller then re-packs what it holds). */
   widenFor(s: Int32Array, off = 0): void {
-    if (this.widenKinds(s, off)) this.relayout();
+    if (this.widenKinds([s], off)) this.relayout();
   }
 
   /**
-   * Widen the layout so that every state of `samples` fits. A word's field is the widest any state
-   * needs, whatever their order, so this is widenFor on each in turn, with one relayout at the end
-   * instead of one per state that widened something (each generates the packing code again).
+   * Widen the layout so that every state of `samples` fits, with one relayout at the end instead of
+   * one per state that widened something (each generates the packing code again). The layout
+   * depends on the set of values the states bring, not on their order: a word is value-coded or not
+   * on all of them at once. (Widening for the states one at a time can give another layout: a word
+   * made plain stays plain, since the values it then took are not kept.)
    */
   widenForAll(samples: Iterable<Int32Array>): void {
-    let changed = false;
-    for (const s of samples) if (this.widenKinds(s, 0)) changed = true;
-    if (changed) this.relayout();
+    if (this.widenKinds(samples, 0)) this.relayout();
   }
 
-  /** Raise the field widths so that s fits; true if one changed. */
-  private widenKinds(s: Int32Array, off: number): boolean {
-    let changed = false;
-    const kind = this.kind;
+  /** Take in the values of the states: raise the field widths, extend the value lists; true if the layout changed. */
+  private widenKinds(states: Iterable<Int32Array>, off: number): boolean {
     const base = this.base;
-    for (let i = 0; i < this.words; i++) {
-      const v = s[off + i];
-      const b = base[i];
-      if (v === b) continue;
-      const need = Math.max(fit(v), fit(b));
-      if (need > kind[i]) {
-        kind[i] = need;
-        changed = true;
+    const seen = this.seen;
+    const wide = this.wide;
+    /** the words whose value list grew */
+    const grown = new Set<number>();
+    let widened = false;
+    for (const s of states)
+      for (let i = 0; i < this.words; i++) {
+        const v = s[off + i];
+        if (v === base[i]) continue;
+        const need = Math.max(fit(v), fit(base[i]));
+        if (need > wide[i]) {
+          wide[i] = need;
+          widened = true;
+        }
+        const list = seen[i];
+        if (list === null || sortedHas(list, v)) continue;
+        seen[i] = list.length >= MAX_CODED ? null : sortedWith(list, v);
+        grown.add(i);
       }
-    }
+    if (!widened && grown.size === 0) return false;
+    let changed = false;
+    for (let i = 0; i < this.words; i++) if (this.represent(i)) changed = true;
     return changed;
+  }
+
+  /**
+   * Settle word i's field from its values seen: value-coded if that saves 2 bits or more, else a
+   * plain field (for good: its values are not kept from then on); true if it changed.
+   */
+  private represent(i: number): boolean {
+    const list = this.seen[i];
+    const wide = this.wide[i];
+    if (wide === 0) return false;
+    const coded = this.coding && list !== null && codeBits(list.length) + 2 <= wide && list[list.length - 1] - list[0] < MAX_CODED_SPAN;
+    if (!coded) this.seen[i] = null;
+    const kind = coded ? codeBits(list.length) : wide;
+    const was = this.coded[i];
+    this.coded[i] = coded ? list : null;
+    if (kind === this.kind[i] && was === this.coded[i]) return false;
+    this.kind[i] = kind;
+    return true;
   }
 
   /** Decode the packed state w[at .. at + stride/4) into out. */
@@ -242,7 +373,9 @@ export class StateCodec {
     for (let j = 0; j < this.fWord.length; j++) {
       const x = w[at + this.fAt[j]];
       const bits = this.fBits[j];
-      out[this.fWord[j]] = bits === 32 ? x : ((x >>> this.fShift[j]) & (2 ** bits - 1)) - 1;
+      const list = this.coded[this.fWord[j]];
+      const f = (x >>> this.fShift[j]) & (2 ** bits - 1);
+      out[this.fWord[j]] = bits === 32 ? x : list ? list[f] : f - 1;
     }
   }
 
@@ -405,7 +538,7 @@ export class FullStore implements VisitedSet {
     const old = this.codec;
     const oldWords = old.stride >>> 2;
     const oldPages = this.pageWords;
-    const codec = new StateCodec(old.base, old.kind);
+    const codec = new StateCodec(old.base, old);
     codec.widenFor(s, off);
     this.codec = codec;
     const tmp = new Int32Array(codec.words);
@@ -771,7 +904,7 @@ export class StateQueue {
   private scratch: Scratch;
 
   constructor(private readonly init: Int32Array) {
-    this.codec = new StateCodec(init);
+    this.codec = new StateCodec(init, undefined, false);
     this.scratch = new Scratch(init.length * 4);
   }
 
@@ -796,7 +929,7 @@ export class StateQueue {
       this.get(i, tmp);
       states.push(tmp);
     }
-    const codec = new StateCodec(this.init, this.codec.kind);
+    const codec = new StateCodec(this.init, this.codec);
     codec.widenFor(s);
     for (const x of states) codec.widenFor(x);
     this.codec = codec;
