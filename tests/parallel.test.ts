@@ -422,6 +422,20 @@ describe('shared store', () => {
 
   test('a depth bound covers the same states; a state or memory limit stops at the end of a level and says it is no proof', () => limitsHold(together, 'e'), 30_000);
 
+  test('a reservation at its largest (here the table of a 2 MB budget, with no --max-memory) stops the search in its level, which says which and that it is no proof', async () => {
+    const opts = o(anchorConfig(2, 1), 'correct', 'res');
+    const s = await sharedExhaustive(opts, (attempt) => sharedRunner(spec(opts), 2, attempt, 2 * 2 ** 20));
+    expect(s.limit).toBe('max-memory');
+    expect(s.complete).toBe(false);
+    expect(s.limitWhy).toMatch(/^the visited table is at the most slots it may have \(131,072, 0\.0 GB\) and 90% full$/);
+    // stopped in the level that filled it: 90% of 131,072 slots, give or take one group's successors a worker
+    expect(s.states).toBeGreaterThan(0.9 * 131_072 - 1000);
+    expect(s.states).toBeLessThan(0.95 * 131_072);
+    expect(s.statement).toContain('(the visited table is at the most slots it may have (131,072, 0.0 GB) and 90% full, so the search stopped as at a memory limit: every state within');
+    expect(s.statement).toContain('NOT a proof');
+    expect(s.statement).not.toMatch(/PROVED/);
+  }, 30_000);
+
   test('a proof keeps no parents (a record is the packed state alone); a violation starts the search again keeping them', async () => {
     const attempts = (opts: ExhaustiveOptions, force?: boolean) => {
       const kept: boolean[] = [];

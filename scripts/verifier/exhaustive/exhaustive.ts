@@ -106,6 +106,12 @@ export interface ExhaustiveSummary {
   /** every reachable state (of this shard) was explored: no limit was hit */
   complete: boolean;
   limit: null | 'max-states' | 'max-memory' | 'max-depth' | 'stopped-at-first';
+  /**
+   * With limit 'max-memory', when it was not --max-memory that stopped the search but a reservation
+   * of a shared search reaching its largest size (the visited table's 2^28 slots, a worker's
+   * records): which, in words. Otherwise null.
+   */
+  limitWhy: string | null;
   variant: string;
   states: number;
   transitions: number;
@@ -948,6 +954,8 @@ export type SearchOutcome = Pick<ExhaustiveSummary, 'limit' | 'states' | 'transi
   symmetry: string[];
   porReduced: number;
   cycles: CycleReport | null;
+  /** ExhaustiveSummary.limitWhy (none given: null) */
+  limitWhy?: string | null;
 };
 
 /** The summary of a search, one-thread or partitioned: its figures, what each result checked, and the statement. */
@@ -957,6 +965,7 @@ export function finishSummary(opts: ExhaustiveOptions, o: SearchOutcome): Exhaus
     ok: results.every((r) => r.status === 'holds'),
     complete: o.limit === null,
     limit: o.limit,
+    limitWhy: o.limitWhy ?? null,
     variant: opts.variant,
     states: o.states,
     transitions: o.transitions,
@@ -1101,7 +1110,7 @@ function statement(s: ExhaustiveSummary, opts: ExhaustiveOptions): string {
   if (s.limit === null) what = visited ?? `every reachable state${scope} (${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth})`;
   else if (s.limit === 'max-depth') what = `every state within ${opts.maxDepth} steps of the initial state (${s.states.toLocaleString('en-US')} states); deeper states were not explored`;
   else if (s.limit === 'max-states' || s.limit === 'max-memory')
-    what = `the first ${s.states.toLocaleString('en-US')} states found (the ${s.limit === 'max-states' ? 'state limit' : `memory limit (${fmtBytes(opts.maxBytes ?? 0)} of tables, --max-memory; the tables, ${fmtBytes(s.tableBytes)}, and their next growth would pass it)`} was hit: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
+    what = `the first ${s.states.toLocaleString('en-US')} states found (${s.limit === 'max-states' ? 'the state limit was hit' : s.limitWhy ? `${s.limitWhy}, so the search stopped as at a memory limit` : `the memory limit (${fmtBytes(opts.maxBytes ?? 0)} of tables, --max-memory; the tables, ${fmtBytes(s.tableBytes)}, and their next growth would pass it) was hit`}: every state within ${s.fullDepth} steps, and part of the next levels); NOT a proof`;
   else what = `${s.states.toLocaleString('en-US')} states, until the first violation`;
   const parts = [];
   const proved = s.limit === null && s.store.kind !== 'bitstate';

@@ -717,6 +717,8 @@ export async function partitionedExhaustive(opts: ExhaustiveOptions, start: () =
 export interface PartsDriver {
   level(depth: number, atBound: boolean): object;
   took(reps: LevelReport[]): 'max-memory' | null;
+  /** after took() said 'max-memory': when it was a reservation of the driver's own and not --max-memory, which (ExhaustiveSummary.limitWhy) */
+  why?: string | null;
   /** false: the workers keep no parents, so a violation cannot be traced back and ends the search with a ParentsRestart */
   parents?: boolean;
 }
@@ -890,6 +892,7 @@ export async function searchParts(opts: ExhaustiveOptions, ex: Expander, runner:
   return finishSummary(opts, {
     results,
     limit,
+    limitWhy: limit === 'max-memory' ? (driver.why ?? null) : null,
     states,
     transitions,
     depth: depthReached,

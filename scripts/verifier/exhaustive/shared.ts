@@ -41,6 +41,8 @@ import { keyOfState, parentBefore, ParentsRestart, type FoundWithoutParents, par
 import { fingerprint, Scratch, StateCodec, type Misfit, type StoreStats } from './store.ts';
 import { regionMap } from '../../../model/kit/footprint.ts';
 
+const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
+
 /** Slots the table's reservation holds at most (2^28: 2 GB of address space, touched only as it grows). */
 const TABLE_MAX_SLOTS = 1 << 28;
 /** States one level of one worker can hold at most (level arrays reserved for them). */
@@ -136,6 +138,8 @@ export interface SharedReport extends LevelReport {
   misfits: Misfit[];
   /** its records (or one level's entries, or the table) filled their reservation: the search stops as at its memory limit */
   full: boolean;
+  /** which reservation, in words */
+  fullWhy: string | null;
   /** the table's capacity at the level's end (it may have grown during the level) */
   cap: number;
 }
@@ -175,8 +179,14 @@ export class SharedWorker {
   private violations: PartViolation[] = [];
   private widenState: Int32Array | null = null;
   private misfits: Misfit[] = [];
-  /** the record or level reservation is full */
+  /** the record, level or table reservation is full */
   private full = false;
+  /** which, in words (SharedReport.fullWhy) */
+  private fullWhy: string | null = null;
+  private fullBecause(why: string): void {
+    this.full = true;
+    this.fullWhy ??= why;
+  }
   private readonly fp = new Uint32Array(2);
   private readonly keyScratch: Scratch;
   private readonly batch: Scratch[];
@@ -294,7 +304,7 @@ export class SharedWorker {
         growInPlace(this.tab, this.cap, cap);
         Atomics.store(this.ctl, CAP, cap);
       } else {
-        this.full = true;
+        this.fullBecause(`the visited table is at the most slots it may have (${this.cap.toLocaleString('en-US')}, ${gb(this.tab.byteLength)}) and 90% full`);
         Atomics.store(this.ctl, ABORT, 1);
         Atomics.store(this.ctl, CAP, this.cap);
       }
@@ -303,7 +313,12 @@ export class SharedWorker {
     this.barrier();
     this.cap = Atomics.load(this.ctl, CAP);
     this.mask = this.cap - 1;
-    this.levelLoad = this.cap * 8 <= this.tab.byteLength / 2 ? Math.floor(TABLE_LOAD * this.cap) : Math.floor(0.9 * this.cap);
+    this.levelLoad = this.loadLimit();
+  }
+
+  /** The fill at which the table is to grow: TABLE_LOAD of it, or 90% when its reservation has no room to double it (growing then stops the search). */
+  private loadLimit(): number {
+    return Math.floor((2 * this.cap * 8 <= this.tab.byteLength ? TABLE_LOAD : 0.9) * this.cap);
   }
 
   /** Grow the table to `cap` slots in place: worker 0 moves the slots (growInPlace), the others wait. */
@@ -319,7 +334,7 @@ export class SharedWorker {
   /** Expand the states of the level (any worker's), store their successors, and report. */
   level(c: SharedLevel): SharedReport {
     this.resize(c.cap);
-    this.levelLoad = Math.floor(TABLE_LOAD * this.cap);
+    this.levelLoad = this.loadLimit();
     this.levelStarts = Array.from({ length: this.n }, (_, w) => c.ranges[2 * w + 1]);
     const depth = c.depth;
     this.depth = depth;
@@ -396,7 +411,7 @@ export class SharedWorker {
     const added = this.size - before;
     const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
     this.lastAdded = added;
-    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full, cap: this.cap };
+    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full, fullWhy: this.fullWhy, cap: this.cap };
   }
 
   /**
@@ -423,7 +438,7 @@ export class SharedWorker {
     // never reached while the table grows as it should (at TABLE_LOAD, or 0.9 when it cannot):
     // a table this full would make the probing below long, and a full one endless
     if (Atomics.load(this.ctl, FILL) + count > 0.95 * this.cap) {
-      this.full = true;
+      this.fullBecause('the visited table is 95% full');
       return false;
     }
     let t = 0;
@@ -457,7 +472,7 @@ export class SharedWorker {
         let v = Atomics.load(tab, 2 * slot);
         if (v === 0) {
           if (this.size >= this.maxRecords || (this.parents && this.size - this.levelLo >= this.levelMax)) {
-            this.full = true;
+            this.fullBecause(this.size >= this.maxRecords ? `a worker's records are at the most states they may hold (${this.maxRecords.toLocaleString('en-US')}, ${gb(this.recW[this.k].byteLength)})` : `a worker's level array is at the most states it may hold (${this.levelMax.toLocaleString('en-US')})`);
             return false;
           }
           const li = this.size - this.levelLo;
@@ -632,11 +647,12 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
   /** the table `total` states need (it grows further during a level when it must) */
   const capFor = (total: number) => {
     let c = cap;
-    while (total > TABLE_LOAD * c) c *= 2;
+    while (total > TABLE_LOAD * c && 2 * c * 8 <= mem.table.byteLength) c *= 2;
     return c;
   };
-  return {
+  const driver: PartsDriver = {
     parents,
+    why: null,
     level(depth, atBound) {
       const ranges: number[] = [];
       for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
@@ -652,18 +668,22 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
       lows = sizes;
       sizes = reps.map((r) => r.states);
       cap = Math.max(cap, ...(reps as SharedReport[]).map((r) => r.cap));
-      if ((reps as SharedReport[]).some((r) => r.full)) return 'max-memory';
+      const full = (reps as SharedReport[]).find((r) => r.full);
+      if (full) {
+        driver.why = full.fullWhy;
+        return 'max-memory';
+      }
       const added = sum(sizes) - sum(lows);
       if (added === 0) return null;
       // the table the next level is likely to need: as the workers guess it, from this level's growth
       const next = capFor(sum(sizes) + Math.ceil(added * Math.min(4, Math.max(1, added / lastAdded))));
       lastAdded = added;
-      if (next * 8 > mem.table.byteLength) return 'max-memory';
       // the next level's table growth counts with the workers' own (the memory limit judges both)
       if (next > cap) reps[0].growth += (next - cap) * 8;
       return null;
     },
   };
+  return driver;
 }
 
 /** One attempt of a shared search: the states to widen the packing for, and whether parents are kept (SharedInit). */
