@@ -22,7 +22,7 @@
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
  *   reader that finds the id but no hash yet compares the states). The table doubles in place
  *   (`growInPlace`: one worker moves the slots while the others wait), so that no second table is
- *   ever touched, as soon as more than TABLE_LOAD of its slots are taken: at a level's start, or in
+ *   ever touched, as soon as more than `tableLoad` of its slots are taken: at a level's start, or in
  *   its middle (every worker stops at its next group of states for it, `midGrow`);
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
  *   parent's id and its step number; a state's id is its record number times N plus the worker;
@@ -66,8 +66,16 @@ const DONE = 96;
 /** the table's capacity after the last growth in the middle of a level */
 const CAP = 112;
 export const CONTROL_BYTES = 128 * 4;
-/** The table grows (doubles) when more than this share of its slots is taken. */
-export const TABLE_LOAD = 0.8;
+/** Slots from which a table runs fuller before it doubles (2^26: 512 MB). */
+const BIG_TABLE = 1 << 26;
+/**
+ * The share of a table's slots taken beyond which it doubles: 60%, or 80% from BIG_TABLE slots on.
+ * Linear probing slows as the table fills (2x2x2x2 on two workers: 4-7% slower at 80% than at 60%),
+ * so small tables stay roomy; a big one is a large part of the search's memory, and the last
+ * doubling of one can be the difference between fitting and not (3x2x2x2's 50.7M states fit 2^26
+ * slots, 512 MB, only at 76%).
+ */
+export const tableLoad = (slots: number) => (slots >= BIG_TABLE ? 0.8 : 0.6);
 
 /** The shared memory of a search on n workers, reserved once. */
 export interface SharedMemory {
@@ -316,9 +324,9 @@ export class SharedWorker {
     this.levelLoad = this.loadLimit();
   }
 
-  /** The fill at which the table is to grow: TABLE_LOAD of it, or 90% when its reservation has no room to double it (growing then stops the search). */
+  /** The fill at which the table is to grow: `tableLoad` of it, or 90% when its reservation has no room to double it (growing then stops the search). */
   private loadLimit(): number {
-    return Math.floor((2 * this.cap * 8 <= this.tab.byteLength ? TABLE_LOAD : 0.9) * this.cap);
+    return Math.floor((2 * this.cap * 8 <= this.tab.byteLength ? tableLoad(this.cap) : 0.9) * this.cap);
   }
 
   /** Grow the table to `cap` slots in place: worker 0 moves the slots (growInPlace), the others wait. */
@@ -435,7 +443,7 @@ export class SharedWorker {
     }
     const tab = this.tab;
     const mask = this.mask;
-    // never reached while the table grows as it should (at TABLE_LOAD, or 0.9 when it cannot):
+    // never reached while the table grows as it should (at tableLoad, or 0.9 when it cannot):
     // a table this full would make the probing below long, and a full one endless
     if (Atomics.load(this.ctl, FILL) + count > 0.95 * this.cap) {
       this.fullBecause('the visited table is 95% full');
@@ -647,7 +655,7 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
   /** the table `total` states need (it grows further during a level when it must) */
   const capFor = (total: number) => {
     let c = cap;
-    while (total > TABLE_LOAD * c && 2 * c * 8 <= mem.table.byteLength) c *= 2;
+    while (total > tableLoad(c) * c && 2 * c * 8 <= mem.table.byteLength) c *= 2;
     return c;
   };
   const driver: PartsDriver = {
