@@ -215,8 +215,11 @@ export class StateCodec {
     // Each packed word is put together from its fields in a register and stored whole, then hashed.
     // Whether s fits is gathered without branches: `bad` collects the bits by which a constant word
     // differs from its value and the bits a field's value has beyond its width.
-    const e: string[] = ['let bad = 0;'];
-    for (const i of this.cz) e.push(this.base[i] === 0 ? `bad |= s[off + ${i}];` : `bad |= s[off + ${i}] ^ ${this.base[i]};`);
+    // four accumulators, taken in turn, so that the ORs are not one chain of dependent instructions
+    const e: string[] = ['let bad0 = 0, bad1 = 0, bad2 = 0, bad3 = 0;'];
+    let acc = 0;
+    const bad = () => `bad${acc++ & 3}`;
+    for (const i of this.cz) e.push(this.base[i] === 0 ? `${bad()} |= s[off + ${i}];` : `${bad()} |= s[off + ${i}] ^ ${this.base[i]};`);
     const words = this.stride >>> 2;
     const parts: string[][] = Array.from({ length: words }, () => []);
     const fields: string[][] = Array.from({ length: words }, () => []);
@@ -239,15 +242,16 @@ export class StateCodec {
         // the list); a value outside the range sets bits of `bad`, and is looked up masked
         const t = codeTable(list);
         const rb = 31 - Math.clz32(t.length);
-        e.push(`const d${i} = s[off + ${i}] - ${list[0]}; bad |= d${i} >>> ${rb}; const v${i} = ${tables.of(t)}[d${i} & ${t.length - 1}] - 1; bad |= v${i} >>> ${bits};`);
+        const b = bad();
+        e.push(`const d${i} = s[off + ${i}] - ${list[0]}; ${b} |= d${i} >>> ${rb}; const v${i} = ${tables.of(t)}[d${i} & ${t.length - 1}] - 1; ${b} |= v${i} >>> ${bits};`);
         fields[q].push(`out[${i}] = ${lists.of(list)}[${field}];`);
       } else {
-        e.push(`const v${i} = s[off + ${i}] + 1; bad |= v${i} >>> ${bits};`);
+        e.push(`const v${i} = s[off + ${i}] + 1; ${bad()} |= v${i} >>> ${bits};`);
         fields[q].push(`out[${i}] = ${field} - 1;`);
       }
       parts[q].push(sh ? `(v${i} << ${sh})` : `v${i}`);
     });
-    e.push('if (bad !== 0) return -1;');
+    e.push('if ((bad0 | bad1 | bad2 | bad3) !== 0) return -1;');
     e.push(`let a = ${HASH_A ^ words}, b = ${HASH_B}, x = 0;`);
     parts.forEach((p, q) => {
       e.push(`x = ${p.length ? p.join(' | ') : '0'}; i32[${q}] = x;`);
