@@ -80,7 +80,7 @@ function sortedWith(list: Int32Array, v: number): Int32Array {
   return out;
 }
 
-/** Names `prefix0`, `prefix1`... for the values generated code refers to, in the order first asked for. */
+/** Names `prefix0`, `prefix1`... for the values generated code is given as parameters, a new one each call. */
 class Bound<T> {
   readonly values: T[] = [];
   readonly names: string[] = [];
