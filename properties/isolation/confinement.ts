@@ -30,7 +30,8 @@
  * program's step: from then on the two runs are different programs' runs), only the primary domain's
  * own frames are still compared, owner and content, which no program's course may change (found by
  * the composed search: a forged network answer changed when a crashed storage domain's grants were
- * unmapped).
+ * unmapped); not the content of a registered process's ready queues, which the compromised domain may
+ * write whether or not the runs have parted.
  *
  * The exception is wider than "the ready queues and notifications of processes registered with the
  * compromised domain": such a process's ready queue is shared with the storage domain too, so a
@@ -123,9 +124,16 @@ export function observedWords(sys: System): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-/** The primary domain's frames, owner and content: what is still compared once the runs have parted (composed system). */
+/**
+ * The primary domain's frames, owner and content: what is still compared once the runs have parted
+ * (composed system). Not the content of a ready queue of a process registered with the network
+ * domain, as in `observedWords`: the compromised domain may write it (found by `npm run verify`, seed
+ * 371452930: the adversary's writes to P1's network ready queue, compared after the runs parted).
+ */
 function primaryFrameWords(sys: System): Int32Array {
-  return Int32Array.from(sys.L.iso!.frames.filter((f) => f.home === PRIMARY).flatMap((f) => [f.owner, f.content]));
+  const I = sys.L.iso!;
+  const victim = (p: number) => p >= 0 && I.registered(NETWORK, p);
+  return Int32Array.from(I.frames.filter((f) => f.home === PRIMARY).flatMap((f) => (f.kind === 'ready-queue' && victim(f.proc) ? [f.owner] : [f.owner, f.content])));
 }
 
 const observed = perShape((sys) => Int32Array.from(observedWords(sys)));
