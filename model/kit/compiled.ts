@@ -53,7 +53,7 @@ interface Dispatch {
 const clean = (s: string) => s.replace(/[^\w.-]+/g, ' ').trim();
 
 /** Names `prefix0`, `prefix1`... for the distinct values the generated code refers to, in the order first asked for. */
-class Names<T> {
+export class Names<T> {
   readonly values: T[] = [];
   private readonly index = new Map<T, string>();
   constructor(private readonly prefix: string) {}

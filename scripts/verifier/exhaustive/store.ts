@@ -17,6 +17,7 @@
  * Every form numbers the states it takes in, in order, so the search can keep a parent index per
  * state (for the shortest counterexample) whatever the form.
  */
+import { Names } from '../../../model/kit/compiled.ts';
 
 const PAGE_BITS = 16;
 const PAGE = 1 << PAGE_BITS;
@@ -78,19 +79,6 @@ function sortedWith(list: Int32Array, v: number): Int32Array {
   out[k] = v;
   out.set(list.subarray(k), k + 1);
   return out;
-}
-
-/** Names `prefix0`, `prefix1`... for the values generated code is given as parameters, a new one each call. */
-class Bound<T> {
-  readonly values: T[] = [];
-  readonly names: string[] = [];
-  constructor(private readonly prefix: string) {}
-  of(v: T): string {
-    const name = `${this.prefix}${this.values.length}`;
-    this.values.push(v);
-    this.names.push(name);
-    return name;
-  }
 }
 
 /** Distinct values a word's field keeps a list of: beyond this it is a plain field. */
@@ -224,8 +212,8 @@ export class StateCodec {
     const parts: string[][] = Array.from({ length: words }, () => []);
     const fields: string[][] = Array.from({ length: words }, () => []);
     // the value-coded words' lookup tables (T0, T1...) and value lists (D0, D1...), bound as parameters
-    const tables = new Bound<Int8Array>('T');
-    const lists = new Bound<Int32Array>('D');
+    const tables = new Names<Int8Array>('T');
+    const lists = new Names<Int32Array>('D');
     this.fWord.forEach((i, j) => {
       const q = this.fAt[j];
       const sh = this.fShift[j];
@@ -327,9 +315,8 @@ export class StateCodec {
     const base = this.base;
     const seen = this.seen;
     const wide = this.wide;
-    /** the words whose value list grew */
-    const grown = new Set<number>();
-    let widened = false;
+    /** a width or a value list grew */
+    let grew = false;
     for (const s of states)
       for (let i = 0; i < this.words; i++) {
         const v = s[off + i];
@@ -337,14 +324,14 @@ export class StateCodec {
         const need = Math.max(fit(v), fit(base[i]));
         if (need > wide[i]) {
           wide[i] = need;
-          widened = true;
+          grew = true;
         }
         const list = seen[i];
         if (list === null || sortedHas(list, v)) continue;
         seen[i] = list.length >= MAX_CODED ? null : sortedWith(list, v);
-        grown.add(i);
+        grew = true;
       }
-    if (!widened && grown.size === 0) return false;
+    if (!grew) return false;
     let changed = false;
     for (let i = 0; i < this.words; i++) if (this.represent(i)) changed = true;
     return changed;
