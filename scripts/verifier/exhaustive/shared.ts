@@ -22,8 +22,9 @@
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
  *   reader that finds the id but no hash yet compares the states). The table doubles in place
  *   (`growInPlace`: one worker moves the slots while the others wait), so that no second table is
- *   ever touched, as soon as more than `tableLoad` of its slots are taken: at a level's start, or in
- *   its middle (every worker stops at its next group of states for it, `midGrow`);
+ *   ever touched, as soon as more than `tableLoad` of its slots are taken, wherever the level is
+ *   (every worker stops for it at its next group of states, or while it waits for the level's end:
+ *   `midGrow`);
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
  *   parent's id and its step number; a state's id is its record number times N plus the worker;
  * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
@@ -127,15 +128,13 @@ export interface SharedInit {
   parents: boolean;
 }
 
-/** A level of the shared search: which states it expands and how big the table is. */
+/** A level of the shared search: which states it expands (the workers grow the table themselves: `midGrow`). */
 export interface SharedLevel {
   cmd: 'level';
   depth: number;
   atBound: boolean;
   /** per worker: its records of this level, lo and hi (2 numbers each) */
   ranges: number[];
-  /** the table's capacity (a power of two) for this level */
-  cap: number;
 }
 
 export type SharedCommand = SharedLevel | { cmd: 'parent'; local: number } | { cmd: 'finish' } | { cmd: 'stats' };
@@ -330,19 +329,9 @@ export class SharedWorker {
     return Math.floor((2 * this.cap * 8 <= this.tab.byteLength ? tableLoad(this.cap) : 0.9) * this.cap);
   }
 
-  /** Grow the table to `cap` slots in place: worker 0 moves the slots (growInPlace), the others wait. */
-  private resize(cap: number): void {
-    if (cap === this.cap) return;
-    // every worker is here: the coordinator starts a level only when all have reported the last
-    if (this.k === 0) growInPlace(this.tab, this.cap, cap);
-    this.barrier();
-    this.cap = cap;
-    this.mask = cap - 1;
-  }
-
   /** Expand the states of the level (any worker's), store their successors, and report. */
   level(c: SharedLevel): SharedReport {
-    this.resize(c.cap);
+    // a growth the last level asked for was made before it ended, so the table has room here
     this.levelLoad = this.loadLimit();
     this.levelStarts = Array.from({ length: this.n }, (_, w) => c.ranges[2 * w + 1]);
     const depth = c.depth;
@@ -653,7 +642,7 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
   let cap = TABLE_MIN_SLOTS;
   let lastAdded = 1;
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  /** the table `total` states need (it grows further during a level when it must) */
+  /** the table `total` states would need (for the memory limit's guess at the next level: the workers grow it themselves) */
   const capFor = (total: number) => {
     let c = cap;
     while (total > tableLoad(c) * c && 2 * c * 8 <= mem.table.byteLength) c *= 2;
@@ -665,10 +654,9 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
     level(depth, atBound) {
       const ranges: number[] = [];
       for (let w = 0; w < n; w++) ranges.push(lows[w], sizes[w]);
-      cap = capFor(sum(sizes));
       Atomics.store(ctl, CLAIM, 0);
       Atomics.store(ctl, DONE, 0);
-      const command: SharedLevel = { cmd: 'level', depth, atBound, ranges, cap };
+      const command: SharedLevel = { cmd: 'level', depth, atBound, ranges };
       return command;
     },
     took(reps) {
