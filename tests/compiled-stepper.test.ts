@@ -44,7 +44,7 @@ function systems(cfg: Config): System[] {
 function enabledAt(st: FastStepper, s: Int32Array, from: number): string {
   const acts = new Int32Array(st.maxEnabled);
   const brs: Branch[] = new Array(st.maxEnabled);
-  const id = (b: Branch) => st.branchId.get(b) ?? `foreign ${b.targetName}`;
+  const id = (b: Branch) => (b.id >= 0 && st.branches[b.id] === b ? b.id : `foreign ${b.targetName}`);
   const n = st.enabledInto(s, acts, brs);
   const all = Array.from({ length: n }, (_, k) => `${acts[k]}:${id(brs[k])}`).join(' ');
   const perActor = Array.from({ length: st.actors }, (_, a) => brs.slice(0, st.actorEnabledInto(s, a, brs)).map(id).join(',')).join(' | ');

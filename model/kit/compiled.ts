@@ -206,13 +206,12 @@ export function compiledStepper(sys: System): FastStepper {
   const code = dispatchFor(sys);
   const C = actorContexts(sys);
   const gate = sys.gate;
-  const { branches, branchId, eventById } = BRANCHES;
+  const { branches, eventById } = BRANCHES;
   const stepper: FastStepper = {
     sys,
     actors: sys.actors.length,
     maxEnabled: maxEnabledOf(sys),
     branches,
-    branchId,
     enabledInto: (s, actorOut, branchOut) => code.enabledInto(C, gate, s, actorOut, branchOut),
     actorEnabledInto: (s, actor, branchOut) => code.actorEnabledInto(C, gate, s, actor, branchOut),
     firstEnabled: (s, from, branchOut) => code.firstEnabled(C, gate, s, from, branchOut),

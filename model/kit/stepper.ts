@@ -28,9 +28,8 @@ export interface FastStepper {
   actors: number;
   /** the most steps `enabledInto` can report for one state (the size its output arrays need) */
   maxEnabled: number;
-  /** every branch of every component, numbered, so that a step fits in two integers */
+  /** every branch of every component, numbered (a branch's number is its `id`), so that a step fits in two integers */
   branches: Branch[];
-  branchId: Map<Branch, number>;
   /** the enabled steps of `s`: their actors into `actorOut`, their branches into `branchOut`; returns how many */
   enabledInto(s: Int32Array, actorOut: Int32Array, branchOut: Branch[]): number;
   /** the enabled steps of one actor (in the order `enabledInto` lists them) into `branchOut`; returns how many */
@@ -51,7 +50,7 @@ export interface FastStepper {
  * Every branch of every component, numbered in component, state, event, branch order (the same for
  * every system, so that a branch number means the same thing in any stepper), and its event.
  */
-export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; eventById: CompiledEvent[] } = (() => {
+export const BRANCHES: { branches: Branch[]; eventById: CompiledEvent[] } = (() => {
   const branches: Branch[] = [];
   const eventById: CompiledEvent[] = [];
   for (const comp of COMPONENTS)
@@ -62,7 +61,7 @@ export const BRANCHES: { branches: Branch[]; branchId: Map<Branch, number>; even
           branches.push(br);
           eventById.push(ev);
         }
-  return { branches, branchId: new Map(branches.map((b, i) => [b, i])), eventById };
+  return { branches, eventById };
 })();
 
 /** The most steps one state can enable: per actor, the most events any state of its machine has. */
@@ -83,7 +82,7 @@ export function interpretedStepper(sys: System): FastStepper {
   const comps = sys.actors.map((a) => COMPONENTS[a.comp]);
   const runnable = comps.map((c) => c.spec.runnable ?? null);
   const pcAt = Int32Array.from(sys.actors.map((a) => a.pcAt));
-  const { branches, branchId, eventById } = BRANCHES;
+  const { branches, eventById } = BRANCHES;
   /** Actor a's enabled steps (per event, the first branch whose guard holds) into branchOut from k; returns the new k. The gate is the caller's. */
   const stepsOf = (s: Int32Array, a: number, branchOut: Branch[], k: number): number => {
     const ctx = ctxs[a];
@@ -108,7 +107,6 @@ export function interpretedStepper(sys: System): FastStepper {
     actors: n,
     maxEnabled: maxEnabledOf(sys),
     branches,
-    branchId,
     enabledInto(s, actorOut, branchOut) {
       let k = 0;
       const last = sys.gate !== null && !sys.gate(s) ? sys.heldFrom : n;

@@ -194,7 +194,6 @@ export function stateHash(s: Int32Array): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
-
 /** Coverage of each machine that has actors in `sys`, from the visited states (per component) and branches. */
 export function coverageOf(sys: System, visitedStates: Set<number>[], visitedBranches: Set<Branch>): Coverage[] {
   return COMPONENTS.map((comp, ci) => {
