@@ -749,13 +749,13 @@ export async function sharedExhaustive(opts: ExhaustiveOptions, start: SharedSta
   }
 }
 
+const LIMIT_NAMES: Record<string, string> = { 'max-memory': 'memory limit', 'max-states': 'state limit', 'max-depth': 'depth bound' };
+
 /**
  * The violations found without parents that the search keeping them did not reach (it stopped at a
  * limit first: it needs more memory a state), as results: violated, with no counterexample. A known
  * violation is never reported as holding.
  */
-const LIMIT_NAMES: Record<string, string> = { 'max-memory': 'memory limit', 'max-states': 'state limit', 'max-depth': 'depth bound' };
-
 export function lostViolations(s: Pick<ExhaustiveSummary, 'results' | 'fullDepth' | 'limit'>, found: readonly FoundWithoutParents[]): ExhaustiveResult[] {
   return found
     .filter((f) => s.results.some((r) => r.property === f.property && r.status === 'holds'))
