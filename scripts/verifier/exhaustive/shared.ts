@@ -407,9 +407,10 @@ export class SharedWorker {
     this.counters[2] = 0;
     this.counters[3] = this.tableBytes();
     const added = this.size - before;
-    const next = Math.ceil(added * Math.min(4, Math.max(1, added / Math.max(1, this.lastAdded))));
     this.lastAdded = added;
-    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: next * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full, fullWhy: this.fullWhy, cap: this.cap };
+    // growth: this level's records; the coordinator turns the workers' sum into its guess at the next
+    // level's (a guess per worker would depend on how the level fell between them, that is on timing)
+    return { states: this.size, added, transitions: this.transitions, terminal, hasSuccessors, bytes: this.tableBytes(), growth: added * this.rw * 4, violations: this.violations, widen: this.widenState, misfits: this.misfits, full: this.full, fullWhy: this.fullWhy, cap: this.cap };
   }
 
   /**
@@ -672,11 +673,13 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
       }
       const added = sum(sizes) - sum(lows);
       if (added === 0) return null;
-      // the table the next level is likely to need: as the workers guess it, from this level's growth
-      const next = capFor(sum(sizes) + Math.ceil(added * Math.min(4, Math.max(1, added / lastAdded))));
+      // the next level, guessed from this one's growth (at least as big, at most four times): its
+      // records, and the table it would need; the memory limit judges both, told as worker 0's growth
+      const ratio = Math.min(4, Math.max(1, added / lastAdded));
+      const records = Math.ceil(reps.reduce((a, r) => a + r.growth, 0) * ratio);
+      const next = capFor(sum(sizes) + Math.ceil(added * ratio));
       lastAdded = added;
-      // the next level's table growth counts with the workers' own (the memory limit judges both)
-      if (next > cap) reps[0].growth += (next - cap) * 8;
+      reps.forEach((r, k) => (r.growth = k === 0 ? records + Math.max(0, next - cap) * 8 : 0));
       return null;
     },
   };
