@@ -191,11 +191,11 @@ describe('exhaustive search', () => {
 
 describe('state store', () => {
   test('the packing has room for every member number the symmetry declarations know of, not only those the walk saw', () => {
-    // 4x1x2x2 reduced by kernel threads: a walk of canonical states attaches the first threads to the
-    // first kernel threads only; a deep state attaches one to the fourth (3 needs a third bit)
+    // 4x1x2x2 reduced by every group: a walk of canonical states never attaches the first thread to
+    // the fourth kernel thread; a deep state does (3 needs a third bit)
     const cfg = anchorConfig(4, 1, 2, 2);
     const props = propertiesFor(cfg).filter((p) => p.invariant || p.final);
-    const ex = new Expander({ cfg, props: props.map((p) => p.name), symmetry: ['kernels', 'workers', 'entries'], por: false }, (n) => propertyByName(n)!);
+    const ex = new Expander({ cfg, props: props.map((p) => p.name), symmetry: ['threads', 'kernels', 'workers', 'entries'], por: false }, (n) => propertyByName(n)!);
     const settled = (sample: Int32Array[]) => {
       const c = new StateCodec(ex.initial());
       c.widenForAll(sample);

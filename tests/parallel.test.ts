@@ -151,7 +151,7 @@ describe('worker threads', () => {
     await b.close();
     expect(spareWorkers()).toBe(left);
     // a worker whose start failed is not kept (it is terminated with its pool)
-    await expect(partitionRunner({ cfg: anchorConfig(4, 1), props: spec.props, symmetry: ['threads'], por: false }, 'full', 2)).rejects.toBeInstanceOf(SymmetryError);
+    await expect(partitionRunner({ cfg: anchorConfig(4, 2), props: spec.props, symmetry: ['threads'], por: false }, 'full', 2)).rejects.toBeInstanceOf(SymmetryError);
     expect(spareWorkers()).toBeLessThanOrEqual(left);
     // a process whose search used workers ends by itself (the kept workers are unref'd)
     const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'virtuos.mjs'), 'verify', '--exhaustive', '--anchor', '1x1', '--workers', '2', '--liveness', 'terminal', '--out', join(dir, 'exit')], { encoding: 'utf8', timeout: 30_000 });
@@ -288,11 +288,11 @@ describe('partitioned store', () => {
   test('a depth bound covers the same states; a state or memory limit stops at the end of a level and says it is no proof', () => limitsHold(parted, 'd'), 30_000);
 
   test('a symmetry the workers find not to hold is refused as bad usage, and no worker is left running', async () => {
-    const cfg = anchorConfig(4, 1);
+    const cfg = anchorConfig(4, 2);
     const props = propertiesFor(cfg).filter((p) => p.invariant || p.final);
     // the workers refuse it while starting (their sample walk meets the M:N scheduler's choice)
     await expect(partitionRunner({ cfg, props: props.map((p) => p.name), symmetry: ['threads'], por: false }, 'full', 2)).rejects.toBeInstanceOf(SymmetryError);
-    const r = await cli('verify', '--exhaustive', '--anchor', '4x1', '--symmetry', '--liveness', 'terminal', '--workers', '2', '--out', join(dir, 's4'));
+    const r = await cli('verify', '--exhaustive', '--anchor', '4x2', '--symmetry', '--liveness', 'terminal', '--workers', '2', '--out', join(dir, 's4'));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toMatch(/thread symmetry does not hold/);
   }, 30_000);

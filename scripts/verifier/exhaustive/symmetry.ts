@@ -24,8 +24,13 @@
  *
  * Threads are not always interchangeable: the M:N scheduler runs the lowest-numbered runnable thread,
  * and with `blockingPair` threads 0 and 1 of a process issue different calls. The first is checked on
- * every state (a state in which a kernel thread could pick between two runnable threads stops the
- * search with an error naming it); the second takes threads 0 and 1 out of the group.
+ * every state: where a kernel thread could pick between runnable threads, they must be
+ * interchangeable (swapping any two leaves the state as it is: threads that have not started their
+ * call, as at 4x1x2x2), so that picking another one would give a state of the same orbit; otherwise
+ * the search stops with an error naming the state. The second takes threads 0 and 1 out of the group.
+ * Two words would tell such threads apart for no reason, and are taken as dead: a kernel thread's
+ * `cur` once its thread left it (set to NIL), and an entry's handle before any caller filled it (the
+ * initial 0, not renamed; a worker about to read it also stops the search).
  */
 import { COMPONENTS, type System } from '../../../model/kit/system.ts';
 import { NIL } from '../../../model/kit/layout.ts';
@@ -56,6 +61,8 @@ interface Ref {
   /** only when the owner's control word holds one of these states */
   pcAt: number;
   pcs: Uint8Array | null;
+  /** and only when this word is not 0 (-1: always) */
+  set: number;
 }
 
 interface Plan {
@@ -140,6 +147,13 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     const live = pcSet(id, at);
     for (const blk of regsOf(id)) dead.push({ at: (blk as unknown as Record<string, number>)[reg], pcAt: blk.pc, live });
   }
+  // A kernel thread's `cur` naming a thread no longer attached to it (the thread parked, yielded or
+  // exited, and its step cannot write the kernel thread's register) is dead too: the only step that
+  // reads it (`free()` in primary-kernel.ts) takes it as it takes NIL, and every step that attaches a
+  // thread writes `cur` with it. The representative sets it to NIL, so that it names nobody: the
+  // runnable threads it would name are otherwise told apart by it.
+  const stale = L.kernel.map((k, i) => ({ cur: k.cur, kernel: i }));
+  const attOf = Int32Array.from(L.thread.map((t) => t.att));
   const liveAt = (id: string, reg: string, holds: string) => pcSet(id, LIVE.filter((d) => d.comp === id && d.reg === reg && d.holds === holds).flatMap((d) => d.at));
 
   const T = cfg.threads;
@@ -164,12 +178,14 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       const refs: Ref[] = [];
       const vLive = liveAt('kernel-thread', 'v', 'thread');
       for (const k of ks) {
-        refs.push({ at: L.kernel[k].cur, base: p * T, pcAt: -1, pcs: null });
-        refs.push({ at: L.kernel[k].v, base: p * T, pcAt: L.kernel[k].pc, pcs: vLive });
+        refs.push({ at: L.kernel[k].cur, base: p * T, pcAt: -1, pcs: null, set: -1 });
+        refs.push({ at: L.kernel[k].v, base: p * T, pcAt: L.kernel[k].pc, pcs: vLive, set: -1 });
       }
-      for (let e = 0; e < E; e++) refs.push({ at: P.owner + e, base: p * T, pcAt: -1, pcs: null });
-      for (let n = 0; n < L.nodes; n++) refs.push({ at: P.nodeValue + n, base: p * T, pcAt: -1, pcs: null });
-      for (const w of ws) refs.push({ at: L.worker[w].h, base: p * T, pcAt: -1, pcs: null });
+      // an entry's handle names a thread once a caller filled the entry (its seq is set in the same
+      // step); before that it is the initial 0, which no step reads (checkThreads makes sure)
+      for (let e = 0; e < E; e++) refs.push({ at: P.owner + e, base: p * T, pcAt: -1, pcs: null, set: P.seq + e });
+      for (let n = 0; n < L.nodes; n++) refs.push({ at: P.nodeValue + n, base: p * T, pcAt: -1, pcs: null, set: -1 });
+      for (const w of ws) refs.push({ at: L.worker[w].h, base: p * T, pcAt: -1, pcs: null, set: -1 });
       const codes: number[] = [];
       for (let e = 0; e < E; e++) codes.push(P.arg + e);
       for (const w of ws) codes.push(L.worker[w].r);
@@ -193,7 +209,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         kind: 'kernels',
         members: K,
         blocks: ks.map((k) => words(L.kernel[k])),
-        refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null })),
+        refs: ts.map((t) => ({ at: L.thread[t].att, base: p * K, pcAt: -1, pcs: null, set: -1 })),
         codes: [],
         rq: null,
         lo: 0,
@@ -215,23 +231,23 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       });
     if (groups.includes('entries')) {
       const refs: Ref[] = [
-        { at: P.freeTop, base: 0, pcAt: -1, pcs: null },
-        { at: P.allocTop, base: 0, pcAt: -1, pcs: null },
+        { at: P.freeTop, base: 0, pcAt: -1, pcs: null, set: -1 },
+        { at: P.allocTop, base: 0, pcAt: -1, pcs: null, set: -1 },
       ];
-      for (let e = 0; e < E; e++) refs.push({ at: P.next + e, base: 0, pcAt: -1, pcs: null });
+      for (let e = 0; e < E; e++) refs.push({ at: P.next + e, base: 0, pcAt: -1, pcs: null, set: -1 });
       const tiLive = liveAt('user-thread', 'ti', 'entry');
       const nxLive = liveAt('user-thread', 'nx', 'entry');
       for (const t of ts) {
-        refs.push({ at: L.thread[t].e, base: 0, pcAt: -1, pcs: null });
-        refs.push({ at: L.thread[t].ti, base: 0, pcAt: L.thread[t].pc, pcs: tiLive });
-        refs.push({ at: L.thread[t].nx, base: 0, pcAt: L.thread[t].pc, pcs: nxLive });
+        refs.push({ at: L.thread[t].e, base: 0, pcAt: -1, pcs: null, set: -1 });
+        refs.push({ at: L.thread[t].ti, base: 0, pcAt: L.thread[t].pc, pcs: tiLive, set: -1 });
+        refs.push({ at: L.thread[t].nx, base: 0, pcAt: L.thread[t].pc, pcs: nxLive, set: -1 });
       }
       const wti = liveAt('worker', 'ti', 'entry');
       const wnx = liveAt('worker', 'nx', 'entry');
       for (const w of ws) {
-        refs.push({ at: L.worker[w].e, base: 0, pcAt: -1, pcs: null });
-        refs.push({ at: L.worker[w].ti, base: 0, pcAt: L.worker[w].pc, pcs: wti });
-        refs.push({ at: L.worker[w].nx, base: 0, pcAt: L.worker[w].pc, pcs: wnx });
+        refs.push({ at: L.worker[w].e, base: 0, pcAt: -1, pcs: null, set: -1 });
+        refs.push({ at: L.worker[w].ti, base: 0, pcAt: L.worker[w].pc, pcs: wti, set: -1 });
+        refs.push({ at: L.worker[w].nx, base: 0, pcAt: L.worker[w].pc, pcs: wnx, set: -1 });
       }
       plans.push({
         name: `request entries of process ${p + 1}`,
@@ -253,22 +269,58 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const candLists = new Map(plans.map((g) => [g, range(g.members + 1).map((hi) => range(hi).slice(g.lo))]));
   const candidates = (g: Plan, s: Int32Array) => candLists.get(g)![hiOf(g, s)];
 
-  // The scheduler check for thread symmetry: two runnable threads and a kernel thread free to pick.
+  // The scheduler check for thread symmetry. The M:N scheduler runs the lowest-numbered runnable
+  // thread, so a renaming of threads commutes with that step only up to the threads it could have
+  // picked being interchangeable: when every two runnable threads are (swapping them leaves the state
+  // as it is: equal words, nothing naming either), picking another one gives a state of the same
+  // orbit, and the reduction stays exact. Otherwise the search stops with an error naming the state.
   const loadFreeTop = comp('user-thread').stateIndex.get('loadFreeTop')!;
+  const threadPlans = plans.filter((g) => g.kind === 'threads');
   const threadGroups = groups.includes('threads');
-  const checkScheduler = (s: Int32Array) => {
+  const swapped = new Int32Array(L.size);
+  const runnable = new Int32Array(T);
+  /** Does swapping threads a and b (numbers within the group) leave s as it is? */
+  const interchangeable = (g: Plan, s: Int32Array, a: number, b: number): boolean => {
+    if (a < g.lo || b < g.lo) return false;
+    for (let i = 0; i < g.members; i++) sigma[i] = i;
+    sigma[a] = b;
+    sigma[b] = a;
+    swapped.set(s);
+    applyInPlace(g, swapped);
+    for (let i = 0; i < swapped.length; i++) if (swapped[i] !== s[i]) return false;
+    return true;
+  };
+  const readHandle = comp('worker').stateIndex.get('readHandle')!;
+  const checkThreads = (s: Int32Array) => {
     for (let p = 0; p < cfg.processes; p++) {
-      if (s[L.proc[p].freeTop] === NIL) continue;
-      let runnable = 0;
-      for (let t = p * T; t < p * T + T; t++) if (s[L.thread[t].att] === NIL && s[L.thread[t].pc] === loadFreeTop) runnable++;
-      if (runnable < 2) continue;
-      for (let k = p * K; k < p * K + K; k++) {
-        const cur = s[L.kernel[k].cur];
-        if (cur === NIL || s[L.thread[cur].att] !== k)
+      // an entry's handle is a reference to a thread only once the entry was filled (see its Ref):
+      // a worker about to read the handle of an entry never filled would read the initial 0, which
+      // names thread 0 whatever the renaming
+      for (let w = p * W; w < p * W + W; w++) {
+        if (s[L.worker[w].pc] !== readHandle) continue;
+        const e = s[L.worker[w].e];
+        if (e >= 0 && e < E && s[L.proc[p].seq + e] === 0)
           throw new SymmetryError(
-            `thread symmetry does not hold in this configuration: a state was reached in which kernel thread K${k + 1} can pick between ${runnable} runnable threads of process ${p + 1}, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry kernels,workers,entries`,
+            `thread symmetry does not hold in this configuration: a state was reached in which worker W${w + 1} reads the handle of entry ${e}, which no caller has filled (the initial 0 names thread 1); rerun with --symmetry kernels,workers,entries`,
           );
       }
+      if (s[L.proc[p].freeTop] === NIL) continue;
+      let n = 0;
+      for (let t = p * T; t < p * T + T; t++) if (s[L.thread[t].att] === NIL && s[L.thread[t].pc] === loadFreeTop) runnable[n++] = t - p * T;
+      if (n < 2) continue;
+      let freeKernel = -1;
+      for (let k = p * K; k < p * K + K && freeKernel < 0; k++) {
+        const cur = s[L.kernel[k].cur];
+        if (cur === NIL || s[L.thread[cur].att] !== k) freeKernel = k;
+      }
+      if (freeKernel < 0) continue;
+      const g = threadPlans[p];
+      let alike = true;
+      for (let r = 1; r < n && alike; r++) alike = interchangeable(g, s, runnable[r - 1], runnable[r]);
+      if (!alike)
+        throw new SymmetryError(
+          `thread symmetry does not hold in this configuration: a state was reached in which kernel thread K${freeKernel + 1} can pick between ${n} runnable threads of process ${p + 1} that are not interchangeable, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry kernels,workers,entries`,
+        );
     }
   };
 
@@ -281,6 +333,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   /** The member (of m) that reference r names in s, or -1 (also where its register is dead). */
   const refMember = (r: Ref, s: Int32Array, m: number) => {
     if (r.pcs !== null && !r.pcs[s[r.pcAt]]) return -1;
+    if (r.set >= 0 && s[r.set] === 0) return -1;
     const u = s[r.at] - r.base;
     return u >= 0 && u < m ? u : -1;
   };
@@ -479,12 +532,17 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       const d = dead[k];
       if (!d.live[s[d.pcAt]]) s[d.at] = 0;
     }
-    if (threadGroups) checkScheduler(s);
+    for (const k of stale) {
+      const t = s[k.cur];
+      if (t !== NIL && s[attOf[t]] !== k.kernel) s[k.cur] = NIL;
+    }
+    if (threadGroups) checkThreads(s);
     for (let gi = 0; gi < plans.length; gi++) canonGroup(gi, s);
   };
 
   const zeroDead = (x: Int32Array) => {
     for (const d of dead) if (!d.live[x[d.pcAt]]) x[d.at] = 0;
+    for (const k of stale) if (x[k.cur] !== NIL && x[attOf[x[k.cur]]] !== k.kernel) x[k.cur] = NIL;
   };
 
   const setSigma = (g: Plan, cand: number[], perm: number[]) => {
@@ -560,7 +618,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       return names[names.length - 1];
     };
     /** is reference r live in s (its owner's control word holds a state where r holds an index) */
-    const liveTest = (r: Ref) => (r.pcs === null ? '' : `${constant('pcs', r.pcs)}[s[${r.pcAt}]] && `);
+    const liveTest = (r: Ref) => (r.pcs === null ? '' : `${constant('pcs', r.pcs)}[s[${r.pcAt}]] && `) + (r.set < 0 ? '' : `s[${r.set}] !== 0 && `);
     const out: string[] = [];
     out.push(`const SELF = ${SELF}, OTHER = ${OTHER}, UNNAMED = ${UNNAMED};`);
     plans.forEach((g, gi) => {
@@ -677,10 +735,13 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     });
     out.push('return function symCanon(s) {');
     for (const d of dead) out.push(`  if (!${constant('live', d.live)}[s[${d.pcAt}]]) s[${d.at}] = 0;`);
-    if (threadGroups) out.push('  checkScheduler(s);');
+    const att = constant('att', attOf);
+    out.push('  let cur = 0;');
+    for (const k of stale) out.push(`  cur = s[${k.cur}];`, `  if (cur !== ${NIL} && s[${att}[cur]] !== ${k.kernel}) s[${k.cur}] = ${NIL};`);
+    if (threadGroups) out.push('  checkThreads(s);');
     plans.forEach((_, gi) => out.push(`  symGroup${gi}(s);`));
     out.push('};');
-    return new Function('sigma', 'tmp', 'checkScheduler', ...names, out.join('\n'))(sigma, tmp, checkScheduler, ...values) as (s: Int32Array) => void;
+    return new Function('sigma', 'tmp', 'checkThreads', ...names, out.join('\n'))(sigma, tmp, checkThreads, ...values) as (s: Int32Array) => void;
   };
   const compiled = compileCanon();
 
