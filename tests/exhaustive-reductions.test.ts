@@ -283,6 +283,46 @@ describe('symmetry reduction', () => {
     expect(reducedBy).toBeGreaterThan(4);
   });
 
+  test('the words taken as dead are: a stale cur behaves as NIL, and a handle is read only once its entry is filled', () => {
+    const cfg = parseConfig({ ...anchorConfig(3, 1, 1, 1), kernelThreads: 2 });
+    const sys = makeSystem(cfg);
+    const st = fastStepper(sys);
+    const sym = makeSymmetry(sys, ALL);
+    const acts = new Int32Array(st.maxEnabled);
+    const brs: Branch[] = new Array(st.maxEnabled);
+    const succ = (s: Int32Array) => {
+      const n = st.enabledInto(s, acts, brs);
+      return Array.from({ length: n }, (_, k) => {
+        const d = new Int32Array(s.length);
+        st.stepInto(s, acts[k], brs[k], d);
+        sym.canon(d);
+        return d.join();
+      }).sort();
+    };
+    const L = sys.L;
+    let stale = 0;
+    for (const s of walkedStates(sys, 3, 40, 60).states)
+      for (const k of L.kernel) {
+        if (s[k.cur] === NIL || s[L.thread[s[k.cur]].att] === L.kernel.indexOf(k)) continue;
+        stale++;
+        const nil = s.slice();
+        nil[k.cur] = NIL;
+        expect(succ(nil)).toEqual(succ(s));
+        const c = s.slice();
+        sym.canon(c);
+        expect(c.some((v, i) => L.kernel.some((kk) => kk.cur === i) && v !== NIL && c[L.thread[v].att] !== L.kernel.findIndex((kk) => kk.cur === i))).toBe(false);
+      }
+    expect(stale).toBeGreaterThan(50);
+    // a worker about to read the handle of an entry no caller filled: the initial 0 would name thread 1
+    const w = L.worker[0];
+    const bad = sys.init.slice();
+    bad[w.pc] = COMPONENTS.find((c) => c.spec.id === 'worker')!.stateIndex.get('readHandle')!;
+    bad[w.e] = 0;
+    expect(() => sym.canon(bad)).toThrow(/reads the handle of entry 0, which no caller has filled/);
+    bad[L.proc[0].seq] = 1;
+    expect(() => sym.canon(bad)).not.toThrow();
+  });
+
   test('thread symmetry is refused where the M:N scheduler tells threads apart', async () => {
     // 4x2x2x2: a thread that made its first call yields for an entry beside one that has not started
     const cfg = anchorConfig(4, 2);
