@@ -59,10 +59,10 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
   --no-spin        skip SPIN (also skipped, with a note, when spin or gcc is not installed)
   --big LIST       larger sizes (default 3x2,4x1; none with --quick): SPIN stopped after
                    --spin-timeout S (default 150), ours with --symmetry up to --big-states N
-                   (default 60000000: enough for 3x2's 50.7M, so its row can say PROVED) and
-                   --big-memory SIZE of tables (default 6G, or half this machine's memory if less:
-                   --max-memory of 'virtuos verify') on --big-workers N threads (default 2: one
-                   shared store)
+                   (default 60000000: enough for 3x2's 37.8M and 4x1's 11.7M states, so their rows
+                   can say PROVED) and --big-memory SIZE of tables (default 6G, or half this
+                   machine's memory if less: --max-memory of 'virtuos verify') on --big-workers N
+                   threads (default 2: one shared store)
   --random         only the random explorer's row on the default configuration: steps per second
                    stepping alone and checking every property (fixed schedules, warm), and
                    'virtuos verify --layer dispatch' as a user runs it (its search strategies,
@@ -375,8 +375,8 @@ export async function run(argv: string[]): Promise<number> {
           emit(row);
           say(`  ${size.padEnd(11)} ${'SPIN'.padEnd(7)} ${fmt(row.states).padStart(9)} ${fmt(row.states_per_s).padStart(8)} ${fmt(row.search_s as number).padStart(7)} ${fmt(row.memory_mb as number, 0).padStart(7)}  ${kv.result ?? '-'}`);
         }
-        // every symmetry group; where the M:N scheduler makes threads distinguishable (fewer kernel threads
-        // than threads) verify refuses thread symmetry, and the other groups are used
+        // every symmetry group; where the M:N scheduler could pick between runnable threads that are not
+        // interchangeable, verify refuses thread symmetry, and the other groups are used
         let groups = 'threads,kernels,workers,entries';
         const run = (g: string) => ours(['--exhaustive', '--anchor', size, '--symmetry', '--symmetry-groups', g, '--liveness', 'terminal', '--max-states', String(bigStates), '--max-memory', bigMemory, '--workers', String(bigWorkers), '--out', traces]);
         let r: ReturnType<typeof ours>;

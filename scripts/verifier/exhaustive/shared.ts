@@ -74,7 +74,7 @@ const BIG_TABLE = 1 << 26;
  * Linear probing slows as the table fills (2x2x2x2 on two workers: 6-9% slower at 80% than at 50%,
  * 2% at 60%; 40% gains nothing more),
  * so small tables stay roomy; a big one is a large part of the search's memory, and the last
- * doubling of one can be the difference between fitting and not (3x2x2x2's 50.7M states fit 2^26
+ * doubling of one can be the difference between fitting and not (stop 28's 50.7M states of 3x2x2x2 fit 2^26
  * slots, 512 MB, only at 76%).
  */
 export const tableLoad = (slots: number) => (slots >= BIG_TABLE ? 0.8 : 0.5);
