@@ -61,6 +61,28 @@ const showing: Record<string, (bug: Config['bug']) => Config> = {
   nospawn: (b) => parseConfig({ ...DEFAULT_CONFIG, threads: 2, kernelThreads: 1, calls: 1, entries: 2, workers: 2, bug: b }),
 };
 
+/** 3 threads on 2 kernel threads, 1 call, 1 entry, 1 worker: the M:N scheduler's choice between runnable threads is met. */
+const MN_CHOICE = () => parseConfig({ ...anchorConfig(3, 1, 1, 1), kernelThreads: 2 });
+
+/** A configuration's system and symmetry (every group), and the successors of a state, each made its representative if `canon`. */
+function stepping(cfg: Config) {
+  const sys = makeSystem(cfg);
+  const st = fastStepper(sys);
+  const sym = makeSymmetry(sys, ALL);
+  const acts = new Int32Array(st.maxEnabled);
+  const brs: Branch[] = new Array(st.maxEnabled);
+  const successors = (s: Int32Array, canon: boolean) => {
+    const n = st.enabledInto(s, acts, brs);
+    return Array.from({ length: n }, (_, k) => {
+      const d = new Int32Array(s.length);
+      st.stepInto(s, acts[k], brs[k], d);
+      if (canon) sym.canon(d);
+      return d;
+    });
+  };
+  return { sys, sym, successors };
+}
+
 describe('symmetry reduction', () => {
   test.each(Object.keys(showing))('finds the same violations as the unreduced search: %s', async (v) => {
     const cfg = showing[v](bugOf(v));
@@ -220,26 +242,13 @@ describe('symmetry reduction', () => {
     // picked, and the scheduler's choice of the lowest-numbered one is met again and again; the
     // threads it chooses between have not started their call, so any of them gives the same state
     // up to renaming. Every orbit of a reachable state is explored, and nothing else is.
-    const cfg = parseConfig({ ...anchorConfig(3, 1, 1, 1), kernelThreads: 2 });
-    const sys = makeSystem(cfg);
-    const st = fastStepper(sys);
-    const sym = makeSymmetry(sys, ALL);
-    const acts = new Int32Array(st.maxEnabled);
-    const brs: Branch[] = new Array(st.maxEnabled);
-    const reach = (canon: ((s: Int32Array) => void) | null) => {
+    const { sys, sym, successors } = stepping(MN_CHOICE());
+    const reach = (canon: boolean) => {
       const init = sys.init.slice();
-      canon?.(init);
+      if (canon) sym.canon(init);
       const seen = new Set([init.join()]);
       const out = [init];
-      for (let i = 0; i < out.length; i++) {
-        const n = st.enabledInto(out[i], acts, brs);
-        for (let k = 0; k < n; k++) {
-          const d = new Int32Array(init.length);
-          st.stepInto(out[i], acts[k], brs[k], d);
-          canon?.(d);
-          if (!seen.has(d.join())) (seen.add(d.join()), out.push(d));
-        }
-      }
+      for (let i = 0; i < out.length; i++) for (const d of successors(out[i], canon)) if (!seen.has(d.join())) (seen.add(d.join()), out.push(d));
       return out;
     };
     // s with its dead registers zeroed (a transposition applied twice), and the states of its orbit
@@ -257,8 +266,8 @@ describe('symmetry reduction', () => {
         }
       return [...out.keys()];
     };
-    const full = reach(null);
-    const reduced = reach((x) => sym.canon(x));
+    const full = reach(false);
+    const reduced = reach(true);
     const fullSet = new Set(full.map((s) => zeroed(s).join()));
     const covered = new Set(reduced.flatMap(orbit));
     // every reachable state is in the orbit of an explored one, and every explored orbit holds a reachable state
@@ -274,7 +283,7 @@ describe('symmetry reduction', () => {
   test('under M:N, every seeded variant gets the same verdicts with thread symmetry as without', async () => {
     let reducedBy = 0;
     for (const v of ['correct', ...DISPATCH_VARIANTS.map((x) => x.name)]) {
-      const cfg = parseConfig({ ...anchorConfig(3, 1, 1, 1, 1, bugOf(v)), kernelThreads: 2 });
+      const cfg = parseConfig({ ...MN_CHOICE(), bug: bugOf(v) });
       const full = await exhaustive(opts(cfg, v));
       const sym = await exhaustive(opts(cfg, v, { symmetry: ALL }));
       expect(verdicts(sym), v).toEqual(verdicts(full));
@@ -284,21 +293,8 @@ describe('symmetry reduction', () => {
   });
 
   test('the words taken as dead are: a stale cur behaves as NIL, and a handle is read only once its entry is filled', () => {
-    const cfg = parseConfig({ ...anchorConfig(3, 1, 1, 1), kernelThreads: 2 });
-    const sys = makeSystem(cfg);
-    const st = fastStepper(sys);
-    const sym = makeSymmetry(sys, ALL);
-    const acts = new Int32Array(st.maxEnabled);
-    const brs: Branch[] = new Array(st.maxEnabled);
-    const succ = (s: Int32Array) => {
-      const n = st.enabledInto(s, acts, brs);
-      return Array.from({ length: n }, (_, k) => {
-        const d = new Int32Array(s.length);
-        st.stepInto(s, acts[k], brs[k], d);
-        sym.canon(d);
-        return d.join();
-      }).sort();
-    };
+    const { sys, sym, successors } = stepping(MN_CHOICE());
+    const succ = (s: Int32Array) => successors(s, true).map((d) => d.join()).sort();
     const L = sys.L;
     let stale = 0;
     for (const s of walkedStates(sys, 3, 40, 60).states)
