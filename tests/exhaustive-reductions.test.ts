@@ -323,7 +323,7 @@ describe('symmetry reduction', () => {
     // 4x2x2x2: a thread that made its first call yields for an entry beside one that has not started
     const cfg = anchorConfig(4, 2);
     await expect(exhaustive(opts(cfg, 'correct', { symmetry: ['threads'] }))).rejects.toThrow(SymmetryError);
-    await expect(exhaustive(opts(cfg, 'correct', { symmetry: ['threads'] }))).rejects.toThrow(/runnable threads of process 1 that are not interchangeable, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry kernels,workers,entries/);
+    await expect(exhaustive(opts(cfg, 'correct', { symmetry: ['threads'] }))).rejects.toThrow(/runnable threads of process 1 that are not interchangeable, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry-groups kernels,workers,entries/);
   });
 });
 

@@ -301,7 +301,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
         const e = s[L.worker[w].e];
         if (e >= 0 && e < E && s[L.proc[p].seq + e] === 0)
           throw new SymmetryError(
-            `thread symmetry does not hold in this configuration: a state was reached in which worker W${w + 1} reads the handle of entry ${e}, which no caller has filled (the initial 0 names thread 1); rerun with --symmetry kernels,workers,entries`,
+            `thread symmetry does not hold in this configuration: a state was reached in which worker W${w + 1} reads the handle of entry ${e}, which no caller has filled (the initial 0 names thread 1); rerun with --symmetry-groups kernels,workers,entries`,
           );
       }
       if (s[L.proc[p].freeTop] === NIL) continue;
@@ -319,7 +319,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       for (let r = 1; r < n && alike; r++) alike = interchangeable(g, s, runnable[r - 1], runnable[r]);
       if (!alike)
         throw new SymmetryError(
-          `thread symmetry does not hold in this configuration: a state was reached in which kernel thread K${freeKernel + 1} can pick between ${n} runnable threads of process ${p + 1} that are not interchangeable, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry kernels,workers,entries`,
+          `thread symmetry does not hold in this configuration: a state was reached in which kernel thread K${freeKernel + 1} can pick between ${n} runnable threads of process ${p + 1} that are not interchangeable, and the M:N scheduler picks the lowest-numbered one; rerun with --symmetry-groups kernels,workers,entries`,
         );
     }
   };
