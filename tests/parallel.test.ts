@@ -295,6 +295,10 @@ describe('partitioned store', () => {
     const r = await cli('verify', '--exhaustive', '--anchor', '4x2', '--symmetry', '--liveness', 'terminal', '--workers', '2', '--out', join(dir, 's4'));
     expect(r.code).toBe(2);
     expect(r.err.join('\n')).toMatch(/thread symmetry does not hold/);
+    // the rerun it advises is accepted
+    const advice = /rerun with (--symmetry-groups) (\S+)/.exec(r.err.join('\n'))!;
+    const again = await cli('verify', '--exhaustive', '--anchor', '4x2', advice[1], advice[2], '--liveness', 'terminal', '--workers', '2', '--max-states', '3000', '--out', join(dir, 's4'));
+    expect(again.code).toBe(0);
   }, 30_000);
 
   test('the command line partitions when the search allows it and says which way it runs', async () => {
