@@ -99,10 +99,11 @@ proved and up to which bound. History properties (linearizable) are left to rand
                  state every time; the process takes more than this (the model, the heap)
   --max-depth D  explore only states within D steps of the initial state (a bounded proof; the
                  composed system: ${COMPOSED_EXHAUSTIVE_DEPTH} by default, on a one-thread program)
-  --symmetry     reduce by interchangeable user threads, kernel threads, workers and request
-                 entries (user threads only while every choice of the M:N scheduler is between
-                 threads alike: a search that meets another stops with exit 2 and says so);
-                 --symmetry-groups LIST chooses among ${SYMMETRY_GROUPS.join(', ')}
+  --symmetry     reduce by interchangeable kernel threads, workers and request entries, and user
+                 threads when there are as many kernel threads as threads; --symmetry-groups LIST
+                 chooses among ${SYMMETRY_GROUPS.join(', ')}. User threads are interchangeable only
+                 while the M:N scheduler picks between threads alike: a search that meets a pick
+                 between threads that differ stops with exit 2 and says so
   --por          partial-order reduction: ample sets of one process's steps (needs processes >= 2
                  to reduce anything; see docs/exhaustive.md)
   --store K      visited set: full (exact, default), hashcompact (8 bytes a state; prints the
