@@ -634,7 +634,7 @@ export class WidenRestart extends Error {
 
 /**
  * The coordinator's side of a shared search (searchParts drives it): each level's ranges (every
- * worker's states of the level) and the table's size for the level, and the reports' stops.
+ * worker's states of the level; the workers grow the table themselves) and the reports' stops.
  */
 export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): PartsDriver {
   const ctl = new Int32Array(mem.control);
@@ -700,7 +700,7 @@ export type SharedStart = (attempt: SharedAttempt) => Promise<{ runner: Partitio
  * the packing must widen, and closed at the end); the summary is shaped as exhaustive()'s.
  *
  * A proof needs no parents: the first attempt keeps none, so each record is the packed state alone
- * (3x2x2x2: 28 bytes, not 36) and a state found again is only compared. Only a counterexample needs
+ * (3x2x2x2: 24 bytes, not 32) and a state found again is only compared. Only a counterexample needs
  * the path back, so when that attempt finds a violation the search starts again keeping parents, and
  * that attempt (the search as it was before this split, with the same rules) gives the result. Its
  * time counts from the first attempt's start, so the time to a bug includes the attempt that found it.

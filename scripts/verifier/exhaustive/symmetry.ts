@@ -527,22 +527,16 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
     if (!sigmaFromOrder(g, order, cand)) applyInPlace(g, s);
   };
 
-  const canon = (s: Int32Array) => {
-    for (let k = 0; k < dead.length; k++) {
-      const d = dead[k];
-      if (!d.live[s[d.pcAt]]) s[d.at] = 0;
-    }
-    for (const k of stale) {
-      const t = s[k.cur];
-      if (t !== NIL && s[attOf[t]] !== k.kernel) s[k.cur] = NIL;
-    }
-    if (threadGroups) checkThreads(s);
-    for (let gi = 0; gi < plans.length; gi++) canonGroup(gi, s);
-  };
-
+  /** Zero the dead registers of x and take the stale `cur`s as NIL: the part of the representative that is no renaming. */
   const zeroDead = (x: Int32Array) => {
     for (const d of dead) if (!d.live[x[d.pcAt]]) x[d.at] = 0;
     for (const k of stale) if (x[k.cur] !== NIL && x[attOf[x[k.cur]]] !== k.kernel) x[k.cur] = NIL;
+  };
+
+  const canon = (s: Int32Array) => {
+    zeroDead(s);
+    if (threadGroups) checkThreads(s);
+    for (let gi = 0; gi < plans.length; gi++) canonGroup(gi, s);
   };
 
   const setSigma = (g: Plan, cand: number[], perm: number[]) => {
