@@ -359,8 +359,9 @@ export class Expander {
     const bits = this.plan.bits;
     for (let i = 0; i < this.props.length; i++) {
       const p = this.props[i];
-      if (!p.invariant || (open && !open(p.name))) continue;
-      if (bits[i] >= 0 && (dirty & (1 << bits[i])) === 0) continue;
+      // the cheap tests first: most new states leave most invariants' words as they were
+      if (!p.invariant || (bits[i] >= 0 && (dirty & (1 << bits[i])) === 0)) continue;
+      if (open && !open(p.name)) continue;
       const b = p.invariant(this.sys, x);
       if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
     }
@@ -582,7 +583,8 @@ export class Search {
           // an invariant whose words the step left as they were holds here if it held on the parent (a
           // violation there is the lower-numbered one): with the parent at hand, only the others are checked
           const dirty = parent === null ? -1 : this.ex.plan.changed(parent, succ, off);
-          for (const v of this.ex.check(succ, this.open, off, this.finalsAtAdmission, dirty)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
+          // with nothing found yet every property is open: no lookup per property and state
+          for (const v of this.ex.check(succ, this.found.size ? this.open : null, off, this.finalsAtAdmission, dirty)) this.record(v.property, { state: r, kind: v.kind, broken: v.broken });
         }
         if (this.opts.stopAtFirst && this.found.size) return false;
         if (this.store.size >= this.opts.maxStates) return false;
