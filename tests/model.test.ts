@@ -117,6 +117,61 @@ describe('configuration', () => {
   });
 });
 
+describe('the atomic ready queue lays out no lock-free queue words', () => {
+  // With `readyQueue: 'atomic'` the lock-free queue's nodes, head, tail, pool and the registers only
+  // its steps use have no words (layout.ts: index -1). Sound only if no guard, runnable test, gate or
+  // action of such a configuration reads one: every actor's every guard at its state and every
+  // enabled step's actions are run on views that throw at a read of a negative index, on random walks
+  // of the SPIN anchor's configurations, correct and with each seeded bug SPIN's model has.
+  const throwing = (s: Int32Array) =>
+    new Proxy(s, {
+      get(target, key) {
+        if (typeof key === 'string' && /^-\d+$/.test(key)) throw new Error(`read of word ${key}, which this configuration does not lay out`);
+        const v = Reflect.get(target, key, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  const configs: [string, Config][] = [
+    ['2x1', anchorConfig(2, 1)],
+    ['2x2', anchorConfig(2, 2)],
+    ['3x1 with 1 entry and 1 worker', anchorConfig(3, 1, 1, 1)],
+    ...(['nostamp', 'lostwake', 'waiters-early', 'free-early'] as const).map((b): [string, Config] => [`2x2 ${b}`, anchorConfig(2, 2, 2, 2, 1, b)]),
+  ];
+  test.each(configs)('%s', (_name, cfg) => {
+    const sys = makeSystem(cfg);
+    const L = sys.L;
+    expect(L.proc.every((p) => p.head < 0 && p.tail < 0 && p.nodeValue < 0 && p.nodeNext < 0 && p.poolTop < 0 && p.poolNext < 0)).toBe(true);
+    expect(L.kernel.every((k) => k.hi < 0 && k.fn < 0) && L.worker.every((w) => w.n < 0 && w.qi < 0)).toBe(true);
+    expect(L.size).toBeLessThan(makeSystem({ ...cfg, readyQueue: 'lockfree' }).L.size);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      return (seed >>> 8) % n;
+    };
+    let stepsTaken = 0;
+    for (let run = 0; run < 40; run++) {
+      let s: Int32Array = sys.init.slice();
+      for (let n = 0; n < 120; n++) {
+        const view = throwing(s);
+        sys.gate?.(view);
+        sys.actors.forEach((a) => {
+          const comp = COMPONENTS[a.comp];
+          const ctx = { s: view, me: a.me, L, emit: () => {} };
+          comp.spec.runnable?.(ctx);
+          for (const ev of comp.states[s[a.pcAt]].events) for (const br of ev.branches) br.guard?.(ctx);
+        });
+        const chs = enabled(sys, s);
+        if (chs.length === 0) break;
+        // footprint runs the step's guards and actions on recording views, which throw at such a read too
+        for (const ch of chs) footprint(sys, s, ch);
+        s = step(sys, s, chs[rand(chs.length)]);
+        stepsTaken++;
+      }
+    }
+    expect(stepsTaken).toBeGreaterThan(1000);
+  });
+});
+
 describe('footprints', () => {
   test('a successful pop of free_top reads and writes the stamped top and the thread registers, and nothing of the ready queue', () => {
     const sys = makeSystem(DEFAULT_CONFIG);

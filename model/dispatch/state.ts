@@ -39,11 +39,11 @@ export function initServiceSide(s: Int32Array, L: Layout, d: number): void {
     s[p.idleWorkers] = cfg.initialWorkers;
     for (let w = q * cfg.workers; w < (q + 1) * cfg.workers; w++) {
       const wk = L.worker[w];
-      for (const at of Object.values(wk)) s[at] = 0;
+      for (const at of Object.values(wk)) if (at >= 0) s[at] = 0;
       s[wk.pc] = workerPool.stateIndex.get(w % cfg.workers < cfg.initialWorkers ? 'poll' : 'unborn')!;
       s[wk.e] = NIL;
       s[wk.h] = NIL;
-      s[wk.n] = NIL;
+      if (wk.n >= 0) s[wk.n] = NIL;
     }
   }
   const dd = L.dd[d];
@@ -61,18 +61,21 @@ export function initPrimarySide(s: Int32Array, L: Layout, d: number): void {
   for (const q of procsOf(L, d)) {
     const p = L.proc[q];
     s[p.waiters] = 0;
-    for (const at of [p.head, p.tail]) {
-      s[at] = 0;
-      s[at + 1] = 0;
+    // the lock-free queue's words (not laid out with the atomic queue)
+    if (cfg.readyQueue === 'lockfree') {
+      for (const at of [p.head, p.tail]) {
+        s[at] = 0;
+        s[at + 1] = 0;
+      }
+      for (let n = 0; n < L.nodes; n++) {
+        s[p.nodeNext + 2 * n] = NIL;
+        s[p.nodeNext + 2 * n + 1] = 0;
+        s[p.poolNext + n] = n === 0 || n + 1 >= L.nodes ? NIL : n + 1;
+        s[p.nodeValue + n] = NIL;
+      }
+      s[p.poolTop] = L.nodes > 1 ? 1 : NIL;
+      s[p.poolTop + 1] = 0;
     }
-    for (let n = 0; n < L.nodes; n++) {
-      s[p.nodeNext + 2 * n] = NIL;
-      s[p.nodeNext + 2 * n + 1] = 0;
-      s[p.poolNext + n] = n === 0 || n + 1 >= L.nodes ? NIL : n + 1;
-      s[p.nodeValue + n] = NIL;
-    }
-    s[p.poolTop] = L.nodes > 1 ? 1 : NIL;
-    s[p.poolTop + 1] = 0;
     s[p.rqLen] = 0;
     for (let i = 0; i <= cfg.threads; i++) s[p.rq + i] = 0;
     for (let i = q * cfg.threads; i < (q + 1) * cfg.threads; i++) {
@@ -80,7 +83,7 @@ export function initPrimarySide(s: Int32Array, L: Layout, d: number): void {
       const local = i % cfg.threads;
       // carrying POSIX calls a thread waits for its POSIX thread's requests; one no POSIX thread uses never runs
       const unused = L.posix !== null && slotOfDispatchThread(L, i) < 0;
-      for (const at of Object.values(t)) s[at] = 0;
+      for (const at of Object.values(t)) if (at >= 0) s[at] = 0;
       // the thread numbers its calls afresh (k = 0): so do the ghosts that count them, which makes
       // exactly-once judge each incarnation of a composed system's domain on its own (found by it)
       for (let k = 0; k < cfg.calls; k++) s[L.execd + i * cfg.calls + k] = s[L.seen + i * cfg.calls + k] = 0;
@@ -90,10 +93,10 @@ export function initPrimarySide(s: Int32Array, L: Layout, d: number): void {
     }
     for (let i = q * cfg.kernelThreads; i < (q + 1) * cfg.kernelThreads; i++) {
       const k = L.kernel[i];
-      for (const at of Object.values(k)) s[at] = 0;
+      for (const at of Object.values(k)) if (at >= 0) s[at] = 0;
       s[k.pc] = primaryKernel.stateIndex.get('running')!;
       s[k.cur] = q * cfg.threads + (i % cfg.kernelThreads);
-      s[k.fn] = NIL;
+      if (k.fn >= 0) s[k.fn] = NIL;
     }
   }
   const dd = L.dd[d];

@@ -28,6 +28,7 @@ function recorder(base: Int32Array, fp: Footprint, writable: boolean): Int32Arra
       if (typeof key === 'string') {
         const i = Number(key);
         if (Number.isInteger(i)) {
+          if (i < 0) throw new Error(`footprint: a read of a word the configuration does not lay out (index ${i})`);
           fp.reads.add(i);
           return target[i];
         }
@@ -38,6 +39,8 @@ function recorder(base: Int32Array, fp: Footprint, writable: boolean): Int32Arra
     set(target, key, value) {
       const i = Number(key);
       if (!writable || !Number.isInteger(i)) throw new Error(`footprint: unexpected write to ${String(key)}`);
+      // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
+      if (i < 0) return true;
       fp.writes.add(i);
       target[i] = value;
       return true;
@@ -92,6 +95,8 @@ export function regionMap(sys: System): Region[] {
   const L: Layout = sys.L;
   const out: Region[] = new Array(L.size);
   const put = (at: number, n: number, kind: RegionKind, proc: number, actor: string, field: string) => {
+    // a field the configuration does not lay out (the lock-free queue's words with the atomic queue)
+    if (at < 0) return;
     for (let i = 0; i < n; i++) out[at + i] = { kind, proc, actor, field: n > 1 ? `${field}[${i}]` : field };
   };
   const { cfg } = L;

@@ -15,6 +15,13 @@ import { layoutRecovery, type RecoveryLayout } from '../recovery/layout.ts';
 
 export const NIL = -1;
 
+/**
+ * The index of a word a configuration does not lay out (the lock-free queue's words with the atomic
+ * queue): negative, and far enough below 0 that an element of such an array field (base + i) is
+ * negative too, so that reading it is caught (tests/model.test.ts) and writing it changes nothing.
+ */
+export const ABSENT = -(2 ** 30);
+
 /** Call id byte of a request entry, as in the VirtuOS code. */
 export const ID_EMPTY = 0;
 export const ID_CALL = 1; // ordinary call (the model's `write`)
@@ -59,7 +66,9 @@ export interface ProcessLayout {
   arg: number; // args[0] per entry; the worker overwrites it with the result
   owner: number; // the waiting thread's handle per entry
   waiters: number; // ready queue `waiters`: kernel threads in rqueue_wait
-  // Michael-Scott ready queue (lockfree): nodes 0..threads+1, node 0 the first dummy
+  // Michael-Scott ready queue (lockfree): nodes 0..threads+1, node 0 the first dummy; with the
+  // atomic queue these words are not laid out (ABSENT), and neither are the registers only the lock-free
+  // queue's steps use (MS_KERNEL_REGISTERS, MS_WORKER_REGISTERS)
   head: number; // {index, stamp}
   tail: number; // {index, stamp}
   nodeValue: number; // handle per node
@@ -188,11 +197,23 @@ export interface Layout {
   rec: RecoveryLayout | null;
 }
 
-function fields<T extends string>(a: Alloc, names: readonly T[]): Record<T, number> {
+/** Words for the named fields in order; the fields of `absent` get none (ABSENT). */
+function fields<T extends string>(a: Alloc, names: readonly T[], absent: readonly string[] = []): Record<T, number> {
   const out = {} as Record<T, number>;
-  for (const n of names) out[n] = a.word();
+  for (const n of names) out[n] = absent.includes(n) ? ABSENT : a.word();
   return out;
 }
+
+/**
+ * Registers only the lock-free ready queue's steps use (primary-kernel.ts: the dequeue's loaded head,
+ * tail, next and pool top and the node being freed; worker-pool.ts: the enqueue's node and loaded
+ * tail and next). With the atomic queue they are not laid out, nor are the queue's nodes, head, tail
+ * and pool: a state is then a third smaller at the SPIN anchor's sizes, and the exhaustive search,
+ * which copies and packs every successor whole, correspondingly faster. Every other word of a
+ * configuration is laid out whether or not its steps ever touch it.
+ */
+export const MS_KERNEL_REGISTERS = ['hi', 'hs', 'ti', 'ts', 'ni', 'ns', 'pi', 'ps', 'fn'] as const;
+export const MS_WORKER_REGISTERS = ['n', 'qi', 'qs', 'ni', 'ns'] as const;
 
 export function makeLayout(cfg: Config): Layout {
   const a = new Alloc();
@@ -203,6 +224,8 @@ export function makeLayout(cfg: Config): Layout {
   const N = T + 2; // nodes: capacity plus the dummy
   const D = dispatchDomainCount(cfg);
   const proc: ProcessLayout[] = [];
+  const ms = cfg.readyQueue === 'lockfree';
+  const msWords = (n: number) => (ms ? a.words(n) : ABSENT);
   for (let p = 0; p < D * cfg.processes; p++) {
     proc.push({
       freeTop: a.words(2),
@@ -213,12 +236,12 @@ export function makeLayout(cfg: Config): Layout {
       arg: a.words(E),
       owner: a.words(E),
       waiters: a.word(),
-      head: a.words(2),
-      tail: a.words(2),
-      nodeValue: a.words(N),
-      nodeNext: a.words(2 * N),
-      poolTop: a.words(2),
-      poolNext: a.words(N),
+      head: msWords(2),
+      tail: msWords(2),
+      nodeValue: msWords(N),
+      nodeNext: msWords(2 * N),
+      poolTop: msWords(2),
+      poolNext: msWords(N),
       rqLen: a.word(),
       rq: a.words(T + 1),
       tokens: a.word(),
@@ -243,10 +266,10 @@ export function makeLayout(cfg: Config): Layout {
   for (let i = 0; i < D * cfg.processes * T; i++) thread.push(fields(a, ['pc', 'att', 'e', 'ti', 'ts', 'nx', 'sp', 'k', 'got', 'wl'] as const));
   const kernel: KernelLayout[] = [];
   for (let i = 0; i < D * cfg.processes * cfg.kernelThreads; i++)
-    kernel.push(fields(a, ['pc', 'cur', 'reg', 'pend', 'hi', 'hs', 'ti', 'ts', 'ni', 'ns', 'v', 'pi', 'ps', 'fn'] as const));
+    kernel.push(fields(a, ['pc', 'cur', 'reg', 'pend', 'hi', 'hs', 'ti', 'ts', 'ni', 'ns', 'v', 'pi', 'ps', 'fn'] as const, ms ? [] : MS_KERNEL_REGISTERS));
   const worker: WorkerLayout[] = [];
   for (let i = 0; i < D * cfg.processes * cfg.workers; i++)
-    worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const));
+    worker.push(fields(a, ['pc', 'e', 'ti', 'ts', 'nx', 'r', 'old', 'h', 'wz', 'polls', 'woken', 'wl', 'n', 'qi', 'qs', 'ni', 'ns', 'spawn'] as const, ms ? [] : MS_WORKER_REGISTERS));
   for (const x of dd) {
     x.frontend = fields(a, ['pc', 'rec'] as const);
     x.backend = fields(a, ['pc', 'wl'] as const);

@@ -35,6 +35,7 @@ export class WordRecorder {
         if (typeof key === 'string') {
           const i = Number(key);
           if (Number.isInteger(i)) {
+            if (i < 0) throw new Error(`recorder: a read of a word the configuration does not lay out (index ${i})`);
             if (self.readMark[i] !== self.epoch) {
               self.readMark[i] = self.epoch;
               self.reads.push(i);
@@ -48,6 +49,8 @@ export class WordRecorder {
       set(_t, key, value) {
         const i = Number(key);
         if (!self.writable || !Number.isInteger(i)) throw new Error(`recorder: unexpected write to ${String(key)}`);
+        // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
+        if (i < 0) return true;
         if (self.writeMark[i] !== self.epoch) {
           self.writeMark[i] = self.epoch;
           self.writes.push(i);

@@ -161,7 +161,8 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
   const W = cfg.workers;
   const E = cfg.entries;
   const plans: Plan[] = [];
-  const words = (o: object) => Int32Array.from(Object.values(o) as number[]);
+  // an actor's words, the fields the configuration does not lay out left out (the same for every actor of a kind)
+  const words = (o: object) => Int32Array.from((Object.values(o) as number[]).filter((at) => at >= 0));
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   for (let p = 0; p < cfg.processes; p++) {
     const P = L.proc[p];
@@ -184,7 +185,7 @@ export function makeSymmetry(sys: System, groups: readonly SymmetryGroup[]): Sym
       // an entry's handle names a thread once a caller filled the entry (its seq is set in the same
       // step); before that it is the initial 0, which no step reads (checkThreads makes sure)
       for (let e = 0; e < E; e++) refs.push({ at: P.owner + e, base: p * T, pcAt: -1, pcs: null, set: P.seq + e });
-      for (let n = 0; n < L.nodes; n++) refs.push({ at: P.nodeValue + n, base: p * T, pcAt: -1, pcs: null, set: -1 });
+      if (P.nodeValue >= 0) for (let n = 0; n < L.nodes; n++) refs.push({ at: P.nodeValue + n, base: p * T, pcAt: -1, pcs: null, set: -1 });
       for (const w of ws) refs.push({ at: L.worker[w].h, base: p * T, pcAt: -1, pcs: null, set: -1 });
       const codes: number[] = [];
       for (let e = 0; e < E; e++) codes.push(P.arg + e);
