@@ -5,7 +5,7 @@
  *   words that never changed are left out and each other word is a bit field as wide as its values
  *   need, or its value's place in the list of its few values (about half the words of a dispatch
  *   state never change, and most others hold indices, control states and small stamps: 3x2x2x2 packs
- *   into 6 words, not 180). The stored states double as the breadth-first queue: state i is the
+ *   into 6 words, not 117). The stored states double as the breadth-first queue: state i is the
  *   i-th state found.
  * - `hashcompact`: only a 64-bit fingerprint of each state is kept (8 bytes a state instead of the
  *   packed state). Two different states with the same fingerprint are taken to be one, so a state
