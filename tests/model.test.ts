@@ -122,7 +122,8 @@ describe('the atomic ready queue lays out no lock-free queue words', () => {
   // its steps use have no words (layout.ts: index -1). Sound only if no guard, runnable test, gate or
   // action of such a configuration reads one: every actor's every guard at its state and every
   // enabled step's actions are run on views that throw at a read of a negative index, on random walks
-  // of the SPIN anchor's configurations, correct and with each seeded bug SPIN's model has.
+  // of the SPIN anchor's configurations, correct and with each seeded bug SPIN's model has, and of
+  // the dispatch defaults with the atomic queue.
   const throwing = (s: Int32Array) =>
     new Proxy(s, {
       get(target, key) {
@@ -136,6 +137,8 @@ describe('the atomic ready queue lays out no lock-free queue words', () => {
     ['2x2', anchorConfig(2, 2)],
     ['3x1 with 1 entry and 1 worker', anchorConfig(3, 1, 1, 1)],
     ...(['nostamp', 'lostwake', 'waiters-early', 'free-early'] as const).map((b): [string, Config] => [`2x2 ${b}`, anchorConfig(2, 2, 2, 2, 1, b)]),
+    // the wake path, the notify ring, spawning and M:N threads with the atomic queue
+    ['the dispatch defaults with the atomic queue', { ...DEFAULT_CONFIG, readyQueue: 'atomic' }],
   ];
   test.each(configs)('%s', (_name, cfg) => {
     const sys = makeSystem(cfg);
