@@ -37,6 +37,8 @@ export function lineMap(sys: System): LineMap {
   const names: string[] = [];
   const byName = new Map<string, number>();
   const put = (word: number, name: string) => {
+    // a word the configuration does not lay out (the lock-free queue's with the atomic queue: ABSENT)
+    if (word < 0) return;
     let id = byName.get(name);
     if (id === undefined) {
       id = names.length;
@@ -55,13 +57,10 @@ export function lineMap(sys: System): LineMap {
     for (const w of [p.freeTop, p.freeTop + 1]) put(w, at('free_top'));
     for (const w of [p.allocTop, p.allocTop + 1]) put(w, at('alloc_top'));
     put(p.waiters, at('waiters'));
-    // the lock-free queue's words (not laid out with the atomic queue)
-    if (p.head >= 0) {
-      for (const w of [p.head, p.head + 1]) put(w, at('head'));
-      for (const w of [p.tail, p.tail + 1]) put(w, at('tail'));
-      for (const w of [p.poolTop, p.poolTop + 1]) put(w, at('pool_top'));
-      for (let n = 0; n < L.nodes; n++) for (const w of [p.nodeValue + n, p.nodeNext + 2 * n, p.nodeNext + 2 * n + 1, p.poolNext + n]) put(w, at(`node${n}`));
-    }
+    for (const w of [p.head, p.head + 1]) put(w, at('head'));
+    for (const w of [p.tail, p.tail + 1]) put(w, at('tail'));
+    for (const w of [p.poolTop, p.poolTop + 1]) put(w, at('pool_top'));
+    for (let n = 0; n < L.nodes; n++) for (const w of [p.nodeValue + n, p.nodeNext + 2 * n, p.nodeNext + 2 * n + 1, p.poolNext + n]) put(w, at(`node${n}`));
     put(p.rqLen, at('rq'));
     for (let i = 0; i <= L.cfg.threads; i++) put(p.rq + i, at('rq'));
     for (const w of [p.tokens, p.liveWorkers, p.idleWorkers]) put(w, at('shadow'));
