@@ -320,35 +320,45 @@ describe('shared store', () => {
   const spec = (opts: ExhaustiveOptions) => ({ cfg: opts.cfg, props: opts.props.map((p) => p.name), symmetry: [...opts.symmetry], por: opts.por });
   const together = (opts: ExhaustiveOptions, n: number) => sharedExhaustive(opts, (attempt) => sharedRunner(spec(opts), n, attempt, opts.maxBytes));
 
-  test('the table grows in place: every slot is found from its home in the larger table, none lost or doubled', () => {
-    // slots (id + 1, hash) put in by linear probing, as the workers put them, 70% full (so clusters wrap
-    // round the end), then grown 2, 4 or 8 times
+  test('the table grows in place: every slot is found from its home in the larger table, none lost or doubled, its mark flipped', () => {
+    // slots (id + 1, hash | mark) put in by linear probing, as the workers put them, 70% full (so
+    // clusters wrap round the end), then grown 2, 4 or 8 times, and again 2 or 4 times (the second
+    // growth starts from the marks the first one left)
     fc.assert(
-      fc.property(fc.integer({ min: 4, max: 10 }), fc.integer({ min: 1, max: 3 }), fc.array(fc.integer({ min: 1, max: 0x7fffffff }), { minLength: 720, maxLength: 720 }), (bits, by, hashes) => {
+      fc.property(fc.integer({ min: 4, max: 10 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.boolean(), fc.array(fc.integer({ min: 1, max: 0x7fffffff }), { minLength: 720, maxLength: 720 }), (bits, by, by2, marked, hashes) => {
         const oldCap = 1 << bits;
-        const cap = oldCap << by;
+        const mid = oldCap << by;
+        const cap = mid << by2;
         const t = new Int32Array(2 * cap);
         const put = hashes.slice(0, Math.floor(0.7 * oldCap));
+        const mark0 = marked ? 1 << 31 : 0;
         put.forEach((h, id) => {
           let j = h & (oldCap - 1);
           while (t[2 * j] !== 0) j = (j + 1) & (oldCap - 1);
           t[2 * j] = id + 1;
-          t[2 * j + 1] = h;
+          t[2 * j + 1] = h | mark0;
         });
-        growInPlace(t, oldCap, cap);
-        const seen = new Set<number>();
-        for (let j = 0; j < cap; j++) if (t[2 * j] !== 0) seen.add(t[2 * j]);
-        expect(seen.size).toBe(put.length);
-        // each slot is reached from its home without passing an empty one, and keeps its hash
-        const lost = put.filter((h, id) => {
-          let j = h & (cap - 1);
-          while (t[2 * j] !== id + 1) {
-            if (t[2 * j] === 0) return true;
-            j = (j + 1) & (cap - 1);
-          }
-          return t[2 * j + 1] !== h;
-        });
-        expect(lost).toEqual([]);
+        const found = (size: number, mark: number) => {
+          const seen = new Set<number>();
+          for (let j = 0; j < size; j++) if (t[2 * j] !== 0) seen.add(t[2 * j]);
+          expect(seen.size).toBe(put.length);
+          // each slot is reached from its home without passing an empty one, and keeps its hash, with the new mark
+          const lost = put.filter((h, id) => {
+            let j = h & (size - 1);
+            while (t[2 * j] !== id + 1) {
+              if (t[2 * j] === 0) return true;
+              j = (j + 1) & (size - 1);
+            }
+            return t[2 * j + 1] !== (h | mark);
+          });
+          expect(lost).toEqual([]);
+        };
+        const mark1 = growInPlace(t, oldCap, mid, mark0);
+        expect(mark1).toBe(mark0 ^ (1 << 31));
+        found(mid, mark1);
+        const mark2 = growInPlace(t, mid, cap, mark1);
+        expect(mark2).toBe(mark0);
+        found(cap, mark2);
       }),
       { seed: 11, numRuns: 60 },
     );
