@@ -15,7 +15,7 @@ import { main } from '../scripts/cli/main.ts';
 import { printExhaustive } from '../scripts/cli/commands/verify.ts';
 import { exhaustive, withResults, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { chunkRunner, partitionRunner, sharedRunner, spareWorkers } from '../scripts/verifier/workers/pool.ts';
-import { growInPlace, lostViolations, sharable, sharedExhaustive, TABLE_MIN_SLOTS } from '../scripts/verifier/exhaustive/shared.ts';
+import { grownCap, growInPlace, lostViolations, sharable, sharedExhaustive, TABLE_MIN_SLOTS } from '../scripts/verifier/exhaustive/shared.ts';
 import { spawnSync } from 'node:child_process';
 import { partitionable, partitionedExhaustive, partitionMemory, PartitionWorker, type LevelReport } from '../scripts/verifier/exhaustive/partitioned.ts';
 import { loadTrace, replay } from '../scripts/traces/trace.ts';
@@ -364,7 +364,19 @@ describe('shared store', () => {
     );
   });
 
-  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds, the table doubling in the middle of levels', async () => {
+  test('a small table grows fourfold, a big one doubles, and one whose reservation has no room stays as it is', () => {
+    const mb = 2 ** 20;
+    expect(grownCap(TABLE_MIN_SLOTS, 2 ** 31)).toBe(4 * TABLE_MIN_SLOTS);
+    expect(grownCap(2 ** 22, 2 ** 31)).toBe(2 ** 24);
+    expect(grownCap(2 ** 23, 2 ** 31)).toBe(2 ** 24);
+    expect(grownCap(2 ** 26, 2 ** 31)).toBe(2 ** 27);
+    // slots of 8 bytes: room to double but not to quadruple, then no room at all
+    expect(grownCap(2 ** 16, 1.5 * mb)).toBe(2 ** 17);
+    expect(grownCap(2 ** 17, 1 * mb)).toBe(2 ** 17);
+    expect(grownCap(2 ** 28, 2 ** 31)).toBe(2 ** 28);
+  });
+
+  test('on every anchor size up to 2x2 two workers sharing one store find what one thread finds, the table growing in the middle of levels', async () => {
     // each level's report says the table's capacity at its end; it grows only during levels
     let grewInLevel = 0;
     const watched = (opts: ExhaustiveOptions, n: number) =>

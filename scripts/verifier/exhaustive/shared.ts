@@ -78,6 +78,18 @@ const BIG_TABLE = 1 << 26;
  * slots, 512 MB, only at 76%).
  */
 export const tableLoad = (slots: number) => (slots >= BIG_TABLE ? 0.8 : 0.5);
+/**
+ * Below this many slots (2^23: 64 MB) the table grows fourfold. A growth stops every worker while one
+ * moves the slots, and a fourfold one spares the doubling in between: at 2x2x2x2 (2^16 slots to 2^24)
+ * the slots moved in all fall from 8.4M to 2.8M. Beyond it, doubling keeps a big table no bigger
+ * than it must be.
+ */
+const QUADRUPLE_BELOW = 1 << 23;
+/** The capacity a table of `cap` slots grows to in a reservation of `reserved` bytes: `cap` itself if there is no room to grow. */
+export function grownCap(cap: number, reserved: number): number {
+  if (cap < QUADRUPLE_BELOW && 4 * cap * 8 <= reserved) return 4 * cap;
+  return 2 * cap * 8 <= reserved ? 2 * cap : cap;
+}
 
 /** The shared memory of a search on n workers, reserved once. */
 export interface SharedMemory {
@@ -312,8 +324,8 @@ export class SharedWorker {
   private midGrow(): void {
     this.barrier();
     if (this.k === 0) {
-      const cap = 2 * this.cap;
-      if (cap * 8 <= this.tab.byteLength) {
+      const cap = grownCap(this.cap, this.tab.byteLength);
+      if (cap > this.cap) {
         growInPlace(this.tab, this.cap, cap, this.mark);
         Atomics.store(this.ctl, CAP, cap);
       } else {
@@ -332,9 +344,9 @@ export class SharedWorker {
     this.levelLoad = this.loadLimit();
   }
 
-  /** The fill at which the table is to grow: `tableLoad` of it, or 90% when its reservation has no room to double it (growing then stops the search). */
+  /** The fill at which the table is to grow: `tableLoad` of it, or 90% when its reservation has no room to grow it (growing then stops the search). */
   private loadLimit(): number {
-    return Math.floor((2 * this.cap * 8 <= this.tab.byteLength ? tableLoad(this.cap) : 0.9) * this.cap);
+    return Math.floor((grownCap(this.cap, this.tab.byteLength) > this.cap ? tableLoad(this.cap) : 0.9) * this.cap);
   }
 
   /** Expand the states of the level (any worker's), store their successors, and report. */
@@ -662,7 +674,7 @@ export function sharedDriver(mem: SharedMemory, n: number, parents: boolean): Pa
   /** the table `total` states would need (for the memory limit's guess at the next level: the workers grow it themselves) */
   const capFor = (total: number) => {
     let c = cap;
-    while (total > tableLoad(c) * c && 2 * c * 8 <= mem.table.byteLength) c *= 2;
+    while (total > tableLoad(c) * c && grownCap(c, mem.table.byteLength) > c) c = grownCap(c, mem.table.byteLength);
     return c;
   };
   const driver: PartsDriver = {
