@@ -20,9 +20,10 @@
  * touched as used, so that nothing is sent between threads during a level):
  * - the table: open addressing, linear probing, slots of (state id + 1, hash); a slot is taken by a
  *   compare-and-swap of its id word after the state's record is written, then its hash is stored (a
- *   reader that finds the id but no hash yet compares the states). The table doubles in place
- *   (`growInPlace`: one worker moves the slots while the others wait), so that no second table is
- *   ever touched, as soon as more than `tableLoad` of its slots are taken, wherever the level is
+ *   reader that finds the id but no hash yet compares the states). The table grows in place
+ *   (`growInPlace`: one worker moves the slots while the others wait; fourfold while it is small,
+ *   `grownCap`), so that no second table is ever touched, as soon as more than `tableLoad` of its
+ *   slots are taken, wherever the level is
  *   (every worker stops for it at its next group of states, or while it waits for the level's end:
  *   `midGrow`);
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
