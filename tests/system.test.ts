@@ -145,6 +145,11 @@ describe('holes the random search found in the correct composed model stay close
     // `npm run verify` with seed 371452930: after the runs parted, the primary's frames were compared
     // whole, the network ready queue's content (the adversary's to write) with them
     ['network-queue-after-parting', 'confinement', /replay gives holds/],
+    // `npm run verify` with seed 702687250: T2 kicked the network domain's eventfd after its part had
+    // returned (the part was not DONE yet); the kick stayed there and ended T2's next poll in that
+    // domain at once, kicked with nothing ready, so the poll returned 0 with no timeout. The merge now
+    // clears what is left in the parts' eventfds.
+    ['poll-stale-kick', 'poll-correctness', /after this step differs from the recorded one \(kernels\.network\.eventfds\.T2: 1 -> 0\)/],
   ];
   for (const [name, property, fixed] of cases)
     test(`${name} (${property})`, () => {

@@ -13,7 +13,8 @@
  * service domain an asynchronous service poll that also watches the thread's eventfd in that domain,
  * poll the local part (and the thread's local eventfd, which every remote part kicks when it answers)
  * in the primary kernel, kick the eventfds of the domains that have not answered, wait for all
- * answers and merge them; setuid is sent to both service domains and executed locally; fork copies
+ * answers and merge them (clearing any kick that reached a domain after its part had returned);
+ * setuid is sent to both service domains and executed locally; fork copies
  * the table into the child, whose thread registers with each service domain (REGISTER: the shadow
  * process copies the parent shadow's descriptor table) before the parent's fork returns; exec closes
  * the close-on-exec entries, remotely where the entry is remote; exit (explicit, or when the last
@@ -394,7 +395,16 @@ function mergePoll(c: Ctx): void {
       }
     freeSlot(c, d);
   }
-  if (useEfd(c)) c.s[K(c, LOC).efdCount(c.me)] -= remoteParts(c).length;
+  if (useEfd(c)) {
+    c.s[K(c, LOC).efdCount(c.me)] -= remoteParts(c).length;
+    // A kick can reach a domain after its part has returned: the thread kicks every part not yet
+    // DONE, and a part is DONE only some steps after its service poll returned (and consumed that
+    // domain's kicks). Left there, the kick would end the thread's next poll in that domain at once,
+    // kicked with nothing ready, and that poll would return 0 with no timeout (found by the random
+    // search on the composed system). Every part is DONE now, so only this thread writes these
+    // eventfds: the merge clears what is left in them.
+    for (const d of remoteParts(c)) c.s[K(c, d).efdCount(c.me)] = 0;
+  }
   const count = popcount(mask);
   if (timed) c.s[REC(c).flags] |= REC_TIMEDOUT;
   if (count > 0) {
@@ -1529,7 +1539,7 @@ export const posixThread = defineComponent({
     LibcCollectsPollParts: {
       from: 'libc (poll/select)',
       to: 'request slots',
-      description: 'collect every remote part and merge the answers',
+      description: 'collect every remote part and merge the answers; clear any kick left in their eventfds (one that arrived after the part had returned)',
       label: (c) => {
         const copy = c.s.slice();
         const ctx: Ctx = { ...c, s: copy };
