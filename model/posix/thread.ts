@@ -14,11 +14,11 @@
  * poll the local part (and the thread's local eventfd, which every remote part kicks when it answers)
  * in the primary kernel, kick the eventfds of the domains that have not answered, wait for all
  * answers and merge them (clearing any kick that reached a domain after its part had returned);
- * setuid is sent to both service domains and executed locally; fork copies
- * the table into the child, whose thread registers with each service domain (REGISTER: the shadow
- * process copies the parent shadow's descriptor table) before the parent's fork returns; exec closes
- * the close-on-exec entries, remotely where the entry is remote; exit (explicit, or when the last
- * thread of a process finishes) closes the local descriptors and sends REMOVE to each service domain.
+ * setuid is sent to both service domains and executed locally; fork copies the table into the
+ * child, whose thread registers with each service domain (REGISTER: the shadow process copies the
+ * parent shadow's descriptor table) before the parent's fork returns; exec closes the close-on-exec
+ * entries, remotely where the entry is remote; exit (explicit, or when the last thread of a process
+ * finishes) closes the local descriptors and sends REMOVE to each service domain.
  *
  * Signals: another thread's pthread_kill sets the target's pending bit; the target takes it at its
  * next step. Without SA_RESTART a thread waiting for a remote answer marks its entries (the signal
