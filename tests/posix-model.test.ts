@@ -104,7 +104,7 @@ function history(ops: [number, RefInput['instr'], Partial<RefInput>, RefInput['p
   return ops.map(([client, instr, args, phase, output, call, ret], id) => ({
     id,
     client,
-    input: { client, proc: 0, instr, phase, fd: -1, fd2: -1, rsv: -1, tag: 1, child: -1, altUid: -1, ...args },
+    input: { client, proc: 0, instr, phase, fd: -1, fd2: -1, rsv: -1, tag: 1, child: -1, altUid: -1, late: false, ...args },
     output: output ?? undefined,
     call,
     ret,
@@ -147,6 +147,20 @@ describe('reference kernel (ok/bad pairs)', () => {
       [1, open, { rsv: 4 }, 'complete', ok(4), 7, 7],
     ]);
     expect(checkLinearizable(spec, h).verdict).toBe('ok');
+  });
+
+  test('documented: a late claim (allocation-claims-number-found-earlier) may reserve a free number that is not the lowest, but not a taken one', () => {
+    const seq = (late: boolean, rsv: number) =>
+      history([
+        [0, open, { late }, 'reserve', ok(rsv), 0, 1],
+        [0, open, { rsv }, 'openfile', ok(0), 2, 3],
+        [0, open, { rsv }, 'complete', ok(rsv), 4, 5],
+      ]);
+    // 3 is the lowest free number: 4 only as a late claim; 1 (taken by the initial files) never
+    expect(checkLinearizable(spec, seq(false, 4)).verdict).toBe('illegal');
+    expect(checkLinearizable(spec, seq(true, 4)).verdict).toBe('ok');
+    expect(checkLinearizable(spec, seq(true, 3)).verdict).toBe('ok');
+    expect(checkLinearizable(spec, seq(true, 1)).verdict).toBe('illegal');
   });
 
   test('bad: the same number skipped when the failing open was over before', () => {

@@ -79,6 +79,40 @@ describe('an open racing a setuid (found on the correct model when the reference
 const PROGRAM_78 = {"restart": false, "threads": [[{"call": "close", "fd": 0}, {"call": "open", "path": 0, "creat": false, "cloexec": false}], [{"call": "setuid", "uid": 1}, {"call": "send", "fd": {"ret": 0}, "n": 1}, {"call": "open", "path": 0, "creat": false, "cloexec": false}]]};
 const STEPS_78 = ["T1 ThreadCallsLibc", "T1 LibcTakesReference", "T1 LibcDropsTableReference", "T1 LibcSubmitsClose", "N1 WorkerTakesRequest", "T1 LibcCollectsClose", "T1 LibcFreesDescriptor", "T1 LibcReleasesEntry", "T1 ThreadCallsLibc", "T1 LibcFindsFreeDescriptor", "T1 LibcClaimsDescriptor", "T1 LibcMarksDescriptorUsed", "T1 LibcSubmitsRequest", "S1 WorkerTakesRequest", "T2 ThreadCallsLibc", "T2 LibcSubmitsSetuid", "T2 LibcSubmitsSetuid", "S2 WorkerTakesRequest", "N2 WorkerTakesRequest", "T2 ThreadEntersPrimaryKernel", "T2 LibcCollectsSetuid", "T2 ThreadCallsLibc", "T2 LibcTakesReference", "T1 LibcCollectsResult", "T1 LibcInstallsDescriptor", "T1 ThreadFinishes", "T2 ThreadCallsLibc", "T2 LibcFindsFreeDescriptor", "T2 LibcClaimsDescriptor", "T2 LibcMarksDescriptorUsed", "T2 LibcSubmitsRequest", "S2 WorkerTakesRequest", "T2 LibcCollectsResult", "T2 LibcInstallsDescriptor", "T2 LibcFreesBitmapBit", "T2 LibcCancelsAllocation"];
 
+describe('an allocation claiming a number it found before another thread took and released it (found on the correct model, now a documented difference)', () => {
+  // `virtuos verify --layer posix --strategy pos --seed 6161 --time 360`, after 283,260 runs: T2's
+  // socket found 3 lowest free, then T1 took 3, closed 0 and closed 3, and T2's CAS of 3's counter
+  // from 0 still succeeded, so T2 got 3 while 0 was free.
+  test('T2 gets descriptor 3 while 0 is free; the claim is flagged and the history accepted as allocation-claims-number-found-earlier', () => {
+    const program = {
+      restart: true,
+      threads: [
+        [{ call: 'socket', family: 'inet' }, { call: 'recv', fd: 0, n: 1 }, { call: 'close', fd: 0 }, { call: 'close', fd: { ret: 0 } }],
+        [{ call: 'socket', family: 'inet' }, { call: 'recv', fd: 0, n: 1 }],
+      ],
+    };
+    const steps = [
+      'T2 ThreadCallsLibc', 'T2 LibcFindsFreeDescriptor', 'T1 ThreadCallsLibc', 'T1 LibcFindsFreeDescriptor', 'T1 LibcClaimsDescriptor',
+      'T1 LibcMarksDescriptorUsed', 'T1 LibcSubmitsRequest', 'N1 WorkerTakesRequest', 'T1 LibcCollectsResult', 'T1 LibcInstallsDescriptor',
+      'T1 ThreadCallsLibc', 'T1 LibcTakesReference', 'T1 LibcSubmitsRequest', 'N1 WorkerTakesRequest', 'T1 LibcCollectsResult',
+      'T1 LibcDropsReference', 'T1 ThreadCallsLibc', 'T1 LibcTakesReference', 'T1 LibcDropsTableReference', 'T1 LibcSubmitsClose',
+      'N1 WorkerTakesRequest', 'T1 LibcCollectsClose', 'T1 LibcFreesDescriptor', 'T1 LibcReleasesEntry', 'T1 ThreadCallsLibc',
+      'T1 LibcTakesReference', 'T1 LibcDropsTableReference', 'T1 LibcSubmitsClose', 'N1 WorkerTakesRequest', 'T1 LibcCollectsClose',
+      'T1 LibcFreesDescriptor', 'T1 LibcReleasesEntry', 'T1 ThreadFinishes', 'T2 LibcClaimsDescriptor', 'T2 LibcMarksDescriptorUsed',
+      'T2 LibcSubmitsRequest', 'N2 WorkerTakesRequest', 'T2 LibcCollectsResult', 'T2 LibcInstallsDescriptor',
+    ];
+    const { sys, s } = runSteps(program, steps);
+    const h = posixHistory(sys, s);
+    const socket2 = h.ops.filter((o) => o.client === 1 && o.input.instr.call === 'socket');
+    expect(socket2.map((o) => [o.input.phase, o.output?.res])).toEqual([['reserve', 3], ['complete', 3]]);
+    expect(socket2[0].input.late).toBe(true);
+    // T1's socket claimed the lowest free number at its claim: not flagged
+    expect(h.ops.filter((o) => o.client === 0 && o.input.phase === 'reserve').map((o) => o.input.late)).toEqual([false]);
+    expect(h.applied['allocation-claims-number-found-earlier']).toBe(1);
+    expect(compatibility.final!(sys, s, { quiescent: false, hitBound: false, bound: 0 })).toBeNull();
+  });
+});
+
 describe('the dup2 swap (found on the correct model, now a documented difference)', () => {
   test('dup2(1, 0) and dup2(0, 1) in two threads swap the descriptors; the history is accepted as dup2-in-three-steps', () => {
     const program = {

@@ -74,6 +74,14 @@ export const DIFFERENCES: readonly Difference[] = [
     source: 'found by this model (uclibc.patch dup2.c: sclib_file_getid and the remote dup before sclib_file_replace, which locks, closes, then installs)',
   },
   {
+    name: 'allocation-claims-number-found-earlier',
+    treatment: 'relax',
+    description:
+      'open, socket and dup find the lowest free number in the bitmap, then claim it with a CAS of its counter from 0; if in between another thread took the number and released it again, the CAS still succeeds, and the number claimed need not be the lowest free one any more (a lower one may have been freed meanwhile), which one kernel, reserving under its table lock, never returns. ' +
+      "Such a call (the model flags it when the number it claims is not the lowest free one at the claim) is accepted by the reference as reserving the number it got, provided that number is free",
+    source: 'found by this model (uclibc.patch sclib_file_add: the bitmap search and the counter CAS are separate steps)',
+  },
+  {
     name: 'setuid-reaches-domains-one-by-one',
     treatment: 'relax',
     description: "setuid is executed by each domain in turn: while it is in progress another thread's open may see the new uid in one domain and the old in another",

@@ -146,6 +146,7 @@ export const REC_EFFECT = 2; // a kernel executed the call's operation
 export const REC_TIMEDOUT = 4; // poll/select: a timeout expired
 export const REC_DEFERRED = 8; // close: another thread held the descriptor, the real close was deferred
 export const REC_RELAXED = 16; // reserved for checks: the call overlapped a setuid of its process
+export const REC_CLAIMED_LATE = 32; // open/socket/dup: the number claimed was not the lowest free one at the claim (differences.ts: allocation-claims-number-found-earlier)
 
 export interface PosixLayout {
   cfg: PosixConfig;

@@ -50,6 +50,8 @@ export interface RefInput {
   child: number;
   /** an open overlapping a setuid of its process: that setuid's uid (-1: none) */
   altUid: number;
+  /** reserve: the number was claimed when it was no longer the lowest free one (allocation-claims-number-found-earlier): any free number it names is accepted */
+  late: boolean;
 }
 
 export interface RefOutput {
@@ -132,7 +134,8 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
   }
   if (inp.phase === 'reserve') {
     if (i.call === 'dup' && n[K.held(inp.client)] < 0) return null;
-    const fd = lowestFree(n, K, p);
+    // a late claim (a documented difference) reserves the number it got, if that number is free
+    const fd = inp.late && out !== undefined ? (n[K.fd(p, out.res)] === FREE ? out.res : -1) : lowestFree(n, K, p);
     if (fd < 0 || (out !== undefined && out.res !== fd)) return null;
     n[K.fd(p, fd)] = RESERVED;
     return n;

@@ -38,7 +38,7 @@ import {
   EBADF, EINTR, EINVAL, EMFILE, LOC, NET, POLLIN, STO, DOMAINS,
   kClose, kExec, kExit, kFork, kReady, kSetuid, wouldBlock, type KRes,
 } from './kernel.ts';
-import { REC_DEFERRED, REC_EFFECT, REC_SIG_WAITING, REC_TIMEDOUT, REMOVE, REGISTER, SRC_NONE, procOfSlot, slotsOfProc, type PThreadLayout, type RpcLayout } from './layout.ts';
+import { REC_CLAIMED_LATE, REC_DEFERRED, REC_EFFECT, REC_SIG_WAITING, REC_TIMEDOUT, REMOVE, REGISTER, SRC_NONE, procOfSlot, slotsOfProc, type PThreadLayout, type RpcLayout } from './layout.ts';
 import { answerFailure, dropReference } from './service.ts';
 import { callCode, errName, fmtFdArg, instrText, type CallName, type FdArg, type Instr } from './program.ts';
 import { executeInKernel, fmtKRes } from './execute.ts';
@@ -1037,6 +1037,9 @@ export const posixThread = defineComponent({
       c.s[LB(c).cnt + get(c, 'cand')] = 1;
       c.s[REC(c).rsv] = get(c, 'cand');
       c.s[REC(c).rt] = tick(c);
+      // ghost: the number was found free earlier, and is no longer the lowest free one (another
+      // thread took and released it, or freed a lower one, in between; differences.ts)
+      if (lowestFreeBit(c.s[LB(c).bitmap], nDesc(c)) !== get(c, 'cand')) c.s[REC(c).flags] |= REC_CLAIMED_LATE;
     },
     clearCandidate: (c) => set(c, 'cand', -1),
     toggleCandidate: (c) => toggle(c, get(c, 'cand')),

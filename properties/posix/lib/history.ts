@@ -11,7 +11,7 @@
  */
 import type { Operation } from '../../lib/linearizability.ts';
 import { DIFF_CLOSE_DEFERRED, DIFF_DOMAIN_FAILED, DIFF_NETWORK_COMPROMISED, tagOf } from '../../../model/posix/thread.ts';
-import { procOfSlot, REC_DEFERRED, type RecordLayout } from '../../../model/posix/layout.ts';
+import { procOfSlot, REC_CLAIMED_LATE, REC_DEFERRED, type RecordLayout } from '../../../model/posix/layout.ts';
 import type { RefInput, RefOutput } from '../../../model/posix/reference-kernel.ts';
 import { routeName } from '../../../model/posix/routing.ts';
 import type { System } from '../../../model/kit/system.ts';
@@ -83,6 +83,8 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
     if (done && routeN === 'refused-mmap-remote') count('mmap-remote-descriptor');
     if (instr.call === 'poll' || instr.call === 'select') count('poll-readiness-sampled-per-domain');
     if (instr.call === 'dup2' && r.a0 === r.a1) count('dup2-same-descriptor');
+    const late = (r.flags & REC_CLAIMED_LATE) !== 0 && r.rt >= 0 && !(cut && r.rt > cut.tick);
+    if (late) count('allocation-claims-number-found-earlier');
     const base = {
       client: r.slot,
       proc,
@@ -93,6 +95,7 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
       tag: tagOf(PL.cfg.calls, r.slot, r.index),
       child: instr.call === 'fork' ? childOfFork(r.slot, r.index) : -1,
       altUid,
+      late,
     };
     // A call is one operation, or a few phases each linearized within its own slice of the call:
     // [phase, the tick that ends it, its output]. The last phase carries the call's result.
