@@ -91,16 +91,19 @@ describe('an allocation claiming a number it found before another thread took an
         [{ call: 'socket', family: 'inet' }, { call: 'recv', fd: 0, n: 1 }],
       ],
     };
-    const steps = [
-      'T2 ThreadCallsLibc', 'T2 LibcFindsFreeDescriptor', 'T1 ThreadCallsLibc', 'T1 LibcFindsFreeDescriptor', 'T1 LibcClaimsDescriptor',
-      'T1 LibcMarksDescriptorUsed', 'T1 LibcSubmitsRequest', 'N1 WorkerTakesRequest', 'T1 LibcCollectsResult', 'T1 LibcInstallsDescriptor',
-      'T1 ThreadCallsLibc', 'T1 LibcTakesReference', 'T1 LibcSubmitsRequest', 'N1 WorkerTakesRequest', 'T1 LibcCollectsResult',
-      'T1 LibcDropsReference', 'T1 ThreadCallsLibc', 'T1 LibcTakesReference', 'T1 LibcDropsTableReference', 'T1 LibcSubmitsClose',
-      'N1 WorkerTakesRequest', 'T1 LibcCollectsClose', 'T1 LibcFreesDescriptor', 'T1 LibcReleasesEntry', 'T1 ThreadCallsLibc',
-      'T1 LibcTakesReference', 'T1 LibcDropsTableReference', 'T1 LibcSubmitsClose', 'N1 WorkerTakesRequest', 'T1 LibcCollectsClose',
-      'T1 LibcFreesDescriptor', 'T1 LibcReleasesEntry', 'T1 ThreadFinishes', 'T2 LibcClaimsDescriptor', 'T2 LibcMarksDescriptorUsed',
-      'T2 LibcSubmitsRequest', 'N2 WorkerTakesRequest', 'T2 LibcCollectsResult', 'T2 LibcInstallsDescriptor',
-    ];
+    // the trace's schedule, step by step (actor, event)
+    const steps = `
+      T2 ThreadCallsLibc, T2 LibcFindsFreeDescriptor, T1 ThreadCallsLibc, T1 LibcFindsFreeDescriptor, T1 LibcClaimsDescriptor,
+      T1 LibcMarksDescriptorUsed, T1 LibcSubmitsRequest, N1 WorkerTakesRequest, T1 LibcCollectsResult, T1 LibcInstallsDescriptor,
+      T1 ThreadCallsLibc, T1 LibcTakesReference, T1 LibcSubmitsRequest, N1 WorkerTakesRequest, T1 LibcCollectsResult,
+      T1 LibcDropsReference, T1 ThreadCallsLibc, T1 LibcTakesReference, T1 LibcDropsTableReference, T1 LibcSubmitsClose,
+      N1 WorkerTakesRequest, T1 LibcCollectsClose, T1 LibcFreesDescriptor, T1 LibcReleasesEntry, T1 ThreadCallsLibc,
+      T1 LibcTakesReference, T1 LibcDropsTableReference, T1 LibcSubmitsClose, N1 WorkerTakesRequest, T1 LibcCollectsClose,
+      T1 LibcFreesDescriptor, T1 LibcReleasesEntry, T1 ThreadFinishes, T2 LibcClaimsDescriptor, T2 LibcMarksDescriptorUsed,
+      T2 LibcSubmitsRequest, N2 WorkerTakesRequest, T2 LibcCollectsResult, T2 LibcInstallsDescriptor
+    `
+      .trim()
+      .split(/\s*,\s*/);
     const { sys, s } = runSteps(program, steps);
     const h = posixHistory(sys, s);
     const socket2 = h.ops.filter((o) => o.client === 1 && o.input.instr.call === 'socket');
