@@ -104,7 +104,7 @@ function history(ops: [number, RefInput['instr'], Partial<RefInput>, RefInput['p
   return ops.map(([client, instr, args, phase, output, call, ret], id) => ({
     id,
     client,
-    input: { client, proc: 0, instr, phase, fd: -1, fd2: -1, rsv: -1, tag: 1, child: -1, altUid: -1, late: false, ...args },
+    input: { client, proc: 0, instr, phase, fd: -1, fd2: -1, rsv: -1, tag: 1, child: -1, altUid: -1, oldUid: -1, late: false, ...args },
     output: output ?? undefined,
     call,
     ret,

@@ -84,7 +84,9 @@ export const DIFFERENCES: readonly Difference[] = [
   {
     name: 'setuid-reaches-domains-one-by-one',
     treatment: 'relax',
-    description: "setuid is executed by each domain in turn: while it is in progress another thread's open may see the new uid in one domain and the old in another",
+    description:
+      "setuid is executed by each domain in turn: while it is in progress another thread's open may see the new uid in one domain and the old in another. " +
+      "An open overlapping a setuid of its process is accepted under the reference's uid, that setuid's uid, or (in P1) the uid before the setuids it overlaps, which a domain they have not reached still holds even when other calls place the setuid before the open (stop 31)",
     source: 'found by this model (uclibc.patch SCLIB_ALL_SIMPLE_CALL sends it to the domains asynchronously)',
   },
   {

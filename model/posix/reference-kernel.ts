@@ -50,6 +50,8 @@ export interface RefInput {
   child: number;
   /** an open overlapping a setuid of its process: that setuid's uid (-1: none) */
   altUid: number;
+  /** such an open in P1: the uid before the setuids it overlaps, which a domain may still hold (-1: none) */
+  oldUid: number;
   /** reserve: the number was claimed when it was no longer the lowest free one (allocation-claims-number-found-earlier): any free number it names is accepted */
   late: boolean;
 }
@@ -152,7 +154,8 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
       m[K.held(inp.client)] = r.ofd;
       return same(out, 0, 0) ? m : null;
     };
-    return tryUid(n[K.uid(p)]) ?? (inp.altUid >= 0 ? tryUid(inp.altUid) : null);
+    if (inp.altUid < 0) return tryUid(n[K.uid(p)]);
+    return tryUid(n[K.uid(p)]) ?? tryUid(inp.altUid) ?? (inp.oldUid >= 0 ? tryUid(inp.oldUid) : null);
   }
   if (inp.phase === 'complete') {
     const fd = inp.rsv;

@@ -67,6 +67,7 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
     const done = r.ret >= 0 && !(cut && r.ret > cut.tick);
     const out: RefOutput | undefined = done ? { res: r.res, err: r.err, data: r.data } : undefined;
     let altUid = -1;
+    let oldUid = -1;
     if (instr.call === 'open') {
       const hi = r.ret >= 0 ? r.ret : Infinity;
       for (const u of setuids) {
@@ -76,6 +77,15 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
           altUid = PL.code[u.slot][u.index].uid!;
           count('setuid-reaches-domains-one-by-one');
         }
+      }
+      // The uid before the overlapping setuids, which a domain they have not reached yet still holds:
+      // P1 starts as root, and every setuid of P1 that succeeded before the open began has reached
+      // every domain (its caller waits for all of them). Children start with their parent's uid at
+      // the fork, which is not followed here.
+      if (altUid >= 0 && proc === 0) {
+        oldUid = 0;
+        for (const u of [...setuids].sort((a, b) => a.ret - b.ret))
+          if (procOfSlot(PL, u.slot) === 0 && u.ret >= 0 && u.ret < r.inv && u.err === 0) oldUid = PL.code[u.slot][u.index].uid!;
       }
     }
     const routeN = routeName(instr.call, r.route);
@@ -95,6 +105,7 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
       tag: tagOf(PL.cfg.calls, r.slot, r.index),
       child: instr.call === 'fork' ? childOfFork(r.slot, r.index) : -1,
       altUid,
+      oldUid,
       late,
     };
     // A call is one operation, or a few phases each linearized within its own slice of the call:
