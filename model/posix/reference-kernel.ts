@@ -154,8 +154,7 @@ function apply(K: KernelLayout, s: Int32Array, inp: RefInput, out: RefOutput | u
       m[K.held(inp.client)] = r.ofd;
       return same(out, 0, 0) ? m : null;
     };
-    if (inp.altUid < 0) return tryUid(n[K.uid(p)]);
-    return tryUid(n[K.uid(p)]) ?? tryUid(inp.altUid) ?? (inp.oldUid >= 0 ? tryUid(inp.oldUid) : null);
+    return tryUid(n[K.uid(p)]) ?? (inp.altUid >= 0 ? tryUid(inp.altUid) : null) ?? (inp.oldUid >= 0 ? tryUid(inp.oldUid) : null);
   }
   if (inp.phase === 'complete') {
     const fd = inp.rsv;

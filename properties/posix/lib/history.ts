@@ -59,7 +59,8 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
   const count = (name: string) => (applied[name] = (applied[name] ?? 0) + 1);
   const ops: Operation<RefInput, RefOutput>[] = [];
   const childOfFork = (slot: number, index: number) => 1 + PL.code[slot].slice(0, index).filter((i) => i.call === 'fork').length;
-  const setuids = recs.filter((r) => PL.code[r.slot][r.index].call === 'setuid');
+  // in the order they returned (oldUid below takes the last one before an open)
+  const setuids = recs.filter((r) => PL.code[r.slot][r.index].call === 'setuid').sort((a, b) => a.ret - b.ret);
   for (const r of recs) {
     if (cut && r.inv >= cut.tick) continue;
     const instr = PL.code[r.slot][r.index];
@@ -84,7 +85,7 @@ export function posixHistory(sys: System, s: Int32Array): PosixHistory {
       // the fork, which is not followed here.
       if (altUid >= 0 && proc === 0) {
         oldUid = 0;
-        for (const u of [...setuids].sort((a, b) => a.ret - b.ret))
+        for (const u of setuids)
           if (procOfSlot(PL, u.slot) === 0 && u.ret >= 0 && u.ret < r.inv && u.err === 0) oldUid = PL.code[u.slot][u.index].uid!;
       }
     }

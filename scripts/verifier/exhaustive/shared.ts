@@ -27,7 +27,8 @@
  *   (every worker stops for it at its next group of states, or while it waits for the level's end:
  *   `midGrow`);
  * - per worker, its records: the state packed (one packing for the whole search, StateCodec), its
- *   parent's id and its step number; a state's id is its record number times N plus the worker;
+ *   parent's id and its step number; a state's id is its record number shifted left by the bits a
+ *   worker's number needs, or'ed with its worker (a mask and a shift take it apart, not a division);
  * - per worker, for the current and the next level, per state: its key, its parent's key and a lock
  *   word; a worker that finds a state of the level being built from another parent takes the lock
  *   to keep the smaller parent.
@@ -174,8 +175,9 @@ export class SharedWorker {
   private readonly tab: Int32Array;
   private mask: number;
   private cap: number;
-  /** log2 of the number of workers when that is a power of two, else -1 (insertAll) */
+  /** a state's id is its record number shifted left by this, or'ed with its worker: the bits the worker number needs */
   private readonly idShift: number;
+  private readonly idMask: number;
   /** the mark in the hash words of the table's slots (growInPlace) */
   private mark = 0;
   /** every worker's records */
@@ -229,7 +231,8 @@ export class SharedWorker {
     this.ex = new Expander(init.spec, props);
     this.k = init.k;
     this.n = init.n;
-    this.idShift = (this.n & (this.n - 1)) === 0 ? 31 - Math.clz32(this.n) : -1;
+    this.idShift = this.n > 1 ? 32 - Math.clz32(this.n - 1) : 0;
+    this.idMask = (1 << this.idShift) - 1;
     this.words = this.ex.words;
     const m = init.mem;
     this.ctl = new Int32Array(m.control);
@@ -250,7 +253,7 @@ export class SharedWorker {
     this.pw = this.codec.stride >>> 2;
     this.parents = init.parents;
     this.rw = this.pw + (this.parents ? 2 : 0);
-    this.maxRecords = Math.min(Math.floor(m.records[0].byteLength / 4 / this.rw), Math.floor(0x7fffffff / this.n));
+    this.maxRecords = Math.min(Math.floor(m.records[0].byteLength / 4 / this.rw), 0x7fffffff >>> this.idShift);
     this.keyScratch = new Scratch(this.words * 4);
     const most = GROUP * this.ex.slotsPerState;
     this.batch = Array.from({ length: most }, () => new Scratch(this.words * 4));
@@ -390,7 +393,7 @@ export class SharedWorker {
         const L = this.lv[w][cur];
         const pk0 = this.parents ? L[LW * x] >>> 0 : 0;
         const pk1 = this.parents ? L[LW * x + 1] >>> 0 : 0;
-        this.pIds[j] = i * n + w;
+        this.pIds[j] = (i << this.idShift) | w;
         this.pKeys[2 * j] = pk0;
         this.pKeys[2 * j + 1] = pk1;
         ex.expand(s, !c.atBound, false, j * slots);
@@ -462,17 +465,15 @@ export class SharedWorker {
       return false;
     }
     let t = 0;
-    const n = this.n;
-    // a state's id is its record number times n plus its worker: with n a power of two, a mask and a shift take it apart (a division is slow)
     const sh = this.idShift;
+    const idMask = this.idMask;
     for (let c = 0; c < count; c++) t ^= tab[2 * (hs[c] & mask) + 1];
     for (let c = 0; c < count; c++) {
       const slot = hs[c] & mask;
       const v = tab[2 * slot];
       if (v !== 0 && tab[2 * slot + 1] === hs[c]) {
-        const w = sh >= 0 ? (v - 1) & (n - 1) : (v - 1) % n;
-        const at = (sh >= 0 ? (v - 1) >>> sh : (v - 1 - w) / n) * this.rw;
-        const R = this.recW[w];
+        const R = this.recW[(v - 1) & idMask];
+        const at = ((v - 1) >>> sh) * this.rw;
         t ^= R[at] ^ R[at + this.pw - 1];
       }
     }
@@ -499,7 +500,7 @@ export class SharedWorker {
           }
           const li = this.size - this.levelLo;
           this.store(p, this.pIds[j0], ch, pk0, pk1, li);
-          const id = this.size * n + me;
+          const id = (this.size << sh) | me;
           v = Atomics.compareExchange(tab, 2 * slot, 0, id + 1);
           if (v === 0) {
             Atomics.store(tab, 2 * slot + 1, h);
@@ -520,8 +521,8 @@ export class SharedWorker {
         const hv = Atomics.load(tab, 2 * slot + 1);
         if (hv === h || hv === 0) {
           const g = v - 1;
-          const w = sh >= 0 ? g & (n - 1) : g % n;
-          const i = sh >= 0 ? g >>> sh : (g - w) / n;
+          const w = g & idMask;
+          const i = g >>> sh;
           if (codec.equal(this.recW[w], i * this.rw, p, 0)) {
             if (this.parents) this.known(w, i, this.pIds[j0], ch, pk0, pk1, next, pw);
             break;
@@ -581,8 +582,7 @@ export class SharedWorker {
     const at = local * this.rw + this.pw;
     const g = this.recW[this.k][at];
     if (g < 0) return { owner: -1, local: -1, choice: 0 };
-    const w = g % this.n;
-    return { owner: w, local: (g - w) / this.n, choice: this.recW[this.k][at + 1] };
+    return { owner: g & this.idMask, local: g >>> this.idShift, choice: this.recW[this.k][at + 1] };
   }
 
   /** Bytes this worker's part of the search holds: its records, its level arrays' used part, and its share of the tables. */
