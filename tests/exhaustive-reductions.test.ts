@@ -26,6 +26,16 @@ const ALL: SymmetryGroup[] = ['threads', 'kernels', 'workers', 'entries'];
 function opts(cfg: Config, variant: string, extra: Partial<ExhaustiveOptions> = {}): ExhaustiveOptions {
   return { cfg, variant, props: STATE_PROPS, maxStates: 2_000_000, maxDepth: null, store: 'full', symmetry: [], por: false, liveness: 'terminal', outDir: '', writeTraces: false, ...extra };
 }
+/**
+ * A search of these options, run once for the file: several tests hold different searches to the
+ * same unreduced (or full-checking) one, and the search is pure, so its result is shared.
+ */
+const searched = new Map<string, Promise<ExhaustiveSummary>>();
+function search(o: ExhaustiveOptions): Promise<ExhaustiveSummary> {
+  const key = JSON.stringify({ ...o, props: o.props.map((p) => p.name) });
+  if (!searched.has(key)) searched.set(key, exhaustive(o));
+  return searched.get(key)!;
+}
 const verdicts = (s: ExhaustiveSummary) => s.results.map((r) => `${r.property}:${r.status}:${r.clause ?? ''}:${r.traceSteps ?? ''}`);
 const bugOf = (v: string) => (v === 'correct' ? null : (v as Config['bug']));
 
@@ -88,8 +98,8 @@ describe('symmetry reduction', () => {
     const cfg = showing[v](bugOf(v));
     // Threads are interchangeable only 1:1 (and not the recv/send pair): the default group choice.
     const groups: SymmetryGroup[] = cfg.kernelThreads === cfg.threads ? ALL : ['kernels', 'workers', 'entries'];
-    const full = await exhaustive(opts(cfg, v));
-    const sym = await exhaustive(opts(cfg, v, { symmetry: groups }));
+    const full = await search(opts(cfg, v));
+    const sym = await search(opts(cfg, v, { symmetry: groups }));
     expect(verdicts(sym)).toEqual(verdicts(full));
     expect(full.complete && sym.complete).toBe(true);
     // nospawn's configuration has one kernel thread and one live worker, and its entries are never
@@ -284,8 +294,8 @@ describe('symmetry reduction', () => {
     let reducedBy = 0;
     for (const v of ['correct', ...DISPATCH_VARIANTS.map((x) => x.name)]) {
       const cfg = parseConfig({ ...MN_CHOICE(), bug: bugOf(v) });
-      const full = await exhaustive(opts(cfg, v));
-      const sym = await exhaustive(opts(cfg, v, { symmetry: ALL }));
+      const full = await search(opts(cfg, v));
+      const sym = await search(opts(cfg, v, { symmetry: ALL }));
       expect(verdicts(sym), v).toEqual(verdicts(full));
       reducedBy = Math.max(reducedBy, full.states / sym.states);
     }
@@ -338,8 +348,8 @@ describe('incremental invariant checks', () => {
   });
   test.each(Object.keys(showing))('%s: the same results as checking every invariant on every state', async (v) => {
     const cfg = showing[v](bugOf(v));
-    const full = await exhaustive(opts(cfg, v, { fullChecks: true }));
-    const inc = await exhaustive(opts(cfg, v));
+    const full = await search(opts(cfg, v, { fullChecks: true }));
+    const inc = await search(opts(cfg, v));
     expect(same(inc)).toEqual(same(full));
     // the seeded variants break invariants that declare their reads (nospawn only a terminal check), so the comparison is exercised
     const declared = (r: ExhaustiveSummary['results'][number]) => r.status === 'violated' && STATE_PROPS.find((p) => p.name === r.property)?.reads !== undefined;
@@ -350,8 +360,8 @@ describe('incremental invariant checks', () => {
     for (const v of ['lostwake', 'free-early']) {
       const cfg = showing[v](bugOf(v));
       for (const extra of [{ symmetry: ALL }, { stopAtFirst: true }] as Partial<ExhaustiveOptions>[]) {
-        const full = await exhaustive(opts(cfg, v, { ...extra, fullChecks: true }));
-        expect(same(await exhaustive(opts(cfg, v, extra)))).toEqual(same(full));
+        const full = await search(opts(cfg, v, { ...extra, fullChecks: true }));
+        expect(same(await search(opts(cfg, v, extra)))).toEqual(same(full));
       }
     }
   });
@@ -362,8 +372,8 @@ describe('partial-order reduction', () => {
   const two = (bug: Config['bug']) => parseConfig({ ...anchorConfig(1, 1, 1, 1, 1, bug), processes: 2 });
 
   test.each(['correct', ...DISPATCH_VARIANTS.map((v) => v.name)])('finds the same violations as the unreduced search, on fewer states: %s', async (v) => {
-    const full = await exhaustive(opts(two(bugOf(v)), v));
-    const por = await exhaustive(opts(two(bugOf(v)), v, { por: true }));
+    const full = await search(opts(two(bugOf(v)), v));
+    const por = await search(opts(two(bugOf(v)), v, { por: true }));
     expect(verdicts(por)).toEqual(verdicts(full));
     expect(por.states * 4).toBeLessThan(full.states);
     if (v === 'correct') expect([full.states, por.states]).toEqual([5929, 866]);
@@ -372,15 +382,15 @@ describe('partial-order reduction', () => {
   test('together with symmetry it finds what it finds alone, on fewer states', async () => {
     for (const v of ['lostwake']) {
       const cfg = parseConfig({ ...anchorConfig(1, 1, 1, 2, 1, bugOf(v)), processes: 2 });
-      const por = await exhaustive(opts(cfg, v, { por: true }));
-      const both = await exhaustive(opts(cfg, v, { por: true, symmetry: ALL }));
+      const por = await search(opts(cfg, v, { por: true }));
+      const both = await search(opts(cfg, v, { por: true, symmetry: ALL }));
       expect(verdicts(both)).toEqual(verdicts(por));
       expect(both.states).toBeLessThan(por.states);
     }
   });
 
   test('with one process there is nothing independent to reduce', async () => {
-    const s = await exhaustive(opts(anchorConfig(2, 1, 2, 1), 'correct', { por: true }));
+    const s = await search(opts(anchorConfig(2, 1, 2, 1), 'correct', { por: true }));
     expect([s.states, s.reductions.porReducedStates]).toEqual([21_811, 0]);
   });
 
