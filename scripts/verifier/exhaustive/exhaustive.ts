@@ -201,6 +201,8 @@ export interface StateViolation {
 }
 
 const FINAL_END: RunEnd = { quiescent: true, hitBound: false, bound: 0 };
+/** what check() returns for a state that breaks nothing (shared, never written) */
+const NONE: StateViolation[] = [];
 
 /** Shard roots: the first level with at least this many states per shard is split among shards. */
 const ROOTS_PER_SHARD = 16;
@@ -355,7 +357,8 @@ export class Expander {
   check(s: Int32Array, open: ((name: string) => boolean) | null = null, off = 0, finals = true, dirty = -1): StateViolation[] {
     // a successor in this expander's own buffer has a view made once (a new view per state is an allocation)
     const x = off === 0 && s.length === this.words ? s : s === this.succ && off % this.words === 0 ? this.slots[off / this.words] : s.subarray(off, off + this.words);
-    const out: StateViolation[] = [];
+    // nearly every state breaks nothing: no array is made for it (NONE is never written)
+    let out: StateViolation[] = NONE;
     const bits = this.plan.bits;
     for (let i = 0; i < this.props.length; i++) {
       const p = this.props[i];
@@ -363,14 +366,14 @@ export class Expander {
       if (!p.invariant || (bits[i] >= 0 && (dirty & (1 << bits[i])) === 0)) continue;
       if (open && !open(p.name)) continue;
       const b = p.invariant(this.sys, x);
-      if (b) out.push({ property: p.name, kind: 'invariant', broken: b });
+      if (b) (out === NONE ? (out = []) : out).push({ property: p.name, kind: 'invariant', broken: b });
     }
     // terminal: no step enabled (the first enabled step, found actor by actor, is enough to say)
     if (finals && this.hasFinals && this.st.firstEnabled(x, 0, this.chkB) < 0)
       for (const p of this.props) {
         if (!p.final || (open && !open(p.name))) continue;
         const b = p.final(this.sys, x, FINAL_END);
-        if (b) out.push({ property: p.name, kind: 'final', broken: b });
+        if (b) (out === NONE ? (out = []) : out).push({ property: p.name, kind: 'final', broken: b });
       }
     return out;
   }
@@ -395,9 +398,11 @@ export class Expander {
    * checked once).
    */
   expand(s: Int32Array, withSuccessors: boolean, checkSelf = false, base = 0): void {
-    this.broken.length = 0;
+    if (this.broken.length) this.broken.length = 0;
     if (checkSelf) for (const v of this.check(s)) this.broken.push(v);
-    const [n, m] = this.steps(s);
+    // steps() without its pair: this runs once a state
+    const n = this.st.enabledInto(s, this.actA, this.brA);
+    const m = this.por && n > 1 ? this.por.ample(s, n, this.actA, this.brA) : n;
     this.n = n;
     this.m = m;
     if (!withSuccessors) return;
