@@ -10,10 +10,14 @@
 // source gets a new bundle on the next start, as tsx would have compiled it; building takes about
 // 0.4 s. Packages stay outside the bundle (node_modules resolves them as usual), and each module's
 // `import.meta.url` is its own source file's URL, so paths relative to a source still resolve.
+// Packages are imported by their resolved paths, so a bundle runs from any folder.
 // VIRTUOS_NO_BUNDLE=1 forces the tsx path (the same program, slower to start); VIRTUOS_BUNDLE_DIR
-// puts the bundles in another folder (the tests use one of their own).
+// puts the bundles in another folder (the tests use one of their own); VIRTUOS_REQUIRE_BUNDLE=1 makes
+// a bundle that cannot be built or loaded an error instead of a quiet fallback to tsx (the tests
+// that measure or compare the bundled program use it).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -61,6 +65,26 @@ const ownMetaUrl = {
   },
 };
 
+/**
+ * esbuild plugin: a package is imported by the path Node resolves it to from this checkout, not by
+ * its name. By name, Node would look for it in node_modules folders above the bundle, and a bundle
+ * kept outside the checkout (VIRTUOS_BUNDLE_DIR) would not find it.
+ */
+const packagesByPath = {
+  name: 'packages-by-path',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      try {
+        return { path: fileURLToPath(import.meta.resolve(args.path)), external: true };
+      } catch {
+        // not installed (an optional package): left to fail, by name, where it is imported
+        return { path: args.path, external: true };
+      }
+    });
+  },
+};
+
 /** The bundle of `entry`, built now if it is not in the cache; null if it cannot be had. */
 async function bundleOf(entry) {
   if (process.env.VIRTUOS_NO_BUNDLE === '1') return null;
@@ -83,10 +107,9 @@ async function bundleOf(entry) {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
       write: false,
       logLevel: 'silent',
-      plugins: [ownMetaUrl],
+      plugins: [packagesByPath, ownMetaUrl],
     });
     mkdirSync(dir, { recursive: true });
     // written whole under a name of its own, then renamed: a process starting meanwhile sees no half file
@@ -97,7 +120,8 @@ async function bundleOf(entry) {
     const stem = `${basename(entry, '.ts')}-`;
     for (const f of readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.mjs') && f !== `${name}.mjs`) rmSync(join(dir, f), { force: true });
     return file;
-  } catch {
+  } catch (e) {
+    if (process.env.VIRTUOS_REQUIRE_BUNDLE === '1') throw e;
     return null;
   }
 }
@@ -105,12 +129,14 @@ async function bundleOf(entry) {
 /** Load the module `entry` (a .ts path from the repository's root) from its bundle, or through tsx. */
 export async function load(entry) {
   const file = await bundleOf(entry);
+  const required = process.env.VIRTUOS_REQUIRE_BUNDLE === '1';
+  if (required && !file) throw new Error(`virtuos: no bundle of ${entry} (VIRTUOS_REQUIRE_BUNDLE=1)`);
   if (file) {
     try {
       return await import(pathToFileURL(file).href);
     } catch (e) {
       // removed by a process that built a newer one between our check and our import: use tsx
-      if (!(e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(basename(file)))) throw e;
+      if (required || !(e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(basename(file)))) throw e;
     }
   }
   const { register } = await import('tsx/esm/api');

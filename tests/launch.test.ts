@@ -54,13 +54,16 @@ describe('the bundle loader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bundles-'));
     try {
       const args = ['verify', '--exhaustive', '--anchor', '1x1', '--variant', 'lostwake', '--stop-at-first', '--out', join(dir, 'out')];
-      const first = virtuos(args, { VIRTUOS_BUNDLE_DIR: dir });
+      // VIRTUOS_REQUIRE_BUNDLE: the bundle itself runs (a bundle that cannot load is an error, not tsx);
+      // it is kept outside the checkout, so its packages must be imported by their resolved paths
+      const bundled = { VIRTUOS_BUNDLE_DIR: dir, VIRTUOS_REQUIRE_BUNDLE: '1' };
+      const first = virtuos(args, bundled);
       expect(first.code).toBe(1);
       const built = readdirSync(dir).filter((f) => f.endsWith('.mjs'));
       expect(built).toHaveLength(1);
       expect(built[0]).toMatch(/^main-[0-9a-f]{16}\.mjs$/);
       const mtime = statSync(join(dir, built[0])).mtimeMs;
-      const again = virtuos(args, { VIRTUOS_BUNDLE_DIR: dir });
+      const again = virtuos(args, bundled);
       expect(statSync(join(dir, built[0])).mtimeMs).toBe(mtime);
       expect(readdirSync(dir).filter((f) => f.endsWith('.mjs') || f.endsWith('.tmp'))).toEqual(built);
       const viaTsx = virtuos(args, { VIRTUOS_NO_BUNDLE: '1' });
