@@ -6,11 +6,12 @@
 // about 0.3 s for the CLI's ~150 modules, and 0.6 s of CPU for every worker thread, paid by every
 // command (a replay, a counterexample search, each CLI call of the test suite). Node loads one
 // bundle in a few hundredths of a second. The bundle is named by a hash of every source file's
-// path, size and modification time (and tsconfig.json's, and esbuild's version), so an edited
-// source gets a new bundle on the next start, as tsx would have compiled it; building takes about
-// 0.4 s. Packages stay outside the bundle (node_modules resolves them as usual), and each module's
-// `import.meta.url` is its own source file's URL, so paths relative to a source still resolve.
-// Packages are imported by their resolved paths, so a bundle runs from any folder.
+// path, size and modification time (and tsconfig.json's, package-lock.json's and esbuild's
+// version), so an edited source gets a new bundle on the next start, as tsx would have compiled it;
+// building takes about 0.4 s. Packages stay outside the bundle, imported by the paths Node resolves
+// them to from this checkout (so a bundle runs from any folder, and a new install gets a new
+// bundle), and each module's `import.meta.url` is its own source file's URL, so paths relative to a
+// source still resolve.
 // VIRTUOS_NO_BUNDLE=1 forces the tsx path (the same program, slower to start); VIRTUOS_BUNDLE_DIR
 // puts the bundles in another folder (the tests use one of their own); VIRTUOS_REQUIRE_BUNDLE=1 makes
 // a bundle that cannot be built or loaded an error instead of a quiet fallback to tsx (the tests
@@ -25,7 +26,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The folders whose TypeScript the bundles take in. */
 const SOURCES = ['model', 'properties', 'scripts'];
 /** Bump when the way bundles are built changes, so that older ones are not used. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 function sourceFiles(dir, out) {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -38,14 +39,15 @@ function sourceFiles(dir, out) {
 
 /**
  * The bundle's name for `entry` (a path from `root`): the entry's name and a hash of what the bundle
- * is built from (every .ts file's path, size and modification time under the source folders, and
- * tsconfig.json's, which esbuild reads too).
+ * is built from (every .ts file's path, size and modification time under the source folders,
+ * tsconfig.json's, which esbuild reads too, and package-lock.json's: the bundle imports packages by
+ * the paths of the installed files, which another install may move).
  */
 export function bundleKey(root, entry, esbuildVersion) {
   const h = createHash('sha256');
   h.update(`${FORMAT}\0${esbuildVersion}\0${root}\0${entry}\0`);
-  const config = join(root, 'tsconfig.json');
-  const files = [...(existsSync(config) ? [config] : []), ...SOURCES.flatMap((d) => (existsSync(join(root, d)) ? sourceFiles(join(root, d), []) : [])).sort()];
+  const configs = ['tsconfig.json', 'package-lock.json'].map((f) => join(root, f)).filter((f) => existsSync(f));
+  const files = [...configs, ...SOURCES.flatMap((d) => (existsSync(join(root, d)) ? sourceFiles(join(root, d), []) : [])).sort()];
   for (const f of files) {
     const st = statSync(f);
     h.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);

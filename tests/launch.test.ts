@@ -18,7 +18,7 @@ function virtuos(args: string[], env: Record<string, string>) {
 }
 
 describe('the bundle loader', () => {
-  it('names a bundle by every source file and tsconfig.json: an edit, a new file or a new esbuild gives a new name', () => {
+  it('names a bundle by every source file, tsconfig.json and package-lock.json: an edit, a new file, a new install or a new esbuild gives a new name', () => {
     const root = mkdtempSync(join(tmpdir(), 'launch-'));
     try {
       mkdirSync(join(root, 'model'));
@@ -44,7 +44,11 @@ describe('the bundle loader', () => {
       expect(k2).not.toBe(k1);
       // esbuild reads tsconfig.json as well
       writeFileSync(join(root, 'tsconfig.json'), '{}\n');
-      expect(bundleKey(root, 'scripts/cli/main.ts', '0.28.2')).not.toBe(k2);
+      const k3 = bundleKey(root, 'scripts/cli/main.ts', '0.28.2');
+      expect(k3).not.toBe(k2);
+      // and the bundle imports the installed packages' files by path: another install, another bundle
+      writeFileSync(join(root, 'package-lock.json'), '{}\n');
+      expect(bundleKey(root, 'scripts/cli/main.ts', '0.28.2')).not.toBe(k3);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
