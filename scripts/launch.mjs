@@ -25,6 +25,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The folders whose TypeScript the bundles take in. */
 const SOURCES = ['model', 'properties', 'scripts'];
+/** VIRTUOS_REQUIRE_BUNDLE=1: no quiet fallback to tsx (see above). */
+const REQUIRED = process.env.VIRTUOS_REQUIRE_BUNDLE === '1';
 /** Bump when the way bundles are built changes, so that older ones are not used. */
 const FORMAT = 2;
 
@@ -123,7 +125,7 @@ async function bundleOf(entry) {
     for (const f of readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.mjs') && f !== `${name}.mjs`) rmSync(join(dir, f), { force: true });
     return file;
   } catch (e) {
-    if (process.env.VIRTUOS_REQUIRE_BUNDLE === '1') throw e;
+    if (REQUIRED) throw e;
     return null;
   }
 }
@@ -131,14 +133,13 @@ async function bundleOf(entry) {
 /** Load the module `entry` (a .ts path from the repository's root) from its bundle, or through tsx. */
 export async function load(entry) {
   const file = await bundleOf(entry);
-  const required = process.env.VIRTUOS_REQUIRE_BUNDLE === '1';
-  if (required && !file) throw new Error(`virtuos: no bundle of ${entry} (VIRTUOS_REQUIRE_BUNDLE=1)`);
+  if (REQUIRED && !file) throw new Error(`virtuos: no bundle of ${entry} (VIRTUOS_REQUIRE_BUNDLE=1)`);
   if (file) {
     try {
       return await import(pathToFileURL(file).href);
     } catch (e) {
       // removed by a process that built a newer one between our check and our import: use tsx
-      if (required || !(e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(basename(file)))) throw e;
+      if (REQUIRED || !(e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(basename(file)))) throw e;
     }
   }
   const { register } = await import('tsx/esm/api');

@@ -272,11 +272,14 @@ export class Expander {
     return s;
   }
 
-  /** The enabled steps of s in exploration order (ample first), into actA/brA; returns [n, m]. */
-  steps(s: Int32Array, actA: Int32Array = this.actA, brA: Branch[] = this.brA): [number, number] {
-    const n = this.st.enabledInto(s, actA, brA);
-    const m = this.por && n > 1 ? this.por.ample(s, n, actA, brA) : n;
-    return [n, m];
+  /**
+   * The enabled steps of s in exploration order (ample first), into actA/brA: returns how many (n),
+   * and leaves how many of them are ample in `m` (no pair is made: expand() runs this once a state).
+   */
+  steps(s: Int32Array): number {
+    const n = this.st.enabledInto(s, this.actA, this.brA);
+    this.m = this.por && n > 1 ? this.por.ample(s, n, this.actA, this.brA) : n;
+    return n;
   }
 
   /**
@@ -318,7 +321,7 @@ export class Expander {
     let s = init;
     let x = 0x2545f491;
     for (let i = 0; i < steps; i++) {
-      const [n] = this.steps(s);
+      const n = this.steps(s);
       if (n === 0) {
         s = init;
         continue;
@@ -400,11 +403,8 @@ export class Expander {
   expand(s: Int32Array, withSuccessors: boolean, checkSelf = false, base = 0): void {
     if (this.broken.length) this.broken.length = 0;
     if (checkSelf) for (const v of this.check(s)) this.broken.push(v);
-    // steps() without its pair: this runs once a state
-    const n = this.st.enabledInto(s, this.actA, this.brA);
-    const m = this.por && n > 1 ? this.por.ample(s, n, this.actA, this.brA) : n;
+    const n = this.steps(s);
     this.n = n;
-    this.m = m;
     if (!withSuccessors) return;
     for (let k = 0; k < n; k++) {
       const out = this.slots[base + k];
@@ -838,7 +838,7 @@ export class Search {
 
   /** At the depth bound, were any steps left unexplored? (Then the bound, not the model, ended the search.) */
   private levelHasSuccessors(lo: number, hi: number): boolean {
-    for (let i = lo; i < hi; i++) if (this.ex.steps(this.stateOf(i, lo))[0] > 0) return true;
+    for (let i = lo; i < hi; i++) if (this.ex.steps(this.stateOf(i, lo)) > 0) return true;
     return false;
   }
 

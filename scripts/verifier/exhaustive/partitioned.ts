@@ -621,7 +621,7 @@ export class PartitionWorker {
       const s = this.cur;
       if (this.full) this.full.get(i, s);
       else this.queue!.get(i - lo, s);
-      if (this.ex.steps(s)[0] === 0)
+      if (this.ex.steps(s) === 0)
         for (const v of this.ex.finalChecks(s, null)) out.push({ ...v, depth: this.depth + 1, key0: this.curKey[2 * (i - lo)], key1: this.curKey[2 * (i - lo) + 1], owner: this.init.k, local: i });
     }
     return out;

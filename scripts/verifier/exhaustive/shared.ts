@@ -570,7 +570,7 @@ export class SharedWorker {
     for (let i = this.levelLo; i < this.size; i++) {
       this.codec.decode(this.recW[this.k], i * this.rw, s);
       const x = i - this.levelLo;
-      if (this.ex.steps(s)[0] === 0)
+      if (this.ex.steps(s) === 0)
         for (const v of this.ex.finalChecks(s, null))
           out.push({ ...v, depth: this.depth + 1, key0: this.parents ? L[LW * x] >>> 0 : 0, key1: this.parents ? L[LW * x + 1] >>> 0 : 0, owner: this.k, local: i });
     }
