@@ -16,6 +16,7 @@ import { propertiesFor } from '../properties/index.ts';
 import { exhaustive, type ExhaustiveOptions, type ExhaustiveSummary } from '../scripts/verifier/exhaustive/exhaustive.ts';
 import { fairCycles, fairLoop, type Graph } from '../scripts/verifier/exhaustive/liveness.ts';
 import { accessMap, guardReads } from '../scripts/verifier/exhaustive/por.ts';
+import { FootprintCache } from '../scripts/verifier/exhaustive/footprints.ts';
 import { makeSymmetry, SymmetryError, type SymmetryGroup } from '../scripts/verifier/exhaustive/symmetry.ts';
 
 const STATE_PROPS = propertiesFor(DEFAULT_CONFIG).filter((p) => p.invariant || p.final);
@@ -392,6 +393,34 @@ describe('partial-order reduction', () => {
   test('with one process there is nothing independent to reduce', async () => {
     const s = await search(opts(anchorConfig(2, 1, 2, 1), 'correct', { por: true }));
     expect([s.states, s.reductions.porReducedStates]).toEqual([21_811, 0]);
+  });
+
+  test('the footprints it finds again are the ones footprint() and guardReads() measure, on random walks of every variant', () => {
+    const sorted = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
+    for (const v of ['correct', ...DISPATCH_VARIANTS.map((x) => x.name)]) {
+      const sys = makeSystem(parseConfig({ ...anchorConfig(1, 2, 2, 2, 1, bugOf(v)), processes: 2 }));
+      const cache = new FootprintCache(sys, fastStepper(sys).branches.length);
+      let found = 0;
+      for (const s of walkedStates(sys, 977 + v.length, 12, 60).states) {
+        for (let a = 0; a < sys.actors.length; a++) {
+          const before = cache.measured;
+          const f = cache.guards(s, a);
+          if (cache.measured === before) found++;
+          const marked = new Set<number>();
+          guardReads(sys, s, a, (w) => marked.add(w));
+          expect(cache.words(f), `${v} ${sys.actors[a].name}'s guards`).toEqual({ reads: sorted(marked), writes: [] });
+        }
+        for (const ch of enabled(sys, s)) {
+          const before = cache.measured;
+          const f = cache.step(s, ch.actor, ch.branch);
+          if (cache.measured === before) found++;
+          const fp = footprint(sys, s, ch);
+          expect(cache.words(f), `${v} ${sys.actors[ch.actor].name} ${ch.event.name}`).toEqual({ reads: sorted(fp.reads), writes: sorted(fp.writes) });
+        }
+      }
+      // most were found again, not measured: the test covers both ways
+      expect(found).toBeGreaterThan(cache.measured);
+    }
   });
 
   test('every step of a two-process configuration accesses only the words the reduction allows its actor', () => {

@@ -16,7 +16,8 @@
  *   service-domain words, another process's words, and the words of p's actors that the frontend or
  *   the backend touch), and no actor of p has a guard that reads such a word (an outsider could
  *   otherwise enable a step of p that is not in the set). The steps' read and write sets are measured
- *   on s (model/kit/footprint.ts, and a recorder for the guards of every event of every actor of p). Which
+ *   on s (model/kit/footprint.ts, and a recorder for the guards of every event of every actor of p),
+ *   once per distinct view of the words they read, and found again after that (footprints.ts). Which
  *   words each kind of actor can access at all is declared below from the layout and checked by a
  *   test over every reachable state of two-process configurations of every variant;
  * - C2: the properties are conjunctions of per-process clauses (entry-safety, exactly-once,
@@ -30,7 +31,8 @@
  */
 import { COMPONENTS, fastStepper, type System } from '../../../model/kit/system.ts';
 import type { Branch, Ctx } from '../../../model/kit/kit.ts';
-import { footprint, regionMap } from '../../../model/kit/footprint.ts';
+import { regionMap } from '../../../model/kit/footprint.ts';
+import { FootprintCache } from './footprints.ts';
 
 export class PorError extends Error {}
 
@@ -147,11 +149,15 @@ export function makePor(sys: System, props?: readonly string[]): Por {
   });
   const tmpA = new Int32Array(nActors * 8);
   const tmpB: Branch[] = [];
-  let bad = false;
-  let forbidden: Uint8Array = map.outside[0] ?? new Uint8Array(0);
-  const check = (w: number) => {
-    if (forbidden[w]) bad = true;
-  };
+  // footprints are measured once per distinct view and found again after that (footprints.ts)
+  const fps = new FootprintCache(sys, stepper.branches.length);
+  const outside = map.outside.map((m) => {
+    const bits = new Int32Array(fps.mw);
+    m.forEach((x, w) => {
+      if (x) bits[w >>> 5] |= 1 << (w & 31);
+    });
+    return bits;
+  });
   return {
     ample(s, n, actors, branches) {
       if (map.clusters < 2) return n;
@@ -159,17 +165,16 @@ export function makePor(sys: System, props?: readonly string[]): Por {
         let inP = 0;
         for (let k = 0; k < n; k++) if (map.clusterOf[actors[k]] === p) inP++;
         if (inP === 0 || inP === n) continue;
-        forbidden = map.outside[p];
-        bad = false;
-        for (const a of byCluster[p]) {
-          guardReads(sys, s, a, check);
-          if (bad) break;
-        }
+        const forbidden = outside[p];
+        let bad = false;
+        for (const a of byCluster[p])
+          if (fps.touches(fps.guards(s, a), forbidden)) {
+            bad = true;
+            break;
+          }
         for (let k = 0; k < n && !bad; k++) {
           if (map.clusterOf[actors[k]] !== p) continue;
-          const fp = footprint(sys, s, stepper.choice(s, actors[k], branches[k]));
-          for (const w of fp.reads) check(w);
-          for (const w of fp.writes) check(w);
+          if (fps.touches(fps.step(s, actors[k], branches[k]), forbidden)) bad = true;
         }
         if (bad) continue;
         // The ample set first (in enabled order), then the rest, so that a full expansion keeps numbering.
