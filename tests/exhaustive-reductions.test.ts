@@ -397,9 +397,10 @@ describe('partial-order reduction', () => {
 
   test('the footprints it finds again are the ones footprint() and guardReads() measure, on random walks of every variant', () => {
     const sorted = (xs: Iterable<number>) => [...xs].sort((a, b) => a - b);
-    for (const v of ['correct', ...DISPATCH_VARIANTS.map((x) => x.name)]) {
+    // measured in the recorder thread (as a search does), and for one variant in this thread too
+    for (const [v, thread] of [['correct', false] as const, ...['correct', ...DISPATCH_VARIANTS.map((x) => x.name)].map((x) => [x, true] as const)]) {
       const sys = makeSystem(parseConfig({ ...anchorConfig(1, 2, 2, 2, 1, bugOf(v)), processes: 2 }));
-      const cache = new FootprintCache(sys, fastStepper(sys).branches.length);
+      const cache = new FootprintCache(sys, fastStepper(sys).branches.length, thread);
       let found = 0;
       for (const s of walkedStates(sys, 977 + v.length, 12, 60).states) {
         for (let a = 0; a < sys.actors.length; a++) {
@@ -420,7 +421,21 @@ describe('partial-order reduction', () => {
       }
       // most were found again, not measured: the test covers both ways
       expect(found).toBeGreaterThan(cache.measured);
+      expect(cache.threaded).toBe(thread);
     }
+  });
+
+  test('a measurement that fails in the recorder thread fails here, with its message', () => {
+    const sys = makeSystem(two(null));
+    const st = fastStepper(sys);
+    const cache = new FootprintCache(sys, st.branches.length);
+    // a branch of another component than actor 0's
+    const other = st.branches.find((b) => !COMPONENTS[sys.actors[0].comp].states.some((x) => x.events.some((e) => e.branches.includes(b))))!;
+    expect(() => cache.step(sys.init, 0, other)).toThrow(/is not a step of .* in its control state/);
+    expect(cache.threaded).toBe(true);
+    // and the thread still answers
+    const ch = enabled(sys, sys.init)[0];
+    expect(cache.words(cache.step(sys.init, ch.actor, ch.branch)).writes).toEqual([...footprint(sys, sys.init, ch).writes].sort((a, b) => a - b));
   });
 
   test('every step of a two-process configuration accesses only the words the reduction allows its actor', () => {

@@ -17,6 +17,7 @@
 import type { Branch, Ctx } from '../../../model/kit/kit.ts';
 import { NO_EMIT } from '../../../model/kit/kit.ts';
 import { COMPONENTS, type System } from '../../../model/kit/system.ts';
+import { recorderThread, type Recorder } from './footprint-thread.ts';
 
 /** A node's word until it is first read past. */
 const UNSET = 0x7fffffff;
@@ -41,7 +42,13 @@ export class FootprintCache {
   private kidCount = 0;
   private readonly ctxs: Ctx[];
 
-  constructor(readonly sys: System, nBranches: number) {
+  /**
+   * With `useThread` (the default) the footprints are measured in a thread of their own (the
+   * recorder): the model's functions that run on a recording proxy here would keep that in their
+   * type feedback, and the search's own steps, which run the same functions, would then go about a
+   * third slower for the rest of the process.
+   */
+  constructor(readonly sys: System, nBranches: number, private readonly useThread = true) {
     this.mw = (sys.L.size + 31) >>> 5;
     this.nBranches = nBranches;
     this.roots = new Int32Array(sys.actors.length * (nBranches + 1)).fill(-1);
@@ -106,79 +113,42 @@ export class FootprintCache {
     }
   }
 
-  /**
-   * Run the guards (and with br, the step) on a recording view of a copy of s, and file the
-   * footprint under the values read. A word the step wrote before reading it is read but not a key:
-   * its value came from the values read before.
-   */
+  /** Measure (in the recorder thread, or here without one) and file the footprint of the guards of actor a, or of its step br. */
   private measure(s: Int32Array, a: number, br: Branch | null): number {
-    const sys = this.sys;
-    const actor = sys.actors[a];
-    const comp = COMPONENTS[actor.comp];
     const mw = this.mw;
     const f = this.measured++;
     if (this.reads.length < this.measured * mw) {
       this.reads = grown(this.reads);
       this.writes = grown(this.writes);
     }
-    const R = this.reads;
-    const W = this.writes;
     const keys: number[] = [];
     const vals: number[] = [];
-    const written = new Set<number>();
-    let writable = false;
-    const copy = s.slice();
-    const view = new Proxy(copy, {
-      get(target, key) {
-        if (typeof key === 'string') {
-          const i = Number(key);
-          if (Number.isInteger(i)) {
-            if (i < 0) throw new Error(`footprints: ${actor.name} read a word the configuration does not lay out (index ${i})`);
-            R[f * mw + (i >>> 5)] |= 1 << (i & 31);
-            if (!written.has(i)) {
-              keys.push(i);
-              vals.push(target[i]);
-            }
-            return target[i];
-          }
-        }
-        const v = Reflect.get(target, key, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-      set(target, key, value) {
-        const i = Number(key);
-        if (!writable || !Number.isInteger(i)) throw new Error(`footprints: unexpected write to ${String(key)}`);
-        // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
-        if (i < 0) return true;
-        written.add(i);
-        W[f * mw + (i >>> 5)] |= 1 << (i & 31);
-        target[i] = value;
-        return true;
-      },
-    });
-    const ctx = this.ctxs[a];
-    ctx.s = view;
-    try {
-      comp.spec.runnable?.(ctx);
-      const events = comp.states[view[actor.pcAt]].events;
-      if (br === null) {
-        for (const ev of events) for (const b of ev.branches) b.guard?.(ctx);
-      } else {
-        const ev = events.find((e) => e.branches.includes(br));
-        if (!ev) throw new Error(`footprints: branch ${br.id} is not a step of ${actor.name} in its control state`);
-        for (const b of ev.branches) {
-          b.guard?.(ctx);
-          if (b === br) break;
-        }
-        writable = true;
-        for (const act of br.actions) act(ctx);
-        W[f * mw + (actor.pcAt >>> 5)] |= 1 << (actor.pcAt & 31);
-      }
-    } finally {
-      ctx.s = sys.init;
-    }
+    const remote = this.remote();
+    if (remote) remote.measure(this.sysId, s, a, br === null ? -1 : br.id, this.reads, this.writes, f * mw, mw, keys, vals);
+    else measureOn(this.sys, this.ctxs[a], s, a, br, this.reads, this.writes, f * mw, keys, vals);
     this.file(a * (this.nBranches + 1) + (br === null ? 0 : br.id + 1), keys, vals, f);
     return f;
+  }
+
+  /** Are the footprints measured in the recorder thread (false: in this one)? */
+  get threaded(): boolean {
+    return this.remote() !== null;
+  }
+
+  /** Start the recorder thread now (the search's set-up), not at the first footprint. */
+  start(): void {
+    this.remote();
+  }
+
+  /** the recorder thread and this system's number there, once asked for (null: measured here) */
+  private recorder: Recorder | null | undefined = undefined;
+  private sysId = -1;
+  private remote(): Recorder | null {
+    if (this.recorder === undefined) {
+      this.recorder = this.useThread ? recorderThread() : null;
+      if (this.recorder) this.sysId = this.recorder.define(this.sys.cfg);
+    }
+    return this.recorder;
   }
 
   private file(root: number, keys: number[], vals: number[], f: number): void {
@@ -227,6 +197,68 @@ export class FootprintCache {
     this.kids[3 * h + 1] = v;
     this.kids[3 * h + 2] = child;
     this.kidCount++;
+  }
+}
+
+/**
+ * Run actor a's guards (and with br, the step) on a recording view of a copy of s: the words read and
+ * written become bits from `at` of R and W, and the words read before the step wrote them, in order,
+ * with their values, go to keys and vals (a word read after the step wrote it is read but not a key:
+ * its value came from the values read before).
+ */
+export function measureOn(sys: System, ctx: Ctx, s: Int32Array, a: number, br: Branch | null, R: Int32Array, W: Int32Array, at: number, keys: number[], vals: number[]): void {
+  const actor = sys.actors[a];
+  const comp = COMPONENTS[actor.comp];
+  const written = new Set<number>();
+  let writable = false;
+  const copy = s.slice();
+  const view = new Proxy(copy, {
+    get(target, key) {
+      if (typeof key === 'string') {
+        const i = Number(key);
+        if (Number.isInteger(i)) {
+          if (i < 0) throw new Error(`footprints: ${actor.name} read a word the configuration does not lay out (index ${i})`);
+          R[at + (i >>> 5)] |= 1 << (i & 31);
+          if (!written.has(i)) {
+            keys.push(i);
+            vals.push(target[i]);
+          }
+          return target[i];
+        }
+      }
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set(target, key, value) {
+      const i = Number(key);
+      if (!writable || !Number.isInteger(i)) throw new Error(`footprints: unexpected write to ${String(key)}`);
+      // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
+      if (i < 0) return true;
+      written.add(i);
+      W[at + (i >>> 5)] |= 1 << (i & 31);
+      target[i] = value;
+      return true;
+    },
+  });
+  ctx.s = view;
+  try {
+    comp.spec.runnable?.(ctx);
+    const events = comp.states[view[actor.pcAt]].events;
+    if (br === null) {
+      for (const ev of events) for (const b of ev.branches) b.guard?.(ctx);
+    } else {
+      const ev = events.find((e) => e.branches.includes(br));
+      if (!ev) throw new Error(`footprints: branch ${br.id} is not a step of ${actor.name} in its control state`);
+      for (const b of ev.branches) {
+        b.guard?.(ctx);
+        if (b === br) break;
+      }
+      writable = true;
+      for (const act of br.actions) act(ctx);
+      W[at + (actor.pcAt >>> 5)] |= 1 << (actor.pcAt & 31);
+    }
+  } finally {
+    ctx.s = sys.init;
   }
 }
 

@@ -151,6 +151,7 @@ export function makePor(sys: System, props?: readonly string[]): Por {
   const tmpB: Branch[] = [];
   // footprints are measured once per distinct view and found again after that (footprints.ts)
   const fps = new FootprintCache(sys, stepper.branches.length);
+  if (map.clusters >= 2) fps.start();
   const outside = map.outside.map((m) => {
     const bits = new Int32Array(fps.mw);
     m.forEach((x, w) => {
