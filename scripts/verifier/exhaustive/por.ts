@@ -108,7 +108,7 @@ export function accessMap(sys: System): AccessMap {
   return { clusterOf, clusters, outside, allowed };
 }
 
-/** Record the words guards read (every branch of every event of the actor's control state, and `runnable`). */
+/** Record the words guards read (every branch of every event of the actor's control state, and `runnable`): the reference the footprints found again (footprints.ts) are tested against. */
 export function guardReads(sys: System, s: Int32Array, actor: number, mark: (w: number) => void): void {
   const a = sys.actors[actor];
   const comp = COMPONENTS[a.comp];
