@@ -566,7 +566,7 @@ export class Search {
     const store = this.store;
     for (let k = 0; k < upTo; k++) {
       const off = at + k * w;
-      const r = prepared >= 0 && k < m ? (store as FullStore).addPrepared(prepared + k, succ, off) : store.add(succ, off);
+      const r = prepared >= 0 && k < (this.prepareAll ? n : m) ? (store as FullStore).addPrepared(prepared + k, succ, off) : store.add(succ, off);
       this.transitions++;
       if (this.edgeStart) {
         const e = this.edges++;
@@ -608,6 +608,11 @@ export class Search {
     return true;
   }
   private startedExpanding = -1;
+  /**
+   * With partial-order reduction, every successor is prepared, not only the ample ones: the cycle
+   * proviso often takes the rest too, and an unprepared add waits for its cache misses alone.
+   */
+  private prepareAll = false;
   /** one group of states being expanded (run): the states, their enabled and ample step counts, whether expanded, their successors' offsets */
   private groupParents: Int32Array[];
   private groupN = new Int32Array(GROUP);
@@ -673,6 +678,7 @@ export class Search {
   async run(runner: ChunkRunner | null): Promise<{ limit: ExhaustiveSummary['limit']; fullDepth: number; shardInfo: ExhaustiveSummary['shard'] }> {
     const { maxDepth, shard } = this.opts;
     this.checkAtAdmission = !runner || this.opts.stopAtFirst === true;
+    this.prepareAll = this.opts.por;
     this.finalsAtAdmission = this.opts.stopAtFirst === true;
     const init = this.ex.initial();
     const r0 = this.store.add(init);
@@ -734,7 +740,7 @@ export class Search {
             ns[j] = ex.n;
             ms[j] = ex.m;
             gos[j] = go ? 1 : 0;
-            if (go) for (let k = 0; k < ex.m; k++) offs[count++] = (j * slots + k) * w;
+            if (go) for (let k = 0, e = this.prepareAll ? ex.n : ex.m; k < e; k++) offs[count++] = (j * slots + k) * w;
           }
           if (full) full.prepare(ex.succ, offs, count);
           let p = 0;
@@ -749,7 +755,7 @@ export class Search {
               stoppedAt = i;
               break;
             }
-            if (gos[j]) p += ms[j];
+            if (gos[j]) p += this.prepareAll ? ns[j] : ms[j];
             progress(i);
           }
         }
