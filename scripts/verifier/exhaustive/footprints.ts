@@ -35,6 +35,9 @@ export class FootprintCache {
   private readonly roots: Int32Array;
   /** per node: the word it reads, or ~footprint for a leaf */
   private at: Int32Array = new Int32Array(1024);
+  /** per node: the value of its first child and that child (-1: none yet), tried before the table (most nodes have one child) */
+  private firstVal: Int32Array = new Int32Array(1024);
+  private firstKid: Int32Array = new Int32Array(1024);
   private nodes = 0;
   /** children: (node, value, child) in three words a slot, open addressing; node -1: empty */
   private kids = new Int32Array(3 * 1024).fill(-1);
@@ -92,12 +95,18 @@ export class FootprintCache {
     let x = this.roots[root];
     if (x < 0) return -1;
     const at = this.at;
+    const firstVal = this.firstVal;
+    const firstKid = this.firstKid;
     const kids = this.kids;
     const mask = this.kidMask;
     for (;;) {
       const w = at[x];
       if (w < 0) return ~w;
       const v = s[w];
+      if (firstVal[x] === v && firstKid[x] >= 0) {
+        x = firstKid[x];
+        continue;
+      }
       let h = hash(x, v) & mask;
       let child = -1;
       for (;;) {
@@ -162,6 +171,10 @@ export class FootprintCache {
       if (child < 0) {
         child = this.newNode();
         this.addKid(x, vals[k], child);
+        if (this.firstKid[x] < 0) {
+          this.firstVal[x] = vals[k];
+          this.firstKid[x] = child;
+        }
       }
       x = child;
     }
@@ -170,8 +183,13 @@ export class FootprintCache {
   }
 
   private newNode(): number {
-    if (this.nodes === this.at.length) this.at = grown(this.at);
+    if (this.nodes === this.at.length) {
+      this.at = grown(this.at);
+      this.firstVal = grown(this.firstVal);
+      this.firstKid = grown(this.firstKid);
+    }
     this.at[this.nodes] = UNSET;
+    this.firstKid[this.nodes] = -1;
     return this.nodes++;
   }
 
