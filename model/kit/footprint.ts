@@ -22,31 +22,38 @@ export interface Footprint {
   writes: Set<number>;
 }
 
-function recorder(base: Int32Array, fp: Footprint, writable: boolean): Int32Array {
-  return new Proxy(base, {
-    get(target, key, receiver) {
+/**
+ * A view of `target` that reports every word read (`onRead`) and written (`onWrite`; null: a write
+ * is an error) before doing it. A write of a negative index (a register the configuration does not
+ * lay out, ABSENT in layout.ts) writes nothing; a read of one is an error.
+ */
+export function recordingView(target: Int32Array, onRead: (i: number) => void, onWrite: ((i: number) => void) | null): Int32Array {
+  return new Proxy(target, {
+    get(t, key) {
       if (typeof key === 'string') {
         const i = Number(key);
         if (Number.isInteger(i)) {
           if (i < 0) throw new Error(`footprint: a read of a word the configuration does not lay out (index ${i})`);
-          fp.reads.add(i);
-          return target[i];
+          onRead(i);
+          return t[i];
         }
       }
-      const v = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
+      const v = Reflect.get(t, key, t);
+      return typeof v === 'function' ? v.bind(t) : v;
     },
-    set(target, key, value) {
+    set(t, key, value) {
       const i = Number(key);
-      if (!writable || !Number.isInteger(i)) throw new Error(`footprint: unexpected write to ${String(key)}`);
-      // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
+      if (onWrite === null || !Number.isInteger(i)) throw new Error(`footprint: unexpected write to ${String(key)}`);
       if (i < 0) return true;
-      fp.writes.add(i);
-      target[i] = value;
+      onWrite(i);
+      t[i] = value;
       return true;
     },
   });
 }
+
+const recorder = (base: Int32Array, fp: Footprint, writable: boolean): Int32Array =>
+  recordingView(base, (i) => fp.reads.add(i), writable ? (i) => fp.writes.add(i) : null);
 
 /**
  * The words a step reads (its guards on the state before it, its actions on the copy) and writes,

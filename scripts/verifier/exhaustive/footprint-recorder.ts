@@ -4,11 +4,10 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { Branch, Ctx } from '../../../model/kit/kit.ts';
-import { NO_EMIT } from '../../../model/kit/kit.ts';
-import { BRANCHES } from '../../../model/kit/stepper.ts';
+import { actorContexts, BRANCHES } from '../../../model/kit/stepper.ts';
 import { makeSystem, type System } from '../../../model/kit/system.ts';
 import { DEFINE, DONE, FAILED, IDLE, MEASURE } from './footprint-thread.ts';
-import { measureOn } from './footprints.ts';
+import { bitWords, measureOn } from './footprints.ts';
 
 const io = new Int32Array((workerData as { sab: SharedArrayBuffer }).sab);
 const systems: { sys: System; ctxs: Ctx[]; mw: number }[] = [];
@@ -19,7 +18,7 @@ function answer(): void {
     let json = '';
     for (let i = 0; i < io[4]; i++) json += String.fromCharCode(io[5 + i]);
     const sys = makeSystem(JSON.parse(json));
-    systems[io[1]] = { sys, ctxs: sys.actors.map((a) => ({ s: sys.init, me: a.me, L: sys.L, emit: NO_EMIT })), mw: (sys.L.size + 31) >>> 5 };
+    systems[io[1]] = { sys, ctxs: actorContexts(sys), mw: bitWords(sys) };
     return;
   }
   const { sys, ctxs, mw } = systems[io[1]];

@@ -15,7 +15,8 @@
  * same bits of `writes` (a guard footprint writes nothing).
  */
 import type { Branch, Ctx } from '../../../model/kit/kit.ts';
-import { NO_EMIT } from '../../../model/kit/kit.ts';
+import { recordingView } from '../../../model/kit/footprint.ts';
+import { actorContexts } from '../../../model/kit/stepper.ts';
 import { COMPONENTS, type System } from '../../../model/kit/system.ts';
 import { recorderThread, type Recorder } from './footprint-thread.ts';
 
@@ -52,10 +53,10 @@ export class FootprintCache {
    * third slower for the rest of the process.
    */
   constructor(readonly sys: System, nBranches: number, private readonly useThread = true) {
-    this.mw = (sys.L.size + 31) >>> 5;
+    this.mw = bitWords(sys);
     this.nBranches = nBranches;
     this.roots = new Int32Array(sys.actors.length * (nBranches + 1)).fill(-1);
-    this.ctxs = sys.actors.map((a) => ({ s: sys.init, me: a.me, L: sys.L, emit: NO_EMIT }));
+    this.ctxs = actorContexts(sys);
     this.reads = new Int32Array(64 * this.mw);
     this.writes = new Int32Array(64 * this.mw);
   }
@@ -218,6 +219,9 @@ export class FootprintCache {
   }
 }
 
+/** 32-bit words of a footprint's bit set: one bit a word of the state. */
+export const bitWords = (sys: System): number => (sys.L.size + 31) >>> 5;
+
 /**
  * Run actor a's guards (and with br, the step) on a recording view of a copy of s: the words read and
  * written become bits from `at` of R and W, and the words read before the step wrote them, in order,
@@ -228,40 +232,22 @@ export function measureOn(sys: System, ctx: Ctx, s: Int32Array, a: number, br: B
   const actor = sys.actors[a];
   const comp = COMPONENTS[actor.comp];
   const written = new Set<number>();
-  let writable = false;
   const copy = s.slice();
-  const view = new Proxy(copy, {
-    get(target, key) {
-      if (typeof key === 'string') {
-        const i = Number(key);
-        if (Number.isInteger(i)) {
-          if (i < 0) throw new Error(`footprints: ${actor.name} read a word the configuration does not lay out (index ${i})`);
-          R[at + (i >>> 5)] |= 1 << (i & 31);
-          if (!written.has(i)) {
-            keys.push(i);
-            vals.push(target[i]);
-          }
-          return target[i];
-        }
-      }
-      const v = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-    set(target, key, value) {
-      const i = Number(key);
-      if (!writable || !Number.isInteger(i)) throw new Error(`footprints: unexpected write to ${String(key)}`);
-      // clearing a register the configuration does not lay out (its index is ABSENT, layout.ts): no word is written
-      if (i < 0) return true;
-      written.add(i);
-      W[at + (i >>> 5)] |= 1 << (i & 31);
-      target[i] = value;
-      return true;
-    },
-  });
-  ctx.s = view;
+  const read = (i: number) => {
+    R[at + (i >>> 5)] |= 1 << (i & 31);
+    if (!written.has(i)) {
+      keys.push(i);
+      vals.push(copy[i]);
+    }
+  };
+  const write = (i: number) => {
+    written.add(i);
+    W[at + (i >>> 5)] |= 1 << (i & 31);
+  };
+  ctx.s = recordingView(copy, read, null);
   try {
     comp.spec.runnable?.(ctx);
-    const events = comp.states[view[actor.pcAt]].events;
+    const events = comp.states[ctx.s[actor.pcAt]].events;
     if (br === null) {
       for (const ev of events) for (const b of ev.branches) b.guard?.(ctx);
     } else {
@@ -271,9 +257,9 @@ export function measureOn(sys: System, ctx: Ctx, s: Int32Array, a: number, br: B
         b.guard?.(ctx);
         if (b === br) break;
       }
-      writable = true;
+      ctx.s = recordingView(copy, read, write);
       for (const act of br.actions) act(ctx);
-      W[at + (actor.pcAt >>> 5)] |= 1 << (actor.pcAt & 31);
+      write(actor.pcAt);
     }
   } finally {
     ctx.s = sys.init;

@@ -31,7 +31,7 @@
  */
 import { COMPONENTS, fastStepper, type System } from '../../../model/kit/system.ts';
 import type { Branch, Ctx } from '../../../model/kit/kit.ts';
-import { regionMap } from '../../../model/kit/footprint.ts';
+import { recordingView, regionMap } from '../../../model/kit/footprint.ts';
 import { FootprintCache } from './footprints.ts';
 
 export class PorError extends Error {}
@@ -112,19 +112,7 @@ export function accessMap(sys: System): AccessMap {
 export function guardReads(sys: System, s: Int32Array, actor: number, mark: (w: number) => void): void {
   const a = sys.actors[actor];
   const comp = COMPONENTS[a.comp];
-  const view = new Proxy(s, {
-    get(target, key) {
-      if (typeof key === 'string') {
-        const i = Number(key);
-        if (Number.isInteger(i)) {
-          mark(i);
-          return target[i];
-        }
-      }
-      const v = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+  const view = recordingView(s, mark, null);
   const ctx: Ctx = { s: view, me: a.me, L: sys.L, emit: () => {} };
   mark(a.pcAt);
   comp.spec.runnable?.(ctx);
