@@ -20,6 +20,8 @@ import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts'
 import { nodeNextAt, queueContents, queueIncludes } from '../model/dispatch/ready-queue.ts';
 import { regionMap } from '../model/kit/footprint.ts';
 import { programArb } from '../scripts/verifier/random/posix-programs.ts';
+import { entrySafety, processBroken, surelyWellFormed } from '../properties/dispatch/entry-safety.ts';
+import { procJudged } from '../model/system/instance.ts';
 
 const declared = (cfg: Config) => propertiesFor(cfg).filter((p) => p.invariant && p.reads);
 
@@ -166,4 +168,45 @@ test('queueIncludes answers as queueContents(...).items.includes on states of ev
         }
   }
   expect(compared).toBeGreaterThan(10_000);
+});
+
+describe("entry-safety's bit-set check (surelyWellFormed) never passes a process its full check (processBroken) finds broken", () => {
+  /** the judged processes of s for which the bit-set check says all is well: processBroken must find nothing */
+  function compare(sys: System, s: Int32Array, tally: { surely: number; broken: number; checked: number }): void {
+    for (let p = 0; p < sys.L.proc.length; p++) {
+      if (!procJudged(s, sys.L, p)) continue;
+      tally.checked++;
+      const broken = processBroken(sys, s, p);
+      if (broken) tally.broken++;
+      if (!surelyWellFormed(sys, s, p)) continue;
+      tally.surely++;
+      expect(broken).toBeNull();
+    }
+  }
+
+  test.each(CONFIGS)('states of %s', (_name, cfg) => {
+    const sys = makeSystem(cfg);
+    const tally = { surely: 0, broken: 0, checked: 0 };
+    for (const s of statesOf(sys, 40, 3000)) compare(sys, s, tally);
+    // the bit-set check is the common path, not one that never says yes
+    expect(tally.surely).toBeGreaterThan(tally.checked * 0.9 - tally.broken);
+  });
+
+  test('states with one to three words entry-safety reads set to small values (broken stacks, queues and entries)', () => {
+    for (const cfg of [{ ...DEFAULT_CONFIG }, anchorConfig(2, 2), { ...DEFAULT_CONFIG, processes: 2, threads: 2, entries: 3 }]) {
+      const sys = makeSystem(cfg);
+      const reads = [...readSet(sys, entrySafety)!];
+      const states = statesOf(sys, 20, 400);
+      const tally = { surely: 0, broken: 0, checked: 0 };
+      fc.assert(
+        fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: -2, max: 6 })), { minLength: 1, maxLength: 3 }), (i, changes) => {
+          const s = states[i % states.length].slice();
+          for (const [w, value] of changes) s[reads[w % reads.length]] = value;
+          compare(sys, s, tally);
+        }),
+        { seed: 20261207, numRuns: 6000 },
+      );
+      expect(tally.broken).toBeGreaterThan(400);
+    }
+  });
 });

@@ -14,6 +14,15 @@ import {
   type StackInput,
   type StackOutput,
 } from '../properties/lib/linearizability.ts';
+import { anchorConfig, DEFAULT_CONFIG, type Config } from '../model/kit/config.ts';
+import { makeSystem, type System } from '../model/kit/system.ts';
+import { VARIANTS } from '../model/variants.ts';
+import { everyObjectInResponseOrder, historyByChecker, linearizable } from '../properties/dispatch/linearizable.ts';
+import { layerConfig } from '../properties/index.ts';
+import type { Property, TimedEvent } from '../properties/property.ts';
+import { runSchedule, type Pick } from '../scripts/verifier/explore.ts';
+import { defaultMaxPicks, scheduleArb } from '../scripts/verifier/random/verify.ts';
+import { variantConfig } from '../scripts/verifier/random/search/time-to-bug.ts';
 
 type StackOp = Operation<StackInput, StackOutput>;
 type QueueOp = Operation<QueueInput, QueueOutput>;
@@ -405,5 +414,79 @@ describe('performance', () => {
     const illegal = checkLinearizable(spec, bad, { maxNodes: 20_000 });
     expect(ok.verdict).toBe('ok');
     expect(illegal.verdict).toBe('illegal');
+  });
+});
+
+describe('the one-pass witness of the linearizable property', () => {
+  /** The histories (events) of random runs of a configuration, as the property receives them. */
+  function historiesOf(cfg: Config, runs: number): { sys: System; histories: TimedEvent[][] } {
+    const sys = makeSystem(cfg);
+    const histories: TimedEvent[][] = [];
+    const capture: Property = {
+      ...linearizable,
+      history: (_sys, events) => {
+        histories.push(events.slice());
+        return null;
+      },
+    };
+    const scheds = fc.sample(scheduleArb(sys.actors.length, defaultMaxPicks(cfg)), { seed: 11, numRuns: runs }) as Pick[][];
+    for (const sched of scheds) runSchedule(sys, sched, { props: [capture] });
+    return { sys, histories };
+  }
+
+  // every layout the dispatch objects take: lock-free and atomic ready queue, two processes, the
+  // composed system (restarted domains' objects numbered apart), and every variant that breaks linearizability
+  const configs: [string, Config][] = [
+    ['default', { ...DEFAULT_CONFIG }],
+    ['anchor 2x2 (atomic queue)', anchorConfig(2, 2)],
+    ['two processes', { ...DEFAULT_CONFIG, processes: 2, threads: 2 }],
+    ['composed system', layerConfig({ ...DEFAULT_CONFIG }, 'system')],
+    ...VARIANTS.filter((v) => v.breaks.includes('linearizable')).map((v) => [`variant ${v.name}`, variantConfig(v)] as [string, Config]),
+  ];
+  for (const [name, cfg] of configs) {
+    test(`${name}: where it accepts a history the checker finds every object linearizable`, () => {
+      const { sys, histories } = historiesOf(cfg, cfg.system ? 60 : 300);
+      let accepted = 0;
+      for (const h of histories) {
+        if (!everyObjectInResponseOrder(sys, h)) continue;
+        accepted++;
+        expect(historyByChecker(sys, h)).toBeNull();
+      }
+      // the witness is the common case, not a path that never runs
+      expect(accepted).toBeGreaterThan(histories.length / 2);
+    });
+  }
+
+  test('on histories with one event altered (a value, or two events swapped) it never accepts what the checker rejects', () => {
+    const { sys, histories } = historiesOf({ ...DEFAULT_CONFIG }, 200);
+    const long = histories.filter((h) => h.length >= 4);
+    let rejectedByChecker = 0;
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.nat(), fc.integer({ min: -1, max: 4 }), fc.boolean(), (pick, at, other, value, swap) => {
+        const h = long[pick % long.length].map((e) => ({ ...e }));
+        const i = at % h.length;
+        if (swap) {
+          const j = other % h.length;
+          [h[i], h[j]] = [h[j], h[i]];
+          [h[i].time, h[j].time] = [h[j].time, h[i].time];
+        } else h[i].value = value < 0 ? null : value;
+        const verdict = historyByChecker(sys, h);
+        if (verdict !== null) rejectedByChecker++;
+        return !everyObjectInResponseOrder(sys, h) || verdict === null;
+      }),
+      { seed: 20261207, numRuns: 3000 },
+    );
+    expect(rejectedByChecker).toBeGreaterThan(100);
+  });
+
+  test('it rejects the histories the checker finds not linearizable, so the property still reports them', () => {
+    const bad = VARIANTS.find((v) => v.breaks.includes('linearizable'))!;
+    const { sys, histories } = historiesOf(variantConfig(bad), 1000);
+    const illegal = histories.filter((h) => historyByChecker(sys, h) !== null && historyByChecker(sys, h) !== 'unknown');
+    expect(illegal.length).toBeGreaterThan(0);
+    for (const h of illegal) {
+      expect(everyObjectInResponseOrder(sys, h)).toBe(false);
+      expect(linearizable.history!(sys, h)).toEqual(historyByChecker(sys, h));
+    }
   });
 });

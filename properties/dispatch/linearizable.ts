@@ -82,6 +82,80 @@ function objects(sys: System, events: readonly TimedEvent[]): { proc: number; ob
   return out;
 }
 
+const OBJECTS: readonly Obj[] = ['free', 'alloc', 'pool', 'rq'];
+
+/** One object's history as `everyObjectInResponseOrder` replays it: the specification's state and each actor's open operation. */
+interface Replay {
+  /** stack: top last; queue: head at `head` */
+  items: number[];
+  head: number;
+  lifo: boolean;
+  /** per actor: 0 no open operation, 1 an open push/enq of openValue, 2 an open pop/deq */
+  open: Uint8Array;
+  openValue: Int32Array;
+}
+
+/**
+ * The checker's first witness for every object at once, in one pass over the events: the completed
+ * operations in the order they responded, replayed on the object's sequential specification as they
+ * respond (events come in time order), with the operations, inputs and outputs operationsOf() builds.
+ * True means every object has a linearization, this one: an operation that returned before another
+ * was invoked also returned before it (two responses at one time are concurrent, so their order is
+ * free), and pending operations may be left out. False leaves the verdict to the checker, which
+ * tries the same witness first. A random run checks its history on every run; this pass spares it
+ * building operation lists, objects and specification states (about a sixth of a checked run).
+ */
+export function everyObjectInResponseOrder(sys: System, events: readonly TimedEvent[]): boolean {
+  const replays: (Replay | undefined)[] = [];
+  const actors = sys.actors.length;
+  for (let k = 0; k < events.length; k++) {
+    const ev = events[k];
+    const o = OBJECTS.indexOf(ev.obj);
+    const key = ev.proc * 4 + o;
+    let r = replays[key];
+    if (r === undefined) {
+      const initial = ev.obj === 'free' ? Array.from({ length: sys.cfg.entries }, (_, i) => i) : ev.obj === 'pool' ? Array.from({ length: Math.max(0, sys.L.nodes - 1) }, (_, i) => i + 1) : [];
+      // the specifications list a stack top first; here the top is last
+      r = replays[key] = { items: ev.obj === 'rq' ? initial : initial.reverse(), head: 0, lifo: ev.obj !== 'rq', open: new Uint8Array(actors), openValue: new Int32Array(actors) };
+    }
+    const a = ev.actor;
+    if (ev.kind === 'inv') {
+      if (r.open[a] !== 0) continue;
+      const push = ev.op === 'push' || ev.op === 'enq';
+      r.open[a] = push ? 1 : 2;
+      if (push) {
+        // (a push of no value: the checker decides)
+        if (ev.value === null) return false;
+        r.openValue[a] = ev.value;
+      }
+      continue;
+    }
+    const kind = r.open[a];
+    if (kind === 0) continue;
+    r.open[a] = 0;
+    const out = ev.op === 'pop' || ev.op === 'deq' ? ev.value : null;
+    if (kind === 1) {
+      if (out !== null) return false;
+      r.items.push(r.openValue[a]);
+      continue;
+    }
+    const size = r.items.length - r.head;
+    if (out === null) {
+      if (size !== 0) return false;
+      continue;
+    }
+    if (size === 0) return false;
+    if (r.lifo) {
+      if (r.items[r.items.length - 1] !== out) return false;
+      r.items.pop();
+    } else {
+      if (r.items[r.head] !== out) return false;
+      r.head++;
+    }
+  }
+  return true;
+}
+
 export const linearizable: Property = {
   name: 'linearizable',
   group: 'dispatch',
@@ -95,17 +169,22 @@ export const linearizable: Property = {
     'ready-queue-fifo': 'the ready queue behaves as a sequential FIFO queue',
   },
   history(sys, events) {
-    let unknown = false;
-    for (const o of objects(sys, events)) {
-      const ops = operationsOf(events, o.proc, o.obj);
-      if (ops.length === 0) continue;
-      const r = checkLinearizable(specOf(sys, o.obj), ops, { maxNodes: 200_000 });
-      if (r.verdict === 'unknown') unknown = true;
-      if (r.verdict === 'illegal') {
-        const clause = o.obj === 'free' ? 'free-stack-lifo' : o.obj === 'alloc' ? 'alloc-stack-lifo' : o.obj === 'pool' ? 'node-pool-lifo' : 'ready-queue-fifo';
-        return { clause, message: `${dispatchProcName(sys.L, objectOf(sys.L, o.proc).q)} ${o.what()}: ${r.explanation}` };
-      }
-    }
-    return unknown ? 'unknown' : null;
+    return everyObjectInResponseOrder(sys, events) ? null : historyByChecker(sys, events);
   },
 };
+
+/** The property's verdict from the checker, object by object (what `history` falls back to). */
+export function historyByChecker(sys: System, events: TimedEvent[]): ReturnType<NonNullable<Property['history']>> {
+  let unknown = false;
+  for (const o of objects(sys, events)) {
+    const ops = operationsOf(events, o.proc, o.obj);
+    if (ops.length === 0) continue;
+    const r = checkLinearizable(specOf(sys, o.obj), ops, { maxNodes: 200_000 });
+    if (r.verdict === 'unknown') unknown = true;
+    if (r.verdict === 'illegal') {
+      const clause = o.obj === 'free' ? 'free-stack-lifo' : o.obj === 'alloc' ? 'alloc-stack-lifo' : o.obj === 'pool' ? 'node-pool-lifo' : 'ready-queue-fifo';
+      return { clause, message: `${dispatchProcName(sys.L, objectOf(sys.L, o.proc).q)} ${o.what()}: ${r.explanation}` };
+    }
+  }
+  return unknown ? 'unknown' : null;
+}
