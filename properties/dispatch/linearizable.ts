@@ -114,8 +114,8 @@ export function everyObjectInResponseOrder(sys: System, events: readonly TimedEv
     const key = ev.proc * 4 + o;
     let r = replays[key];
     if (r === undefined) {
-      const initial = ev.obj === 'free' ? Array.from({ length: sys.cfg.entries }, (_, i) => i) : ev.obj === 'pool' ? Array.from({ length: Math.max(0, sys.L.nodes - 1) }, (_, i) => i + 1) : [];
-      // the specifications list a stack top first; here the top is last
+      // the specification's initial content, which lists a stack top first; here the top is last
+      const initial = [...specOf(sys, ev.obj).init()];
       r = replays[key] = { items: ev.obj === 'rq' ? initial : initial.reverse(), head: 0, lifo: ev.obj !== 'rq', open: new Uint8Array(actors), openValue: new Int32Array(actors) };
     }
     const a = ev.actor;
