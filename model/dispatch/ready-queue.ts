@@ -77,6 +77,36 @@ export function queueIncludes(s: Int32Array, p: ProcessLayout, nodes: number, at
   return false;
 }
 
+/**
+ * queueContents' items as a bit set of handles, without building the list (entry-safety checks it
+ * often); -1 where queueContents finds the queue broken, where a handle is on it twice, and where a
+ * node or a handle does not fit 31 bits.
+ */
+export function queueHandleSet(s: Int32Array, p: ProcessLayout, nodes: number, atomic: boolean): number {
+  let handles = 0;
+  if (atomic) {
+    for (let i = 0; i < s[p.rqLen]; i++) {
+      const h = s[p.rq + i];
+      if (h < 0 || h > 30 || ((handles >>> h) & 1) !== 0) return -1;
+      handles |= 1 << h;
+    }
+    return handles;
+  }
+  let n = s[p.head];
+  if (nodes > 31 || n < 0 || n >= nodes || s[p.tail] < 0 || s[p.tail] >= nodes) return -1;
+  let seen = 1 << n;
+  for (;;) {
+    const nx = s[nodeNextAt(p, n)];
+    if (nx === NIL) return handles;
+    if (nx < 0 || nx >= nodes || ((seen >>> nx) & 1) !== 0) return -1;
+    seen |= 1 << nx;
+    const h = s[p.nodeValue + nx];
+    if (h < 0 || h > 30 || ((handles >>> h) & 1) !== 0) return -1;
+    handles |= 1 << h;
+    n = nx;
+  }
+}
+
 /** Atomic form: append a handle (one step). */
 export function atomicEnqueue(c: Ctx, p: ProcessLayout, h: number): void {
   c.s[p.rq + c.s[p.rqLen]] = h;

@@ -42,4 +42,18 @@ export function walkStack(s: Int32Array, top: number, next: number, size: number
   return { items, broken: null };
 }
 
+/**
+ * walkStack's entries as a bit set, for a check that runs often (entry-safety's, properties/dispatch):
+ * no list is built. -1 where walkStack finds the stack broken, and where an entry does not fit 31 bits.
+ */
+export function stackSet(s: Int32Array, top: number, next: number, size: number): number {
+  if (size > 31) return -1;
+  let set = 0;
+  for (let i = s[top]; i !== NIL; i = s[next + i]) {
+    if (i < 0 || i >= size || ((set >>> i) & 1) !== 0) return -1;
+    set |= 1 << i;
+  }
+  return set;
+}
+
 export const fmtTop = (s: Int32Array, at: number) => `{${s[at] === NIL ? 'nil' : s[at]}, ${s[at + 1]}}`;

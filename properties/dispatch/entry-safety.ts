@@ -10,9 +10,9 @@
  * VIRTUOS.md: "The dispatch protocol", hazards ("ABA", "a ready-queue handle enqueued twice",
  * "a free entry reused while its result is still being read").
  */
-import { dispatchActorName, dispatchProcName, ID_CALL, ID_RECV, ID_RQUEUE, ID_SEND, NIL, threadName, type ProcessLayout } from '../../model/kit/layout.ts';
-import { nodeNextAt, queueContents } from '../../model/dispatch/ready-queue.ts';
-import { walkStack } from '../../model/dispatch/request-stack.ts';
+import { dispatchActorName, dispatchProcName, ID_CALL, ID_RECV, ID_RQUEUE, ID_SEND, NIL, threadName } from '../../model/kit/layout.ts';
+import { queueContents, queueHandleSet } from '../../model/dispatch/ready-queue.ts';
+import { stackSet, walkStack } from '../../model/dispatch/request-stack.ts';
 import { procJudged } from '../../model/system/instance.ts';
 import type { Broken, Property } from '../property.ts';
 import type { System } from '../../model/kit/system.ts';
@@ -119,42 +119,5 @@ export function surelyWellFormed(sys: System, s: Int32Array, p: number): boolean
     if (e < 0 || e > 30 || (((free | served) >>> e) & 1) !== 0) return false;
     served |= 1 << e;
   }
-  return queueHandlesOnce(s, pl, L.nodes, cfg.readyQueue === 'atomic');
-}
-
-/** The entries on a stack as a bit set; -1 if the stack is broken or an entry does not fit 31 bits. */
-function stackSet(s: Int32Array, top: number, next: number, size: number): number {
-  if (size > 31) return -1;
-  let set = 0;
-  for (let i = s[top]; i !== NIL; i = s[next + i]) {
-    if (i < 0 || i >= size || ((set >>> i) & 1) !== 0) return -1;
-    set |= 1 << i;
-  }
-  return set;
-}
-
-/** Is the ready queue well formed with every handle on it once (false also when a node or handle does not fit 31 bits)? */
-function queueHandlesOnce(s: Int32Array, pl: ProcessLayout, nodes: number, atomic: boolean): boolean {
-  let handles = 0;
-  if (atomic) {
-    for (let i = 0; i < s[pl.rqLen]; i++) {
-      const h = s[pl.rq + i];
-      if (h < 0 || h > 30 || ((handles >>> h) & 1) !== 0) return false;
-      handles |= 1 << h;
-    }
-    return true;
-  }
-  let n = s[pl.head];
-  if (nodes > 31 || n < 0 || n >= nodes || s[pl.tail] < 0 || s[pl.tail] >= nodes) return false;
-  let seen = 1 << n;
-  for (;;) {
-    const nx = s[nodeNextAt(pl, n)];
-    if (nx === NIL) return true;
-    if (nx < 0 || nx >= nodes || ((seen >>> nx) & 1) !== 0) return false;
-    seen |= 1 << nx;
-    const h = s[pl.nodeValue + nx];
-    if (h < 0 || h > 30 || ((handles >>> h) & 1) !== 0) return false;
-    handles |= 1 << h;
-    n = nx;
-  }
+  return queueHandleSet(s, pl, L.nodes, cfg.readyQueue === 'atomic') >= 0;
 }

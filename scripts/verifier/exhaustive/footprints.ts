@@ -98,28 +98,12 @@ export class FootprintCache {
     const at = this.at;
     const firstVal = this.firstVal;
     const firstKid = this.firstKid;
-    const kids = this.kids;
-    const mask = this.kidMask;
     for (;;) {
       const w = at[x];
       if (w < 0) return ~w;
       const v = s[w];
-      if (firstVal[x] === v && firstKid[x] >= 0) {
-        x = firstKid[x];
-        continue;
-      }
-      let h = hash(x, v) & mask;
-      let child = -1;
-      for (;;) {
-        const n = kids[3 * h];
-        if (n === -1) return -1;
-        if (n === x && kids[3 * h + 1] === v) {
-          child = kids[3 * h + 2];
-          break;
-        }
-        h = (h + 1) & mask;
-      }
-      x = child;
+      x = firstVal[x] === v && firstKid[x] >= 0 ? firstKid[x] : this.kidOf(x, v);
+      if (x < 0) return -1;
     }
   }
 
