@@ -27,6 +27,7 @@ describe('bad usage and input: one clear line, exit 2, nothing written', () => {
     ['more states than the store holds', ['verify', '--exhaustive', '--anchor', '1x1', '--max-states', '300000000'], /more than the full store can hold \(268,435,456 states/],
     ['bench: only and without the strategy rows', ['bench', '--strategies', '--no-strategies'], /--strategies and --no-strategies ask for opposite things/],
     ['bench: a bad memory size for the larger sizes', ['bench', '--big-memory', 'lots'], /--big-memory must be a size such as 6G/],
+    ['bench --floor: a bad size', ['bench', '--floor', '--sizes', '2y1', '--no-spin'], /a size must be NCxNR/],
   ];
   test.each(cases)('%s', (_name, args, message) => {
     const r = virtuos(...args);
@@ -48,6 +49,23 @@ describe('bad usage and input: one clear line, exit 2, nothing written', () => {
 });
 
 describe('the commands', () => {
+  test('bench --floor times the search\'s parts over the very states the search stores, and says so in text too', () => {
+    const r = virtuos('bench', '--floor', '--sizes', '1x2', '--no-spin', '--json');
+    expect(r.code).toBe(0);
+    const row = JSON.parse(r.out.trim());
+    const v = virtuos('verify', '--exhaustive', '--anchor', '1x2', '--liveness', 'terminal', '--json', '--out', join(tmp, 'of'));
+    const summary = JSON.parse(v.out.trim().split('\n').at(-1)!);
+    expect(row).toMatchObject({ size: '1x2', tool: 'virtuos-floor', states: summary.states, transitions: summary.transitions, spin_ns_per_state: null });
+    const ns = row.ns_per_state;
+    for (const part of ['decode', 'step', 'pack', 'invariants']) expect(ns[part]).toBeGreaterThan(0);
+    expect(ns.search).toBeGreaterThan(ns.decode + ns.step + ns.pack);
+    expect(ns.rest).toBe(ns.search - ns.decode - ns.step - ns.pack - ns.invariants);
+    expect(row.best_states_per_s).toBeGreaterThan(row.states_per_s);
+    const text = virtuos('bench', '--floor', '--sizes', '1x2', '--no-spin');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/SPIN not run: skipped \(--no-spin\)/);
+    expect(text.out).toMatch(/^ +1x2 +1816 +- +\d+ +\d+ +\d+ +\d+ +\d+ +-?\d+ +[\d.]+[kM]? states\/s$/m);
+  });
   test('list --json has the documented shape', () => {
     const r = virtuos('list', '--json');
     expect(r.code).toBe(0);

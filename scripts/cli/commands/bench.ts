@@ -27,12 +27,13 @@ import { runSchedule, type Pick } from '../../verifier/explore.ts';
 import { defaultMaxPicks, scheduleArb, verify } from '../../verifier/random/verify.ts';
 import { STRATEGY_CHOICES, type StrategyChoice } from '../../verifier/random/search/strategy.ts';
 import { ALL_VARIANTS, medianTime, timeToBug, variantConfig, type TimeToBug } from '../../verifier/random/search/time-to-bug.ts';
-import { DEFAULT_RUNS, DEFAULT_SYSTEM_RUNS, memoryOption } from './verify.ts';
+import { DEFAULT_RUNS, DEFAULT_SYSTEM_RUNS, memoryOption, parseAnchor } from './verify.ts';
+import { measureFloor } from '../../verifier/exhaustive/floor.ts';
 import { layerConfig, type Layer } from '../../../properties/index.ts';
 import { programArb } from '../../verifier/random/posix-programs.ts';
 import type { Program } from '../../../model/posix/program.ts';
 
-export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--layers] [--json]
+export const help = `usage: virtuos bench [--sizes LIST] [--bug-size SIZE] [--reps N] [--quick] [--no-spin] [--layers] [--floor] [--json]
                     [--strategies | --no-strategies] [--search LIST] [--variants LIST] [--seeds LIST] [--budget N]
 
 Runs SPIN (on shared/anchors/virtuos_dispatch.pml) and this verifier on the same model sizes in one
@@ -72,6 +73,10 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
                    in a process of its own, so the exhaustive rows' heap does not weigh on it
   --layers         only the random explorer's steps per second on each layer alone and on the
                    composed system (also the last part of a full run)
+  --floor          only where one worker's time per state goes, per size of --sizes: the one-thread
+                   search run in this process, then its parts timed again alone over every state it
+                   stored (unpacking, stepping, packing, invariants; no table), against SPIN's time a
+                   state; the parts bound how fast the search could be if the rest cost nothing
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
                    trace_len, ...} (bug null for the correct model; the strategy rows have tool
                    virtuos-STRATEGY, size 'own config', seed, runs, found_by)
@@ -229,6 +234,50 @@ function sayRandomRow(row: Row, say: (line: string) => void): void {
   say(`  virtuos ${row.verify_args} (search strategies and statistics included): ${fmt(row.steps_per_s_verify as number)} steps/s`);
 }
 
+/**
+ * `--floor`: per size, SPIN's whole search time a state, and ours split into its parts
+ * (scripts/verifier/exhaustive/floor.ts).
+ */
+async function floorRows(sizes: string[], noSpin: string | null, reps: number, emit: (r: Row) => void, say: (line: string) => void): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'virtuos-bench-'));
+  try {
+    say(`where one worker's time goes, in ns a state stored (SPIN ${noSpin ? `not run: ${noSpin}` : 'DFS safety run, its whole search'}; ours: the one-thread search in this`);
+    say('process, then each part timed again alone over every state it stored, warm, the median of three passes; docs/exhaustive.md, stop 35)');
+    say(`  ${'size'.padEnd(11)} ${'states'.padStart(8)} ${'SPIN'.padStart(6)} ${'ours'.padStart(6)} ${'unpack'.padStart(7)} ${'step'.padStart(6)} ${'pack'.padStart(6)} ${'invariants'.padStart(10)} ${'the rest'.padStart(9)}  at best (unpack + step + pack only)`);
+    for (const size of sizes) {
+      const spin = noSpin ? null : spinRun(size, 'OK', 'dfs', work, reps);
+      const spinNs = spin ? 1e9 / Number(spin['states/s']) : null;
+      const cfg = parseAnchor(size, null);
+      const f = await measureFloor(cfg, propertiesFor(cfg).filter((p) => p.invariant || p.final), join(work, 'traces'));
+      const r1 = (x: number) => Math.round(x);
+      const ns = { search: r1(f.ns.search), decode: r1(f.ns.decode), step: r1(f.ns.step), pack: r1(f.ns.pack), invariants: r1(f.ns.invariants) };
+      const rest = ns.search - ns.decode - ns.step - ns.pack - ns.invariants;
+      const best = 1e9 / (f.ns.decode + f.ns.step + f.ns.pack);
+      emit({
+        size,
+        bug: null,
+        tool: 'virtuos-floor',
+        states: f.states,
+        states_per_s: Math.round(f.states / f.searchS),
+        time_to_bug_s: null,
+        trace_len: null,
+        transitions: f.transitions,
+        ns_per_state: { ...ns, rest },
+        best_states_per_s: Math.round(best),
+        spin_states_per_s: spin ? Number(spin['states/s']) : null,
+        spin_ns_per_state: spinNs === null ? null : r1(spinNs),
+      });
+      say(
+        `  ${size.padEnd(11)} ${fmt(f.states).padStart(8)} ${(spinNs === null ? '-' : String(r1(spinNs))).padStart(6)} ${String(ns.search).padStart(6)} ${String(ns.decode).padStart(7)} ${String(ns.step).padStart(6)} ${String(ns.pack).padStart(6)} ${String(ns.invariants).padStart(10)} ${String(rest).padStart(9)}  ${fmt(best)} states/s${spin ? ` (SPIN ${fmt(Number(spin['states/s']))})` : ''}`,
+      );
+    }
+    say('  (step: the enabled steps and every successor; pack: every successor packed and hashed; invariants: every invariant on');
+    say('   every state, more than the search evaluates; the rest: the table and its cache misses, the search\'s bookkeeping, the JIT)');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
     argv,
@@ -244,6 +293,7 @@ export async function run(argv: string[]): Promise<number> {
       quick: { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       layers: { type: 'boolean' },
+      floor: { type: 'boolean' },
       random: { type: 'boolean' },
       json: { type: 'boolean' },
       strategies: { type: 'boolean' },
@@ -303,6 +353,10 @@ export async function run(argv: string[]): Promise<number> {
   const strategyRows = () => timeToBugRows({ search, variants, seeds, budget }, emit, say);
   if (values.layers) {
     layers();
+    return 0;
+  }
+  if (values.floor) {
+    await floorRows(sizes, noSpin, reps, emit, say);
     return 0;
   }
   if (values.random) {
