@@ -6,13 +6,15 @@
  * terminal` runs it (full store, every invariant and terminal check of the dispatch properties). Its
  * store then holds every reachable state, and each part of the work the search did on them is timed
  * again on its own, over all of them, once the JIT has compiled it (one pass unmeasured, then the
- * median of three):
+ * median of three; a pass goes over a small configuration's states several times, MIN_VISITS in
+ * all). The states go by in chunks, and each part is timed over a chunk whose inputs untimed work
+ * prepared, so that no part is the difference of two timings:
  *
  * - `decode`: unpacking each state from its packed record;
- * - `step`: its enabled steps found and every successor computed (decoding taken out);
+ * - `step`: its enabled steps found and every successor computed;
  * - `pack`: every successor packed and hashed, as the store does before it probes its table;
- * - `invariants`: every invariant evaluated on the state (decoding taken out). The search evaluates
- *   only those whose words the step changed (docs/search.md), so this is at most what it spends.
+ * - `invariants`: every invariant evaluated on the state. The search evaluates only those whose
+ *   words the step changed (docs/search.md), so this is at most what it spends.
  *
  * What the parts leave of the whole search is the table (its probes and their cache misses, its
  * growth), the search's bookkeeping and the JIT's warm-up: no part measured here can be cheaper
@@ -22,6 +24,11 @@ import type { Config } from '../../../model/kit/config.ts';
 import type { Property } from '../../../properties/property.ts';
 import { Search } from './exhaustive.ts';
 import type { FullStore } from './store.ts';
+
+/** States a timed pass goes over at least (a small configuration's, several times). */
+const MIN_VISITS = 200_000;
+/** States unpacked, stepped and checked together; each part is timed over a chunk. */
+const CHUNK = 256;
 
 export interface Floor {
   states: number;
@@ -39,52 +46,66 @@ export async function measureFloor(cfg: Config, props: readonly Property[], outD
   const ex = search.ex;
   const store = search.store as FullStore;
   const n = store.size;
-  const s = new Int32Array(ex.words);
+  const w = ex.words;
+  // a difference of two timings, which the machine's noise can make zero or less, measures nothing:
+  // each part is timed over a chunk whose inputs (its states unpacked, its successors) are ready
+  const chunk = new Int32Array(CHUNK * w);
+  const views = Array.from({ length: CHUNK }, (_, j) => chunk.subarray(w * j, w * (j + 1)));
+  const succ = new Int32Array(CHUNK * ex.st.maxEnabled * w);
   const packed = new Int32Array(store.codec.stride >>> 2);
+  const codec = store.codec;
   let sink = 0;
-  const decode = () => {
-    for (let i = 0; i < n; i++) store.get(i, s);
-  };
-  const step = () => {
-    for (let i = 0; i < n; i++) {
-      store.get(i, s);
-      ex.expand(s, true, false, 0);
-    }
-  };
-  const pack = () => {
-    const codec = store.codec;
-    for (let i = 0; i < n; i++) {
-      store.get(i, s);
-      ex.expand(s, true, false, 0);
-      for (let k = 0; k < ex.n; k++) sink ^= codec.encodeHash(ex.succ, packed, k * ex.words);
-    }
-  };
-  const invariants = () => {
-    for (let i = 0; i < n; i++) {
-      store.get(i, s);
-      sink += ex.check(s, null, 0, false, -1).length;
-    }
-  };
-  /** nanoseconds a state: one pass unmeasured, then the median of three */
-  const time = (f: () => void) => {
-    f();
-    const t: number[] = [];
-    for (let r = 0; r < 3; r++) {
+  /** one pass over every state: milliseconds in each part */
+  const pass = () => {
+    const ms = { decode: 0, step: 0, pack: 0, invariants: 0 };
+    for (let lo = 0; lo < n; lo += CHUNK) {
+      const m = Math.min(CHUNK, n - lo);
       const t0 = performance.now();
-      f();
-      t.push(((performance.now() - t0) * 1e6) / n);
+      for (let j = 0; j < m; j++) store.get(lo + j, views[j]);
+      const t1 = performance.now();
+      for (let j = 0; j < m; j++) ex.expand(views[j], true, false, 0);
+      const t2 = performance.now();
+      let count = 0;
+      for (let j = 0; j < m; j++) {
+        ex.expand(views[j], true, false, 0);
+        succ.set(ex.succ.subarray(0, ex.n * w), count * w);
+        count += ex.n;
+      }
+      const t3 = performance.now();
+      for (let k = 0; k < count; k++) sink ^= codec.encodeHash(succ, packed, k * w);
+      const t4 = performance.now();
+      for (let j = 0; j < m; j++) sink += ex.check(views[j], null, 0, false, -1).length;
+      const t5 = performance.now();
+      ms.decode += t1 - t0;
+      ms.step += t2 - t1;
+      ms.pack += t4 - t3;
+      ms.invariants += t5 - t4;
     }
-    return t.sort((a, b) => a - b)[1];
+    return ms;
   };
-  const d = time(decode);
-  const e = time(step);
-  const p = time(pack);
-  const v = time(invariants);
+  // a small configuration's states are gone over several times a pass, so that a pass takes long
+  // enough to stand clear of the timer and of the machine's noise
+  const rounds = Math.max(1, Math.ceil(MIN_VISITS / n));
+  const measured = () => {
+    const sum = { decode: 0, step: 0, pack: 0, invariants: 0 };
+    for (let r = 0; r < rounds; r++) {
+      const ms = pass();
+      sum.decode += ms.decode;
+      sum.step += ms.step;
+      sum.pack += ms.pack;
+      sum.invariants += ms.invariants;
+    }
+    return sum;
+  };
+  measured();
+  const runs = [measured(), measured(), measured()];
+  /** nanoseconds a state: the median of the three passes */
+  const ns = (part: keyof ReturnType<typeof pass>) => (runs.map((r) => r[part]).sort((a, b) => a - b)[1] * 1e6) / (n * rounds);
   if (sink === 0.5) throw new Error('unreachable'); // keeps the packing's results alive
   return {
     states: n,
     transitions: search.transitions,
     searchS,
-    ns: { search: (searchS * 1e9) / n, decode: d, step: Math.max(0, e - d), pack: Math.max(0, p - e), invariants: Math.max(0, v - d) },
+    ns: { search: (searchS * 1e9) / n, decode: ns('decode'), step: ns('step'), pack: ns('pack'), invariants: ns('invariants') },
   };
 }
