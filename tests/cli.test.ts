@@ -57,14 +57,14 @@ describe('the commands', () => {
     const summary = JSON.parse(v.out.trim().split('\n').at(-1)!);
     expect(row).toMatchObject({ size: '1x2', tool: 'virtuos-floor', states: summary.states, transitions: summary.transitions, spin_ns_per_state: null });
     const ns = row.ns_per_state;
-    for (const part of ['decode', 'step', 'pack', 'invariants']) expect(ns[part]).toBeGreaterThan(0);
+    for (const part of ['decode', 'step', 'pack', 'table', 'invariants']) expect(ns[part]).toBeGreaterThan(0);
     expect(ns.search).toBeGreaterThan(ns.decode + ns.step + ns.pack);
-    expect(ns.rest).toBe(ns.search - ns.decode - ns.step - ns.pack - ns.invariants);
+    expect(ns.rest).toBe(ns.search - ns.decode - ns.step - ns.pack - ns.table - ns.invariants);
     expect(row.best_states_per_s).toBeGreaterThan(row.states_per_s);
     const text = virtuos('bench', '--floor', '--sizes', '1x2', '--no-spin');
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/SPIN not run: skipped \(--no-spin\)/);
-    expect(text.out).toMatch(/^ +1x2 +1816 +- +\d+ +\d+ +\d+ +\d+ +\d+ +-?\d+ +[\d.]+[kM]? states\/s$/m);
+    expect(text.out).toMatch(/^ +1x2 +1816 +- +\d+ +\d+ +\d+ +\d+ +\d+ +\d+ +-?\d+ +[\d.]+[kM]? states\/s$/m);
   });
   test('list --json has the documented shape', () => {
     const r = virtuos('list', '--json');

@@ -75,8 +75,9 @@ layer, in the variant's own configuration, on several seeds (long: an hour or mo
                    composed system (also the last part of a full run)
   --floor          only where one worker's time per state goes, per size of --sizes: the one-thread
                    search run in this process, then its parts timed again alone over every state it
-                   stored (unpacking, stepping, packing, invariants; no table), against SPIN's time a
-                   state; the parts bound how fast the search could be if the rest cost nothing
+                   stored (unpacking, stepping, packing, looking up in the table, invariants),
+                   against SPIN's time a state; unpacking, stepping and packing bound how fast the
+                   search could be if the rest cost nothing
   --json           one JSON object per line: {size, bug, tool, states, states_per_s, time_to_bug_s,
                    trace_len, ...} (bug null for the correct model; the strategy rows have tool
                    virtuos-STRATEGY, size 'own config', seed, runs, found_by)
@@ -243,15 +244,15 @@ async function floorRows(sizes: string[], noSpin: string | null, reps: number, e
   try {
     say(`where one worker's time goes, in ns a state stored (SPIN ${noSpin ? `not run: ${noSpin}` : 'DFS safety run, its whole search'}; ours: the one-thread search in this`);
     say('process, then each part timed again alone over every state it stored, warm, the median of three passes; docs/exhaustive.md, stop 35)');
-    say(`  ${'size'.padEnd(11)} ${'states'.padStart(8)} ${'SPIN'.padStart(6)} ${'ours'.padStart(6)} ${'unpack'.padStart(7)} ${'step'.padStart(6)} ${'pack'.padStart(6)} ${'invariants'.padStart(10)} ${'the rest'.padStart(9)}  at best (unpack + step + pack only)`);
+    say(`  ${'size'.padEnd(11)} ${'states'.padStart(8)} ${'SPIN'.padStart(6)} ${'ours'.padStart(6)} ${'unpack'.padStart(7)} ${'step'.padStart(6)} ${'pack'.padStart(6)} ${'table'.padStart(6)} ${'invariants'.padStart(10)} ${'the rest'.padStart(9)}  at best (unpack + step + pack only)`);
     for (const size of sizes) {
       const spin = noSpin ? null : spinRun(size, 'OK', 'dfs', work, reps);
       const spinNs = spin ? 1e9 / Number(spin['states/s']) : null;
       const cfg = parseAnchor(size, null);
       const f = await measureFloor(cfg, propertiesFor(cfg).filter((p) => p.invariant || p.final), join(work, 'traces'));
       const r1 = (x: number) => Math.round(x);
-      const ns = { search: r1(f.ns.search), decode: r1(f.ns.decode), step: r1(f.ns.step), pack: r1(f.ns.pack), invariants: r1(f.ns.invariants) };
-      const rest = ns.search - ns.decode - ns.step - ns.pack - ns.invariants;
+      const ns = { search: r1(f.ns.search), decode: r1(f.ns.decode), step: r1(f.ns.step), pack: r1(f.ns.pack), table: r1(f.ns.table), invariants: r1(f.ns.invariants) };
+      const rest = ns.search - ns.decode - ns.step - ns.pack - ns.table - ns.invariants;
       const best = 1e9 / (f.ns.decode + f.ns.step + f.ns.pack);
       emit({
         size,
@@ -268,11 +269,12 @@ async function floorRows(sizes: string[], noSpin: string | null, reps: number, e
         spin_ns_per_state: spinNs === null ? null : r1(spinNs),
       });
       say(
-        `  ${size.padEnd(11)} ${fmt(f.states).padStart(8)} ${(spinNs === null ? '-' : String(r1(spinNs))).padStart(6)} ${String(ns.search).padStart(6)} ${String(ns.decode).padStart(7)} ${String(ns.step).padStart(6)} ${String(ns.pack).padStart(6)} ${String(ns.invariants).padStart(10)} ${String(rest).padStart(9)}  ${fmt(best)} states/s${spin ? ` (SPIN ${fmt(Number(spin['states/s']))})` : ''}`,
+        `  ${size.padEnd(11)} ${fmt(f.states).padStart(8)} ${(spinNs === null ? '-' : String(r1(spinNs))).padStart(6)} ${String(ns.search).padStart(6)} ${String(ns.decode).padStart(7)} ${String(ns.step).padStart(6)} ${String(ns.pack).padStart(6)} ${String(ns.table).padStart(6)} ${String(ns.invariants).padStart(10)} ${String(rest).padStart(9)}  ${fmt(best)} states/s${spin ? ` (SPIN ${fmt(Number(spin['states/s']))})` : ''}`,
       );
     }
-    say('  (step: the enabled steps and every successor; pack: every successor packed and hashed; invariants: every invariant on');
-    say('   every state, more than the search evaluates; the rest: the table and its cache misses, the search\'s bookkeeping, the JIT)');
+    say('  (step: the enabled steps and every successor; pack: every successor packed and hashed; table: every successor looked up');
+    say('   in the full table, as a state met before; invariants: every invariant on every state, more than the search evaluates;');
+    say('   the rest: storing the new states, the table\'s growth, the search\'s bookkeeping, the JIT\'s warm-up)');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
