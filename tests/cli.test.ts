@@ -28,6 +28,8 @@ describe('bad usage and input: one clear line, exit 2, nothing written', () => {
     ['bench: only and without the strategy rows', ['bench', '--strategies', '--no-strategies'], /--strategies and --no-strategies ask for opposite things/],
     ['bench: a bad memory size for the larger sizes', ['bench', '--big-memory', 'lots'], /--big-memory must be a size such as 6G/],
     ['bench --floor: a bad size', ['bench', '--floor', '--sizes', '2y1', '--no-spin'], /a size must be NCxNR/],
+    ['bench: a size the model cannot take, refused before anything runs', ['bench', '--floor', '--sizes', '0x1', '--no-spin'], /--sizes 0x1: config field 'threads': 0 is out of range/],
+    ['bench: a larger size out of range', ['bench', '--big', '3x9', '--no-spin'], /--big 3x9: config field 'calls': 9 is out of range/],
   ];
   test.each(cases)('%s', (_name, args, message) => {
     const r = virtuos(...args);
