@@ -29,7 +29,7 @@ import { Search } from './exhaustive.ts';
 import type { FullStore } from './store.ts';
 
 /** States a timed pass goes over at least (a small configuration's, several times). */
-const MIN_VISITS = 200_000;
+const MIN_VISITS = 50_000;
 /** States unpacked, stepped and checked together; each part is timed over a chunk. */
 const CHUNK = 256;
 /** Successors given to the store's table at once (the search gives it a group of 32 states' successors). */
