@@ -314,20 +314,20 @@ export async function run(argv: string[]): Promise<number> {
   const quick = values.quick === true;
   const sizes = (values.sizes ?? (quick ? '2x1' : '2x1,2x2')).split(',').filter(Boolean);
   const bugSize = values['bug-size'] ?? (quick ? '2x1' : '2x2');
-  for (const s of [...sizes, bugSize]) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
   const reps = intOption(values, 'reps', 1, 20, 1);
   const big = (values.big ?? (quick ? '' : '3x2,4x1')).split(',').filter(Boolean);
-  for (const s of big) if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`--big: a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
-  // a size our model cannot take is refused before anything runs, naming the option it came from
+  // a size that is not one, or that our model cannot take, is refused before anything runs, naming the option it came from
   const sizeOptions: [string, string[]][] = [['--sizes', sizes], ['--bug-size', [bugSize]], ['--big', big]];
   for (const [option, list] of sizeOptions)
-    for (const s of list)
+    for (const s of list) {
+      if (!/^\d+x\d+(x\d+){0,3}$/.test(s)) throw new UsageError(`${option}: a size must be NCxNR[xNENT[xNW[xSPINS]]], got '${s}'`);
       try {
         parseAnchor(s, null);
       } catch (e) {
         if (e instanceof UsageError) throw new UsageError(`${option} ${s}: ${e.message.replace(/^--anchor \S+: /, '')}`);
         throw e;
       }
+    }
   const bigStates = intOption(values, 'big-states', 1000, 2_000_000_000, 60_000_000);
   const spinTimeout = intOption(values, 'spin-timeout', 1, 86_400, 150);
   const bigWorkers = intOption(values, 'big-workers', 1, 64, 2);
