@@ -17,7 +17,7 @@ export const STARTING = -1;
 export const IDLE = 0;
 export const MEASURE = 1;
 export const DONE = 2;
-export const FAILED = 3;
+export const FAILED = 3; // footprint-recorder.mjs writes it as 3 when the thread's code cannot be loaded
 export const DEFINE = 4;
 /** words in the shared buffer */
 export const IO_WORDS = 1 << 18;
@@ -123,11 +123,13 @@ export function recorderThread(): Recorder | null {
   const until = Date.now() + START_MS;
   while (Atomics.load(io, 0) === STARTING) {
     const left = until - Date.now();
-    if (left <= 0 || Atomics.wait(io, 0, STARTING, left) === 'timed-out') {
-      worker.terminate();
-      broken = true;
-      return null;
-    }
+    if (left <= 0 || Atomics.wait(io, 0, STARTING, left) === 'timed-out') break;
+  }
+  // FAILED: its code could not be loaded (footprint-recorder.mjs)
+  if (Atomics.load(io, 0) !== IDLE) {
+    worker.terminate();
+    broken = true;
+    return null;
   }
   thread = new Recorder(worker, sab);
   return thread;
